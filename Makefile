@@ -1,0 +1,48 @@
+# The two commands a newcomer types (as root, on Debian): `make demo` and
+# `make check`. Both install what is missing first. Meson + Ninja do the
+# building; this file only strings the steps together.
+
+BUILD ?= build
+ASAN  ?= build-asan
+SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+               UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+.PHONY: all deps build asan check unit integration demo bench clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) -Dstatic=true
+	ninja -C $(BUILD)
+
+# ASan+UBSan build of the same sources (dynamically linked: ASan cannot be static)
+asan: deps
+	@test -f $(ASAN)/build.ninja || meson setup $(ASAN) -Dstatic=false -Dbuildtype=debug \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
+	ninja -C $(ASAN)
+
+unit: build
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+integration: build
+	bash tests/integration/run.sh $(BUILD)
+
+# Every test, then every test again under ASan+UBSan.
+check: build asan
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+	bash tests/integration/run.sh $(BUILD)
+	$(SANITIZE_ENV) meson test -C $(ASAN) --suite unit --print-errorlogs
+	$(SANITIZE_ENV) bash tests/integration/run.sh $(ASAN)
+
+demo: build
+	bash scripts/demo.sh $(BUILD)
+
+bench: build
+	bash bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

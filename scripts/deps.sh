@@ -1,0 +1,32 @@
+#!/bin/bash
+# deps.sh: install whatever the build, the tests, the demo and the benchmarks
+# need and this Debian machine lacks. Idempotent and non-interactive: it asks
+# dpkg first and runs apt-get (after apt-get update) only for missing packages.
+set -euo pipefail
+
+packages=(
+	# build
+	gcc make meson ninja-build pkg-config binutils
+	libssl-dev libevent-dev libjansson-dev libcmocka-dev
+	# tests, demo, benchmarks: real tools and real TLS peers
+	openssl ca-certificates curl strace util-linux procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

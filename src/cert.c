@@ -1,0 +1,334 @@
+/*
+ * cert.c: reading user-supplied certificates and refusing what a trust store
+ * must never hold. Everything a store later needs (fingerprint, subject hash,
+ * canonical PEM) is computed here once, with libcrypto, in-process.
+ */
+#include "cert.h"
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pem.h"
+
+static char *name_to_string(const X509_NAME *name)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	unsigned long flags = XN_FLAG_RFC2253;
+	char *data = NULL, *s = NULL;
+	long n;
+
+	if (bio == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(bio, name, 0, flags) >= 0) {
+		n = BIO_get_mem_data(bio, &data);
+		s = malloc((size_t)n + 1);
+		if (s != NULL) {
+			memcpy(s, data, (size_t)n);
+			s[n] = '\0';
+		}
+	}
+	BIO_free(bio);
+	return s;
+}
+
+static int asn1_to_time(const ASN1_TIME *a, time_t *out)
+{
+	struct tm tm;
+
+	if (a == NULL || !ASN1_TIME_to_tm(a, &tm))
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+void cert_format_fp(const unsigned char sha256[32], char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < 32; i++) {
+		out[i * 3] = hex[sha256[i] >> 4];
+		out[i * 3 + 1] = hex[sha256[i] & 15];
+		out[i * 3 + 2] = i == 31 ? '\0' : ':';
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int cert_parse_fp(const char *s, size_t len, unsigned char sha256[32])
+{
+	size_t i;
+
+	if (len != CERT_FP_LEN)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 31 && s[i * 3 + 2] != ':'))
+			return -1;
+		sha256[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+void cert_format_time(time_t t, char out[21])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int cert_from_der(const unsigned char *der, size_t len, struct cert *c)
+{
+	const unsigned char *p = der;
+	BASIC_CONSTRAINTS *bc;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	if (len == 0 || len > CERT_INPUT_MAX)
+		return -1;
+	c->x509 = d2i_X509(NULL, &p, (long)len);
+	if (c->x509 == NULL || p != der + len)
+		goto fail; /* not a certificate, or trailing bytes after it */
+	if (X509_get_extension_flags(c->x509) & EXFLAG_INVALID)
+		goto fail;
+	c->der = malloc(len);
+	c->pem = malloc(pem_cert_size(len));
+	c->subject = name_to_string(X509_get_subject_name(c->x509));
+	if (c->der == NULL || c->pem == NULL || c->subject == NULL)
+		goto fail;
+	memcpy(c->der, der, len);
+	c->der_len = len;
+	if (!EVP_Digest(der, len, c->sha256, NULL, EVP_sha256(), NULL))
+		goto fail;
+	cert_format_fp(c->sha256, c->fp);
+	for (i = 0; i < 32; i++)
+		snprintf(c->fp_hex + i * 2, 3, "%02x", c->sha256[i]);
+	c->subject_hash = X509_subject_name_hash(c->x509);
+	c->pem_len = pem_encode_cert(der, len, c->pem);
+	if (asn1_to_time(X509_get0_notBefore(c->x509), &c->not_before) < 0 ||
+	    asn1_to_time(X509_get0_notAfter(c->x509), &c->not_after) < 0)
+		goto fail;
+	bc = X509_get_ext_d2i(c->x509, NID_basic_constraints, NULL, NULL);
+	c->is_ca = bc != NULL && bc->ca;
+	BASIC_CONSTRAINTS_free(bc);
+	return 0;
+fail:
+	cert_free(c);
+	return -1;
+}
+
+void cert_free(struct cert *c)
+{
+	X509_free(c->x509);
+	free(c->der);
+	free(c->pem);
+	free(c->subject);
+	memset(c, 0, sizeof(*c));
+}
+
+void cert_list_free(struct cert_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		cert_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+long cert_list_find(const struct cert_list *l, const unsigned char sha256[32])
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (memcmp(l->v[i].sha256, sha256, 32) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Add a certificate from DER unless already present; 0, or a cerr code. */
+static int add_der(struct cert_list *l, const unsigned char *der, size_t len,
+		   const char *origin, const char *what, struct cerr *e)
+{
+	struct cert c, *v;
+
+	if (cert_from_der(der, len, &c) < 0)
+		return cerr_set(e, CAINIT_EINPUT, "%s: %s is not a valid DER certificate", origin, what);
+	if (cert_list_find(l, c.sha256) >= 0) {
+		cert_free(&c);
+		return 0;
+	}
+	v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (v == NULL) {
+		cert_free(&c);
+		return cerr_set(e, CAINIT_EOPS, "%s: out of memory", origin);
+	}
+	l->v = v;
+	l->v[l->n++] = c;
+	return 0;
+}
+
+static bool label_is(const struct pem_block *b, const char *s)
+{
+	return b->label_len == strlen(s) && memcmp(b->label, s, b->label_len) == 0;
+}
+
+/* OpenSSL's "TRUSTED CERTIFICATE" is a certificate followed by trust
+ * settings; keep the certificate, drop the settings. */
+static int trusted_to_der(const unsigned char *in, size_t len, unsigned char **out, size_t *outlen)
+{
+	const unsigned char *p = in;
+	X509 *x = d2i_X509_AUX(NULL, &p, (long)len);
+	unsigned char *der = NULL;
+	int n;
+
+	if (x == NULL || p != in + len) {
+		X509_free(x);
+		return -1;
+	}
+	n = i2d_X509(x, &der);
+	X509_free(x);
+	if (n <= 0)
+		return -1;
+	*out = der;
+	*outlen = (size_t)n;
+	return 0;
+}
+
+static int parse_pem(const char *buf, size_t len, const char *origin,
+		     struct cert_list *out, struct cerr *e)
+{
+	struct pem_block b;
+	size_t pos = 0;
+	int r;
+
+	while ((r = pem_next(buf, len, &pos, &b)) != PEM_NONE) {
+		unsigned line = pem_line_of(buf, b.start);
+		unsigned char *der = NULL;
+		size_t der_len;
+		char what[64];
+		int rc;
+
+		if (r == PEM_TRUNCATED)
+			return cerr_set(e, CAINIT_EINPUT,
+					"%s: line %u: truncated PEM block (no matching END line)",
+					origin, line);
+		snprintf(what, sizeof(what), "the certificate at line %u", line);
+		if (label_is(&b, "CERTIFICATE") || label_is(&b, "X509 CERTIFICATE")) {
+			if (b64_decode(b.body, b.body_len, &der, &der_len) < 0)
+				return cerr_set(e, CAINIT_EINPUT, "%s: line %u: broken base64 in PEM block",
+						origin, line);
+			rc = add_der(out, der, der_len, origin, what, e);
+			free(der);
+		} else if (label_is(&b, "TRUSTED CERTIFICATE")) {
+			unsigned char *plain = NULL;
+			size_t plain_len;
+
+			if (b64_decode(b.body, b.body_len, &der, &der_len) < 0)
+				return cerr_set(e, CAINIT_EINPUT, "%s: line %u: broken base64 in PEM block",
+						origin, line);
+			rc = trusted_to_der(der, der_len, &plain, &plain_len);
+			free(der);
+			if (rc < 0)
+				return cerr_set(e, CAINIT_EINPUT, "%s: %s is not a valid DER certificate",
+						origin, what);
+			rc = add_der(out, plain, plain_len, origin, what, e);
+			OPENSSL_free(plain);
+		} else {
+			return cerr_set(e, CAINIT_EINPUT, "%s: line %u: unsupported PEM block \"%.*s\" (only CERTIFICATE is accepted)",
+					origin, line, (int)(b.label_len > 40 ? 40 : b.label_len), b.label);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static bool der_is_private_key(const unsigned char *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	EVP_PKEY *k = d2i_AutoPrivateKey(NULL, &p, (long)len);
+	bool is_key = k != NULL;
+
+	EVP_PKEY_free(k);
+	return is_key;
+}
+
+int cert_list_parse(const unsigned char *buf, size_t len, const char *origin,
+		    struct cert_list *out, struct cerr *e)
+{
+	const char *text = (const char *)buf;
+	size_t at;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (len > CERT_INPUT_MAX)
+		return cerr_set(e, CAINIT_EINPUT, "%s: input is larger than 1 MiB", origin);
+	if (len == 0)
+		return cerr_set(e, CAINIT_EINPUT, "%s: input is empty", origin);
+	if (pem_has_private_key(text, len, &at))
+		return cerr_set(e, CAINIT_EINPUT,
+				"%s: line %u: refusing input that holds a private key",
+				origin, pem_line_of(text, at));
+	if (pem_looks_like_pem(text, len)) {
+		rc = parse_pem(text, len, origin, out, e);
+	} else {
+		if (der_is_private_key(buf, len))
+			return cerr_set(e, CAINIT_EINPUT, "%s: refusing input that is a DER private key", origin);
+		rc = add_der(out, buf, len, origin, "input", e);
+		if (rc == CAINIT_EINPUT)
+			rc = cerr_set(e, CAINIT_EINPUT, "%s: input is neither PEM nor a DER certificate", origin);
+	}
+	if (rc == 0 && out->n == 0)
+		rc = cerr_set(e, CAINIT_EINPUT, "%s: no certificate found", origin);
+	if (rc != 0)
+		cert_list_free(out);
+	return rc;
+}
+
+int cert_list_check(const struct cert_list *l, unsigned flags, time_t now,
+		    const char *origin, struct cerr *e)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct cert *c = &l->v[i];
+		char when[21];
+
+		if (!c->is_ca && !(flags & CERT_ALLOW_LEAF))
+			return cerr_set(e, CAINIT_EINPUT,
+					"%s: \"%s\" is not a CA (no basicConstraints CA:TRUE); --allow-leaf installs it anyway",
+					origin, c->subject);
+		if (flags & CERT_ALLOW_EXPIRED)
+			continue;
+		if (c->not_after < now) {
+			cert_format_time(c->not_after, when);
+			return cerr_set(e, CAINIT_EINPUT,
+					"%s: \"%s\" expired at %s; --allow-expired installs it anyway",
+					origin, c->subject, when);
+		}
+		if (c->not_before > now) {
+			cert_format_time(c->not_before, when);
+			return cerr_set(e, CAINIT_EINPUT,
+					"%s: \"%s\" is not valid before %s; --allow-expired installs it anyway",
+					origin, c->subject, when);
+		}
+	}
+	return 0;
+}

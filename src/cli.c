@@ -1,0 +1,85 @@
+/*
+ * cli.c: see cli.h.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cert.h"
+
+int cli_read_input(const char *path, unsigned char **buf, size_t *len, struct cerr *e)
+{
+	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	size_t cap = CERT_INPUT_MAX + 1, n = 0;
+	unsigned char *b;
+	int fd;
+
+	fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cerr_set(e, CAINIT_EINPUT, "%s: open: %s", name, strerror(errno));
+	b = malloc(cap);
+	if (b == NULL) {
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return cerr_set(e, CAINIT_EOPS, "%s: read: %s", name, strerror(ENOMEM));
+	}
+	while (n < cap) {
+		ssize_t k = read(fd, b + n, cap - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int err = errno;
+
+			free(b);
+			if (fd != STDIN_FILENO)
+				close(fd);
+			return cerr_set(e, CAINIT_EINPUT, "%s: read: %s", name, strerror(err));
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (n > CERT_INPUT_MAX) {
+		free(b);
+		return cerr_set(e, CAINIT_EINPUT, "%s: input is larger than 1 MiB", name);
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int cli_fail(const struct cerr *e)
+{
+	fprintf(stderr, "cainit: %s\n", e->msg);
+	return e->code;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cainit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'cainit %s --help')\n", cmd);
+	return CAINIT_EINPUT;
+}
+
+long long cli_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

@@ -1,0 +1,31 @@
+/*
+ * cli.h: what the command-line front ends share: reading the user's input
+ * file (never a trust-store file: those belong to the engine), timing, and
+ * the one-line error convention "cainit: ..." with exit codes 0/1/2.
+ */
+#ifndef CAINIT_CLI_H
+#define CAINIT_CLI_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* Read FILE ("-": standard input), at most CERT_INPUT_MAX bytes (more is
+ * refused). Returns 0, or CAINIT_EINPUT with the message in e. */
+int cli_read_input(const char *path, unsigned char **buf, size_t *len, struct cerr *e);
+
+/* Print "cainit: MSG" on stderr and return e->code. */
+int cli_fail(const struct cerr *e);
+
+/* Print "cainit: " + formatted message + usage hint on stderr; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Monotonic microseconds. */
+long long cli_now_us(void);
+
+int cmd_install(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif

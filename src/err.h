@@ -1,0 +1,29 @@
+/*
+ * err.h: the one error slot threaded through the engine.
+ *
+ * Every failure ends as a single line that names the path and the errno
+ * (or the problem with the input), plus the exit code the CLI returns:
+ * 1 for operational failures (I/O, permissions), 2 for bad usage or input.
+ */
+#ifndef CAINIT_ERR_H
+#define CAINIT_ERR_H
+
+enum {
+	CAINIT_OK = 0,
+	CAINIT_EOPS = 1,   /* I/O, permissions, locking */
+	CAINIT_EINPUT = 2, /* bad usage or bad input */
+};
+
+struct cerr {
+	int code;
+	char msg[1024];
+};
+
+/* Record a formatted message and an exit code; returns the code. */
+int cerr_set(struct cerr *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Record "PATH: OP: strerror(errnum)" as an operational failure; returns 1. */
+int cerr_sys(struct cerr *e, const char *path, const char *op, int errnum);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * main.c: subcommand dispatch. cainit is one static binary with several
+ * front ends over one engine (trust.h); each front end lives in cmd_*.c.
+ */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "version.h"
+
+static const char USAGE[] =
+	"usage: cainit COMMAND [OPTIONS]\n"
+	"\n"
+	"Make a root filesystem trust a named set of CAs in every trust store it has.\n"
+	"\n"
+	"commands:\n"
+	"  install   trust the CAs in a file as a named set (replacing its previous CAs)\n"
+	"  remove    remove a set, or every set, from every store\n"
+	"  status    show stores, sets, and whether each CA verifies through each store\n"
+	"  verify    check that a certificate is trusted through every store\n"
+	"  version   print the version\n"
+	"\n"
+	"'cainit COMMAND --help' describes a command. Exit status: 0 success,\n"
+	"1 operational failure (I/O, permissions), 2 bad usage or bad input.\n";
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("cainit %s (%s)\n", CAINIT_VERSION, OpenSSL_version(OPENSSL_VERSION));
+	return 0;
+}
+
+static const struct command commands[] = {
+	{"install", cmd_install},
+	{"remove", cmd_remove},
+	{"status", cmd_status},
+	{"verify", cmd_verify},
+	{"version", cmd_version},
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	/* never read the host's or the sandbox's openssl.cnf */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	if (argc < 2) {
+		fputs(USAGE, stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(USAGE, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(0, NULL);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "cainit: unknown command \"%s\" (see 'cainit --help')\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,34 @@
+/*
+ * plan.h: turning "set S must hold exactly these CAs" (or "S is gone") into
+ * the operations of one transaction, store by store. A store that already
+ * holds what is wanted gets no operation at all, so repeating an install
+ * writes nothing.
+ */
+#ifndef CAINIT_PLAN_H
+#define CAINIT_PLAN_H
+
+#include "cert.h"
+#include "err.h"
+#include "scan.h"
+#include "txn.h"
+
+struct want {
+	const char *set;               /* NULL (remove only): every set */
+	const struct cert_list *certs; /* NULL: remove the set */
+};
+
+#define OWNED_FILE_MAX (8 * 1024 * 1024)
+
+int plan_bundles(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
+int plan_anchors(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
+int plan_hashed(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
+int plan_set_file(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
+
+/* Make dirfd/name hold exactly content (which the call consumes). */
+int plan_ensure_file(struct txn *t, int dirfd, const char *name, const char *show,
+		     struct rope *content, struct cerr *e);
+
+/* Does an owned item of set `set` fall under w? */
+bool want_covers(const struct want *w, const char *set);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * plan_hashed.c: the OpenSSL hashed directory.
+ *
+ * Each managed CA gets a file "cainit.SET.FP16.HASH8.pem" in the directory
+ * and a symlink "HASH8.N" to it, as Debian does for its own CAs, so that
+ * `openssl rehash` (run by update-ca-certificates) keeps them. OpenSSL looks
+ * up HASH8.0, HASH8.1, ... and stops at the first missing index, so the
+ * indices of one hash must stay contiguous at every step: a retired entry is
+ * re-pointed atomically to a new CA when there is one, and otherwise the
+ * highest entry of that hash is renamed over it.
+ */
+#include "plan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum slot_kind { SLOT_EMPTY, SLOT_KEEP, SLOT_REMOVE };
+
+struct slot {
+	enum slot_kind kind;
+	const char *target;
+};
+
+struct group {
+	unsigned long hash;
+	const char **add;     /* our files of this hash that need a link */
+	size_t nadd;
+	const char **retire;  /* our files of this hash that are going away */
+	size_t nretire;
+	bool keep_derived;    /* links to cainit.SET.pem stay valid */
+};
+
+static bool in_list(const char *s, const char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s, v[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_derived_of(const char *target, const struct want *w)
+{
+	size_t n = strlen(target);
+	char set[SET_NAME_MAX + 1];
+
+	if (strncmp(target, "cainit.", 7) != 0 || n < 12 || strcmp(target + n - 4, ".pem") != 0 ||
+	    n - 11 > SET_NAME_MAX || memchr(target + 7, '.', n - 11) != NULL)
+		return false;
+	memcpy(set, target + 7, n - 11);
+	set[n - 11] = '\0';
+	return set_name_valid(set) && want_covers(w, set);
+}
+
+static int plan_group(struct hashed_store *h, const struct want *w, const struct group *g,
+		      struct txn *t, struct cerr *e)
+{
+	char name[24], to[24], show[ENTRY_SHOW_MAX];
+	size_t nslots = g->nadd + 1, i, j;
+	struct slot *slots;
+	bool *linked;
+	int rc = 0;
+
+	for (i = 0; i < h->nlinks; i++)
+		if (h->links[i].hash == g->hash && h->links[i].idx + g->nadd + 1 > nslots)
+			nslots = h->links[i].idx + g->nadd + 1;
+	if (nslots > 100000)
+		return cerr_set(e, CAINIT_EOPS, "%s: too many entries for hash %08lx", h->show, g->hash);
+	slots = calloc(nslots, sizeof(*slots));
+	linked = calloc(g->nadd + 1, sizeof(*linked));
+	if (slots == NULL || linked == NULL) {
+		rc = cerr_sys(e, h->show, "plan", ENOMEM);
+		goto out;
+	}
+	for (i = 0; i < h->nlinks; i++) {
+		struct hash_link *l = &h->links[i];
+		const char *target;
+
+		if (l->hash != g->hash)
+			continue;
+		target = scan_link_target(h, l);
+		slots[l->idx].kind = SLOT_KEEP;
+		slots[l->idx].target = target;
+		if (target == NULL || strchr(target, '/') != NULL)
+			continue;
+		for (j = 0; j < g->nadd; j++)
+			if (strcmp(target, g->add[j]) == 0)
+				linked[j] = true;
+		if (in_list(target, g->retire, g->nretire) || (!g->keep_derived && is_derived_of(target, w)))
+			slots[l->idx].kind = SLOT_REMOVE;
+	}
+	/* new links: take over a retired entry atomically, else the first gap */
+	for (j = 0; j < g->nadd; j++) {
+		if (linked[j])
+			continue;
+		for (i = 0; i < nslots && slots[i].kind != SLOT_REMOVE; i++)
+			;
+		if (i == nslots)
+			for (i = 0; i < nslots && slots[i].kind != SLOT_EMPTY; i++)
+				;
+		name_hash_link(name, g->hash, (unsigned)i);
+		snprintf(show, sizeof(show), "%s/%s", h->show, name);
+		if (txn_link(t, h->p.dirfd, name, show, g->add[j],
+			     slots[i].kind == SLOT_REMOVE ? slots[i].target : NULL) < 0)
+			goto nomem;
+		slots[i].kind = SLOT_KEEP;
+		slots[i].target = g->add[j];
+	}
+	/* retire the rest without leaving a gap */
+	for (;;) {
+		size_t top, low;
+
+		for (low = 0; low < nslots && slots[low].kind != SLOT_REMOVE; low++)
+			;
+		if (low == nslots)
+			break;
+		for (top = nslots; top-- > 0 && slots[top].kind == SLOT_EMPTY;)
+			;
+		name_hash_link(name, g->hash, (unsigned)low);
+		if (top == low || slots[top].kind == SLOT_REMOVE) {
+			name_hash_link(name, g->hash, (unsigned)top);
+			snprintf(show, sizeof(show), "%s/%s", h->show, name);
+			if (txn_unlink(t, h->p.dirfd, name, show) < 0)
+				goto nomem;
+			slots[top].kind = SLOT_EMPTY;
+			continue;
+		}
+		name_hash_link(to, g->hash, (unsigned)low);
+		name_hash_link(name, g->hash, (unsigned)top);
+		snprintf(show, sizeof(show), "%s/%s", h->show, name);
+		if (txn_rename(t, h->p.dirfd, name, to, show) < 0)
+			goto nomem;
+		slots[low] = slots[top];
+		slots[top].kind = SLOT_EMPTY;
+	}
+	goto out;
+nomem:
+	rc = cerr_sys(e, h->show, "plan", ENOMEM);
+out:
+	free(slots);
+	free(linked);
+	return rc;
+}
+
+static int plan_store(struct hashed_store *h, const struct want *w, struct txn *t, struct cerr *e)
+{
+	size_t nwant = w->certs ? w->certs->n : 0, i, j;
+	char (*names)[NAME_MAX + 1] = NULL, show[ENTRY_SHOW_MAX];
+	const char **add = NULL, **retire = NULL;
+	unsigned long *hashes = NULL, *retire_hash = NULL;
+	size_t nretire = 0;
+	int rc = 0;
+
+	names = calloc(nwant + 1, sizeof(*names));
+	hashes = calloc(nwant + h->ncas + 1, sizeof(*hashes));
+	add = calloc(nwant + 1, sizeof(*add));
+	retire = calloc(h->ncas + 1, sizeof(*retire));
+	retire_hash = calloc(h->ncas + 1, sizeof(*retire_hash));
+	if (!names || !hashes || !add || !retire || !retire_hash) {
+		rc = cerr_sys(e, h->show, "plan", ENOMEM);
+		goto out;
+	}
+	/* one file per wanted CA, holding exactly it */
+	for (j = 0; j < nwant; j++) {
+		struct cert_list one = {&w->certs->v[j], 1};
+		struct rope r;
+
+		name_ca_file(names[j], w->set, &w->certs->v[j]);
+		snprintf(show, sizeof(show), "%s/%s", h->show, names[j]);
+		rope_init(&r);
+		if (bundle_render(w->set, &one, &r) < 0) {
+			rope_free(&r);
+			rc = cerr_sys(e, show, "plan", ENOMEM);
+			goto out;
+		}
+		if ((rc = plan_ensure_file(t, h->p.dirfd, names[j], show, &r, e)) != 0)
+			goto out;
+	}
+	for (i = 0; i < h->ncas; i++) {
+		bool wanted = false;
+
+		if (!want_covers(w, h->cas[i].set))
+			continue;
+		for (j = 0; j < nwant; j++)
+			wanted = wanted || strcmp(names[j], h->cas[i].name) == 0;
+		if (!wanted) {
+			retire_hash[nretire] = h->cas[i].hash;
+			retire[nretire++] = h->cas[i].name;
+		}
+	}
+	/* the links, hash by hash */
+	{
+		size_t nh = 0, k;
+
+		for (j = 0; j < nwant; j++)
+			hashes[nh++] = w->certs->v[j].subject_hash;
+		for (i = 0; i < nretire; i++)
+			hashes[nh++] = retire_hash[i];
+		for (k = 0; k < nh; k++) {
+			struct group g = {.hash = hashes[k], .add = add, .retire = retire + nretire};
+			const char *rt[64];
+			bool seen = false;
+
+			for (i = 0; i < k; i++)
+				seen = seen || hashes[i] == hashes[k];
+			if (seen)
+				continue;
+			for (j = 0; j < nwant; j++)
+				if (w->certs->v[j].subject_hash == g.hash) {
+					add[g.nadd++] = names[j];
+					g.keep_derived = true;
+				}
+			g.retire = rt;
+			for (i = 0; i < nretire && g.nretire < 64; i++)
+				if (retire_hash[i] == g.hash)
+					rt[g.nretire++] = retire[i];
+			if ((rc = plan_group(h, w, &g, t, e)) != 0)
+				goto out;
+		}
+	}
+	/* then the files the links pointed at */
+	for (i = 0; i < nretire; i++) {
+		snprintf(show, sizeof(show), "%s/%s", h->show, retire[i]);
+		if (txn_unlink(t, h->p.dirfd, retire[i], show) < 0) {
+			rc = cerr_sys(e, show, "plan", ENOMEM);
+			goto out;
+		}
+	}
+	/* update-ca-certificates' link to a removed set's anchor file */
+	if (w->certs == NULL) {
+		for (i = 0; i < h->nderived; i++) {
+			char target[PATH_MAX], want_tail[NAME_MAX + 8];
+			ssize_t n;
+
+			if (!want_covers(w, h->derived[i].set))
+				continue;
+			n = readlinkat(h->p.dirfd, h->derived[i].name, target, sizeof(target) - 1);
+			if (n < 0)
+				continue;
+			target[n] = '\0';
+			snprintf(want_tail, sizeof(want_tail), "/cainit.%s.crt", h->derived[i].set);
+			if ((size_t)n < strlen(want_tail) || strcmp(target + n - strlen(want_tail), want_tail) != 0)
+				continue;
+			snprintf(show, sizeof(show), "%s/%s", h->show, h->derived[i].name);
+			if (txn_unlink(t, h->p.dirfd, h->derived[i].name, show) < 0) {
+				rc = cerr_sys(e, show, "plan", ENOMEM);
+				goto out;
+			}
+		}
+	}
+out:
+	free(names);
+	free(hashes);
+	free(add);
+	free(retire);
+	free(retire_hash);
+	return rc;
+}
+
+int plan_hashed(struct scan *s, const struct want *w, struct txn *t, struct cerr *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->nhashed; i++)
+		if ((rc = plan_store(&s->hashed[i], w, t, e)) != 0)
+			return rc;
+	return 0;
+}

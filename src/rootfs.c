@@ -1,0 +1,380 @@
+/*
+ * rootfs.c: see rootfs.h. The resolver keeps a cache of the directories it
+ * pinned during one operation, so the dozen store paths that share /etc and
+ * /etc/ssl cost one syscall per new component rather than per path.
+ */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_LINKS 40
+
+int rootfs_open(struct rootfs *r, const char *path, struct cerr *e)
+{
+	size_t n;
+
+	memset(r, 0, sizeof(*r));
+	r->lockfd = -1;
+	r->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r->fd < 0)
+		return cerr_sys(e, path, "open root", errno);
+	n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	if (n >= sizeof(r->prefix))
+		return cerr_set(e, CAINIT_EINPUT, "%s: root path too long", path);
+	memcpy(r->prefix, path, n);
+	r->prefix[n] = '\0';
+	return 0;
+}
+
+void rootfs_forget(struct rootfs *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ndirs; i++) {
+		close(r->dirs[i].fd);
+		free(r->dirs[i].canon);
+	}
+	free(r->dirs);
+	r->dirs = NULL;
+	r->ndirs = r->capdirs = 0;
+}
+
+void rootfs_close(struct rootfs *r)
+{
+	rootfs_unlock(r);
+	rootfs_forget(r);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+const char *rootfs_show(const struct rootfs *r, const char *canon, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s", r->prefix, canon[0] ? canon : "/");
+	return buf;
+}
+
+static int cache_get(const struct rootfs *r, const char *canon)
+{
+	size_t i;
+
+	if (canon[0] == '\0')
+		return r->fd;
+	for (i = 0; i < r->ndirs; i++)
+		if (strcmp(r->dirs[i].canon, canon) == 0)
+			return r->dirs[i].fd;
+	return -1;
+}
+
+static int cache_put(struct rootfs *r, const char *canon, int fd)
+{
+	char *c = strdup(canon);
+
+	if (c == NULL)
+		return -1;
+	if (r->ndirs == r->capdirs) {
+		size_t cap = r->capdirs ? r->capdirs * 2 : 16;
+		struct rootfs_dir *d = realloc(r->dirs, cap * sizeof(*d));
+
+		if (d == NULL) {
+			free(c);
+			return -1;
+		}
+		r->dirs = d;
+		r->capdirs = cap;
+	}
+	r->dirs[r->ndirs++] = (struct rootfs_dir){c, fd};
+	return 0;
+}
+
+/* Open (or create) the real directory comp under cur; -1 with errno. */
+static int open_dir(struct rootfs *r, int cur, const char *comp, const char *cand, bool mkdirs,
+		    bool *mkdir_failed)
+{
+	int fd = cache_get(r, cand);
+
+	if (fd >= 0)
+		return fd;
+	fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && mkdirs) {
+		if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
+			*mkdir_failed = true;
+			return -1;
+		}
+		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -1;
+	if (cache_put(r, cand, fd) < 0) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	return fd;
+}
+
+/* out = dir + rest with repeated and trailing slashes dropped. */
+static void canon_join(char *out, size_t n, const char *dir, const char *rest)
+{
+	size_t k = (size_t)snprintf(out, n, "%s", dir);
+
+	for (; *rest && k + 1 < n; rest++) {
+		if (*rest == '/' && (out[k - 1] == '/' || rest[1] == '\0'))
+			continue;
+		out[k++] = *rest;
+	}
+	out[k < n ? k : n - 1] = '\0';
+}
+
+int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rpath *out, struct cerr *e)
+{
+	char rest[2 * PATH_MAX], target[PATH_MAX], canon[PATH_MAX] = "", cand[PATH_MAX];
+	char show[PATH_MAX + 64];
+	const char *p;
+	int cur = r->fd, links = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->dirfd = -1;
+	if (snprintf(rest, sizeof(rest), "%s", path) >= (int)sizeof(rest))
+		return cerr_set(e, CAINIT_EOPS, "%s: path too long", path);
+	p = rest;
+	for (;;) {
+		char comp[NAME_MAX + 1];
+		const char *next, *q;
+		size_t clen;
+		bool last = true;
+		ssize_t n;
+		int fd;
+
+		while (*p == '/')
+			p++;
+		if (*p == '\0') {
+			/* every component walked as a directory */
+			if (!(flags & RP_DIR))
+				return cerr_set(e, CAINIT_EOPS, "%s: is a directory", path);
+			snprintf(out->canon, sizeof(out->canon), "%s", canon[0] ? canon : "/");
+			out->dirfd = cur;
+			out->exists = true;
+			if (fstat(cur, &out->st) < 0)
+				return cerr_sys(e, rootfs_show(r, canon, show, sizeof(show)), "stat", errno);
+			return 0;
+		}
+		next = strchr(p, '/');
+		clen = next ? (size_t)(next - p) : strlen(p);
+		if (!next)
+			next = p + clen;
+		if (clen > NAME_MAX)
+			return cerr_sys(e, path, "resolve", ENAMETOOLONG);
+		memcpy(comp, p, clen);
+		comp[clen] = '\0';
+		for (q = next; *q; q++)
+			if (*q != '/')
+				last = false;
+		if (flags & RP_DIR)
+			last = false;
+		if (strcmp(comp, ".") == 0) {
+			p = next;
+			continue;
+		}
+		if (strcmp(comp, "..") == 0) {
+			char *slash = strrchr(canon, '/');
+
+			if (slash)
+				*slash = '\0'; /* ".." stops at the root */
+			cur = cache_get(r, canon);
+			p = next;
+			continue;
+		}
+		if (snprintf(cand, sizeof(cand), "%s/%s", canon, comp) >= (int)sizeof(cand))
+			return cerr_sys(e, path, "resolve", ENAMETOOLONG);
+		if (!last) {
+			bool mkdir_failed = false;
+
+			fd = open_dir(r, cur, comp, cand, flags & RP_MKDIRS, &mkdir_failed);
+			if (mkdir_failed)
+				return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "mkdir", errno);
+			if (fd >= 0) {
+				cur = fd;
+				memcpy(canon, cand, sizeof(canon));
+				p = next;
+				continue;
+			}
+			if (errno == ENOENT) {
+				/* a missing parent: the path does not exist */
+				canon_join(out->canon, sizeof(out->canon), cand, next);
+				return 0;
+			}
+			if (errno != ENOTDIR && errno != ELOOP)
+				return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "open", errno);
+		} else {
+			if (fstatat(cur, comp, &out->st, AT_SYMLINK_NOFOLLOW) < 0) {
+				if (errno != ENOENT)
+					return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "stat", errno);
+				memcpy(out->canon, cand, sizeof(out->canon));
+				snprintf(out->base, sizeof(out->base), "%s", comp);
+				out->dirfd = cur;
+				return 0;
+			}
+			if (!S_ISLNK(out->st.st_mode)) {
+				memcpy(out->canon, cand, sizeof(out->canon));
+				snprintf(out->base, sizeof(out->base), "%s", comp);
+				out->dirfd = cur;
+				out->exists = true;
+				return 0;
+			}
+		}
+		/* a symlink (or a file where a directory was expected) */
+		n = readlinkat(cur, comp, target, sizeof(target) - 1);
+		if (n < 0) {
+			int err = errno == EINVAL ? ENOTDIR : errno;
+
+			return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "resolve", err);
+		}
+		target[n] = '\0';
+		if (++links > MAX_LINKS)
+			return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "resolve", ELOOP);
+		{
+			char tmp[2 * PATH_MAX];
+
+			if (snprintf(tmp, sizeof(tmp), "%s/%s", target, next) >= (int)sizeof(tmp))
+				return cerr_sys(e, path, "resolve", ENAMETOOLONG);
+			memcpy(rest, tmp, sizeof(rest));
+		}
+		p = rest;
+		if (target[0] == '/') {
+			canon[0] = '\0';
+			cur = r->fd;
+		}
+	}
+}
+
+int rootfs_read_at(int dirfd, const char *name, const char *show, size_t max,
+		   char **buf, size_t *len, struct stat *st, struct cerr *e)
+{
+	size_t cap, n = 0;
+	char *b = NULL;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : cerr_sys(e, show, "open", errno);
+	if (fstat(fd, st) < 0) {
+		cerr_sys(e, show, "stat", errno);
+		goto fail;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		cerr_set(e, CAINIT_EOPS, "%s: not a regular file", show);
+		goto fail;
+	}
+	if ((size_t)st->st_size > max) {
+		cerr_set(e, CAINIT_EOPS, "%s: larger than %zu bytes", show, max);
+		goto fail;
+	}
+	cap = (size_t)st->st_size + 1;
+	b = malloc(cap + 1);
+	if (b == NULL) {
+		cerr_sys(e, show, "read", ENOMEM);
+		goto fail;
+	}
+	for (;;) {
+		ssize_t k = read(fd, b + n, cap - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			cerr_sys(e, show, "read", errno);
+			goto fail;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n == cap) {
+			char *nb;
+
+			if (cap > max) {
+				cerr_set(e, CAINIT_EOPS, "%s: larger than %zu bytes", show, max);
+				goto fail;
+			}
+			cap *= 2;
+			nb = realloc(b, cap + 1);
+			if (nb == NULL) {
+				cerr_sys(e, show, "read", ENOMEM);
+				goto fail;
+			}
+			b = nb;
+		}
+	}
+	close(fd);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+fail:
+	free(b);
+	close(fd);
+	return CAINIT_EOPS;
+}
+
+int rootfs_read(struct rootfs *r, const struct rpath *p, size_t max, char **buf, size_t *len, struct cerr *e)
+{
+	char show[PATH_MAX + 64];
+	struct stat st;
+	int rc;
+
+	rootfs_show(r, p->canon, show, sizeof(show));
+	rc = rootfs_read_at(p->dirfd, p->base, show, max, buf, len, &st, e);
+	if (rc == 0 && *buf == NULL)
+		return cerr_sys(e, show, "open", ENOENT);
+	return rc;
+}
+
+int rootfs_lock(struct rootfs *r, int timeout_ms, struct cerr *e)
+{
+	char show[PATH_MAX + 64];
+	struct timespec start, now, nap = {0, 50000};
+
+	if (r->lockfd >= 0)
+		return 0;
+	r->lockfd = openat(r->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->lockfd < 0)
+		return cerr_sys(e, rootfs_show(r, "", show, sizeof(show)), "open for lock", errno);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (flock(r->lockfd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= timeout_ms) {
+			errno = ETIMEDOUT;
+			break;
+		}
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 10000000)
+			nap.tv_nsec *= 2; /* 50 us, 100 us, ... up to 12.8 ms */
+	}
+	cerr_set(e, CAINIT_EOPS, "%s: lock: %s (another cainit holds it)",
+		 rootfs_show(r, "", show, sizeof(show)), strerror(errno));
+	close(r->lockfd);
+	r->lockfd = -1;
+	return CAINIT_EOPS;
+}
+
+void rootfs_unlock(struct rootfs *r)
+{
+	if (r->lockfd >= 0) {
+		close(r->lockfd); /* closing drops the flock */
+		r->lockfd = -1;
+	}
+}

@@ -1,0 +1,476 @@
+/*
+ * scan.c: see scan.h. Directory listings use getdents through readdir on
+ * a directory opened relative to its pinned fd; only names are parsed here,
+ * file contents are read by whoever needs them.
+ */
+#include "scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void name_ca_file(char *out, const char *set, const struct cert *c)
+{
+	snprintf(out, NAME_MAX + 1, "cainit.%s.%.16s.%08lx.pem", set, c->fp_hex, c->subject_hash);
+}
+
+void name_anchor(char *out, const char *set)
+{
+	snprintf(out, NAME_MAX + 1, "cainit.%s.crt", set);
+}
+
+void name_derived(char *out, const char *set)
+{
+	snprintf(out, NAME_MAX + 1, "cainit.%s.pem", set);
+}
+
+void name_set_file(char *out, const char *set)
+{
+	snprintf(out, NAME_MAX + 1, "%s.pem", set);
+}
+
+void name_hash_link(char *out, unsigned long hash, unsigned idx)
+{
+	snprintf(out, 24, "%08lx.%u", hash, idx);
+}
+
+static bool is_lower_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* "HHHHHHHH.N" */
+static bool parse_hash_name(const char *name, unsigned long *hash, unsigned *idx)
+{
+	size_t n = strlen(name), i;
+	unsigned long v = 0;
+
+	if (n < 10 || n > 16 || name[8] != '.' || !is_lower_hex(name, 8))
+		return false;
+	for (i = 9; i < n; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(name[i] - '0');
+	}
+	if (n > 10 && name[9] == '0')
+		return false;
+	*hash = strtoul(name, NULL, 16) & 0xffffffffUL;
+	*idx = (unsigned)v;
+	return true;
+}
+
+/* "cainit." SET "." REST, with the set copied out; REST returned. */
+static const char *parse_cainit_prefix(const char *name, char *set)
+{
+	const char *p, *dot;
+
+	if (strncmp(name, "cainit.", 7) != 0)
+		return NULL;
+	p = name + 7;
+	dot = strchr(p, '.');
+	if (dot == NULL || (size_t)(dot - p) > SET_NAME_MAX)
+		return NULL;
+	memcpy(set, p, (size_t)(dot - p));
+	set[dot - p] = '\0';
+	return set_name_valid(set) ? dot + 1 : NULL;
+}
+
+/* "cainit.SET.FP16.HASH8.pem" */
+static bool parse_ca_name(const char *name, struct owned_file *f)
+{
+	const char *rest = parse_cainit_prefix(name, f->set);
+
+	if (rest == NULL || strlen(rest) != 16 + 1 + 8 + 4 || rest[16] != '.' ||
+	    !is_lower_hex(rest, 16) || !is_lower_hex(rest + 17, 8) || strcmp(rest + 25, ".pem") != 0)
+		return false;
+	memcpy(f->fp16, rest, 16);
+	f->fp16[16] = '\0';
+	f->hash = strtoul(rest + 17, NULL, 16);
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	return true;
+}
+
+/* "cainit.SET" + suffix, exactly */
+static bool parse_set_name_file(const char *name, const char *prefix, const char *suffix, struct owned_file *f)
+{
+	size_t p = strlen(prefix), n = strlen(name), k = strlen(suffix);
+
+	if (n <= p + k || strncmp(name, prefix, p) != 0 || !ends_with(name, suffix) ||
+	    n - p - k > SET_NAME_MAX)
+		return false;
+	memset(f, 0, sizeof(*f));
+	memcpy(f->set, name + p, n - p - k);
+	f->set[n - p - k] = '\0';
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	return set_name_valid(f->set);
+}
+
+static int push_owned(struct owned_file **v, size_t *n, const struct owned_file *f)
+{
+	struct owned_file *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	(*v)[(*n)++] = *f;
+	return 0;
+}
+
+typedef int (*entry_fn)(void *ctx, int dirfd, const char *name, unsigned char type);
+
+/* Call fn for each entry of the directory behind dirfd. */
+static int list_dir(int dirfd, const char *show, entry_fn fn, void *ctx, bool clean_temps, struct cerr *e)
+{
+	struct dirent *d;
+	DIR *dir;
+	int fd;
+
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return cerr_sys(e, show, "open directory", errno);
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return cerr_sys(e, show, "open directory", errno);
+	}
+	errno = 0;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.') {
+			if (clean_temps && ends_with(d->d_name, ".cainit-tmp"))
+				unlinkat(dirfd, d->d_name, 0); /* a killed run's leftover */
+			continue;
+		}
+		if (fn(ctx, dirfd, d->d_name, d->d_type) < 0) {
+			closedir(dir);
+			return cerr_sys(e, show, "list", ENOMEM);
+		}
+		errno = 0;
+	}
+	if (errno != 0) {
+		int err = errno;
+
+		closedir(dir);
+		return cerr_sys(e, show, "list", err);
+	}
+	closedir(dir);
+	return 0;
+}
+
+static unsigned char entry_type(int dirfd, const char *name, unsigned char type)
+{
+	struct stat st;
+
+	if (type != DT_UNKNOWN)
+		return type;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return DT_UNKNOWN;
+	return S_ISLNK(st.st_mode) ? DT_LNK : S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_UNKNOWN;
+}
+
+static int hashed_entry(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	struct hashed_store *h = ctx;
+	struct owned_file f;
+	unsigned long hash;
+	unsigned idx;
+
+	memset(&f, 0, sizeof(f));
+	if (parse_hash_name(name, &hash, &idx)) {
+		struct hash_link *nl = realloc(h->links, (h->nlinks + 1) * sizeof(*nl));
+
+		if (nl == NULL)
+			return -1;
+		h->links = nl;
+		memset(&nl[h->nlinks], 0, sizeof(*nl));
+		nl[h->nlinks].hash = hash;
+		nl[h->nlinks].idx = idx;
+		nl[h->nlinks].is_link = entry_type(dirfd, name, type) == DT_LNK;
+		snprintf(nl[h->nlinks].name, sizeof(nl[h->nlinks].name), "%s", name);
+		h->nlinks++;
+		return 0;
+	}
+	if (parse_ca_name(name, &f))
+		return entry_type(dirfd, name, type) == DT_REG ? push_owned(&h->cas, &h->ncas, &f) : 0;
+	if (parse_set_name_file(name, "cainit.", ".pem", &f) && entry_type(dirfd, name, type) == DT_LNK)
+		return push_owned(&h->derived, &h->nderived, &f);
+	return 0;
+}
+
+static int anchor_entry(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	struct anchor_store *a = ctx;
+	struct owned_file f;
+
+	if (parse_set_name_file(name, "cainit.", ".crt", &f) && entry_type(dirfd, name, type) == DT_REG)
+		return push_owned(&a->files, &a->nfiles, &f);
+	return 0;
+}
+
+static int setdir_entry(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	struct scan *s = ctx;
+	struct owned_file f;
+
+	if (parse_set_name_file(name, "", ".pem", &f) && entry_type(dirfd, name, type) == DT_REG)
+		return push_owned(&s->setfiles, &s->nsetfiles, &f);
+	return 0;
+}
+
+const char *scan_link_target(struct hashed_store *h, struct hash_link *l)
+{
+	char buf[PATH_MAX];
+	ssize_t n;
+
+	if (!l->is_link)
+		return NULL;
+	if (!l->target_read) {
+		l->target_read = true;
+		n = readlinkat(h->p.dirfd, l->name, buf, sizeof(buf) - 1);
+		if (n >= 0) {
+			buf[n] = '\0';
+			l->target = strdup(buf);
+		}
+	}
+	return l->target;
+}
+
+static int add_bundle(struct scan *s, const char *path, unsigned flags, struct cerr *e)
+{
+	struct bundle_store b, *nb;
+	size_t i;
+
+	memset(&b, 0, sizeof(b));
+	if (rootfs_resolve(s->r, path, flags, &b.p, e) != 0)
+		return CAINIT_EOPS;
+	if (!b.p.exists || !S_ISREG(b.p.st.st_mode))
+		return 0;
+	for (i = 0; i < s->nbundles; i++)
+		if (strcmp(s->bundles[i].p.canon, b.p.canon) == 0)
+			return 0; /* each real file once */
+	rootfs_show(s->r, b.p.canon, b.show, sizeof(b.show));
+	if (rootfs_read(s->r, &b.p, BUNDLE_MAX, &b.buf, &b.len, e) != 0)
+		return CAINIT_EOPS;
+	if (bundle_scan(b.buf, b.len, &b.view) < 0) {
+		free(b.buf);
+		return cerr_sys(e, b.show, "scan", ENOMEM);
+	}
+	b.exists = true;
+	nb = realloc(s->bundles, (s->nbundles + 1) * sizeof(*nb));
+	if (nb == NULL) {
+		bundle_view_free(&b.view);
+		free(b.buf);
+		return cerr_sys(e, b.show, "scan", ENOMEM);
+	}
+	s->bundles = nb;
+	s->bundles[s->nbundles++] = b;
+	return 0;
+}
+
+static int add_hashed(struct scan *s, const char *path, unsigned flags, bool create, struct cerr *e)
+{
+	struct hashed_store h, *nh;
+	size_t i;
+
+	memset(&h, 0, sizeof(h));
+	if (rootfs_resolve(s->r, path, RP_DIR | (create ? RP_MKDIRS : 0), &h.p, e) != 0)
+		return CAINIT_EOPS;
+	if (!h.p.exists)
+		return 0;
+	for (i = 0; i < s->nhashed; i++)
+		if (strcmp(s->hashed[i].p.canon, h.p.canon) == 0)
+			return 0;
+	rootfs_show(s->r, h.p.canon, h.show, sizeof(h.show));
+	h.exists = true;
+	nh = realloc(s->hashed, (s->nhashed + 1) * sizeof(*nh));
+	if (nh == NULL)
+		return cerr_sys(e, h.show, "scan", ENOMEM);
+	s->hashed = nh;
+	s->hashed[s->nhashed] = h;
+	if (list_dir(h.p.dirfd, h.show, hashed_entry, &s->hashed[s->nhashed], flags & SCAN_CLEAN_TEMPS, e) != 0) {
+		s->nhashed++; /* freed by scan_free */
+		return CAINIT_EOPS;
+	}
+	s->nhashed++;
+	return 0;
+}
+
+static int add_anchor(struct scan *s, const struct layout *l, unsigned flags, struct cerr *e)
+{
+	struct anchor_store a, *na;
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	if (rootfs_resolve(s->r, l->anchor_dir, RP_DIR | ((flags & SCAN_CREATE) ? RP_MKDIRS : 0), &a.p, e) != 0)
+		return CAINIT_EOPS;
+	if (!a.p.exists)
+		return 0;
+	for (i = 0; i < s->nanchors; i++)
+		if (strcmp(s->anchors[i].p.canon, a.p.canon) == 0)
+			return 0;
+	rootfs_show(s->r, a.p.canon, a.show, sizeof(a.show));
+	a.layout = l;
+	a.exists = true;
+	na = realloc(s->anchors, (s->nanchors + 1) * sizeof(*na));
+	if (na == NULL)
+		return cerr_sys(e, a.show, "scan", ENOMEM);
+	s->anchors = na;
+	s->anchors[s->nanchors] = a;
+	s->nanchors++;
+	return list_dir(a.p.dirfd, a.show, anchor_entry, &s->anchors[s->nanchors - 1],
+			flags & SCAN_CLEAN_TEMPS, e);
+}
+
+/* Is the layout's own bundle one of the bundles found (and not cainit's)? */
+static bool has_real_bundle(const struct scan *s, const struct layout *l)
+{
+	size_t i;
+
+	for (i = 0; i < s->nbundles; i++)
+		if (strcmp(s->bundles[i].p.canon, l->bundle) == 0 && !s->bundles[i].view.created)
+			return true;
+	return false;
+}
+
+int scan_root(struct rootfs *r, unsigned flags, struct scan *s, struct cerr *e)
+{
+	struct rpath anchor;
+	bool any_real = false;
+	size_t i, k;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->r = r;
+	rootfs_forget(r);
+	for (i = 0; i < n_layouts; i++) {
+		if ((rc = add_bundle(s, layouts[i].bundle, 0, e)) != 0)
+			return rc;
+		for (k = 0; layouts[i].aliases[k]; k++)
+			if ((rc = add_bundle(s, layouts[i].aliases[k], 0, e)) != 0)
+				return rc;
+	}
+	for (k = 0; extra_bundles[k]; k++)
+		if ((rc = add_bundle(s, extra_bundles[k], 0, e)) != 0)
+			return rc;
+	for (i = 0; i < s->nbundles; i++)
+		any_real = any_real || !s->bundles[i].view.created;
+
+	for (i = 0; i < n_layouts; i++) {
+		const struct layout *l = &layouts[i];
+		bool found = has_real_bundle(s, l);
+
+		if (!found) {
+			if (rootfs_resolve(r, l->anchor_dir, RP_DIR, &anchor, e) != 0)
+				return CAINIT_EOPS;
+			found = anchor.exists;
+		}
+		if (!found || s->nlayouts == sizeof(s->layouts) / sizeof(s->layouts[0]))
+			continue;
+		s->layouts[s->nlayouts++] = l;
+		if ((rc = add_anchor(s, l, flags, e)) != 0)
+			return rc;
+		if ((rc = add_hashed(s, l->hashed_dir, flags, false, e)) != 0)
+			return rc;
+	}
+
+	if (!any_real) {
+		/* distroless, scratch: cainit's own bundle at the Debian path */
+		s->fallback = true;
+		if ((rc = add_hashed(s, FALLBACK_HASHED_DIR, flags, flags & SCAN_CREATE, e)) != 0)
+			return rc;
+		if (s->nbundles == 0) {
+			struct bundle_store b, *nb;
+
+			memset(&b, 0, sizeof(b));
+			if (rootfs_resolve(r, FALLBACK_BUNDLE, (flags & SCAN_CREATE) ? RP_MKDIRS : 0, &b.p, e) != 0)
+				return CAINIT_EOPS;
+			if (b.p.exists)
+				return cerr_set(e, CAINIT_EOPS, "%s: not a regular file",
+						rootfs_show(r, b.p.canon, b.show, sizeof(b.show)));
+			rootfs_show(r, b.p.canon, b.show, sizeof(b.show));
+			nb = realloc(s->bundles, sizeof(*nb));
+			if (nb == NULL)
+				return cerr_sys(e, b.show, "scan", ENOMEM);
+			s->bundles = nb;
+			s->bundles[s->nbundles++] = b;
+		}
+	}
+
+	if (rootfs_resolve(r, CAINIT_SET_DIR, RP_DIR | ((flags & SCAN_CREATE) ? RP_MKDIRS : 0), &s->setdir, e) != 0)
+		return CAINIT_EOPS;
+	rootfs_show(r, CAINIT_SET_DIR, s->setdir_show, sizeof(s->setdir_show));
+	s->setdir_exists = s->setdir.exists;
+	if (s->setdir_exists)
+		return list_dir(s->setdir.dirfd, s->setdir_show, setdir_entry, s, flags & SCAN_CLEAN_TEMPS, e);
+	return 0;
+}
+
+static void note_name(const char **out, size_t *n, size_t max, const char *name, const char *only)
+{
+	size_t i;
+
+	if ((only != NULL && strcmp(only, name) != 0) || *n == max)
+		return;
+	for (i = 0; i < *n; i++)
+		if (strcmp(out[i], name) == 0)
+			return;
+	out[(*n)++] = name;
+}
+
+size_t scan_set_names(const struct scan *s, const char *only, const char **out, size_t max)
+{
+	size_t n = 0, i, k;
+
+	for (i = 0; i < s->nsetfiles; i++)
+		note_name(out, &n, max, s->setfiles[i].set, only);
+	for (i = 0; i < s->nbundles; i++)
+		for (k = 0; k < s->bundles[i].view.n; k++)
+			if (!s->bundles[i].view.blocks[k].header)
+				note_name(out, &n, max, s->bundles[i].view.blocks[k].set, only);
+	for (i = 0; i < s->nanchors; i++)
+		for (k = 0; k < s->anchors[i].nfiles; k++)
+			note_name(out, &n, max, s->anchors[i].files[k].set, only);
+	for (i = 0; i < s->nhashed; i++)
+		for (k = 0; k < s->hashed[i].ncas; k++)
+			note_name(out, &n, max, s->hashed[i].cas[k].set, only);
+	return n;
+}
+
+void scan_free(struct scan *s)
+{
+	size_t i, k;
+
+	for (i = 0; i < s->nbundles; i++) {
+		bundle_view_free(&s->bundles[i].view);
+		free(s->bundles[i].buf);
+	}
+	free(s->bundles);
+	for (i = 0; i < s->nhashed; i++) {
+		for (k = 0; k < s->hashed[i].nlinks; k++)
+			free(s->hashed[i].links[k].target);
+		free(s->hashed[i].links);
+		free(s->hashed[i].cas);
+		free(s->hashed[i].derived);
+	}
+	free(s->hashed);
+	for (i = 0; i < s->nanchors; i++)
+		free(s->anchors[i].files);
+	free(s->anchors);
+	free(s->setfiles);
+	memset(s, 0, sizeof(*s));
+}

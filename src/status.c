@@ -1,0 +1,389 @@
+/*
+ * status.c: what a root trusts, store by store, and whether each managed
+ * CA really verifies through each store (in-process, with libcrypto).
+ * Reads only; takes no lock (every file cainit writes is replaced whole).
+ */
+#include "trust.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "verify.h"
+
+#define SETS_MAX 1024
+
+const char *store_kind_name(enum store_kind k)
+{
+	switch (k) {
+	case STORE_BUNDLE:
+		return "bundle";
+	case STORE_ANCHOR:
+		return "anchor";
+	case STORE_HASHED:
+		return "hashed";
+	case STORE_SET_FILE:
+		return "ca-file";
+	}
+	return "?";
+}
+
+/* Append src's certificates that dst lacks. */
+static int merge(struct cert_list *dst, struct cert_list *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++) {
+		struct cert *v;
+
+		if (cert_list_find(dst, src->v[i].sha256) >= 0)
+			continue;
+		v = realloc(dst->v, (dst->n + 1) * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		dst->v = v;
+		dst->v[dst->n++] = src->v[i];
+		memset(&src->v[i], 0, sizeof(src->v[i]));
+	}
+	cert_list_free(src);
+	return 0;
+}
+
+static void parse_into(struct cert_list *dst, const char *buf, size_t len)
+{
+	struct cert_list l;
+	struct cerr e;
+
+	if (cert_list_parse((const unsigned char *)buf, len, "store", &l, &e) == 0 && merge(dst, &l) < 0)
+		cert_list_free(&l);
+}
+
+/* The CAs of a set: its CA-only file, else its blocks in the first bundle
+ * that has them, else its anchor file, else its hashed-dir files. */
+static void load_cas(struct scan *s, const char *set, struct cert_list *cas)
+{
+	char name[NAME_MAX + 1], *buf;
+	struct stat st;
+	struct cerr e;
+	size_t len, i, k;
+
+	memset(cas, 0, sizeof(*cas));
+	if (s->setdir_exists) {
+		name_set_file(name, set);
+		if (rootfs_read_at(s->setdir.dirfd, name, name, OWNED_FILE_MAX, &buf, &len, &st, &e) == 0 && buf) {
+			parse_into(cas, buf, len);
+			free(buf);
+		}
+	}
+	for (i = 0; i < s->nbundles && cas->n == 0; i++)
+		for (k = 0; k < s->bundles[i].view.n; k++) {
+			const struct bblock *b = &s->bundles[i].view.blocks[k];
+
+			if (!b->header && strcmp(b->set, set) == 0)
+				parse_into(cas, s->bundles[i].buf + b->pem, b->end - b->pem);
+		}
+	name_anchor(name, set);
+	for (i = 0; i < s->nanchors && cas->n == 0; i++)
+		if (rootfs_read_at(s->anchors[i].p.dirfd, name, name, OWNED_FILE_MAX, &buf, &len, &st, &e) == 0 && buf) {
+			parse_into(cas, buf, len);
+			free(buf);
+		}
+	for (i = 0; i < s->nhashed && cas->n == 0; i++)
+		for (k = 0; k < s->hashed[i].ncas; k++)
+			if (strcmp(s->hashed[i].cas[k].set, set) == 0 &&
+			    rootfs_read_at(s->hashed[i].p.dirfd, s->hashed[i].cas[k].name, name,
+					   OWNED_FILE_MAX, &buf, &len, &st, &e) == 0 && buf) {
+				parse_into(cas, buf, len);
+				free(buf);
+			}
+}
+
+/* Does dirfd/name hold exactly the rendering of (set, certs)? */
+static bool file_holds(int dirfd, const char *name, const char *set, const struct cert_list *certs)
+{
+	struct rope r;
+	struct stat st;
+	struct cerr e;
+	char *buf;
+	size_t len;
+	bool same = false;
+
+	rope_init(&r);
+	if (bundle_render(set, certs, &r) == 0 &&
+	    rootfs_read_at(dirfd, name, name, OWNED_FILE_MAX, &buf, &len, &st, &e) == 0 && buf) {
+		same = rope_equals(&r, buf, len);
+		free(buf);
+	}
+	rope_free(&r);
+	return same;
+}
+
+static bool hashed_holds(struct hashed_store *h, const char *set, const struct cert_list *cas)
+{
+	char name[NAME_MAX + 1];
+	size_t i, k;
+
+	for (i = 0; i < cas->n; i++) {
+		struct cert_list one = {&cas->v[i], 1};
+		bool linked = false;
+
+		name_ca_file(name, set, &cas->v[i]);
+		if (!file_holds(h->p.dirfd, name, set, &one))
+			return false;
+		for (k = 0; k < h->nlinks && !linked; k++) {
+			const char *t;
+
+			if (h->links[k].hash != cas->v[i].subject_hash)
+				continue;
+			t = scan_link_target(h, &h->links[k]);
+			linked = t != NULL && strcmp(t, name) == 0;
+		}
+		if (!linked)
+			return false;
+	}
+	return cas->n > 0;
+}
+
+static int verify_all(X509_STORE *store, const struct cert_list *cas, char *why, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < cas->n; i++)
+		if (!verify_chain(store, cas->v[i].x509, NULL, why, n))
+			return 0;
+	return 1;
+}
+
+static struct status_store *push_store(struct status_store **v, size_t *n, enum store_kind kind, const char *path)
+{
+	struct status_store *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (nv == NULL)
+		return NULL;
+	*v = nv;
+	memset(&nv[*n], 0, sizeof(nv[*n]));
+	nv[*n].kind = kind;
+	nv[*n].verified = -1;
+	snprintf(nv[*n].path, sizeof(nv[*n].path), "%s", path);
+	return &nv[(*n)++];
+}
+
+static int fill_set(struct scan *s, X509_STORE **bstores, struct status_set *ss, struct cerr *e)
+{
+	char show[ENTRY_SHOW_MAX], name[NAME_MAX + 1];
+	struct status_store *x;
+	size_t i;
+
+	for (i = 0; i < s->nbundles; i++) {
+		struct bundle_store *b = &s->bundles[i];
+
+		if (!b->exists)
+			continue;
+		if ((x = push_store(&ss->stores, &ss->nstores, STORE_BUNDLE, b->show)) == NULL)
+			goto nomem;
+		x->present = bundle_set_matches(&b->view, ss->name, &ss->cas) && ss->cas.n > 0;
+		x->verified = verify_all(bstores[i], &ss->cas, x->why, sizeof(x->why));
+	}
+	name_anchor(name, ss->name);
+	for (i = 0; i < s->nanchors; i++) {
+		snprintf(show, sizeof(show), "%s/%s", s->anchors[i].show, name);
+		if ((x = push_store(&ss->stores, &ss->nstores, STORE_ANCHOR, show)) == NULL)
+			goto nomem;
+		x->layout = s->anchors[i].layout->name;
+		x->present = file_holds(s->anchors[i].p.dirfd, name, ss->name, &ss->cas);
+	}
+	for (i = 0; i < s->nhashed; i++) {
+		struct hashed_store *h = &s->hashed[i];
+		size_t k;
+
+		if ((x = push_store(&ss->stores, &ss->nstores, STORE_HASHED, h->show)) == NULL)
+			goto nomem;
+		x->present = hashed_holds(h, ss->name, &ss->cas);
+		x->verified = 1;
+		for (k = 0; k < ss->cas.n && x->verified; k++) {
+			STACK_OF(X509) *chain = sk_X509_new_null();
+			X509_STORE *store;
+
+			if (chain == NULL || !sk_X509_push(chain, ss->cas.v[k].x509)) {
+				sk_X509_free(chain);
+				goto nomem;
+			}
+			store = verify_store_from_hashdir(s->r, h->p.canon, chain);
+			x->verified = verify_chain(store, ss->cas.v[k].x509, NULL, x->why, sizeof(x->why));
+			X509_STORE_free(store);
+			sk_X509_free(chain);
+		}
+	}
+	if (s->setdir_exists) {
+		name_set_file(name, ss->name);
+		snprintf(show, sizeof(show), "%s/%s", s->setdir_show, name);
+		if ((x = push_store(&ss->stores, &ss->nstores, STORE_SET_FILE, show)) == NULL)
+			goto nomem;
+		x->present = file_holds(s->setdir.dirfd, name, ss->name, &ss->cas);
+	}
+	return 0;
+nomem:
+	return cerr_sys(e, "status", "collect", ENOMEM);
+}
+
+static int list_stores(struct scan *s, struct trust_status *st, struct cerr *e)
+{
+	struct status_store *x;
+	size_t i;
+
+	for (i = 0; i < s->nbundles; i++)
+		if (s->bundles[i].exists &&
+		    push_store(&st->stores, &st->nstores, STORE_BUNDLE, s->bundles[i].show) == NULL)
+			goto nomem;
+	for (i = 0; i < s->nanchors; i++) {
+		if ((x = push_store(&st->stores, &st->nstores, STORE_ANCHOR, s->anchors[i].show)) == NULL)
+			goto nomem;
+		x->layout = s->anchors[i].layout->name;
+	}
+	for (i = 0; i < s->nhashed; i++)
+		if (push_store(&st->stores, &st->nstores, STORE_HASHED, s->hashed[i].show) == NULL)
+			goto nomem;
+	if (s->setdir_exists && push_store(&st->stores, &st->nstores, STORE_SET_FILE, s->setdir_show) == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	return cerr_sys(e, "status", "collect", ENOMEM);
+}
+
+int trust_status(const char *root, struct trust_status *st, struct cerr *e)
+{
+	const char *names[SETS_MAX];
+	X509_STORE **bstores = NULL;
+	struct rootfs r;
+	struct scan s;
+	size_t n, i;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	memset(&s, 0, sizeof(s));
+	snprintf(st->root, sizeof(st->root), "%s", root);
+	rc = rootfs_open(&r, root, e);
+	if (rc == 0)
+		rc = scan_root(&r, 0, &s, e);
+	if (rc != 0)
+		goto out;
+	for (i = 0; i < s.nlayouts; i++)
+		st->layouts[st->nlayouts++] = s.layouts[i]->name;
+	st->fallback = s.fallback;
+	if ((rc = list_stores(&s, st, e)) != 0)
+		goto out;
+	n = scan_set_names(&s, NULL, names, SETS_MAX);
+	bstores = calloc(s.nbundles + 1, sizeof(*bstores));
+	st->sets = calloc(n + 1, sizeof(*st->sets));
+	if (bstores == NULL || st->sets == NULL) {
+		rc = cerr_sys(e, root, "status", ENOMEM);
+		goto out;
+	}
+	for (i = 0; i < s.nbundles && n > 0; i++)
+		if (s.bundles[i].exists)
+			bstores[i] = verify_store_from_pem(s.bundles[i].buf, s.bundles[i].len);
+	for (i = 0; i < n; i++) {
+		struct status_set *ss = &st->sets[st->nsets++];
+
+		snprintf(ss->name, sizeof(ss->name), "%s", names[i]);
+		load_cas(&s, ss->name, &ss->cas);
+		if ((rc = fill_set(&s, bstores, ss, e)) != 0)
+			goto out;
+	}
+out:
+	for (i = 0; bstores && i < s.nbundles; i++)
+		X509_STORE_free(bstores[i]);
+	free(bstores);
+	scan_free(&s);
+	rootfs_close(&r);
+	if (rc != 0)
+		trust_status_free(st);
+	return rc;
+}
+
+void trust_status_free(struct trust_status *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nsets; i++) {
+		cert_list_free(&st->sets[i].cas);
+		free(st->sets[i].stores);
+	}
+	free(st->sets);
+	free(st->stores);
+	memset(st, 0, sizeof(*st));
+}
+
+int trust_verify(const char *root, const struct cert_list *chain,
+		 struct verify_result **res, size_t *nres, struct cerr *e)
+{
+	STACK_OF(X509) *untrusted = NULL, *all = NULL;
+	struct verify_result *v = NULL;
+	struct rootfs r;
+	struct scan s;
+	size_t n = 0, i;
+	bool all_ok = true;
+	int rc;
+
+	*res = NULL;
+	*nres = 0;
+	memset(&s, 0, sizeof(s));
+	rc = rootfs_open(&r, root, e);
+	if (rc == 0)
+		rc = scan_root(&r, 0, &s, e);
+	if (rc != 0)
+		goto out;
+	untrusted = sk_X509_new_null();
+	all = sk_X509_new_null();
+	v = calloc(s.nbundles + s.nhashed + 1, sizeof(*v));
+	if (untrusted == NULL || all == NULL || v == NULL) {
+		rc = cerr_sys(e, root, "verify", ENOMEM);
+		goto out;
+	}
+	for (i = 0; i < chain->n; i++) {
+		sk_X509_push(all, chain->v[i].x509);
+		if (i > 0)
+			sk_X509_push(untrusted, chain->v[i].x509);
+	}
+	for (i = 0; i < s.nbundles; i++) {
+		X509_STORE *store;
+
+		if (!s.bundles[i].exists)
+			continue;
+		v[n].kind = STORE_BUNDLE;
+		snprintf(v[n].path, sizeof(v[n].path), "%s", s.bundles[i].show);
+		store = verify_store_from_pem(s.bundles[i].buf, s.bundles[i].len);
+		v[n].ok = verify_chain(store, chain->v[0].x509, untrusted, v[n].why, sizeof(v[n].why));
+		all_ok = all_ok && v[n].ok;
+		X509_STORE_free(store);
+		n++;
+	}
+	for (i = 0; i < s.nhashed; i++) {
+		X509_STORE *store = verify_store_from_hashdir(&r, s.hashed[i].p.canon, all);
+
+		v[n].kind = STORE_HASHED;
+		snprintf(v[n].path, sizeof(v[n].path), "%s", s.hashed[i].show);
+		v[n].ok = verify_chain(store, chain->v[0].x509, untrusted, v[n].why, sizeof(v[n].why));
+		all_ok = all_ok && v[n].ok;
+		X509_STORE_free(store);
+		n++;
+	}
+	if (n == 0)
+		rc = cerr_set(e, CAINIT_EOPS, "%s: no trust store found", root);
+	else if (!all_ok)
+		rc = CAINIT_EOPS;
+out:
+	sk_X509_free(untrusted);
+	sk_X509_free(all);
+	scan_free(&s);
+	rootfs_close(&r);
+	if (v != NULL && n > 0) {
+		*res = v;
+		*nres = n;
+	} else {
+		free(v);
+	}
+	return rc;
+}

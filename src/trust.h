@@ -1,0 +1,89 @@
+/*
+ * trust.h: the engine. Every front end (CLI, agent, entrypoint, baker)
+ * calls these few functions and never touches trust-store files itself.
+ *
+ * A named set of CAs is made trusted in every store a root has: each real
+ * bundle file, the distro's anchor directory, the OpenSSL hashed directory,
+ * and cainit's CA-only file per set (/etc/cainit/sets/NAME.pem). Calls on
+ * one root serialize on a lock; each call is one transaction.
+ */
+#ifndef CAINIT_TRUST_H
+#define CAINIT_TRUST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cert.h"
+#include "err.h"
+#include "scan.h"
+
+#define TRUST_LOCK_TIMEOUT_MS 30000
+
+struct trust_report {
+	size_t stores;   /* stores that hold the set afterwards (install) */
+	size_t changes;  /* files written, linked, renamed or removed */
+	size_t sets;     /* sets found and removed (remove) */
+	bool fallback;   /* the root had no store: cainit owns its bundle */
+};
+
+/* Make set hold exactly certs (refused per flags, see cert_list_check;
+ * origin names the input in messages). Installing the same CAs again
+ * writes nothing. Returns 0, CAINIT_EOPS or CAINIT_EINPUT. */
+int trust_install(const char *root, const char *set, const struct cert_list *certs,
+		  unsigned flags, const char *origin, struct trust_report *rep, struct cerr *e);
+
+/* Remove set (every set when set is NULL) from every store. Removing a set
+ * that is not there is not an error (rep->changes is 0). */
+int trust_remove(const char *root, const char *set, struct trust_report *rep, struct cerr *e);
+
+/* ---- status ---- */
+
+enum store_kind { STORE_BUNDLE, STORE_ANCHOR, STORE_HASHED, STORE_SET_FILE };
+
+struct status_store {
+	enum store_kind kind;
+	char path[ENTRY_SHOW_MAX];
+	const char *layout;  /* anchor dirs: the layout they belong to */
+	bool present;        /* holds exactly the set's CAs */
+	int verified;        /* 1 / 0: every CA verifies through it; -1: n/a */
+	char why[128];       /* first verification failure */
+};
+
+struct status_set {
+	char name[SET_NAME_MAX + 1];
+	struct cert_list cas;
+	struct status_store *stores;
+	size_t nstores;
+};
+
+struct trust_status {
+	char root[PATH_MAX];
+	const char *layouts[8];
+	size_t nlayouts;
+	bool fallback;
+	struct status_store *stores; /* every store found (present/verified unused) */
+	size_t nstores;
+	struct status_set *sets;
+	size_t nsets;
+};
+
+int trust_status(const char *root, struct trust_status *st, struct cerr *e);
+void trust_status_free(struct trust_status *st);
+const char *store_kind_name(enum store_kind k);
+
+/* ---- verify ---- */
+
+struct verify_result {
+	enum store_kind kind;
+	char path[SHOW_MAX];
+	bool ok;
+	char why[128];
+};
+
+/* Verify chain->v[0] (the rest as intermediates) through every bundle and
+ * hashed directory of root. *res (malloc'd, *nres entries); 0 when every
+ * store verifies, CAINIT_EOPS when one fails or there is no store. */
+int trust_verify(const char *root, const struct cert_list *chain,
+		 struct verify_result **res, size_t *nres, struct cerr *e);
+
+#endif
