@@ -1,0 +1,187 @@
+# lib.sh: helpers for the integration tests. Each test runs with this
+# sourced, inside its own mount namespace, with:
+#   CAINIT MKCERT READER  the binaries under test
+#   FS                    tmpfs | disk: what SCRATCH lives on
+#   SCRATCH               an empty directory private to this test
+#   STATIC_BUILD          1 when CAINIT is the static (shipped) build
+set -euo pipefail
+
+die() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "$*"; exit 77; }
+note() { echo "# $*"; }
+
+setup_scratch() {
+	SCRATCH="$WORK/s"
+	mkdir -p "$SCRATCH"
+	if [ "$FS" = tmpfs ]; then
+		mount -t tmpfs -o size=256m cainit-test "$SCRATCH"
+	fi
+	mount -t tmpfs -o size=64m cainit-tmp /tmp   # tools' temp files stay private
+	export SCRATCH
+	# the host's TLS variables must not leak into clients under test
+	unset SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE REQUESTS_CA_BUNDLE NODE_EXTRA_CA_CERTS \
+	      GIT_SSL_CAINFO PIP_CERT AWS_CA_BUNDLE HTTPLIB2_CA_CERTS GRPC_DEFAULT_SSL_ROOTS_FILE_PATH \
+	      NIX_SSL_CERT_FILE CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE https_proxy HTTPS_PROXY http_proxy HTTP_PROXY
+}
+
+# expect_rc WANT CMD...: run CMD, keep stderr in $ERR, check the exit code.
+expect_rc() {
+	local want=$1; shift
+	local rc=0
+	"$@" 2>"$SCRATCH/.stderr" >"$SCRATCH/.stdout" || rc=$?
+	ERR=$(cat "$SCRATCH/.stderr")
+	OUT=$(cat "$SCRATCH/.stdout")
+	[ "$rc" -eq "$want" ] || die "exit $rc, want $want: $*
+stderr: $ERR"
+}
+
+# expect_err TEXT: the last command's stderr holds TEXT, on one line.
+expect_err() {
+	grep -qF -- "$1" <<<"$ERR" || die "stderr lacks \"$1\": $ERR"
+}
+
+assert_same() { cmp -s "$1" "$2" || die "$1 and $2 differ"; }
+
+# snapshot ROOT: every file and link under ROOT with mode, inode, mtime,
+# link target and content hash (to prove "nothing changed").
+snapshot() {
+	(cd "$1" && find . \( -type f -o -type l \) -printf '%p %y %m %i %T@ %l\n' | sort &&
+		find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+# content_snapshot ROOT: the same without inode and mtime (to prove "restored").
+content_snapshot() {
+	(cd "$1" && find . \( -type f -o -type l \) -printf '%p %y %m %l\n' | sort &&
+		find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+
+# mkca NAME [mkcert args...]: $SCRATCH/NAME.pem (+ .key)
+mkca() {
+	local n=$1; shift
+	"$MKCERT" --cn "cainit test $n" --out "$SCRATCH/$n.pem" --key-out "$SCRATCH/$n.key" "$@"
+}
+# mkleaf NAME CA: a localhost server certificate signed by CA
+mkleaf() {
+	"$MKCERT" --leaf --cn localhost --san DNS:localhost,IP:127.0.0.1 \
+		--issuer "$SCRATCH/$2.pem" --issuer-key "$SCRATCH/$2.key" \
+		--out "$SCRATCH/$1.pem" --key-out "$SCRATCH/$1.key"
+}
+
+fp_of() { openssl x509 -noout -fingerprint -sha256 -in "$1" | cut -d= -f2; }
+
+# some of the host's real CAs, as distro content for fixture roots
+host_cas() { ls /usr/share/ca-certificates/mozilla/*.crt | head -n "${1:-40}"; }
+
+# mkroot LAYOUT DIR: a fixture root with that layout's paths and the
+# symlinks the distro ships (docs/stores.md), holding real CA certificates.
+mkroot() {
+	local layout=$1 r=$2 f
+	mkdir -p "$r"
+	case $layout in
+	debian)
+		mkdir -p "$r/etc/ssl/certs" "$r/usr/share/ca-certificates/mozilla" \
+			"$r/usr/local/share/ca-certificates" "$r/usr/lib/ssl"
+		for f in $(host_cas); do
+			cp "$f" "$r/usr/share/ca-certificates/mozilla/"
+			ln -s "/usr/share/ca-certificates/mozilla/$(basename "$f")" \
+				"$r/etc/ssl/certs/$(basename "$f" .crt).pem"
+			cat "$f" >> "$r/etc/ssl/certs/ca-certificates.crt"
+		done
+		(cd "$r/usr/share/ca-certificates" && ls mozilla/*.crt) > "$r/etc/ca-certificates.conf"
+		rehash_in "$r" /etc/ssl/certs
+		ln -s /etc/ssl/certs/ca-certificates.crt "$r/usr/lib/ssl/cert.pem"
+		ln -s /etc/ssl/certs "$r/usr/lib/ssl/certs"
+		;;
+	alpine)
+		mkdir -p "$r/etc/ssl/certs" "$r/usr/share/ca-certificates/mozilla" \
+			"$r/usr/local/share/ca-certificates"
+		for f in $(host_cas); do
+			cp "$f" "$r/usr/share/ca-certificates/mozilla/"
+			ln -s "/usr/share/ca-certificates/mozilla/$(basename "$f")" \
+				"$r/etc/ssl/certs/ca-cert-$(basename "$f" .crt).pem"
+			cat "$f" >> "$r/etc/ssl/certs/ca-certificates.crt"
+		done
+		rehash_in "$r" /etc/ssl/certs
+		ln -s certs/ca-certificates.crt "$r/etc/ssl/cert.pem"
+		;;
+	fedora)
+		local x=/etc/pki/ca-trust/extracted
+		mkdir -p "$r$x/pem/directory-hash" "$r$x/openssl" "$r$x/java" \
+			"$r/etc/pki/ca-trust/source/anchors" "$r/usr/share/pki/ca-trust-source/anchors" \
+			"$r/etc/pki/tls/certs" "$r/etc/ssl"
+		for f in $(host_cas); do
+			cp "$f" "$r$x/pem/directory-hash/$(basename "$f" .crt).pem"
+			{ echo "# $(basename "$f" .crt)"; cat "$f"; } >> "$r$x/pem/tls-ca-bundle.pem"
+		done
+		rehash_in "$r" "$x/pem/directory-hash"
+		ln -s "$x/pem/tls-ca-bundle.pem" "$r$x/pem/directory-hash/ca-certificates.crt"
+		ln -s "$x/pem/tls-ca-bundle.pem" "$r/etc/pki/tls/certs/ca-bundle.crt"
+		ln -s "$x/pem/tls-ca-bundle.pem" "$r/etc/pki/tls/cert.pem"
+		ln -s /etc/pki/tls/cert.pem "$r/etc/ssl/cert.pem"
+		ln -s "$x/pem/directory-hash" "$r/etc/ssl/certs"
+		;;
+	suse)
+		mkdir -p "$r/var/lib/ca-certificates/pem" "$r/etc/pki/trust/anchors" \
+			"$r/usr/share/pki/trust/anchors" "$r/etc/ssl"
+		for f in $(host_cas); do
+			cp "$f" "$r/var/lib/ca-certificates/pem/$(basename "$f" .crt).pem"
+			cat "$f" >> "$r/var/lib/ca-certificates/ca-bundle.pem"
+		done
+		rehash_in "$r" /var/lib/ca-certificates/pem
+		ln -s /var/lib/ca-certificates/ca-bundle.pem "$r/etc/ssl/ca-bundle.pem"
+		ln -s /var/lib/ca-certificates/pem "$r/etc/ssl/certs"
+		;;
+	arch)
+		local x=/etc/ca-certificates/extracted
+		mkdir -p "$r$x" "$r/etc/ca-certificates/trust-source/anchors" "$r/etc/ssl/certs"
+		for f in $(host_cas); do
+			cp "$f" "$r/etc/ssl/certs/$(basename "$f" .crt).pem"
+			{ echo "# $(basename "$f" .crt)"; cat "$f"; } >> "$r$x/tls-ca-bundle.pem"
+		done
+		rehash_in "$r" /etc/ssl/certs
+		ln -s "$x/tls-ca-bundle.pem" "$r/etc/ssl/cert.pem"
+		ln -s "$x/tls-ca-bundle.pem" "$r/etc/ssl/certs/ca-certificates.crt"
+		;;
+	scratch)
+		mkdir -p "$r/etc"
+		;;
+	*) die "unknown layout $layout" ;;
+	esac
+}
+
+# rehash_in ROOT DIR: OpenSSL hash links for DIR as the distro makes them
+# (what `openssl rehash` would do, with links resolved inside ROOT).
+rehash_in() {
+	local r=$1 d=$2 f h n real i=0
+	local -a names=() files=() hashes=()
+	for f in "$r$d"/*.pem; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		real=$f
+		if [ -L "$f" ]; then
+			real=$(readlink "$f")
+			case $real in /*) real="$r$real" ;; *) real="$r$d/$real" ;; esac
+		fi
+		names+=("$(basename "$f")")
+		files+=("$real")
+	done
+	[ ${#files[@]} -gt 0 ] || return 0
+	mapfile -t hashes < <("$CERTHASH" "${files[@]}" | cut -d' ' -f1)
+	for h in "${hashes[@]}"; do
+		n=0
+		while [ -e "$r$d/$h.$n" ] || [ -L "$r$d/$h.$n" ]; do n=$((n + 1)); done
+		ln -s "${names[$i]}" "$r$d/$h.$n"
+		i=$((i + 1))
+	done
+}
+
+# the bundle paths of a fixture layout (real file first)
+bundle_of() {
+	case $1 in
+	debian|alpine|scratch) echo /etc/ssl/certs/ca-certificates.crt ;;
+	fedora) echo /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem ;;
+	suse) echo /var/lib/ca-certificates/ca-bundle.pem ;;
+	arch) echo /etc/ca-certificates/extracted/tls-ca-bundle.pem ;;
+	esac
+}
+
+# count_certs FILE: certificates libcrypto reads from FILE (fails if it does not parse)
+count_certs() { "$READER" "$1" -1 --once 2>/dev/null | sed -n 's/^count=//p'; }

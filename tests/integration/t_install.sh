@@ -1,0 +1,77 @@
+# Install into a Debian root: every store, the log line, status --json, and
+# installing the same CA again writes nothing at all.
+r=$SCRATCH/r
+mkroot debian "$r"
+mkca A
+mkleaf L A
+bundle=$r/etc/ssl/certs/ca-certificates.crt
+orig_count=$(count_certs "$bundle")
+fp=$(fp_of "$SCRATCH/A.pem")
+hash=$(openssl x509 -noout -subject_hash -in "$SCRATCH/A.pem")
+
+expect_rc 1 "$CAINIT" verify --root "$r" "$SCRATCH/L.pem"
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
+grep -Eq "^cainit: trusted \"CN=cainit test A,O=cainit tests\" sha256=$fp set=default stores=4 in [0-9]+us$" <<<"$ERR" || \
+	die "log line: $ERR"
+
+# the stores
+[ "$(count_certs "$bundle")" = $((orig_count + 1)) ] || die "bundle count"
+grep -q "^# cainit set=default sha256=$fp subject=CN=cainit test A,O=cainit tests$" "$bundle" || die "marker"
+anchor=$r/usr/local/share/ca-certificates/cainit.default.crt
+[ "$(openssl x509 -noout -fingerprint -sha256 -in "$anchor" | cut -d= -f2)" = "$fp" ] || die "anchor"
+link=$(readlink "$r/etc/ssl/certs/$hash.0")
+[[ "$link" == cainit.default.*."$hash".pem ]] || die "hash link $hash.0 -> $link"
+assert_same <(openssl x509 -in "$r/etc/ssl/certs/$link") <(openssl x509 -in "$SCRATCH/A.pem")
+assert_same <(openssl x509 -in "$r/etc/cainit/sets/default.pem") <(openssl x509 -in "$SCRATCH/A.pem")
+# OpenSSL itself agrees, through the bundle and through the hashed dir
+openssl verify -CAfile "$bundle" "$SCRATCH/L.pem" >/dev/null || die "openssl verify via bundle"
+cp -rL "$r/etc/ssl/certs" "$SCRATCH/hashed-copy" 2>/dev/null || true
+openssl verify -no-CAfile -CApath "$r/etc/ssl/certs" "$SCRATCH/L.pem" >/dev/null || die "openssl verify via hashed dir"
+expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/L.pem"
+grep -q "^bundle ok .*/etc/ssl/certs/ca-certificates.crt" <<<"$OUT" || die "verify output: $OUT"
+grep -q "^hashed ok .*/etc/ssl/certs" <<<"$OUT" || die "verify output: $OUT"
+expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/A.pem"
+
+# status --json
+expect_rc 0 "$CAINIT" status --root "$r" --json
+echo "$OUT" > "$SCRATCH/status.json"
+python3 - "$fp" "$r" "$SCRATCH/status.json" <<'PY' || die "status --json"
+import json, sys
+fp, root = sys.argv[1], sys.argv[2]
+d = json.load(open(sys.argv[3]))
+assert d["layouts"] == ["debian"], d["layouts"]
+assert d["fallback_bundle"] is False
+kinds = sorted(s["kind"] for s in d["stores"])
+assert kinds == ["anchor", "bundle", "ca-file", "hashed"], kinds
+(s,) = d["sets"]
+assert s["name"] == "default" and s["ok"] is True, s
+(ca,) = s["cas"]
+assert ca["sha256"] == fp and ca["subject"] == "CN=cainit test A,O=cainit tests" and ca["ca"] is True
+assert ca["not_after"].endswith("Z")
+for st in s["stores"]:
+    assert st["present"] is True, st
+    assert st["path"].startswith(root), st
+    if st["kind"] in ("bundle", "hashed"):
+        assert st["verified"] is True, st
+PY
+expect_rc 0 "$CAINIT" status --root "$r"
+grep -q "^set default: 1 CA" <<<"$OUT" || die "status text: $OUT"
+
+# the same CA again: nothing written (inode and mtime of every file kept)
+before=$(snapshot "$r")
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
+expect_err "(unchanged)"
+[ "$(snapshot "$r")" = "$before" ] || die "a no-op install changed files"
+# the same CA given as DER, with its duplicate: still nothing
+openssl x509 -in "$SCRATCH/A.pem" -outform DER -out "$SCRATCH/A.der"
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.der"
+cat "$SCRATCH/A.pem" "$SCRATCH/A.pem" > "$SCRATCH/AA.pem"
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/AA.pem"
+[ "$(snapshot "$r")" = "$before" ] || die "a no-op install (DER, duplicate) changed files"
+# no temp file anywhere
+if find "$r" -name '*.cainit-tmp' | grep -q .; then die "temp files left"; fi
+
+# a store that drifted is repaired by the next install
+rm "$r/etc/ssl/certs/$hash.0"
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
+[ -L "$r/etc/ssl/certs/$hash.0" ] || die "hash link not repaired"
