@@ -284,19 +284,24 @@ static size_t common_prefix(const char *a, size_t alen, const char *b, size_t bl
  * content with padding inside cainit's own marker line): one pwrite when
  * the file grows (space reserved first) or when padding keeps its length.
  */
-static int rewrite_in_place(int fd, const char *old, size_t oldlen, const char *new, size_t newlen)
+static int rewrite_in_place(int fd, const char *old, size_t oldlen, const char *new, size_t newlen,
+			    bool *touched)
 {
 	size_t c = common_prefix(old, oldlen, new, newlen);
 	char *padded;
 	int rc;
 
+	*touched = false;
 	if (newlen >= oldlen) {
+		/* reserve the space first: ENOSPC before any byte changes */
 		if (newlen > oldlen &&
 		    fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)oldlen, (off_t)(newlen - oldlen)) < 0 &&
 		    errno != EOPNOTSUPP && errno != ENOSYS)
 			return -1;
+		*touched = true;
 		return pwrite_all(fd, new + c, newlen - c, (off_t)c);
 	}
+	*touched = true;
 	if (newlen == c)
 		return ftruncate(fd, (off_t)newlen);
 	padded = bundle_pad_marker(new, newlen, c, oldlen - newlen);
@@ -314,6 +319,7 @@ static int commit_in_place(struct txn_op *op, const char *new, size_t newlen,
 			   const char *old, size_t oldlen, const char **what)
 {
 	struct stat st;
+	bool touched;
 	int fd, rc, err;
 
 	*what = "open for in-place rewrite";
@@ -333,9 +339,9 @@ static int commit_in_place(struct txn_op *op, const char *new, size_t newlen,
 		errno = ESTALE; /* changed under us since it was read */
 		return -1;
 	}
-	rc = rewrite_in_place(fd, old, oldlen, new, newlen);
+	rc = rewrite_in_place(fd, old, oldlen, new, newlen, &touched);
 	err = errno;
-	if (rc < 0) {
+	if (rc < 0 && touched) {
 		/* put the old bytes back; the file never ends up empty */
 		if (pwrite_all(fd, old, oldlen, 0) == 0)
 			(void)ftruncate(fd, (off_t)oldlen);
@@ -351,7 +357,16 @@ static int commit_write(struct txn_op *op, const char **what)
 	int rc;
 
 	*what = "rename";
-	if (renameat(op->dirfd, op->tmp, op->dirfd, op->name) == 0) {
+	if (op->existed) {
+		if (renameat2(op->dirfd, op->tmp, op->dirfd, op->name, RENAME_EXCHANGE) == 0) {
+			op->exchanged = true; /* tmp now holds the old file */
+			return 0;
+		}
+		if (errno != EINVAL && errno != ENOSYS && errno != EBUSY && errno != EXDEV)
+			return -1;
+	}
+	if ((!op->existed || errno == EINVAL || errno == ENOSYS) &&
+	    renameat(op->dirfd, op->tmp, op->dirfd, op->name) == 0) {
 		op->prepared = false;
 		return 0;
 	}
@@ -365,8 +380,11 @@ static int commit_write(struct txn_op *op, const char **what)
 	}
 	rc = commit_in_place(op, joined, op->content.len, op->old, op->old_len, what);
 	free(joined);
-	if (rc == 0)
+	if (rc == 0) {
 		op->inplace_done = true;
+		unlinkat(op->dirfd, op->tmp, 0); /* the temp file was not needed */
+		op->prepared = false;
+	}
 	return rc;
 }
 
@@ -374,7 +392,11 @@ static void rollback(struct txn_op *op)
 {
 	switch (op->type) {
 	case OP_WRITE:
-		if (!op->existed) {
+		if (op->exchanged) {
+			/* the old inode comes back, exactly as it was */
+			if (renameat2(op->dirfd, op->tmp, op->dirfd, op->name, RENAME_EXCHANGE) == 0)
+				op->exchanged = false;
+		} else if (!op->existed) {
 			unlinkat(op->dirfd, op->name, 0);
 		} else if (op->inplace_done) {
 			int fd = openat(op->dirfd, op->name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -475,6 +497,7 @@ int txn_run(struct txn *t, struct cerr *e)
 		op->committed = true;
 	}
 	/* phase 3: retire what the change replaced */
+	drop_temps(t); /* old inodes parked by RENAME_EXCHANGE */
 	for (i = 0; i < t->n; i++) {
 		struct txn_op *op = &t->ops[i];
 

@@ -4,7 +4,9 @@
  * Phase 1 (prepare) writes every new file's bytes to a temp file beside it
  * (O_CREAT|O_EXCL|O_NOFOLLOW, mode and owner of the file it replaces), so
  * I/O errors such as ENOSPC, EROFS or EACCES surface before anything is
- * visible. Phase 2 (commit) renames them into place; a bundle that cannot be
+ * visible. Phase 2 (commit) swaps them into place (RENAME_EXCHANGE, so the
+ * old inode survives until the end and a rollback restores it exactly; a
+ * plain rename where the filesystem lacks it); a bundle that cannot be
  * renamed over (a bind-mounted file: EBUSY, or EXDEV) is rewritten in place,
  * never truncated to empty. A failure in phase 2 rolls back what was already
  * committed. Phase 3 (cleanup) renames and unlinks what the change retires.
@@ -33,6 +35,7 @@ struct txn_op {
 	/* OP_WRITE */
 	struct rope content;
 	bool existed, inplace_ok, inplace_done;
+	bool exchanged;      /* renameat2(RENAME_EXCHANGE): the old inode waits at tmp */
 	struct stat old_st;
 	const char *old;
 	size_t old_len;
