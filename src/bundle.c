@@ -261,21 +261,28 @@ int bundle_edit(const struct bundle_view *v, const char *drop_set,
 
 char *bundle_pad_marker(const char *buf, size_t len, size_t from, size_t pad)
 {
-	size_t m = len, i, eol;
+	size_t off = 0, m = len, eol;
 	char *out;
 
-	/* last "# cainit " or "# cainit+nl " marker at a line start, at or after from */
-	for (i = from; i < len; i++) {
-		if ((i == 0 || buf[i - 1] == '\n') && len - i > sizeof(MARK) &&
-		    memcmp(buf + i, MARK, sizeof(MARK) - 1) == 0 &&
-		    (buf[i + sizeof(MARK) - 1] == ' ' || buf[i + sizeof(MARK) - 1] == '+'))
-			m = i;
+	/* the last marker line ("# cainit " or "# cainit+nl ") at a line start */
+	while (off < len) {
+		const char *p = memmem(buf + off, len - off, MARK, sizeof(MARK) - 1);
+		size_t at;
+
+		if (p == NULL)
+			break;
+		at = (size_t)(p - buf);
+		off = at + 1;
+		if ((at == 0 || buf[at - 1] == '\n') && len - at > sizeof(MARK) &&
+		    (buf[at + sizeof(MARK) - 1] == ' ' || buf[at + sizeof(MARK) - 1] == '+'))
+			m = at;
 	}
 	if (m == len)
 		return NULL;
 	for (eol = m; eol < len && buf[eol] != '\n'; eol++)
 		;
-	if (eol == len)
+	/* the padding must land where the rewrite starts or later */
+	if (eol == len || eol < from)
 		return NULL;
 	out = malloc(len + pad);
 	if (out == NULL)

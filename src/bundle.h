@@ -75,8 +75,9 @@ int bundle_render(const char *set, const struct cert_list *certs, struct rope *o
 
 /*
  * For an in-place rewrite that must not change the file's length: a copy of
- * buf with `pad` spaces added at the end of the last marker line that starts
- * at or after `from`. NULL when there is no such line (or on ENOMEM).
+ * buf with `pad` spaces added at the end of its last marker line, provided
+ * that line ends at or after `from` (the first byte the rewrite changes).
+ * NULL when there is no such line (or on ENOMEM).
  */
 char *bundle_pad_marker(const char *buf, size_t len, size_t from, size_t pad);
 

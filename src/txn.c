@@ -282,7 +282,10 @@ static size_t common_prefix(const char *a, size_t alen, const char *b, size_t bl
  * Rewrite the file at fd from old to new bytes so that, at every system
  * call boundary, it holds either the old or the new content (or the new
  * content with padding inside cainit's own marker line): one pwrite when
- * the file grows (space reserved first) or when padding keeps its length.
+ * the file grows (space reserved first) or when padding keeps its length,
+ * one ftruncate when only trailing blocks go. The one two-step case (a
+ * pwrite, then an ftruncate) is a shrink with foreign bytes after cainit's
+ * last block, which only a writer other than cainit can produce.
  */
 static int rewrite_in_place(int fd, const char *old, size_t oldlen, const char *new, size_t newlen,
 			    bool *touched)

@@ -38,7 +38,8 @@ for t in "$here"/t_*.sh; do
 		rc=$?
 		ms=$(( ($(date +%s%N) - start) / 1000000 ))
 		case $rc in
-		0) pass=$((pass + 1)); printf 'ok   %-28s %-5s %6d ms\n' "$name" "$fs" "$ms" ;;
+		0) pass=$((pass + 1)); printf 'ok   %-28s %-5s %6d ms\n' "$name" "$fs" "$ms"
+		   grep '^# ' "$log" | sed 's/^/       /' || true ;;
 		77) skip=$((skip + 1)); printf 'skip %-28s %-5s (%s)\n' "$name" "$fs" "$(tail -n1 "$log")" ;;
 		*) fail=$((fail + 1)); failed+=("$name/$fs")
 		   printf 'FAIL %-28s %-5s %6d ms (exit %d)\n' "$name" "$fs" "$ms" "$rc"

@@ -1,0 +1,75 @@
+# The host's own Debian trust store, in this test's private namespace (with
+# /etc and /usr/local/share/ca-certificates on tmpfs copies): a TLS handshake
+# to a local server whose leaf the CA signed fails before install, succeeds
+# after, survives the real update-ca-certificates (plain and --fresh), and
+# fails again after remove. The host's real files are compared at the end.
+[ "$FS" = tmpfs ] || skip "uses the host's own store; once is enough"
+command -v update-ca-certificates >/dev/null || die "update-ca-certificates missing (package ca-certificates)"
+
+host=$SCRATCH/host
+mkdir -p "$host"
+mount --bind / "$host"            # the real root filesystem, to check it afterwards
+host_sum=$(sha256sum "$host/etc/ssl/certs/ca-certificates.crt" | cut -d' ' -f1)
+host_list=$(ls -la "$host/etc/ssl/certs" "$host/usr/local/share/ca-certificates" | md5sum)
+
+mkdir -p "$SCRATCH/etc" "$SCRATCH/local-cas"
+cp -a /etc/. "$SCRATCH/etc/"
+cp -a /usr/local/share/ca-certificates/. "$SCRATCH/local-cas/"
+mount --bind "$SCRATCH/etc" /etc
+mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
+
+mkca A
+mkleaf L A
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$SCRATCH/L.pem" -key "$SCRATCH/L.key" -www \
+	>/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for i in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+
+tls_ok() { # every client, no CA flags of its own
+	openssl s_client -connect "127.0.0.1:$port" -servername localhost -verify_hostname localhost \
+		-verify_return_error </dev/null >/dev/null 2>&1 &&
+	openssl s_client -no-CAfile -connect "127.0.0.1:$port" -servername localhost \
+		-verify_hostname localhost -verify_return_error </dev/null >/dev/null 2>&1 &&
+	curl -sS --max-time 5 -o /dev/null "https://localhost:$port/" 2>/dev/null
+}
+tls_fails() { # each client alone must fail
+	! openssl s_client -connect "127.0.0.1:$port" -servername localhost -verify_hostname localhost \
+		-verify_return_error </dev/null >/dev/null 2>&1 &&
+	! openssl s_client -no-CAfile -connect "127.0.0.1:$port" -servername localhost \
+		-verify_hostname localhost -verify_return_error </dev/null >/dev/null 2>&1 &&
+	! curl -sS --max-time 5 -o /dev/null "https://localhost:$port/" 2>/dev/null
+}
+
+tls_fails || die "TLS succeeded before install"
+cp /etc/ssl/certs/ca-certificates.crt "$SCRATCH/before.crt"
+expect_rc 0 "$CAINIT" install "$SCRATCH/A.pem"
+tls_ok || die "TLS failed after install"
+expect_rc 0 "$CAINIT" verify "$SCRATCH/L.pem"
+
+update-ca-certificates >"$SCRATCH/uca.log" 2>&1 || die "update-ca-certificates: $(cat "$SCRATCH/uca.log")"
+tls_ok || die "TLS failed after update-ca-certificates"
+expect_rc 0 "$CAINIT" verify "$SCRATCH/L.pem"
+update-ca-certificates --fresh >"$SCRATCH/uca.log" 2>&1 || die "update-ca-certificates --fresh: $(cat "$SCRATCH/uca.log")"
+tls_ok || die "TLS failed after update-ca-certificates --fresh"
+expect_rc 0 "$CAINIT" verify "$SCRATCH/L.pem"
+expect_rc 0 "$CAINIT" status --json
+echo "$OUT" > "$SCRATCH/s.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); (s,)=d["sets"]; assert s["ok"], s' "$SCRATCH/s.json" || \
+	die "status after the distro tool: $OUT"
+# the same CA again is still a no-op after the distro tool rebuilt things
+before=$(snapshot /etc/ssl/certs)
+expect_rc 0 "$CAINIT" install "$SCRATCH/A.pem"
+expect_err "(unchanged)"
+[ "$(snapshot /etc/ssl/certs)" = "$before" ] || die "no-op install wrote after update-ca-certificates"
+
+expect_rc 0 "$CAINIT" remove --all
+tls_fails || die "TLS still succeeds after remove"
+update-ca-certificates >"$SCRATCH/uca.log" 2>&1 || die "update-ca-certificates after remove"
+tls_fails || die "TLS succeeds after remove and update-ca-certificates"
+
+[ "$(sha256sum "$host/etc/ssl/certs/ca-certificates.crt" | cut -d' ' -f1)" = "$host_sum" ] || die "host bundle changed"
+[ "$(ls -la "$host/etc/ssl/certs" "$host/usr/local/share/ca-certificates" | md5sum)" = "$host_list" ] || \
+	die "host trust directories changed"
+note "the host's own store is unchanged"
