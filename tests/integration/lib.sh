@@ -5,6 +5,7 @@
 #   SCRATCH               an empty directory private to this test
 #   STATIC_BUILD          1 when CAINIT is the static (shipped) build
 set -euo pipefail
+set -o posix # an expansion error ends the test instead of skipping the rest of a function
 
 die() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "$*"; exit 77; }
@@ -183,5 +184,16 @@ bundle_of() {
 	esac
 }
 
-# count_certs FILE: certificates libcrypto reads from FILE (fails if it does not parse)
-count_certs() { "$READER" "$1" -1 --once 2>/dev/null | sed -n 's/^count=//p'; }
+# count_certs FILE: how many certificates libcrypto reads from FILE; -1 when
+# FILE is missing or does not parse. Always one number, never a failure.
+count_certs() {
+	local n
+	n=$("$READER" "$1" -1 --once 2>/dev/null | sed -n 's/^count=//p') || true
+	echo "${n:--1}"
+}
+# count_of FILE: like count_certs, but FILE must parse
+count_of() {
+	local n; n=$(count_certs "$1")
+	[ "$n" -ge 0 ] || die "$1 does not parse"
+	echo "$n"
+}

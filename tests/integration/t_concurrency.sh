@@ -4,7 +4,7 @@
 r=$SCRATCH/r
 mkroot debian "$r"
 bundle=$r/etc/ssl/certs/ca-certificates.crt
-n0=$(count_certs "$bundle")
+n0=$(count_of "$bundle")
 for i in $(seq 1 16); do mkca "C$i"; done
 
 pids=()

@@ -5,7 +5,7 @@ mkroot debian "$r"
 mkca A
 mkleaf L A
 bundle=$r/etc/ssl/certs/ca-certificates.crt
-orig_count=$(count_certs "$bundle")
+orig_count=$(count_of "$bundle")
 fp=$(fp_of "$SCRATCH/A.pem")
 hash=$(openssl x509 -noout -subject_hash -in "$SCRATCH/A.pem")
 

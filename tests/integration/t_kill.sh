@@ -22,7 +22,7 @@ in_bundle() { sed -n 's/^# cainit set=default sha256=\([^ ]*\) .*/\1/p' "$1"; }
 
 check_after_kill() { # BUNDLE ORIG OLD_FP NEW_FP (NEW_FP empty: removal)
 	local b=$1 orig=$2 old=$3 new=$4 have
-	[ -n "$(count_certs "$b")" ] || die "bundle does not parse after kill"
+	[ "$(count_certs "$b")" -gt 0 ] || die "bundle does not parse after kill"
 	head -c "$(stat -c %s "$orig")" "$b" | cmp -s - "$orig" || die "bytes outside cainit's blocks changed"
 	have=$(in_bundle "$b")
 	case "$have" in

@@ -4,6 +4,7 @@
 mkca A
 mkleaf L A
 fp=$(fp_of "$SCRATCH/A.pem")
+checked=0
 
 check_layout() { # LAYOUT EXPECTED_LAYOUT_NAME ANCHOR_DIR HASHED_DIR ALIASES...
 	local layout=$1 want=$2 anchor=$3 hashed=$4; shift 4
@@ -12,7 +13,8 @@ check_layout() { # LAYOUT EXPECTED_LAYOUT_NAME ANCHOR_DIR HASHED_DIR ALIASES...
 	bundle=$r$(bundle_of "$layout")
 	local before n0
 	before=$(content_snapshot "$r")
-	n0=$(count_certs "$bundle" 2>/dev/null || echo 0)
+	n0=$(count_certs "$bundle")
+	[ "$layout" = scratch ] && n0=0 # no bundle yet
 
 	expect_rc 1 "$CAINIT" verify --root "$r" "$SCRATCH/L.pem"
 	expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
@@ -27,7 +29,7 @@ assert d["fallback_bundle"] == (want == "none")
 (s,) = d["sets"]
 assert s["ok"], s
 PY
-	[ "$(count_certs "$bundle")" = $((${n0:-0} + 1)) ] || die "$layout: bundle count"
+	[ "$(count_certs "$bundle")" = $((n0 + 1)) ] || die "$layout: bundle count"
 	[ "$(grep -c "^# cainit set=default sha256=$fp" "$bundle")" = 1 ] || die "$layout: bundle edited more than once"
 	for a in "$@"; do
 		[ -L "$r$a" ] || die "$layout: alias $a is no longer a symlink"
@@ -43,6 +45,7 @@ PY
 	expect_rc 0 "$CAINIT" remove --root "$r" --all
 	[ "$(content_snapshot "$r")" = "$before" ] || die "$layout: remove --all did not restore every file"
 	note "$layout ok"
+	checked=$((checked + 1))
 }
 
 check_layout debian debian /usr/local/share/ca-certificates /etc/ssl/certs /usr/lib/ssl/cert.pem
@@ -54,6 +57,7 @@ check_layout suse suse /etc/pki/trust/anchors /var/lib/ca-certificates/pem /etc/
 check_layout arch arch /etc/ca-certificates/trust-source/anchors /etc/ssl/certs \
 	/etc/ssl/cert.pem /etc/ssl/certs/ca-certificates.crt
 check_layout scratch none "" /etc/ssl/certs
+[ "$checked" = 6 ] || die "only $checked of 6 layouts were checked to the end"
 
 # a root with two layouts (Debian plus a Fedora tree) gets both
 r=$SCRATCH/both

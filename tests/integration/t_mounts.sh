@@ -28,7 +28,7 @@ openssl verify -CAfile "$bundle" "$SCRATCH/LB.pem" >/dev/null || die "B not trus
 openssl verify -CAfile "$bundle" "$SCRATCH/LA.pem" >/dev/null 2>&1 && die "A still trusted after rotation"
 expect_rc 0 "$CAINIT" install --root "$r" --name two "$SCRATCH/A.pem"
 expect_rc 0 "$CAINIT" remove --root "$r" --name default
-[ "$(count_certs "$bundle")" = $(( $(count_certs "$SCRATCH/orig.crt") + 1 )) ] || die "count after shrinking in place"
+[ "$(count_certs "$bundle")" = $(( $(count_of "$SCRATCH/orig.crt") + 1 )) ] || die "count after shrinking in place"
 expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/LA.pem"
 expect_rc 0 "$CAINIT" remove --root "$r" --all
 assert_same "$bundle" "$SCRATCH/orig.crt"

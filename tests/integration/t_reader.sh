@@ -6,7 +6,7 @@ bundle=$r/etc/ssl/certs/ca-certificates.crt
 mkca A
 mkca B
 expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
-want=$(count_certs "$bundle")
+want=$(count_of "$bundle")
 "$READER" "$bundle" "$want" "$SCRATCH/stop" > "$SCRATCH/reader.out" 2>&1 &
 reader=$!
 for i in $(seq 1 1000); do

@@ -1,0 +1,15 @@
+#!/bin/bash
+# run.sh BUILD_DIR: `make bench`. One CA rotation into a copy of the host's
+# Debian trust store on tmpfs, timed four ways in the same run:
+#   (c) floor: write bundle + CA to a temp file and rename (no trust logic)
+#   (a) the engine called in-process          target: median <= 1.5x (c)
+#   (b) the `cainit install` process          target: median < 2 ms
+#   (d) the host's update-ca-certificates     target: (b) >= 500x faster
+# Everything happens in a private mount namespace; the host's store is not
+# touched. BENCH_ITERATIONS (default 2000) and BENCH_UCA_RUNS (default 5).
+set -euo pipefail
+build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+[ "$(id -u)" -eq 0 ] || { echo "bench needs root (private mount namespace)" >&2; exit 1; }
+export BUILD=$build BENCH_ITERATIONS=${BENCH_ITERATIONS:-2000} BENCH_UCA_RUNS=${BENCH_UCA_RUNS:-5}
+exec unshare -m --propagation private bash "$here/inside.sh"
