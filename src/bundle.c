@@ -52,6 +52,21 @@ static bool parse_tokens(const char *p, size_t n, struct bblock *b)
 	if (n - i < CERT_FP_LEN || cert_parse_fp(p + i, CERT_FP_LEN, b->sha256) < 0)
 		return false;
 	i += CERT_FP_LEN;
+	if (starts(p + i, n - i, " hash=") && n - i >= 14) {
+		unsigned long h = 0;
+		size_t k;
+
+		for (k = i + 6; k < i + 14; k++) {
+			char c = p[k];
+
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+				return false;
+			h = h << 4 | (unsigned long)(c <= '9' ? c - '0' : c - 'a' + 10);
+		}
+		b->hash = h;
+		b->has_hash = true;
+		i += 14;
+	}
 	return i == n || p[i] == ' ' || p[i] == '\r';
 }
 
@@ -106,7 +121,8 @@ int bundle_scan(const char *buf, size_t len, struct bundle_view *v)
 	v->buf = buf;
 	v->len = len;
 	while (off < len) {
-		const char *p = memmem(buf + off, len - off, MARK, sizeof(MARK) - 1);
+		/* memchr is several times faster than memmem over a 200 KB bundle */
+		const char *p = memchr(buf + off, '#', len - off);
 		struct bblock b;
 		size_t m;
 
@@ -114,7 +130,8 @@ int bundle_scan(const char *buf, size_t len, struct bundle_view *v)
 			break;
 		m = (size_t)(p - buf);
 		off = m + 1;
-		if (m > 0 && buf[m - 1] != '\n')
+		if ((m > 0 && buf[m - 1] != '\n') || len - m < sizeof(MARK) - 1 ||
+		    memcmp(buf + m, MARK, sizeof(MARK) - 1) != 0)
 			continue;
 		if (!parse_block(buf, len, m, &b))
 			continue;
@@ -178,8 +195,8 @@ bool bundle_set_matches(const struct bundle_view *v, const char *set, const stru
 
 static int render_block(struct rope *out, const char *set, const struct cert *c, bool nl)
 {
-	if (rope_printf(out, "%s%s set=%s sha256=%s subject=%.200s\n", nl ? "\n" : "",
-			nl ? MARK_NL : MARK, set, c->fp, c->subject) < 0)
+	if (rope_printf(out, "%s%s set=%s sha256=%s hash=%08lx subject=%.200s\n", nl ? "\n" : "",
+			nl ? MARK_NL : MARK, set, c->fp, c->subject_hash, c->subject) < 0)
 		return -1;
 	return rope_add(out, c->pem, c->pem_len);
 }

@@ -4,12 +4,13 @@
  * A block is self-describing, so any process (a fresh one, or one started
  * after a crash) knows which bytes are cainit's without a state file:
  *
- *   # cainit set=NAME sha256=AB:CD:... subject=CN=...
+ *   # cainit set=NAME sha256=AB:CD:... hash=HHHHHHHH subject=CN=...
  *   -----BEGIN CERTIFICATE-----
  *   ...
  *   -----END CERTIFICATE-----
  *
- * "# cainit+nl" marks a block that also owns the newline before it (added
+ * (hash is the OpenSSL subject hash, which names the CA's hashed-directory
+ * entries). "# cainit+nl" marks a block that also owns the newline before it (added
  * because the bytes before it did not end with one). Edits keep every byte
  * outside cainit's blocks as it was and append new blocks at the end.
  */
@@ -34,6 +35,8 @@ struct bblock {
 	size_t end;          /* one past the END line and its newline */
 	char set[SET_NAME_MAX + 1];
 	unsigned char sha256[32];
+	unsigned long hash;  /* subject hash, when has_hash */
+	bool has_hash;
 	bool nl;
 	bool header;         /* BUNDLE_HEADER line: no certificate */
 };

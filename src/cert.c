@@ -2,9 +2,17 @@
  * cert.c: reading user-supplied certificates and refusing what a trust store
  * must never hold. Everything a store later needs (fingerprint, subject hash,
  * canonical PEM) is computed here once, with libcrypto, in-process.
+ *
+ * Certificates are decoded with libcrypto's ASN.1 engine through a template
+ * of their own (below) rather than d2i_X509: the structure is checked just
+ * as strictly, but the public key is kept as opaque DER. OpenSSL 3.0's
+ * d2i_X509 decodes every key through its provider decoders, which costs
+ * about 1.2 ms on first use; cainit never needs the key to install a CA.
+ * A full X509 is decoded only for verification (cert_x509).
  */
 #include "cert.h"
 
+#include <openssl/asn1t.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
@@ -13,6 +21,66 @@
 #include <string.h>
 
 #include "pem.h"
+
+/* RFC 5280's Certificate, with the SubjectPublicKeyInfo left undecoded. */
+typedef struct {
+	ASN1_INTEGER *version;
+	ASN1_INTEGER *serial;
+	X509_ALGOR *signature;
+	X509_NAME *issuer;
+	X509_VAL *validity;
+	X509_NAME *subject;
+	ASN1_TYPE *spki;
+	ASN1_BIT_STRING *issuer_uid;
+	ASN1_BIT_STRING *subject_uid;
+	STACK_OF(X509_EXTENSION) *extensions;
+} CAINIT_TBS;
+
+typedef struct {
+	CAINIT_TBS *tbs;
+	X509_ALGOR *sig_alg;
+	ASN1_BIT_STRING *sig;
+} CAINIT_CERT;
+
+ASN1_SEQUENCE(CAINIT_TBS) = {
+	ASN1_EXP_OPT(CAINIT_TBS, version, ASN1_INTEGER, 0),
+	ASN1_SIMPLE(CAINIT_TBS, serial, ASN1_INTEGER),
+	ASN1_SIMPLE(CAINIT_TBS, signature, X509_ALGOR),
+	ASN1_SIMPLE(CAINIT_TBS, issuer, X509_NAME),
+	ASN1_SIMPLE(CAINIT_TBS, validity, X509_VAL),
+	ASN1_SIMPLE(CAINIT_TBS, subject, X509_NAME),
+	ASN1_SIMPLE(CAINIT_TBS, spki, ASN1_ANY),
+	ASN1_IMP_OPT(CAINIT_TBS, issuer_uid, ASN1_BIT_STRING, 1),
+	ASN1_IMP_OPT(CAINIT_TBS, subject_uid, ASN1_BIT_STRING, 2),
+	ASN1_EXP_SEQUENCE_OF_OPT(CAINIT_TBS, extensions, X509_EXTENSION, 3),
+} static_ASN1_SEQUENCE_END(CAINIT_TBS)
+
+ASN1_SEQUENCE(CAINIT_CERT) = {
+	ASN1_SIMPLE(CAINIT_CERT, tbs, CAINIT_TBS),
+	ASN1_SIMPLE(CAINIT_CERT, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(CAINIT_CERT, sig, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(CAINIT_CERT)
+
+/* Each extension at most once, and basicConstraints decodable: what
+ * libcrypto's EXFLAG_INVALID checks for the extensions cainit relies on. */
+static int read_extensions(const STACK_OF(X509_EXTENSION) *exts, bool *is_ca)
+{
+	BASIC_CONSTRAINTS *bc;
+	int i, j, crit;
+
+	*is_ca = false;
+	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++)
+		for (j = i + 1; j < sk_X509_EXTENSION_num(exts); j++)
+			if (OBJ_cmp(X509_EXTENSION_get_object(sk_X509_EXTENSION_value(exts, i)),
+				    X509_EXTENSION_get_object(sk_X509_EXTENSION_value(exts, j))) == 0)
+				return -1;
+	bc = X509V3_get_d2i(exts, NID_basic_constraints, &crit, NULL);
+	if (bc == NULL && crit != -1)
+		return -1; /* present but undecodable */
+	*is_ca = bc != NULL && bc->ca;
+	BASIC_CONSTRAINTS_free(bc);
+	return 0;
+}
 
 static char *name_to_string(const X509_NAME *name)
 {
@@ -95,20 +163,21 @@ void cert_format_time(time_t t, char out[21])
 int cert_from_der(const unsigned char *der, size_t len, struct cert *c)
 {
 	const unsigned char *p = der;
-	BASIC_CONSTRAINTS *bc;
+	CAINIT_CERT *lite;
+	int ok = 0;
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	if (len == 0 || len > CERT_INPUT_MAX)
 		return -1;
-	c->x509 = d2i_X509(NULL, &p, (long)len);
-	if (c->x509 == NULL || p != der + len)
+	lite = (CAINIT_CERT *)ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(CAINIT_CERT));
+	if (lite == NULL || p != der + len)
 		goto fail; /* not a certificate, or trailing bytes after it */
-	if (X509_get_extension_flags(c->x509) & EXFLAG_INVALID)
+	if (read_extensions(lite->tbs->extensions, &c->is_ca) < 0)
 		goto fail;
 	c->der = malloc(len);
 	c->pem = malloc(pem_cert_size(len));
-	c->subject = name_to_string(X509_get_subject_name(c->x509));
+	c->subject = name_to_string(lite->tbs->subject);
 	if (c->der == NULL || c->pem == NULL || c->subject == NULL)
 		goto fail;
 	memcpy(c->der, der, len);
@@ -118,18 +187,28 @@ int cert_from_der(const unsigned char *der, size_t len, struct cert *c)
 	cert_format_fp(c->sha256, c->fp);
 	for (i = 0; i < 32; i++)
 		snprintf(c->fp_hex + i * 2, 3, "%02x", c->sha256[i]);
-	c->subject_hash = X509_subject_name_hash(c->x509);
-	c->pem_len = pem_encode_cert(der, len, c->pem);
-	if (asn1_to_time(X509_get0_notBefore(c->x509), &c->not_before) < 0 ||
-	    asn1_to_time(X509_get0_notAfter(c->x509), &c->not_after) < 0)
+	c->subject_hash = X509_NAME_hash_ex(lite->tbs->subject, NULL, NULL, &ok);
+	if (!ok)
 		goto fail;
-	bc = X509_get_ext_d2i(c->x509, NID_basic_constraints, NULL, NULL);
-	c->is_ca = bc != NULL && bc->ca;
-	BASIC_CONSTRAINTS_free(bc);
+	c->pem_len = pem_encode_cert(der, len, c->pem);
+	if (asn1_to_time(lite->tbs->validity->notBefore, &c->not_before) < 0 ||
+	    asn1_to_time(lite->tbs->validity->notAfter, &c->not_after) < 0)
+		goto fail;
+	ASN1_item_free((ASN1_VALUE *)lite, ASN1_ITEM_rptr(CAINIT_CERT));
 	return 0;
 fail:
+	ASN1_item_free((ASN1_VALUE *)lite, ASN1_ITEM_rptr(CAINIT_CERT));
 	cert_free(c);
 	return -1;
+}
+
+X509 *cert_x509(struct cert *c)
+{
+	const unsigned char *p = c->der;
+
+	if (c->x509 == NULL && c->der != NULL)
+		c->x509 = d2i_X509(NULL, &p, (long)c->der_len);
+	return c->x509;
 }
 
 void cert_free(struct cert *c)

@@ -17,7 +17,7 @@
 #define CERT_FP_LEN 95               /* "AB:CD:...:EF" for SHA-256 */
 
 struct cert {
-	X509 *x509;
+	X509 *x509;                /* decoded on demand: use cert_x509() */
 	unsigned char *der;
 	size_t der_len;
 	unsigned char sha256[32];
@@ -57,6 +57,10 @@ int cert_list_check(const struct cert_list *l, unsigned flags, time_t now,
 
 /* Fill c from exactly one DER certificate; -1 when it is not one. */
 int cert_from_der(const unsigned char *der, size_t len, struct cert *c);
+
+/* The certificate as libcrypto's X509 (decoded on first use, kept in c);
+ * NULL when libcrypto refuses it. */
+X509 *cert_x509(struct cert *c);
 
 void cert_free(struct cert *c);
 void cert_list_free(struct cert_list *l);

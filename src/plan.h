@@ -28,6 +28,10 @@ int plan_set_file(struct scan *s, const struct want *w, struct txn *t, struct ce
 int plan_ensure_file(struct txn *t, int dirfd, const char *name, const char *show,
 		     struct rope *content, struct cerr *e);
 
+/* The same, for a file the scan already read (cur; its buffer is borrowed). */
+int plan_ensure_read(struct txn *t, int dirfd, const char *name, const char *show,
+		     struct rope *content, const struct owned_read *cur, struct cerr *e);
+
 /* Does an owned item of set `set` fall under w? */
 bool want_covers(const struct want *w, const char *set);
 

@@ -43,6 +43,20 @@ nomem:
 	return cerr_sys(e, show, "plan", ENOMEM);
 }
 
+int plan_ensure_read(struct txn *t, int dirfd, const char *name, const char *show,
+		     struct rope *content, const struct owned_read *cur, struct cerr *e)
+{
+	int rc = 0;
+
+	if (cur->exists && rope_equals(content, cur->buf, cur->len))
+		rope_free(content);
+	else if (txn_write(t, dirfd, name, show, content, cur->exists ? &cur->st : NULL, cur->buf,
+			   cur->len, false) < 0)
+		rc = cerr_sys(e, show, "plan", ENOMEM);
+	rope_free(content);
+	return rc;
+}
+
 int plan_bundles(struct scan *s, const struct want *w, struct txn *t, struct cerr *e)
 {
 	size_t i;
@@ -100,7 +114,7 @@ int plan_anchors(struct scan *s, const struct want *w, struct txn *t, struct cer
 				rope_free(&r);
 				return cerr_sys(e, show, "plan", ENOMEM);
 			}
-			if ((rc = plan_ensure_file(t, a->p.dirfd, name, show, &r, e)) != 0)
+			if ((rc = plan_ensure_read(t, a->p.dirfd, name, show, &r, &a->mine, e)) != 0)
 				return rc;
 		}
 	}
@@ -116,6 +130,7 @@ int plan_set_file(struct scan *s, const struct want *w, struct txn *t, struct ce
 	if (!s->setdir_exists)
 		return 0;
 	if (w->certs == NULL) {
+		/* (remove scans are deep: every set file is listed) */
 		for (k = 0; k < s->nsetfiles; k++) {
 			if (!want_covers(w, s->setfiles[k].set))
 				continue;
@@ -132,5 +147,5 @@ int plan_set_file(struct scan *s, const struct want *w, struct txn *t, struct ce
 		rope_free(&r);
 		return cerr_sys(e, show, "plan", ENOMEM);
 	}
-	return plan_ensure_file(t, s->setdir.dirfd, name, show, &r, e);
+	return plan_ensure_read(t, s->setdir.dirfd, name, show, &r, &s->set_file, e);
 }

@@ -12,6 +12,7 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,21 +147,76 @@ out:
 	return rc;
 }
 
-static int plan_store(struct hashed_store *h, const struct want *w, struct txn *t, struct cerr *e)
+struct retiree {
+	char name[NAME_MAX + 1];
+	unsigned long hash;
+};
+
+static bool wanted_name(char (*names)[NAME_MAX + 1], size_t n, const char *name)
 {
-	size_t nwant = w->certs ? w->certs->n : 0, i, j;
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (strcmp(names[j], name) == 0)
+			return true;
+	return false;
+}
+
+/* The per-CA files of this store that go: the covered set's files that are
+ * no longer wanted, plus (deep scans) files that no record names at all,
+ * left by an interrupted run. A normal install finds them by name. */
+static int find_retirees(struct scan *s, struct hashed_store *h, const struct want *w,
+			 char (*names)[NAME_MAX + 1], size_t nwant,
+			 struct retiree **out, size_t *nout, struct cerr *e)
+{
+	struct retiree *v = calloc(h->ncas + s->nknown + 1, sizeof(*v));
+	size_t n = 0, i;
+
+	if (v == NULL)
+		return cerr_sys(e, h->show, "plan", ENOMEM);
+	if (s->deep) {
+		for (i = 0; i < h->ncas; i++) {
+			const struct owned_file *f = &h->cas[i];
+
+			if (wanted_name(names, nwant, f->name))
+				continue;
+			if (want_covers(w, f->set) || !scan_is_known(s, f->set, f->fp16)) {
+				snprintf(v[n].name, sizeof(v[n].name), "%s", f->name);
+				v[n++].hash = f->hash;
+			}
+		}
+	} else {
+		for (i = 0; i < s->nknown; i++) {
+			const struct known_ca *k = &s->known[i];
+			struct stat st;
+
+			if (!want_covers(w, k->set))
+				continue;
+			name_ca_file_raw(v[n].name, k->set, k->sha256, k->hash);
+			if (wanted_name(names, nwant, v[n].name) ||
+			    fstatat(h->p.dirfd, v[n].name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			v[n++].hash = k->hash;
+		}
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+static int plan_store(struct scan *s, struct hashed_store *h, const struct want *w, struct txn *t,
+		      struct cerr *e)
+{
+	size_t nwant = w->certs ? w->certs->n : 0, nretire = 0, i, j, k, nh = 0;
 	char (*names)[NAME_MAX + 1] = NULL, show[ENTRY_SHOW_MAX];
-	const char **add = NULL, **retire = NULL;
-	unsigned long *hashes = NULL, *retire_hash = NULL;
-	size_t nretire = 0;
+	const char **add = NULL, *rt[64];
+	struct retiree *retire = NULL;
+	unsigned long *hashes = NULL;
 	int rc = 0;
 
 	names = calloc(nwant + 1, sizeof(*names));
-	hashes = calloc(nwant + h->ncas + 1, sizeof(*hashes));
 	add = calloc(nwant + 1, sizeof(*add));
-	retire = calloc(h->ncas + 1, sizeof(*retire));
-	retire_hash = calloc(h->ncas + 1, sizeof(*retire_hash));
-	if (!names || !hashes || !add || !retire || !retire_hash) {
+	if (!names || !add) {
 		rc = cerr_sys(e, h->show, "plan", ENOMEM);
 		goto out;
 	}
@@ -180,76 +236,65 @@ static int plan_store(struct hashed_store *h, const struct want *w, struct txn *
 		if ((rc = plan_ensure_file(t, h->p.dirfd, names[j], show, &r, e)) != 0)
 			goto out;
 	}
-	for (i = 0; i < h->ncas; i++) {
-		bool wanted = false;
-
-		if (!want_covers(w, h->cas[i].set))
-			continue;
-		for (j = 0; j < nwant; j++)
-			wanted = wanted || strcmp(names[j], h->cas[i].name) == 0;
-		if (!wanted) {
-			retire_hash[nretire] = h->cas[i].hash;
-			retire[nretire++] = h->cas[i].name;
-		}
-	}
+	if ((rc = find_retirees(s, h, w, names, nwant, &retire, &nretire, e)) != 0)
+		goto out;
 	/* the links, hash by hash */
-	{
-		size_t nh = 0, k;
+	hashes = calloc(nwant + nretire + 1, sizeof(*hashes));
+	if (hashes == NULL) {
+		rc = cerr_sys(e, h->show, "plan", ENOMEM);
+		goto out;
+	}
+	for (j = 0; j < nwant; j++)
+		hashes[nh++] = w->certs->v[j].subject_hash;
+	for (i = 0; i < nretire; i++)
+		hashes[nh++] = retire[i].hash;
+	for (k = 0; k < nh; k++) {
+		struct group g = {.hash = hashes[k], .add = add, .retire = rt};
+		bool seen = false;
 
+		for (i = 0; i < k; i++)
+			seen = seen || hashes[i] == hashes[k];
+		if (seen)
+			continue;
+		if (!s->deep && (rc = scan_probe_links(h, g.hash, e)) != 0)
+			goto out;
 		for (j = 0; j < nwant; j++)
-			hashes[nh++] = w->certs->v[j].subject_hash;
-		for (i = 0; i < nretire; i++)
-			hashes[nh++] = retire_hash[i];
-		for (k = 0; k < nh; k++) {
-			struct group g = {.hash = hashes[k], .add = add, .retire = retire + nretire};
-			const char *rt[64];
-			bool seen = false;
-
-			for (i = 0; i < k; i++)
-				seen = seen || hashes[i] == hashes[k];
-			if (seen)
-				continue;
-			for (j = 0; j < nwant; j++)
-				if (w->certs->v[j].subject_hash == g.hash) {
-					add[g.nadd++] = names[j];
-					g.keep_derived = true;
-				}
-			g.retire = rt;
-			for (i = 0; i < nretire && g.nretire < 64; i++)
-				if (retire_hash[i] == g.hash)
-					rt[g.nretire++] = retire[i];
-			if ((rc = plan_group(h, w, &g, t, e)) != 0)
-				goto out;
-		}
+			if (w->certs->v[j].subject_hash == g.hash) {
+				add[g.nadd++] = names[j];
+				g.keep_derived = true;
+			}
+		for (i = 0; i < nretire && g.nretire < 64; i++)
+			if (retire[i].hash == g.hash)
+				rt[g.nretire++] = retire[i].name;
+		if ((rc = plan_group(h, w, &g, t, e)) != 0)
+			goto out;
 	}
 	/* then the files the links pointed at */
 	for (i = 0; i < nretire; i++) {
-		snprintf(show, sizeof(show), "%s/%s", h->show, retire[i]);
-		if (txn_unlink(t, h->p.dirfd, retire[i], show) < 0) {
+		snprintf(show, sizeof(show), "%s/%s", h->show, retire[i].name);
+		if (txn_unlink(t, h->p.dirfd, retire[i].name, show) < 0) {
 			rc = cerr_sys(e, show, "plan", ENOMEM);
 			goto out;
 		}
 	}
 	/* update-ca-certificates' link to a removed set's anchor file */
-	if (w->certs == NULL) {
-		for (i = 0; i < h->nderived; i++) {
-			char target[PATH_MAX], want_tail[NAME_MAX + 8];
-			ssize_t n;
+	for (i = 0; w->certs == NULL && i < h->nderived; i++) {
+		char target[PATH_MAX], want_tail[NAME_MAX + 8];
+		ssize_t n;
 
-			if (!want_covers(w, h->derived[i].set))
-				continue;
-			n = readlinkat(h->p.dirfd, h->derived[i].name, target, sizeof(target) - 1);
-			if (n < 0)
-				continue;
-			target[n] = '\0';
-			snprintf(want_tail, sizeof(want_tail), "/cainit.%s.crt", h->derived[i].set);
-			if ((size_t)n < strlen(want_tail) || strcmp(target + n - strlen(want_tail), want_tail) != 0)
-				continue;
-			snprintf(show, sizeof(show), "%s/%s", h->show, h->derived[i].name);
-			if (txn_unlink(t, h->p.dirfd, h->derived[i].name, show) < 0) {
-				rc = cerr_sys(e, show, "plan", ENOMEM);
-				goto out;
-			}
+		if (!want_covers(w, h->derived[i].set))
+			continue;
+		n = readlinkat(h->p.dirfd, h->derived[i].name, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		snprintf(want_tail, sizeof(want_tail), "/cainit.%s.crt", h->derived[i].set);
+		if ((size_t)n < strlen(want_tail) || strcmp(target + n - strlen(want_tail), want_tail) != 0)
+			continue;
+		snprintf(show, sizeof(show), "%s/%s", h->show, h->derived[i].name);
+		if (txn_unlink(t, h->p.dirfd, h->derived[i].name, show) < 0) {
+			rc = cerr_sys(e, show, "plan", ENOMEM);
+			goto out;
 		}
 	}
 out:
@@ -257,7 +302,6 @@ out:
 	free(hashes);
 	free(add);
 	free(retire);
-	free(retire_hash);
 	return rc;
 }
 
@@ -267,7 +311,7 @@ int plan_hashed(struct scan *s, const struct want *w, struct txn *t, struct cerr
 	int rc;
 
 	for (i = 0; i < s->nhashed; i++)
-		if ((rc = plan_store(&s->hashed[i], w, t, e)) != 0)
+		if ((rc = plan_store(s, &s->hashed[i], w, t, e)) != 0)
 			return rc;
 	return 0;
 }

@@ -40,7 +40,8 @@ void rootfs_forget(struct rootfs *r)
 	size_t i;
 
 	for (i = 0; i < r->ndirs; i++) {
-		close(r->dirs[i].fd);
+		if (r->dirs[i].fd >= 0)
+			close(r->dirs[i].fd);
 		free(r->dirs[i].canon);
 	}
 	free(r->dirs);
@@ -70,7 +71,7 @@ static int cache_get(const struct rootfs *r, const char *canon)
 	if (canon[0] == '\0')
 		return r->fd;
 	for (i = 0; i < r->ndirs; i++)
-		if (strcmp(r->dirs[i].canon, canon) == 0)
+		if (r->dirs[i].fd >= 0 && strcmp(r->dirs[i].canon, canon) == 0)
 			return r->dirs[i].fd;
 	return -1;
 }
@@ -96,15 +97,34 @@ static int cache_put(struct rootfs *r, const char *canon, int fd)
 	return 0;
 }
 
-/* Open (or create) the real directory comp under cur; -1 with errno. */
+/* Open (or create) the real directory comp under cur; -1 with errno. A
+ * directory found missing is remembered as such (fd -1 in the cache) for
+ * the rest of the operation, unless this call may create it. */
 static int open_dir(struct rootfs *r, int cur, const char *comp, const char *cand, bool mkdirs,
 		    bool *mkdir_failed)
 {
-	int fd = cache_get(r, cand);
+	size_t i;
+	int fd;
 
-	if (fd >= 0)
-		return fd;
+	for (i = 0; i < r->ndirs; i++) {
+		if (strcmp(r->dirs[i].canon, cand) != 0)
+			continue;
+		if (r->dirs[i].fd >= 0)
+			return r->dirs[i].fd;
+		if (!mkdirs) {
+			errno = ENOENT;
+			return -1;
+		}
+		free(r->dirs[i].canon); /* about to be created: forget "missing" */
+		r->dirs[i] = r->dirs[--r->ndirs];
+		break;
+	}
 	fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !mkdirs) {
+		cache_put(r, cand, -1);
+		errno = ENOENT;
+		return -1;
+	}
 	if (fd < 0 && errno == ENOENT && mkdirs) {
 		if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
 			*mkdir_failed = true;

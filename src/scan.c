@@ -18,6 +18,12 @@ void name_ca_file(char *out, const char *set, const struct cert *c)
 	snprintf(out, NAME_MAX + 1, "cainit.%s.%.16s.%08lx.pem", set, c->fp_hex, c->subject_hash);
 }
 
+void name_ca_file_raw(char *out, const char *set, const unsigned char sha256[32], unsigned long hash)
+{
+	snprintf(out, NAME_MAX + 1, "cainit.%s.%02x%02x%02x%02x%02x%02x%02x%02x.%08lx.pem", set,
+		 sha256[0], sha256[1], sha256[2], sha256[3], sha256[4], sha256[5], sha256[6], sha256[7], hash);
+}
+
 void name_anchor(char *out, const char *set)
 {
 	snprintf(out, NAME_MAX + 1, "cainit.%s.crt", set);
@@ -250,6 +256,75 @@ const char *scan_link_target(struct hashed_store *h, struct hash_link *l)
 	return l->target;
 }
 
+static int push_known(struct scan *s, const char *set, const unsigned char sha256[32],
+		      unsigned long hash, bool has_hash)
+{
+	struct known_ca *k;
+	size_t i;
+
+	for (i = 0; i < s->nknown; i++)
+		if (strcmp(s->known[i].set, set) == 0 && memcmp(s->known[i].sha256, sha256, 32) == 0) {
+			if (has_hash && !s->known[i].has_hash) {
+				s->known[i].hash = hash;
+				s->known[i].has_hash = true;
+			}
+			return 0;
+		}
+	k = realloc(s->known, (s->nknown + 1) * sizeof(*k));
+	if (k == NULL)
+		return -1;
+	s->known = k;
+	memset(&k[s->nknown], 0, sizeof(k[s->nknown]));
+	snprintf(k[s->nknown].set, sizeof(k[s->nknown].set), "%s", set);
+	memcpy(k[s->nknown].sha256, sha256, 32);
+	k[s->nknown].hash = hash;
+	k[s->nknown].has_hash = has_hash;
+	s->nknown++;
+	return 0;
+}
+
+/* Record the CAs that cainit's blocks in buf name. */
+static int note_blocks(struct scan *s, const char *buf, size_t len)
+{
+	struct bundle_view v;
+	size_t i;
+	int rc = 0;
+
+	if (buf == NULL || bundle_scan(buf, len, &v) < 0)
+		return buf == NULL ? 0 : -1;
+	for (i = 0; i < v.n && rc == 0; i++)
+		if (!v.blocks[i].header)
+			rc = push_known(s, v.blocks[i].set, v.blocks[i].sha256, v.blocks[i].hash,
+					v.blocks[i].has_hash);
+	bundle_view_free(&v);
+	return rc;
+}
+
+bool scan_is_known(const struct scan *s, const char *set, const char *fp16)
+{
+	char hex[17];
+	size_t i, k;
+
+	for (i = 0; i < s->nknown; i++) {
+		if (strcmp(s->known[i].set, set) != 0)
+			continue;
+		for (k = 0; k < 8; k++)
+			snprintf(hex + k * 2, 3, "%02x", s->known[i].sha256[k]);
+		if (memcmp(hex, fp16, 16) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int read_owned(int dirfd, const char *name, const char *show, struct owned_read *o, struct cerr *e)
+{
+	memset(o, 0, sizeof(*o));
+	if (rootfs_read_at(dirfd, name, show, 8 * 1024 * 1024, &o->buf, &o->len, &o->st, e) != 0)
+		return CAINIT_EOPS;
+	o->exists = o->buf != NULL;
+	return 0;
+}
+
 static int add_bundle(struct scan *s, const char *path, unsigned flags, struct cerr *e)
 {
 	struct bundle_store b, *nb;
@@ -282,7 +357,7 @@ static int add_bundle(struct scan *s, const char *path, unsigned flags, struct c
 	return 0;
 }
 
-static int add_hashed(struct scan *s, const char *path, unsigned flags, bool create, struct cerr *e)
+static int add_hashed(struct scan *s, const char *path, bool create, struct cerr *e)
 {
 	struct hashed_store h, *nh;
 	size_t i;
@@ -301,17 +376,13 @@ static int add_hashed(struct scan *s, const char *path, unsigned flags, bool cre
 	if (nh == NULL)
 		return cerr_sys(e, h.show, "scan", ENOMEM);
 	s->hashed = nh;
-	s->hashed[s->nhashed] = h;
-	if (list_dir(h.p.dirfd, h.show, hashed_entry, &s->hashed[s->nhashed], flags & SCAN_CLEAN_TEMPS, e) != 0) {
-		s->nhashed++; /* freed by scan_free */
-		return CAINIT_EOPS;
-	}
-	s->nhashed++;
+	s->hashed[s->nhashed++] = h;
 	return 0;
 }
 
 static int add_anchor(struct scan *s, const struct layout *l, unsigned flags, struct cerr *e)
 {
+	char name[NAME_MAX + 1], show[ENTRY_SHOW_MAX];
 	struct anchor_store a, *na;
 	size_t i;
 
@@ -326,14 +397,20 @@ static int add_anchor(struct scan *s, const struct layout *l, unsigned flags, st
 	rootfs_show(s->r, a.p.canon, a.show, sizeof(a.show));
 	a.layout = l;
 	a.exists = true;
+	if (s->set != NULL) {
+		name_anchor(name, s->set);
+		snprintf(show, sizeof(show), "%s/%s", a.show, name);
+		if (read_owned(a.p.dirfd, name, show, &a.mine, e) != 0)
+			return CAINIT_EOPS;
+	}
 	na = realloc(s->anchors, (s->nanchors + 1) * sizeof(*na));
-	if (na == NULL)
+	if (na == NULL) {
+		free(a.mine.buf);
 		return cerr_sys(e, a.show, "scan", ENOMEM);
+	}
 	s->anchors = na;
-	s->anchors[s->nanchors] = a;
-	s->nanchors++;
-	return list_dir(a.p.dirfd, a.show, anchor_entry, &s->anchors[s->nanchors - 1],
-			flags & SCAN_CLEAN_TEMPS, e);
+	s->anchors[s->nanchors++] = a;
+	return 0;
 }
 
 /* Is the layout's own bundle one of the bundles found (and not cainit's)? */
@@ -347,16 +424,11 @@ static bool has_real_bundle(const struct scan *s, const struct layout *l)
 	return false;
 }
 
-int scan_root(struct rootfs *r, unsigned flags, struct scan *s, struct cerr *e)
+static int find_bundles(struct scan *s, struct cerr *e)
 {
-	struct rpath anchor;
-	bool any_real = false;
 	size_t i, k;
 	int rc;
 
-	memset(s, 0, sizeof(*s));
-	s->r = r;
-	rootfs_forget(r);
 	for (i = 0; i < n_layouts; i++) {
 		if ((rc = add_bundle(s, layouts[i].bundle, 0, e)) != 0)
 			return rc;
@@ -367,15 +439,24 @@ int scan_root(struct rootfs *r, unsigned flags, struct scan *s, struct cerr *e)
 	for (k = 0; extra_bundles[k]; k++)
 		if ((rc = add_bundle(s, extra_bundles[k], 0, e)) != 0)
 			return rc;
+	return 0;
+}
+
+static int find_layouts(struct scan *s, unsigned flags, struct cerr *e)
+{
+	struct rpath anchor;
+	bool any_real = false;
+	size_t i;
+	int rc;
+
 	for (i = 0; i < s->nbundles; i++)
 		any_real = any_real || !s->bundles[i].view.created;
-
 	for (i = 0; i < n_layouts; i++) {
 		const struct layout *l = &layouts[i];
 		bool found = has_real_bundle(s, l);
 
 		if (!found) {
-			if (rootfs_resolve(r, l->anchor_dir, RP_DIR, &anchor, e) != 0)
+			if (rootfs_resolve(s->r, l->anchor_dir, RP_DIR, &anchor, e) != 0)
 				return CAINIT_EOPS;
 			found = anchor.exists;
 		}
@@ -384,40 +465,191 @@ int scan_root(struct rootfs *r, unsigned flags, struct scan *s, struct cerr *e)
 		s->layouts[s->nlayouts++] = l;
 		if ((rc = add_anchor(s, l, flags, e)) != 0)
 			return rc;
-		if ((rc = add_hashed(s, l->hashed_dir, flags, false, e)) != 0)
+		if ((rc = add_hashed(s, l->hashed_dir, false, e)) != 0)
 			return rc;
 	}
+	if (any_real)
+		return 0;
+	/* distroless, scratch: cainit's own bundle at the Debian path */
+	s->fallback = true;
+	if ((rc = add_hashed(s, FALLBACK_HASHED_DIR, flags & SCAN_CREATE, e)) != 0)
+		return rc;
+	if (s->nbundles == 0) {
+		struct bundle_store b, *nb;
 
-	if (!any_real) {
-		/* distroless, scratch: cainit's own bundle at the Debian path */
-		s->fallback = true;
-		if ((rc = add_hashed(s, FALLBACK_HASHED_DIR, flags, flags & SCAN_CREATE, e)) != 0)
+		memset(&b, 0, sizeof(b));
+		if (rootfs_resolve(s->r, FALLBACK_BUNDLE, (flags & SCAN_CREATE) ? RP_MKDIRS : 0, &b.p, e) != 0)
+			return CAINIT_EOPS;
+		rootfs_show(s->r, b.p.canon, b.show, sizeof(b.show));
+		if (b.p.exists)
+			return cerr_set(e, CAINIT_EOPS, "%s: not a regular file", b.show);
+		nb = realloc(s->bundles, sizeof(*nb));
+		if (nb == NULL)
+			return cerr_sys(e, b.show, "scan", ENOMEM);
+		s->bundles = nb;
+		s->bundles[s->nbundles++] = b;
+	}
+	return 0;
+}
+
+/* cainit's own directory, its txn mark, and the set's CA-only file. */
+static int find_own(struct scan *s, unsigned flags, struct cerr *e)
+{
+	char name[NAME_MAX + 1], show[ENTRY_SHOW_MAX];
+	struct stat st;
+
+	if (rootfs_resolve(s->r, CAINIT_DIR, RP_DIR | ((flags & SCAN_CREATE) ? RP_MKDIRS : 0),
+			   &s->cainit_dir, e) != 0)
+		return CAINIT_EOPS;
+	s->cainit_dir_exists = s->cainit_dir.exists;
+	if (s->cainit_dir_exists && fstatat(s->cainit_dir.dirfd, TXN_MARK, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		s->interrupted = true;
+	if (rootfs_resolve(s->r, CAINIT_SET_DIR, RP_DIR | ((flags & SCAN_CREATE) ? RP_MKDIRS : 0),
+			   &s->setdir, e) != 0)
+		return CAINIT_EOPS;
+	rootfs_show(s->r, CAINIT_SET_DIR, s->setdir_show, sizeof(s->setdir_show));
+	s->setdir_exists = s->setdir.exists;
+	if (!s->setdir_exists || s->set == NULL)
+		return 0;
+	name_set_file(name, s->set);
+	snprintf(show, sizeof(show), "%s/%s", s->setdir_show, name);
+	return read_owned(s->setdir.dirfd, name, show, &s->set_file, e);
+}
+
+/* Deep: list every store directory, read every owned file. */
+static int list_all(struct scan *s, unsigned flags, struct cerr *e)
+{
+	char show[ENTRY_SHOW_MAX];
+	bool clean = flags & SCAN_CLEAN_TEMPS;
+	size_t i, k;
+	int rc;
+
+	for (i = 0; i < s->nhashed; i++)
+		if ((rc = list_dir(s->hashed[i].p.dirfd, s->hashed[i].show, hashed_entry, &s->hashed[i], clean, e)) != 0)
 			return rc;
-		if (s->nbundles == 0) {
-			struct bundle_store b, *nb;
+	for (i = 0; i < s->nanchors; i++) {
+		struct anchor_store *a = &s->anchors[i];
 
-			memset(&b, 0, sizeof(b));
-			if (rootfs_resolve(r, FALLBACK_BUNDLE, (flags & SCAN_CREATE) ? RP_MKDIRS : 0, &b.p, e) != 0)
+		if ((rc = list_dir(a->p.dirfd, a->show, anchor_entry, a, clean, e)) != 0)
+			return rc;
+		for (k = 0; k < a->nfiles; k++) {
+			struct owned_read o;
+
+			snprintf(show, sizeof(show), "%s/%s", a->show, a->files[k].name);
+			if (read_owned(a->p.dirfd, a->files[k].name, show, &o, e) != 0)
 				return CAINIT_EOPS;
-			if (b.p.exists)
-				return cerr_set(e, CAINIT_EOPS, "%s: not a regular file",
-						rootfs_show(r, b.p.canon, b.show, sizeof(b.show)));
-			rootfs_show(r, b.p.canon, b.show, sizeof(b.show));
-			nb = realloc(s->bundles, sizeof(*nb));
-			if (nb == NULL)
-				return cerr_sys(e, b.show, "scan", ENOMEM);
-			s->bundles = nb;
-			s->bundles[s->nbundles++] = b;
+			rc = note_blocks(s, o.buf, o.len);
+			free(o.buf);
+			if (rc < 0)
+				return cerr_sys(e, show, "scan", ENOMEM);
 		}
 	}
+	if (!s->setdir_exists)
+		return 0;
+	if ((rc = list_dir(s->setdir.dirfd, s->setdir_show, setdir_entry, s, clean, e)) != 0)
+		return rc;
+	for (k = 0; k < s->nsetfiles; k++) {
+		struct owned_read o;
 
-	if (rootfs_resolve(r, CAINIT_SET_DIR, RP_DIR | ((flags & SCAN_CREATE) ? RP_MKDIRS : 0), &s->setdir, e) != 0)
-		return CAINIT_EOPS;
-	rootfs_show(r, CAINIT_SET_DIR, s->setdir_show, sizeof(s->setdir_show));
-	s->setdir_exists = s->setdir.exists;
-	if (s->setdir_exists)
-		return list_dir(s->setdir.dirfd, s->setdir_show, setdir_entry, s, flags & SCAN_CLEAN_TEMPS, e);
+		snprintf(show, sizeof(show), "%s/%s", s->setdir_show, s->setfiles[k].name);
+		if (read_owned(s->setdir.dirfd, s->setfiles[k].name, show, &o, e) != 0)
+			return CAINIT_EOPS;
+		rc = note_blocks(s, o.buf, o.len);
+		free(o.buf);
+		if (rc < 0)
+			return cerr_sys(e, show, "scan", ENOMEM);
+	}
 	return 0;
+}
+
+int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s, struct cerr *e)
+{
+	size_t i;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->r = r;
+	s->set = set;
+	rootfs_forget(r);
+	if ((rc = find_bundles(s, e)) != 0 || (rc = find_layouts(s, flags, e)) != 0 ||
+	    (rc = find_own(s, flags, e)) != 0)
+		return rc;
+	for (i = 0; i < s->nbundles; i++)
+		if (s->bundles[i].exists && note_blocks(s, s->bundles[i].buf, s->bundles[i].len) < 0)
+			return cerr_sys(e, s->bundles[i].show, "scan", ENOMEM);
+	for (i = 0; i < s->nanchors; i++)
+		if (note_blocks(s, s->anchors[i].mine.buf, s->anchors[i].mine.len) < 0)
+			return cerr_sys(e, s->anchors[i].show, "scan", ENOMEM);
+	if (note_blocks(s, s->set_file.buf, s->set_file.len) < 0)
+		return cerr_sys(e, s->setdir_show, "scan", ENOMEM);
+	s->deep = (flags & SCAN_DEEP) || set == NULL || s->interrupted;
+	for (i = 0; i < s->nknown && !s->deep; i++)
+		s->deep = !s->known[i].has_hash; /* a record too old to name its files */
+	return s->deep ? list_all(s, flags, e) : 0;
+}
+
+int scan_probe_links(struct hashed_store *h, unsigned long hash, struct cerr *e)
+{
+	char name[24], target[PATH_MAX];
+	unsigned long *np;
+	unsigned idx;
+	size_t i;
+
+	for (i = 0; i < h->nprobed; i++)
+		if (h->probed[i] == hash)
+			return 0;
+	np = realloc(h->probed, (h->nprobed + 1) * sizeof(*np));
+	if (np == NULL)
+		return cerr_sys(e, h->show, "probe", ENOMEM);
+	h->probed = np;
+	h->probed[h->nprobed++] = hash;
+	for (idx = 0;; idx++) {
+		struct hash_link *nl;
+		ssize_t n;
+
+		name_hash_link(name, hash, idx);
+		n = readlinkat(h->p.dirfd, name, target, sizeof(target) - 1);
+		if (n < 0 && errno == ENOENT)
+			return 0; /* OpenSSL stops here too */
+		if (n < 0 && errno != EINVAL)
+			return cerr_sys(e, h->show, "readlink", errno);
+		nl = realloc(h->links, (h->nlinks + 1) * sizeof(*nl));
+		if (nl == NULL)
+			return cerr_sys(e, h->show, "probe", ENOMEM);
+		h->links = nl;
+		memset(&nl[h->nlinks], 0, sizeof(nl[h->nlinks]));
+		nl[h->nlinks].hash = hash;
+		nl[h->nlinks].idx = idx;
+		snprintf(nl[h->nlinks].name, sizeof(nl[h->nlinks].name), "%s", name);
+		nl[h->nlinks].is_link = n >= 0;
+		nl[h->nlinks].target_read = true;
+		if (n >= 0) {
+			target[n] = '\0';
+			nl[h->nlinks].target = strdup(target);
+		}
+		h->nlinks++;
+	}
+}
+
+int scan_mark_txn(struct scan *s, struct cerr *e)
+{
+	char show[ENTRY_SHOW_MAX];
+	int fd;
+
+	if (!s->cainit_dir_exists)
+		return 0;
+	snprintf(show, sizeof(show), "%s%s/%s", s->r->prefix, CAINIT_DIR, TXN_MARK);
+	fd = openat(s->cainit_dir.dirfd, TXN_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return cerr_sys(e, show, "create", errno);
+	close(fd);
+	return 0;
+}
+
+void scan_unmark_txn(struct scan *s)
+{
+	if (s->cainit_dir_exists)
+		unlinkat(s->cainit_dir.dirfd, TXN_MARK, 0);
 }
 
 static void note_name(const char **out, size_t *n, size_t max, const char *name, const char *only)
@@ -438,10 +670,8 @@ size_t scan_set_names(const struct scan *s, const char *only, const char **out, 
 
 	for (i = 0; i < s->nsetfiles; i++)
 		note_name(out, &n, max, s->setfiles[i].set, only);
-	for (i = 0; i < s->nbundles; i++)
-		for (k = 0; k < s->bundles[i].view.n; k++)
-			if (!s->bundles[i].view.blocks[k].header)
-				note_name(out, &n, max, s->bundles[i].view.blocks[k].set, only);
+	for (i = 0; i < s->nknown; i++)
+		note_name(out, &n, max, s->known[i].set, only);
 	for (i = 0; i < s->nanchors; i++)
 		for (k = 0; k < s->anchors[i].nfiles; k++)
 			note_name(out, &n, max, s->anchors[i].files[k].set, only);
@@ -466,11 +696,16 @@ void scan_free(struct scan *s)
 		free(s->hashed[i].links);
 		free(s->hashed[i].cas);
 		free(s->hashed[i].derived);
+		free(s->hashed[i].probed);
 	}
 	free(s->hashed);
-	for (i = 0; i < s->nanchors; i++)
+	for (i = 0; i < s->nanchors; i++) {
 		free(s->anchors[i].files);
+		free(s->anchors[i].mine.buf);
+	}
 	free(s->anchors);
 	free(s->setfiles);
+	free(s->set_file.buf);
+	free(s->known);
 	memset(s, 0, sizeof(*s));
 }

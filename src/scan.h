@@ -6,6 +6,12 @@
  * directory does. Bundles are every known bundle path that resolves, inside
  * the root, to a regular file, each real file once. A root with no bundle at
  * all gets cainit's own at FALLBACK_BUNDLE.
+ *
+ * Every CA cainit manages is named by a self-describing record (a marked
+ * block in a bundle, its set's anchor file or CA-only file), so an install
+ * finds its old files by name and never lists a directory. Only a "deep"
+ * scan lists directories: for remove, for status, and when /etc/cainit/txn
+ * says a previous change was interrupted, so that its leftovers get swept.
  */
 #ifndef CAINIT_SCAN_H
 #define CAINIT_SCAN_H
@@ -61,6 +67,16 @@ struct hashed_store {
 	size_t ncas;
 	struct owned_file *derived; /* cainit.SET.pem symlinks */
 	size_t nderived;
+	unsigned long *probed;      /* hashes whose entries are in links */
+	size_t nprobed;
+};
+
+/* One of cainit's own files, as read during the scan. */
+struct owned_read {
+	bool exists;
+	struct stat st;
+	char *buf;
+	size_t len;
 };
 
 struct anchor_store {
@@ -68,12 +84,29 @@ struct anchor_store {
 	char show[SHOW_MAX];
 	const struct layout *layout;
 	bool exists;
-	struct owned_file *files;   /* cainit.SET.crt */
+	struct owned_file *files;   /* cainit.SET.crt (deep scans) */
 	size_t nfiles;
+	struct owned_read mine;     /* cainit.SET.crt of the operation's set */
+};
+
+/* A CA that some record of its set names. */
+struct known_ca {
+	char set[SET_NAME_MAX + 1];
+	unsigned char sha256[32];
+	unsigned long hash;
+	bool has_hash;
 };
 
 struct scan {
 	struct rootfs *r;
+	const char *set;             /* the set this operation is about (NULL: all) */
+	bool deep;                   /* directories listed, leftovers swept */
+	bool interrupted;            /* /etc/cainit/txn: a change did not finish */
+	struct rpath cainit_dir;     /* /etc/cainit */
+	bool cainit_dir_exists;
+	struct owned_read set_file;  /* SET.pem of the operation's set */
+	struct known_ca *known;
+	size_t nknown;
 	const struct layout *layouts[8];
 	size_t nlayouts;
 	struct bundle_store *bundles;
@@ -93,9 +126,25 @@ struct scan {
 enum {
 	SCAN_CREATE = 1 << 0,      /* create missing store directories (install) */
 	SCAN_CLEAN_TEMPS = 1 << 1, /* remove leftovers of killed runs (lock held) */
+	SCAN_DEEP = 1 << 2,        /* list directories (remove, status) */
 };
 
-int scan_root(struct rootfs *r, unsigned flags, struct scan *s, struct cerr *e);
+#define CAINIT_DIR "/etc/cainit"
+#define TXN_MARK "txn"  /* /etc/cainit/txn: present while a change is under way */
+
+/* Scan for an operation on `set` (NULL: every set; implies a deep scan). */
+int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s, struct cerr *e);
+
+/* Is (set, sha256) named by some record? */
+bool scan_is_known(const struct scan *s, const char *set, const char *fp16);
+
+/* Fill h->links with HASH.0, HASH.1, ... up to the first missing index
+ * (what OpenSSL looks at), unless already known. */
+int scan_probe_links(struct hashed_store *h, unsigned long hash, struct cerr *e);
+
+/* Mark and unmark a change under way in /etc/cainit/txn. */
+int scan_mark_txn(struct scan *s, struct cerr *e);
+void scan_unmark_txn(struct scan *s);
 void scan_free(struct scan *s);
 
 /* The distinct set names found anywhere in s (only `only` when not NULL);
@@ -107,6 +156,7 @@ const char *scan_link_target(struct hashed_store *h, struct hash_link *l);
 
 /* File names cainit uses; out holds NAME_MAX + 1 bytes. */
 void name_ca_file(char *out, const char *set, const struct cert *c);
+void name_ca_file_raw(char *out, const char *set, const unsigned char sha256[32], unsigned long hash);
 void name_anchor(char *out, const char *set);
 void name_derived(char *out, const char *set);
 void name_set_file(char *out, const char *set);

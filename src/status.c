@@ -151,7 +151,7 @@ static int verify_all(X509_STORE *store, const struct cert_list *cas, char *why,
 	size_t i;
 
 	for (i = 0; i < cas->n; i++)
-		if (!verify_chain(store, cas->v[i].x509, NULL, why, n))
+		if (!verify_chain(store, cert_x509(&cas->v[i]), NULL, why, n))
 			return 0;
 	return 1;
 }
@@ -206,12 +206,12 @@ static int fill_set(struct scan *s, X509_STORE **bstores, struct status_set *ss,
 			STACK_OF(X509) *chain = sk_X509_new_null();
 			X509_STORE *store;
 
-			if (chain == NULL || !sk_X509_push(chain, ss->cas.v[k].x509)) {
+			if (chain == NULL || !sk_X509_push(chain, cert_x509(&ss->cas.v[k]))) {
 				sk_X509_free(chain);
 				goto nomem;
 			}
 			store = verify_store_from_hashdir(s->r, h->p.canon, chain);
-			x->verified = verify_chain(store, ss->cas.v[k].x509, NULL, x->why, sizeof(x->why));
+			x->verified = verify_chain(store, cert_x509(&ss->cas.v[k]), NULL, x->why, sizeof(x->why));
 			X509_STORE_free(store);
 			sk_X509_free(chain);
 		}
@@ -266,9 +266,10 @@ int trust_status(const char *root, struct trust_status *st, struct cerr *e)
 	snprintf(st->root, sizeof(st->root), "%s", root);
 	rc = rootfs_open(&r, root, e);
 	if (rc == 0)
-		rc = scan_root(&r, 0, &s, e);
+		rc = scan_root(&r, SCAN_DEEP, NULL, &s, e);
 	if (rc != 0)
 		goto out;
+	st->interrupted = s.interrupted;
 	for (i = 0; i < s.nlayouts; i++)
 		st->layouts[st->nlayouts++] = s.layouts[i]->name;
 	st->fallback = s.fallback;
@@ -316,7 +317,7 @@ void trust_status_free(struct trust_status *st)
 	memset(st, 0, sizeof(*st));
 }
 
-int trust_verify(const char *root, const struct cert_list *chain,
+int trust_verify(const char *root, struct cert_list *chain,
 		 struct verify_result **res, size_t *nres, struct cerr *e)
 {
 	STACK_OF(X509) *untrusted = NULL, *all = NULL;
@@ -332,7 +333,7 @@ int trust_verify(const char *root, const struct cert_list *chain,
 	memset(&s, 0, sizeof(s));
 	rc = rootfs_open(&r, root, e);
 	if (rc == 0)
-		rc = scan_root(&r, 0, &s, e);
+		rc = scan_root(&r, 0, NULL, &s, e);
 	if (rc != 0)
 		goto out;
 	untrusted = sk_X509_new_null();
@@ -343,9 +344,16 @@ int trust_verify(const char *root, const struct cert_list *chain,
 		goto out;
 	}
 	for (i = 0; i < chain->n; i++) {
-		sk_X509_push(all, chain->v[i].x509);
+		X509 *x = cert_x509(&chain->v[i]);
+
+		if (x == NULL) {
+			rc = cerr_set(e, CAINIT_EINPUT, "\"%s\": libcrypto cannot decode it for verification",
+				      chain->v[i].subject);
+			goto out;
+		}
+		sk_X509_push(all, x);
 		if (i > 0)
-			sk_X509_push(untrusted, chain->v[i].x509);
+			sk_X509_push(untrusted, x);
 	}
 	for (i = 0; i < s.nbundles; i++) {
 		X509_STORE *store;
@@ -355,7 +363,7 @@ int trust_verify(const char *root, const struct cert_list *chain,
 		v[n].kind = STORE_BUNDLE;
 		snprintf(v[n].path, sizeof(v[n].path), "%s", s.bundles[i].show);
 		store = verify_store_from_pem(s.bundles[i].buf, s.bundles[i].len);
-		v[n].ok = verify_chain(store, chain->v[0].x509, untrusted, v[n].why, sizeof(v[n].why));
+		v[n].ok = verify_chain(store, cert_x509(&chain->v[0]), untrusted, v[n].why, sizeof(v[n].why));
 		all_ok = all_ok && v[n].ok;
 		X509_STORE_free(store);
 		n++;
@@ -365,7 +373,7 @@ int trust_verify(const char *root, const struct cert_list *chain,
 
 		v[n].kind = STORE_HASHED;
 		snprintf(v[n].path, sizeof(v[n].path), "%s", s.hashed[i].show);
-		v[n].ok = verify_chain(store, chain->v[0].x509, untrusted, v[n].why, sizeof(v[n].why));
+		v[n].ok = verify_chain(store, cert_x509(&chain->v[0]), untrusted, v[n].why, sizeof(v[n].why));
 		all_ok = all_ok && v[n].ok;
 		X509_STORE_free(store);
 		n++;

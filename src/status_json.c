@@ -54,6 +54,7 @@ json_t *status_to_json(const struct trust_status *st)
 	json_object_set_new(doc, "root", json_string(st->root));
 	json_object_set_new(doc, "layouts", layouts);
 	json_object_set_new(doc, "fallback_bundle", json_boolean(st->fallback));
+	json_object_set_new(doc, "interrupted_change", json_boolean(st->interrupted));
 	json_object_set_new(doc, "stores", stores);
 	json_object_set_new(doc, "sets", sets);
 	for (i = 0; i < st->nlayouts; i++)

@@ -25,7 +25,7 @@ static int run(const char *root, const struct want *w, unsigned scan_flags,
 	if (rc == 0)
 		rc = rootfs_lock(&r, TRUST_LOCK_TIMEOUT_MS, e);
 	if (rc == 0)
-		rc = scan_root(&r, scan_flags, &s, e);
+		rc = scan_root(&r, scan_flags, w->set, &s, e);
 	if (rc == 0 && w->certs == NULL) {
 		const char *names[NAMES_MAX];
 
@@ -39,8 +39,13 @@ static int run(const char *root, const struct want *w, unsigned scan_flags,
 		rc = plan_set_file(&s, w, &t, e);
 	if (rc == 0)
 		rc = plan_bundles(&s, w, &t, e);
+	/* a change under way is marked, so an interrupted one gets swept */
+	if (rc == 0 && t.n > 0)
+		rc = scan_mark_txn(&s, e);
 	if (rc == 0)
 		rc = txn_run(&t, e);
+	if ((rc == 0 && (t.n > 0 || s.interrupted)) || (rc != 0 && t.restored && !s.interrupted))
+		scan_unmark_txn(&s);
 	if (rc == 0) {
 		rep->changes = t.n;
 		rep->fallback = s.fallback;
@@ -78,5 +83,5 @@ int trust_remove(const char *root, const char *set, struct trust_report *rep, st
 	if (set != NULL && !set_name_valid(set))
 		return cerr_set(e, CAINIT_EINPUT,
 				"invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
-	return run(root, &w, SCAN_CLEAN_TEMPS, rep, e);
+	return run(root, &w, SCAN_CLEAN_TEMPS | SCAN_DEEP, rep, e);
 }

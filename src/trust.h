@@ -61,6 +61,7 @@ struct trust_status {
 	const char *layouts[8];
 	size_t nlayouts;
 	bool fallback;
+	bool interrupted;            /* a change did not finish (swept by the next one) */
 	struct status_store *stores; /* every store found (present/verified unused) */
 	size_t nstores;
 	struct status_set *sets;
@@ -83,7 +84,7 @@ struct verify_result {
 /* Verify chain->v[0] (the rest as intermediates) through every bundle and
  * hashed directory of root. *res (malloc'd, *nres entries); 0 when every
  * store verifies, CAINIT_EOPS when one fails or there is no store. */
-int trust_verify(const char *root, const struct cert_list *chain,
+int trust_verify(const char *root, struct cert_list *chain,
 		 struct verify_result **res, size_t *nres, struct cerr *e);
 
 #endif

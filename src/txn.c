@@ -391,52 +391,55 @@ static int commit_write(struct txn_op *op, const char **what)
 	return rc;
 }
 
-static void rollback(struct txn_op *op)
+/* Undo one committed op; false when it could not be undone exactly. */
+static bool rollback(struct txn_op *op)
 {
 	switch (op->type) {
 	case OP_WRITE:
 		if (op->exchanged) {
 			/* the old inode comes back, exactly as it was */
-			if (renameat2(op->dirfd, op->tmp, op->dirfd, op->name, RENAME_EXCHANGE) == 0)
-				op->exchanged = false;
-		} else if (!op->existed) {
-			unlinkat(op->dirfd, op->name, 0);
-		} else if (op->inplace_done) {
+			if (renameat2(op->dirfd, op->tmp, op->dirfd, op->name, RENAME_EXCHANGE) < 0)
+				return false;
+			op->exchanged = false;
+			return true;
+		}
+		if (!op->existed)
+			return unlinkat(op->dirfd, op->name, 0) == 0;
+		if (op->inplace_done) {
 			int fd = openat(op->dirfd, op->name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+			bool ok = false;
 
 			if (fd >= 0) {
-				if (pwrite_all(fd, op->old, op->old_len, 0) == 0)
-					(void)ftruncate(fd, (off_t)op->old_len);
+				ok = pwrite_all(fd, op->old, op->old_len, 0) == 0 &&
+				     ftruncate(fd, (off_t)op->old_len) == 0;
 				close(fd);
 			}
-		} else {
-			/* put the old bytes back through a temp file again */
+			return ok;
+		}
+		{
+			/* put the old bytes back through a temp file again (same
+			 * content; a new inode, as the plain rename made one too) */
 			struct rope old;
 			const char *what;
 
 			rope_init(&old);
-			if (rope_add(&old, op->old, op->old_len) == 0) {
-				rope_free(&op->content);
-				op->content = old;
-				op->existed = true;
-				if (prepare_write(op, &what) == 0)
-					renameat(op->dirfd, op->tmp, op->dirfd, op->name);
-			} else {
+			if (rope_add(&old, op->old, op->old_len) < 0) {
 				rope_free(&old);
+				return false;
 			}
+			rope_free(&op->content);
+			op->content = old;
+			return prepare_write(op, &what) == 0 &&
+			       renameat(op->dirfd, op->tmp, op->dirfd, op->name) == 0;
 		}
-		break;
 	case OP_LINK:
-		if (op->old_target == NULL) {
-			unlinkat(op->dirfd, op->name, 0);
-		} else {
-			unlinkat(op->dirfd, op->tmp, 0);
-			if (symlinkat(op->old_target, op->dirfd, op->tmp) == 0)
-				renameat(op->dirfd, op->tmp, op->dirfd, op->name);
-		}
-		break;
+		if (op->old_target == NULL)
+			return unlinkat(op->dirfd, op->name, 0) == 0;
+		unlinkat(op->dirfd, op->tmp, 0);
+		return symlinkat(op->old_target, op->dirfd, op->tmp) == 0 &&
+		       renameat(op->dirfd, op->tmp, op->dirfd, op->name) == 0;
 	default:
-		break;
+		return true;
 	}
 }
 
@@ -491,9 +494,10 @@ int txn_run(struct txn *t, struct cerr *e)
 		if (rc < 0) {
 			int err = errno;
 
+			t->restored = true;
 			for (j = i; j-- > 0;)
-				if (t->ops[j].committed)
-					rollback(&t->ops[j]);
+				if (t->ops[j].committed && !rollback(&t->ops[j]))
+					t->restored = false;
 			drop_temps(t);
 			return cerr_sys(e, op->display, what, err);
 		}
@@ -517,6 +521,7 @@ fail_prepare:
 		struct txn_op *op = &t->ops[i];
 
 		drop_temps(t);
+		t->restored = true; /* nothing was visible yet */
 		return cerr_sys(e, op->display, what, err);
 	}
 }

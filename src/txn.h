@@ -51,6 +51,7 @@ struct txn {
 	size_t n, cap;
 	char **kept;     /* buffers that must live as long as the txn */
 	size_t nkept;
+	bool restored;   /* after a failure: every file is back as it was */
 };
 
 void txn_init(struct txn *t);

@@ -121,6 +121,11 @@ bool verify_chain(X509_STORE *store, X509 *target, STACK_OF(X509) *untrusted, ch
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	bool ok = false;
 
+	if (target == NULL) {
+		snprintf(why, n, "certificate cannot be decoded");
+		X509_STORE_CTX_free(ctx);
+		return false;
+	}
 	if (store == NULL) {
 		snprintf(why, n, "store does not parse");
 		X509_STORE_CTX_free(ctx);

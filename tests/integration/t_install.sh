@@ -16,7 +16,7 @@ grep -Eq "^cainit: trusted \"CN=cainit test A,O=cainit tests\" sha256=$fp set=de
 
 # the stores
 [ "$(count_certs "$bundle")" = $((orig_count + 1)) ] || die "bundle count"
-grep -q "^# cainit set=default sha256=$fp subject=CN=cainit test A,O=cainit tests$" "$bundle" || die "marker"
+grep -q "^# cainit set=default sha256=$fp hash=$hash subject=CN=cainit test A,O=cainit tests$" "$bundle" || die "marker"
 anchor=$r/usr/local/share/ca-certificates/cainit.default.crt
 [ "$(openssl x509 -noout -fingerprint -sha256 -in "$anchor" | cut -d= -f2)" = "$fp" ] || die "anchor"
 link=$(readlink "$r/etc/ssl/certs/$hash.0")
