@@ -1,14 +1,19 @@
 /*
- * bench_install.c: time one CA rotation into a Debian-layout root, three
- * ways in one run, so each figure sits beside its baseline:
- *   floor   write the bundle plus the CA to a temp file and rename it over
- *           a copy of the bundle (the least any never-torn update costs)
- *   engine  trust_install() called in-process
- *   process `cainit install` spawned as a process (posix_spawn + wait)
- * Each iteration installs the other of two CAs, so every install is a real
- * rotation (new CA in, previous one out of every store).
+ * bench_install.c: the timings behind `make bench`, each beside a baseline
+ * measured in the same run on the same root (a Debian layout on tmpfs):
+ *
+ *   floor        write the bundle plus one CA to a temp file and rename it
+ *                (the least any never-torn bundle update costs)
+ *   floor4       the same plus the three small stores cainit also keeps
+ *                (anchor file, hashed-dir file + link, CA-only file), all
+ *                written blind: the I/O floor of a four-store install
+ *   engine       trust_install() in-process, one new CA into a fresh copy
+ *                (restored, untimed, by trust_remove between iterations)
+ *   rotation     trust_install() in-process, alternating two CAs
+ *   process      `cainit install` spawned, one new CA into a fresh copy
  *
  *   bench_install ROOT CA_A CA_B ITERATIONS CAINIT_BINARY
+ * Prints "NAME median_us=M p99_us=P n=N" lines.
  */
 #include <fcntl.h>
 #include <spawn.h>
@@ -44,6 +49,13 @@ static void report(const char *name, double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	printf("%s median_us=%.1f p99_us=%.1f n=%d\n", name, v[n / 2], v[(n * 99) / 100], n);
+	fflush(stdout);
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -52,18 +64,14 @@ static char *slurp(const char *path, size_t *len)
 	char *buf;
 	long n;
 
-	if (f == NULL) {
-		perror(path);
-		exit(1);
-	}
+	if (f == NULL)
+		die(path);
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	rewind(f);
 	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		perror(path);
-		exit(1);
-	}
+	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n)
+		die(path);
 	fclose(f);
 	*len = (size_t)n;
 	return buf;
@@ -82,17 +90,39 @@ static void load(const char *path, struct cert_list *l)
 	free(buf);
 }
 
+/* write p[0..n) (and q[0..m)) to dir/.tmp, rename to dir/name */
+static void blind_write(const char *dir, const char *name, const char *p, size_t n, const char *q, size_t m)
+{
+	char tmp[4096], dst[4096];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.floor", dir, name);
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, p, n) != (ssize_t)n || (m && write(fd, q, m) != (ssize_t)m) || close(fd) < 0 ||
+	    rename(tmp, dst) < 0)
+		die(dst);
+}
+
+static void check(int rc, const struct cerr *e)
+{
+	if (rc != 0) {
+		fprintf(stderr, "bench: %s\n", e->msg);
+		exit(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	const char *root, *cainit;
-	char bundle[4096], floor_path[4096], floor_tmp[4096];
+	char certs[4096], anchors[4096], sets[4096], link[4200];
 	struct cert_list ca[2];
 	struct trust_report rep;
 	struct cerr e = {0};
-	double *t;
+	const char *root, *cainit;
+	size_t blen, clen;
+	char *bbuf, *cbuf;
+	double *t, t0;
 	int n, i;
-	size_t blen, clen[2];
-	char *bbuf, *cbuf[2];
 
 	if (argc != 6) {
 		fprintf(stderr, "usage: bench_install ROOT CA_A CA_B ITERATIONS CAINIT_BINARY\n");
@@ -104,57 +134,82 @@ int main(int argc, char **argv)
 	t = calloc((size_t)n, sizeof(*t));
 	load(argv[2], &ca[0]);
 	load(argv[3], &ca[1]);
-	cbuf[0] = slurp(argv[2], &clen[0]);
-	cbuf[1] = slurp(argv[3], &clen[1]);
-	snprintf(bundle, sizeof(bundle), "%s/etc/ssl/certs/ca-certificates.crt", root);
-	snprintf(floor_path, sizeof(floor_path), "%s/etc/ssl/certs/floor.crt", root);
-	snprintf(floor_tmp, sizeof(floor_tmp), "%s/etc/ssl/certs/.floor.crt.tmp", root);
-	bbuf = slurp(bundle, &blen);
+	snprintf(certs, sizeof(certs), "%s/etc/ssl/certs", root);
+	snprintf(anchors, sizeof(anchors), "%s/usr/local/share/ca-certificates", root);
+	snprintf(sets, sizeof(sets), "%s/etc/cainit/sets", root);
+	snprintf(link, sizeof(link), "%s/abcdef01.0", certs);
+	{
+		char bundle[4200];
+
+		snprintf(bundle, sizeof(bundle), "%s/ca-certificates.crt", certs);
+		bbuf = slurp(bundle, &blen);
+	}
+	cbuf = ca[0].v[0].pem;
+	clen = ca[0].v[0].pem_len;
 	printf("bundle_bytes=%zu\n", blen);
+	/* cainit's own directories exist after the first install ever */
+	check(trust_install(root, "bench", &ca[0], 0, "bench", &rep, &e), &e);
+	check(trust_remove(root, "bench", &rep, &e), &e);
 
-	/* (c) the floor: bundle + CA into a temp file, renamed over a copy */
 	for (i = 0; i < n; i++) {
-		double t0 = now_us();
-		int fd = open(floor_tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-
-		if (fd < 0 || write(fd, bbuf, blen) != (ssize_t)blen ||
-		    write(fd, cbuf[i % 2], clen[i % 2]) != (ssize_t)clen[i % 2] || close(fd) < 0 ||
-		    rename(floor_tmp, floor_path) < 0) {
-			perror("floor");
-			return 1;
-		}
+		t0 = now_us();
+		blind_write(certs, "floor.crt", bbuf, blen, cbuf, clen);
 		t[i] = now_us() - t0;
 	}
-	unlink(floor_path);
 	report("floor", t, n);
 
-	/* (a) the engine, in-process */
-	if (trust_install(root, "bench", &ca[1], 0, "bench", &rep, &e) != 0) {
-		fprintf(stderr, "%s\n", e.msg);
-		return 1;
-	}
 	for (i = 0; i < n; i++) {
-		double t0 = now_us();
-
-		if (trust_install(root, "bench", &ca[i % 2], 0, "bench", &rep, &e) != 0) {
-			fprintf(stderr, "%s\n", e.msg);
-			return 1;
-		}
+		t0 = now_us();
+		blind_write(certs, "floor.crt", bbuf, blen, cbuf, clen);
+		blind_write(anchors, "floor.crt", cbuf, clen, NULL, 0);
+		blind_write(certs, "floor.pem", cbuf, clen, NULL, 0);
+		blind_write(sets, "floor.pem", cbuf, clen, NULL, 0);
+		unlink(link);
+		if (symlink("floor.pem", link) < 0)
+			die(link);
 		t[i] = now_us() - t0;
-		if (rep.changes == 0) {
-			fprintf(stderr, "bench: install %d changed nothing\n", i);
-			return 1;
-		}
+	}
+	report("floor4", t, n);
+	{
+		char p[4200];
+
+		snprintf(p, sizeof(p), "%s/floor.crt", certs);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/floor.pem", certs);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/floor.crt", anchors);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/floor.pem", sets);
+		unlink(p);
+		unlink(link);
+	}
+
+	for (i = 0; i < n; i++) {
+		t0 = now_us();
+		check(trust_install(root, "bench", &ca[i % 2], 0, "bench", &rep, &e), &e);
+		t[i] = now_us() - t0;
+		check(trust_remove(root, "bench", &rep, &e), &e);
 	}
 	report("engine", t, n);
 
-	/* (b) the cainit install process */
+	check(trust_install(root, "bench", &ca[1], 0, "bench", &rep, &e), &e);
+	for (i = 0; i < n; i++) {
+		t0 = now_us();
+		check(trust_install(root, "bench", &ca[i % 2], 0, "bench", &rep, &e), &e);
+		t[i] = now_us() - t0;
+		if (rep.changes == 0) {
+			fprintf(stderr, "bench: rotation %d changed nothing\n", i);
+			return 1;
+		}
+	}
+	report("rotation", t, n);
+	check(trust_remove(root, "bench", &rep, &e), &e);
+
 	for (i = 0; i < n; i++) {
 		char *args[] = {(char *)cainit, "install", "--root", (char *)root, "--name", "bench",
 				argv[2 + i % 2], NULL};
 		int status, devnull = open("/dev/null", O_WRONLY);
 		posix_spawn_file_actions_t fa;
-		double t0;
 		pid_t pid;
 
 		posix_spawn_file_actions_init(&fa);
@@ -168,14 +223,13 @@ int main(int argc, char **argv)
 		t[i] = now_us() - t0;
 		posix_spawn_file_actions_destroy(&fa);
 		close(devnull);
+		check(trust_remove(root, "bench", &rep, &e), &e);
 	}
 	report("process", t, n);
-	trust_remove(root, NULL, &rep, &e);
+
 	cert_list_free(&ca[0]);
 	cert_list_free(&ca[1]);
 	free(bbuf);
-	free(cbuf[0]);
-	free(cbuf[1]);
 	free(t);
 	return 0;
 }

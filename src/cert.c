@@ -9,10 +9,19 @@
  * d2i_X509 decodes every key through its provider decoders, which costs
  * about 1.2 ms on first use; cainit never needs the key to install a CA.
  * A full X509 is decoded only for verification (cert_x509).
+ *
+ * For the same reason the digests here are libcrypto's low-level SHA-256
+ * and SHA-1: the first EVP digest fetch makes OpenSSL 3 load its default
+ * provider's whole algorithm table (about 0.7 ms), more than everything
+ * else an install does. The subject hash therefore computes the name's
+ * canonical encoding itself (name_hash, tested against X509_NAME_hash_ex).
  */
+/* the low-level SHA-1/SHA-256 calls: no provider needed (see below) */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "cert.h"
 
 #include <openssl/asn1t.h>
+#include <openssl/sha.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
@@ -82,6 +91,104 @@ static int read_extensions(const STACK_OF(X509_EXTENSION) *exts, bool *is_ca)
 	return 0;
 }
 
+static bool canon_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* The canonical form of one attribute value, as OpenSSL defines it for the
+ * hashed directory: string types become UTF-8 with leading and trailing
+ * white space dropped, inner runs of it folded to one space, and ASCII
+ * letters lowered; other types are kept as they are. */
+static X509_NAME_ENTRY *canon_entry(const X509_NAME_ENTRY *ne)
+{
+	const unsigned long string_types = B_ASN1_UTF8STRING | B_ASN1_BMPSTRING | B_ASN1_UNIVERSALSTRING |
+					   B_ASN1_PRINTABLESTRING | B_ASN1_T61STRING | B_ASN1_IA5STRING |
+					   B_ASN1_VISIBLESTRING;
+	const ASN1_STRING *v = X509_NAME_ENTRY_get_data(ne);
+	unsigned char *utf8 = NULL, *out;
+	X509_NAME_ENTRY *res;
+	int len, i, n = 0;
+
+	if (!(ASN1_tag2bit(ASN1_STRING_type(v)) & string_types))
+		return X509_NAME_ENTRY_dup(ne);
+	len = ASN1_STRING_to_UTF8(&utf8, v);
+	if (len < 0)
+		return NULL;
+	out = OPENSSL_malloc((size_t)len + 1);
+	if (out == NULL) {
+		OPENSSL_free(utf8);
+		return NULL;
+	}
+	for (i = 0; i < len && canon_space(utf8[i]); i++)
+		;
+	while (len > i && canon_space(utf8[len - 1]))
+		len--;
+	for (; i < len; i++) {
+		unsigned char c = utf8[i];
+
+		if (c >= 0x80) {
+			out[n++] = c;
+		} else if (canon_space(c)) {
+			out[n++] = ' ';
+			while (i + 1 < len && canon_space(utf8[i + 1]))
+				i++;
+		} else {
+			out[n++] = (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+		}
+	}
+	res = X509_NAME_ENTRY_create_by_OBJ(NULL, X509_NAME_ENTRY_get_object(ne), V_ASN1_UTF8STRING, out, n);
+	OPENSSL_free(out);
+	OPENSSL_free(utf8);
+	return res;
+}
+
+/* X509_NAME_hash_ex's value: the first four bytes (little-endian) of the
+ * SHA-1 of the name's canonical encoding, which is the DER of each
+ * canonical RDN in turn (the contents of the canonical Name SEQUENCE). */
+static int name_hash(const X509_NAME *name, unsigned long *hash)
+{
+	X509_NAME *canon = X509_NAME_new();
+	unsigned char md[SHA_DIGEST_LENGTH], *der = NULL;
+	const unsigned char *p;
+	long content_len;
+	int i, der_len, tag, xclass, rc = -1;
+
+	if (canon == NULL)
+		return -1;
+	for (i = 0; i < X509_NAME_entry_count(name); i++) {
+		const X509_NAME_ENTRY *ne = X509_NAME_get_entry(name, i);
+		X509_NAME_ENTRY *c = canon_entry(ne);
+		bool same_rdn = i > 0 && X509_NAME_ENTRY_set(ne) == X509_NAME_ENTRY_set(X509_NAME_get_entry(name, i - 1));
+		int ok = c != NULL && X509_NAME_add_entry(canon, c, -1, same_rdn ? -1 : 0);
+
+		X509_NAME_ENTRY_free(c);
+		if (!ok)
+			goto out;
+	}
+	der_len = i2d_X509_NAME(canon, &der);
+	if (der_len <= 0)
+		goto out;
+	p = der;
+	if (ASN1_get_object(&p, &content_len, &tag, &xclass, der_len) & 0x80 || tag != V_ASN1_SEQUENCE)
+		goto out;
+	SHA1(p, (size_t)content_len, md);
+	*hash = ((unsigned long)md[0] | (unsigned long)md[1] << 8 | (unsigned long)md[2] << 16 |
+		 (unsigned long)md[3] << 24) & 0xffffffffUL;
+	rc = 0;
+out:
+	OPENSSL_free(der);
+	X509_NAME_free(canon);
+	return rc;
+}
+
+unsigned long cert_name_hash_for_test(const X509_NAME *name)
+{
+	unsigned long h = 0;
+
+	return name_hash(name, &h) == 0 ? h : 0;
+}
+
 static char *name_to_string(const X509_NAME *name)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
@@ -103,13 +210,29 @@ static char *name_to_string(const X509_NAME *name)
 	return s;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil); timegm(3) would load /etc/localtime for nothing. */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
 static int asn1_to_time(const ASN1_TIME *a, time_t *out)
 {
 	struct tm tm;
 
 	if (a == NULL || !ASN1_TIME_to_tm(a, &tm))
 		return -1;
-	*out = timegm(&tm);
+	*out = (time_t)(days_from_civil(tm.tm_year + 1900LL, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday) * 86400 +
+			tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec);
 	return 0;
 }
 
@@ -164,7 +287,6 @@ int cert_from_der(const unsigned char *der, size_t len, struct cert *c)
 {
 	const unsigned char *p = der;
 	CAINIT_CERT *lite;
-	int ok = 0;
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
@@ -182,13 +304,11 @@ int cert_from_der(const unsigned char *der, size_t len, struct cert *c)
 		goto fail;
 	memcpy(c->der, der, len);
 	c->der_len = len;
-	if (!EVP_Digest(der, len, c->sha256, NULL, EVP_sha256(), NULL))
-		goto fail;
+	SHA256(der, len, c->sha256);
 	cert_format_fp(c->sha256, c->fp);
 	for (i = 0; i < 32; i++)
 		snprintf(c->fp_hex + i * 2, 3, "%02x", c->sha256[i]);
-	c->subject_hash = X509_NAME_hash_ex(lite->tbs->subject, NULL, NULL, &ok);
-	if (!ok)
+	if (name_hash(lite->tbs->subject, &c->subject_hash) < 0)
 		goto fail;
 	c->pem_len = pem_encode_cert(der, len, c->pem);
 	if (asn1_to_time(lite->tbs->validity->notBefore, &c->not_before) < 0 ||

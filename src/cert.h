@@ -74,6 +74,9 @@ void cert_format_fp(const unsigned char sha256[32], char *out);
 /* Parse "AB:CD:..." back; -1 when malformed. */
 int cert_parse_fp(const char *s, size_t len, unsigned char sha256[32]);
 
+/* The subject hash cainit computes (exposed for its unit test). */
+unsigned long cert_name_hash_for_test(const X509_NAME *name);
+
 /* UTC "YYYY-MM-DDTHH:MM:SSZ" into out (21 bytes). */
 void cert_format_time(time_t t, char out[21]);
 

@@ -22,7 +22,10 @@ int rootfs_open(struct rootfs *r, const char *path, struct cerr *e)
 
 	memset(r, 0, sizeof(*r));
 	r->lockfd = -1;
-	r->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* readable (not O_PATH) so the same fd can carry the flock */
+	r->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->fd < 0 && errno == EACCES)
+		r->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r->fd < 0)
 		return cerr_sys(e, path, "open root", errno);
 	n = strlen(path);
@@ -184,8 +187,7 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 			snprintf(out->canon, sizeof(out->canon), "%s", canon[0] ? canon : "/");
 			out->dirfd = cur;
 			out->exists = true;
-			if (fstat(cur, &out->st) < 0)
-				return cerr_sys(e, rootfs_show(r, canon, show, sizeof(show)), "stat", errno);
+			out->st.st_mode = S_IFDIR; /* (no caller needs more of a directory) */
 			return 0;
 		}
 		next = strchr(p, '/');
@@ -316,9 +318,9 @@ int rootfs_read_at(int dirfd, const char *name, const char *show, size_t max,
 			cerr_sys(e, show, "read", errno);
 			goto fail;
 		}
-		if (k == 0)
-			break;
 		n += (size_t)k;
+		if (k == 0 || n < cap)
+			break; /* a short read of a regular file is its end */
 		if (n == cap) {
 			char *nb;
 
@@ -366,7 +368,9 @@ int rootfs_lock(struct rootfs *r, int timeout_ms, struct cerr *e)
 
 	if (r->lockfd >= 0)
 		return 0;
-	r->lockfd = openat(r->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the root fd itself when it is readable; a second open otherwise */
+	r->lock_owned = (fcntl(r->fd, F_GETFL) & O_PATH) != 0;
+	r->lockfd = r->lock_owned ? openat(r->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : r->fd;
 	if (r->lockfd < 0)
 		return cerr_sys(e, rootfs_show(r, "", show, sizeof(show)), "open for lock", errno);
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -386,15 +390,19 @@ int rootfs_lock(struct rootfs *r, int timeout_ms, struct cerr *e)
 	}
 	cerr_set(e, CAINIT_EOPS, "%s: lock: %s (another cainit holds it)",
 		 rootfs_show(r, "", show, sizeof(show)), strerror(errno));
-	close(r->lockfd);
+	if (r->lock_owned)
+		close(r->lockfd);
 	r->lockfd = -1;
 	return CAINIT_EOPS;
 }
 
 void rootfs_unlock(struct rootfs *r)
 {
-	if (r->lockfd >= 0) {
+	if (r->lockfd < 0)
+		return;
+	if (r->lock_owned)
 		close(r->lockfd); /* closing drops the flock */
-		r->lockfd = -1;
-	}
+	else
+		flock(r->lockfd, LOCK_UN);
+	r->lockfd = -1;
 }

@@ -30,7 +30,8 @@ struct rootfs {
 	char prefix[PATH_MAX];  /* root path for messages; "" when the root is "/" */
 	struct rootfs_dir *dirs; /* canonical directory path -> pinned fd */
 	size_t ndirs, capdirs;
-	int lockfd;
+	int lockfd;             /* fd holding the flock (r->fd unless lock_owned) */
+	bool lock_owned;
 };
 
 struct rpath {

@@ -283,19 +283,30 @@ static int push_known(struct scan *s, const char *set, const unsigned char sha25
 	return 0;
 }
 
-/* Record the CAs that cainit's blocks in buf name. */
+/* Record the CAs that cainit's blocks in a view name. */
+static int note_view(struct scan *s, const struct bundle_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (!v->blocks[i].header &&
+		    push_known(s, v->blocks[i].set, v->blocks[i].sha256, v->blocks[i].hash,
+			       v->blocks[i].has_hash) < 0)
+			return -1;
+	return 0;
+}
+
+/* The same for the blocks in buf. */
 static int note_blocks(struct scan *s, const char *buf, size_t len)
 {
 	struct bundle_view v;
-	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (buf == NULL || bundle_scan(buf, len, &v) < 0)
-		return buf == NULL ? 0 : -1;
-	for (i = 0; i < v.n && rc == 0; i++)
-		if (!v.blocks[i].header)
-			rc = push_known(s, v.blocks[i].set, v.blocks[i].sha256, v.blocks[i].hash,
-					v.blocks[i].has_hash);
+	if (buf == NULL)
+		return 0;
+	if (bundle_scan(buf, len, &v) < 0)
+		return -1;
+	rc = note_view(s, &v);
 	bundle_view_free(&v);
 	return rc;
 }
@@ -575,7 +586,7 @@ int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s,
 	    (rc = find_own(s, flags, e)) != 0)
 		return rc;
 	for (i = 0; i < s->nbundles; i++)
-		if (s->bundles[i].exists && note_blocks(s, s->bundles[i].buf, s->bundles[i].len) < 0)
+		if (s->bundles[i].exists && note_view(s, &s->bundles[i].view) < 0)
 			return cerr_sys(e, s->bundles[i].show, "scan", ENOMEM);
 	for (i = 0; i < s->nanchors; i++)
 		if (note_blocks(s, s->anchors[i].mine.buf, s->anchors[i].mine.len) < 0)

@@ -221,20 +221,44 @@ static int pwrite_all(int fd, const char *p, size_t len, off_t off)
 	return 0;
 }
 
+/* The process's identity and umask, read once (they decide whether a new
+ * file needs fchmod/fchown to match the one it replaces). */
+static void ids(uid_t *uid, gid_t *gid, mode_t *mask)
+{
+	static bool known;
+	static uid_t u;
+	static gid_t g;
+	static mode_t m;
+
+	if (!known) {
+		u = geteuid();
+		g = getegid();
+		m = umask(022);
+		umask(m);
+		known = true;
+	}
+	*uid = u;
+	*gid = g;
+	*mask = m;
+}
+
 /* Create the temp file of a write op; -1 with errno and *what set. */
 static int prepare_write(struct txn_op *op, const char **what)
 {
 	const struct iovec *iov;
-	mode_t mode = op->existed ? (op->old_st.st_mode & 07777) : 0644;
+	mode_t mode = op->existed ? (op->old_st.st_mode & 07777) : 0644, mask;
+	uid_t uid;
+	gid_t gid;
 	size_t n;
 	int fd;
 
+	ids(&uid, &gid, &mask);
 	*what = "create temp file";
-	fd = openat(op->dirfd, op->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(op->dirfd, op->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0 && errno == EEXIST) {
 		/* a leftover from a run that was killed: we hold the lock */
 		if (unlinkat(op->dirfd, op->tmp, 0) == 0)
-			fd = openat(op->dirfd, op->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			fd = openat(op->dirfd, op->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	}
 	if (fd < 0)
 		return -1;
@@ -248,9 +272,9 @@ static int prepare_write(struct txn_op *op, const char **what)
 	if (write_all_iov(fd, iov, n) < 0)
 		goto fail;
 	*what = "chmod";
-	if (fchmod(fd, mode) < 0)
+	if ((mode & ~mask) != mode && fchmod(fd, mode) < 0)
 		goto fail;
-	if (op->existed && (op->old_st.st_uid != geteuid() || op->old_st.st_gid != getegid())) {
+	if (op->existed && (op->old_st.st_uid != uid || op->old_st.st_gid != gid)) {
 		*what = "chown";
 		if (fchown(fd, op->old_st.st_uid, op->old_st.st_gid) < 0)
 			goto fail;

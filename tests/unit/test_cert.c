@@ -304,6 +304,35 @@ static void test_fingerprint_matches_openssl(void **state)
 	cert_list_free(&l);
 }
 
+static void test_validity_dates(void **state)
+{
+	/* 30 years back (UTCTime) to 40 years ahead (GeneralizedTime, past 2050) */
+	const long offsets[] = {-30L * 365 * 86400, -86400, 0, 3600, 40L * 365 * 86400};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		struct certgen_opts o = {.cn = "Dates", .ca = true, .not_before = offsets[i],
+					 .not_after = offsets[i] + 86400};
+		struct testcert t;
+		struct cert c;
+		unsigned char *der;
+		size_t len;
+		time_t now = time(NULL);
+
+		assert_int_equal(certgen_make(&t, &o), 0);
+		der = certgen_der(&t, &len);
+		assert_int_equal(cert_from_der(der, len, &c), 0);
+		if (labs((long)(c.not_before - (now + offsets[i]))) > 5 ||
+		    labs((long)(c.not_after - (now + offsets[i] + 86400))) > 5)
+			fail_msg("offset %ld: not_before %ld, not_after %ld, now %ld", offsets[i],
+				 (long)c.not_before, (long)c.not_after, (long)now);
+		cert_free(&c);
+		free(der);
+		certgen_free(&t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_bad_inputs),
 		cmocka_unit_test(test_validity_and_ca_checks),
 		cmocka_unit_test(test_fingerprint_matches_openssl),
+		cmocka_unit_test(test_validity_dates),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
