@@ -172,7 +172,15 @@ static int name_hash(const X509_NAME *name, unsigned long *hash)
 	p = der;
 	if (ASN1_get_object(&p, &content_len, &tag, &xclass, der_len) & 0x80 || tag != V_ASN1_SEQUENCE)
 		goto out;
-	SHA1(p, (size_t)content_len, md);
+	{
+		/* SHA1_Init/Update/Final, not SHA1(): in OpenSSL 3 the one-shot
+		 * functions go through EVP_Q_digest, i.e. the provider fetch */
+		SHA_CTX ctx;
+
+		SHA1_Init(&ctx);
+		SHA1_Update(&ctx, p, (size_t)content_len);
+		SHA1_Final(md, &ctx);
+	}
 	*hash = ((unsigned long)md[0] | (unsigned long)md[1] << 8 | (unsigned long)md[2] << 16 |
 		 (unsigned long)md[3] << 24) & 0xffffffffUL;
 	rc = 0;
@@ -304,7 +312,13 @@ int cert_from_der(const unsigned char *der, size_t len, struct cert *c)
 		goto fail;
 	memcpy(c->der, der, len);
 	c->der_len = len;
-	SHA256(der, len, c->sha256);
+	{
+		SHA256_CTX ctx;
+
+		SHA256_Init(&ctx);
+		SHA256_Update(&ctx, der, len);
+		SHA256_Final(c->sha256, &ctx);
+	}
 	cert_format_fp(c->sha256, c->fp);
 	for (i = 0; i < 32; i++)
 		snprintf(c->fp_hex + i * 2, 3, "%02x", c->sha256[i]);
