@@ -21,7 +21,8 @@ mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
 mkca A
 mkleaf L A
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$SCRATCH/L.pem" -key "$SCRATCH/L.key" -www \
+openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$port" \
+	-cert "$SCRATCH/L.pem" -key "$SCRATCH/L.key" -www \
 	>/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
