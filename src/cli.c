@@ -58,6 +58,20 @@ int cli_read_input(const char *path, unsigned char **buf, size_t *len, struct ce
 	return 0;
 }
 
+int cli_read_certs(const char *path, struct cert_list *certs, const char **origin, struct cerr *e)
+{
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	*origin = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if ((rc = cli_read_input(path, &buf, &len, e)) != 0)
+		return rc;
+	rc = cert_list_parse(buf, len, *origin, certs, e);
+	free(buf);
+	return rc;
+}
+
 int cli_fail(const struct cerr *e)
 {
 	fprintf(stderr, "cainit: %s\n", e->msg);

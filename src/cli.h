@@ -8,11 +8,16 @@
 
 #include <stddef.h>
 
+#include "cert.h"
 #include "err.h"
 
 /* Read FILE ("-": standard input), at most CERT_INPUT_MAX bytes (more is
  * refused). Returns 0, or CAINIT_EINPUT with the message in e. */
 int cli_read_input(const char *path, unsigned char **buf, size_t *len, struct cerr *e);
+
+/* Read FILE ("-": standard input) and parse its certificates; *origin gets
+ * the name to use in messages. Returns 0 or the cerr code. */
+int cli_read_certs(const char *path, struct cert_list *certs, const char **origin, struct cerr *e);
 
 /* Print "cainit: MSG" on stderr and return e->code. */
 int cli_fail(const struct cerr *e);

@@ -40,14 +40,13 @@ int cmd_install(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *root = "/", *name = "default", *path, *origin;
+	const char *root = "/", *name = "default", *origin;
 	struct trust_report rep;
 	struct cert_list certs;
 	struct cerr e = {0};
 	unsigned flags = 0;
-	unsigned char *buf;
 	long long t0, t1;
-	size_t len, i;
+	size_t i;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -73,13 +72,7 @@ int cmd_install(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("install", "expected exactly one FILE (or '-')");
-	path = argv[optind];
-	origin = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	if ((rc = cli_read_input(path, &buf, &len, &e)) != 0)
-		return cli_fail(&e);
-	rc = cert_list_parse(buf, len, origin, &certs, &e);
-	free(buf);
-	if (rc != 0)
+	if (cli_read_certs(argv[optind], &certs, &origin, &e) != 0)
 		return cli_fail(&e);
 	t0 = cli_now_us();
 	rc = trust_install(root, name, &certs, flags, origin, &rep, &e);

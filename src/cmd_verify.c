@@ -31,12 +31,11 @@ int cmd_verify(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *root = "/", *path, *origin;
+	const char *root = "/", *origin;
 	struct verify_result *res = NULL;
 	struct cert_list chain;
 	struct cerr e = {0};
-	unsigned char *buf;
-	size_t len, n, i;
+	size_t n, i;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -53,13 +52,7 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("verify", "expected exactly one FILE (or '-')");
-	path = argv[optind];
-	origin = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	if (cli_read_input(path, &buf, &len, &e) != 0)
-		return cli_fail(&e);
-	rc = cert_list_parse(buf, len, origin, &chain, &e);
-	free(buf);
-	if (rc != 0)
+	if (cli_read_certs(argv[optind], &chain, &origin, &e) != 0)
 		return cli_fail(&e);
 	rc = trust_verify(root, &chain, &res, &n, &e);
 	for (i = 0; i < n; i++)

@@ -31,8 +31,14 @@ struct command {
 
 static int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		puts("usage: cainit version\n\nPrint cainit's version and the OpenSSL it was built with.");
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "cainit: version takes no arguments (see 'cainit version --help')\n");
+		return 2;
+	}
 	printf("cainit %s (%s)\n", CAINIT_VERSION, OpenSSL_version(OPENSSL_VERSION));
 	return 0;
 }
@@ -60,7 +66,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0)
-		return cmd_version(0, NULL);
+		return cmd_version(1, argv);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

@@ -189,6 +189,32 @@ static unsigned char entry_type(int dirfd, const char *name, unsigned char type)
 	return S_ISLNK(st.st_mode) ? DT_LNK : S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_UNKNOWN;
 }
 
+/* Append HASH.IDX to h->links; with target_known, its readlink (NULL: not
+ * a symlink). NULL on ENOMEM. */
+static struct hash_link *push_link(struct hashed_store *h, unsigned long hash, unsigned idx, bool is_link,
+				   const char *target, bool target_known)
+{
+	struct hash_link *nl = realloc(h->links, (h->nlinks + 1) * sizeof(*nl)), *l;
+
+	if (nl == NULL)
+		return NULL;
+	h->links = nl;
+	l = &nl[h->nlinks];
+	memset(l, 0, sizeof(*l));
+	l->hash = hash;
+	l->idx = idx;
+	l->is_link = is_link;
+	name_hash_link(l->name, hash, idx);
+	if (target_known) {
+		l->target_read = true;
+		l->target = target ? strdup(target) : NULL;
+		if (target && l->target == NULL)
+			return NULL;
+	}
+	h->nlinks++;
+	return l;
+}
+
 static int hashed_entry(void *ctx, int dirfd, const char *name, unsigned char type)
 {
 	struct hashed_store *h = ctx;
@@ -197,20 +223,8 @@ static int hashed_entry(void *ctx, int dirfd, const char *name, unsigned char ty
 	unsigned idx;
 
 	memset(&f, 0, sizeof(f));
-	if (parse_hash_name(name, &hash, &idx)) {
-		struct hash_link *nl = realloc(h->links, (h->nlinks + 1) * sizeof(*nl));
-
-		if (nl == NULL)
-			return -1;
-		h->links = nl;
-		memset(&nl[h->nlinks], 0, sizeof(*nl));
-		nl[h->nlinks].hash = hash;
-		nl[h->nlinks].idx = idx;
-		nl[h->nlinks].is_link = entry_type(dirfd, name, type) == DT_LNK;
-		snprintf(nl[h->nlinks].name, sizeof(nl[h->nlinks].name), "%s", name);
-		h->nlinks++;
-		return 0;
-	}
+	if (parse_hash_name(name, &hash, &idx))
+		return push_link(h, hash, idx, entry_type(dirfd, name, type) == DT_LNK, NULL, false) ? 0 : -1;
 	if (parse_ca_name(name, &f))
 		return entry_type(dirfd, name, type) == DT_REG ? push_owned(&h->cas, &h->ncas, &f) : 0;
 	if (parse_set_name_file(name, "cainit.", ".pem", &f) && entry_type(dirfd, name, type) == DT_LNK)
@@ -615,7 +629,6 @@ int scan_probe_links(struct hashed_store *h, unsigned long hash, struct cerr *e)
 	h->probed = np;
 	h->probed[h->nprobed++] = hash;
 	for (idx = 0;; idx++) {
-		struct hash_link *nl;
 		ssize_t n;
 
 		name_hash_link(name, hash, idx);
@@ -624,21 +637,10 @@ int scan_probe_links(struct hashed_store *h, unsigned long hash, struct cerr *e)
 			return 0; /* OpenSSL stops here too */
 		if (n < 0 && errno != EINVAL)
 			return cerr_sys(e, h->show, "readlink", errno);
-		nl = realloc(h->links, (h->nlinks + 1) * sizeof(*nl));
-		if (nl == NULL)
-			return cerr_sys(e, h->show, "probe", ENOMEM);
-		h->links = nl;
-		memset(&nl[h->nlinks], 0, sizeof(nl[h->nlinks]));
-		nl[h->nlinks].hash = hash;
-		nl[h->nlinks].idx = idx;
-		snprintf(nl[h->nlinks].name, sizeof(nl[h->nlinks].name), "%s", name);
-		nl[h->nlinks].is_link = n >= 0;
-		nl[h->nlinks].target_read = true;
-		if (n >= 0) {
+		if (n >= 0)
 			target[n] = '\0';
-			nl[h->nlinks].target = strdup(target);
-		}
-		h->nlinks++;
+		if (push_link(h, hash, idx, n >= 0, n >= 0 ? target : NULL, true) == NULL)
+			return cerr_sys(e, h->show, "probe", ENOMEM);
 	}
 }
 

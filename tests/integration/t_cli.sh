@@ -2,7 +2,7 @@
 # failures exit 1 naming the path.
 [ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
 
-for c in install remove status verify; do
+for c in install remove status verify version; do
 	expect_rc 0 "$CAINIT" "$c" --help
 	grep -q "^usage: cainit $c" <<<"$OUT" || die "$c --help"
 done
@@ -10,6 +10,8 @@ expect_rc 0 "$CAINIT" --help
 grep -q 'install' <<<"$OUT" || die "--help lists commands"
 expect_rc 0 "$CAINIT" version
 grep -Eq '^cainit [0-9]+\.[0-9]+\.[0-9]+ \(OpenSSL ' <<<"$OUT" || die "version: $OUT"
+expect_rc 0 "$CAINIT" --version
+expect_rc 2 "$CAINIT" version extra
 
 mkroot debian "$SCRATCH/r"
 mkca A
