@@ -17,8 +17,10 @@ setup_scratch() {
 	if [ "$FS" = tmpfs ]; then
 		mount -t tmpfs -o size=256m cainit-test "$SCRATCH"
 	fi
-	mount -t tmpfs -o size=64m cainit-tmp /tmp   # tools' temp files stay private
-	export SCRATCH
+	# tools' temp files stay private (not a mount over /tmp: the checkout
+	# under test may itself live there)
+	mkdir -p "$SCRATCH/tmp"
+	export SCRATCH TMPDIR="$SCRATCH/tmp"
 	# the host's TLS variables must not leak into clients under test
 	unset SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE REQUESTS_CA_BUNDLE NODE_EXTRA_CA_CERTS \
 	      GIT_SSL_CAINFO PIP_CERT AWS_CA_BUNDLE HTTPLIB2_CA_CERTS GRPC_DEFAULT_SSL_ROOTS_FILE_PATH \
