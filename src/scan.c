@@ -644,18 +644,55 @@ int scan_probe_links(struct hashed_store *h, unsigned long hash, struct cerr *e)
 	}
 }
 
-int scan_mark_txn(struct scan *s, struct cerr *e)
+int scan_mark_txn(struct scan *s, const char *set, struct cerr *e)
 {
-	char show[ENTRY_SHOW_MAX];
+	char show[ENTRY_SHOW_MAX], line[SET_NAME_MAX + 2];
+	size_t n;
 	int fd;
 
 	if (!s->cainit_dir_exists)
 		return 0;
 	snprintf(show, sizeof(show), "%s%s/%s", s->r->prefix, CAINIT_DIR, TXN_MARK);
-	fd = openat(s->cainit_dir.dirfd, TXN_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = openat(s->cainit_dir.dirfd, TXN_MARK, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return cerr_sys(e, show, "create", errno);
+	n = (size_t)snprintf(line, sizeof(line), "%s\n", set ? set : "*");
+	if (write(fd, line, n) != (ssize_t)n) {
+		int err = errno;
+
+		close(fd);
+		unlinkat(s->cainit_dir.dirfd, TXN_MARK, 0);
+		return cerr_sys(e, show, "write", err);
+	}
 	close(fd);
+	return 0;
+}
+
+int scan_read_mark(struct rootfs *r, bool *present, char *set, size_t n, struct cerr *e)
+{
+	char show[ENTRY_SHOW_MAX], *buf;
+	struct rpath dir;
+	struct stat st;
+	size_t len, k;
+
+	*present = false;
+	snprintf(set, n, "*");
+	if (rootfs_resolve(r, CAINIT_DIR, RP_DIR, &dir, e) != 0)
+		return CAINIT_EOPS;
+	if (!dir.exists)
+		return 0;
+	snprintf(show, sizeof(show), "%s%s/%s", r->prefix, CAINIT_DIR, TXN_MARK);
+	if (rootfs_read_at(dir.dirfd, TXN_MARK, show, 4096, &buf, &len, &st, e) != 0)
+		return CAINIT_EOPS;
+	if (buf == NULL)
+		return 0;
+	*present = true;
+	for (k = 0; k < len && buf[k] != '\n'; k++)
+		;
+	buf[k] = '\0';
+	if (set_name_valid(buf))
+		snprintf(set, n, "%s", buf);
+	free(buf);
 	return 0;
 }
 

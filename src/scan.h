@@ -142,9 +142,13 @@ bool scan_is_known(const struct scan *s, const char *set, const char *fp16);
  * (what OpenSSL looks at), unless already known. */
 int scan_probe_links(struct hashed_store *h, unsigned long hash, struct cerr *e);
 
-/* Mark and unmark a change under way in /etc/cainit/txn. */
-int scan_mark_txn(struct scan *s, struct cerr *e);
+/* Mark a change under way in /etc/cainit/txn, naming its set ("*": all). */
+int scan_mark_txn(struct scan *s, const char *set, struct cerr *e);
 void scan_unmark_txn(struct scan *s);
+
+/* Is a change marked under way? *present, and the set it names in set
+ * ("*" when every set, or when the mark names none). */
+int scan_read_mark(struct rootfs *r, bool *present, char *set, size_t n, struct cerr *e);
 void scan_free(struct scan *s);
 
 /* The distinct set names found anywhere in s (only `only` when not NULL);

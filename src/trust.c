@@ -1,8 +1,17 @@
 /*
- * trust.c: install and remove, each one locked scan-plan-commit cycle.
+ * trust.c: install and remove, each one locked scan-plan-commit cycle, and
+ * the recovery that runs first when a previous change was interrupted.
+ *
+ * A set's CA-only file (/etc/cainit/sets/NAME.pem) is written, or removed,
+ * last of all its stores: it is the record of the last change that finished.
+ * A change in flight is marked in /etc/cainit/txn with its set's name. The
+ * next run that finds the mark (the previous one was killed) first brings
+ * that set back to its CA-only file in every store (or removes the set, when
+ * the file is gone) and sweeps the leftovers, then does its own work.
  */
 #include "trust.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "plan.h"
@@ -11,21 +20,17 @@
 
 #define NAMES_MAX 1024
 
-static int run(const char *root, const struct want *w, unsigned scan_flags,
-	       struct trust_report *rep, struct cerr *e)
+/* One scan-plan-commit cycle on a locked root. keep_mark: the run is part
+ * of a recovery, which removes the mark itself when it is done. */
+static int run_locked(struct rootfs *r, const struct want *w, unsigned scan_flags, bool keep_mark,
+		      struct trust_report *rep, struct cerr *e)
 {
-	struct rootfs r;
 	struct scan s;
 	struct txn t;
 	int rc;
 
-	memset(&s, 0, sizeof(s));
 	txn_init(&t);
-	rc = rootfs_open(&r, root, e);
-	if (rc == 0)
-		rc = rootfs_lock(&r, TRUST_LOCK_TIMEOUT_MS, e);
-	if (rc == 0)
-		rc = scan_root(&r, scan_flags, w->set, &s, e);
+	rc = scan_root(r, scan_flags, w->set, &s, e);
 	if (rc == 0 && w->certs == NULL) {
 		const char *names[NAMES_MAX];
 
@@ -36,15 +41,14 @@ static int run(const char *root, const struct want *w, unsigned scan_flags,
 	if (rc == 0)
 		rc = plan_anchors(&s, w, &t, e);
 	if (rc == 0)
-		rc = plan_set_file(&s, w, &t, e);
-	if (rc == 0)
 		rc = plan_bundles(&s, w, &t, e);
-	/* a change under way is marked, so an interrupted one gets swept */
-	if (rc == 0 && t.n > 0)
-		rc = scan_mark_txn(&s, e);
+	if (rc == 0)
+		rc = plan_set_file(&s, w, &t, e); /* last: the record of a finished change */
+	if (rc == 0 && t.n > 0 && !keep_mark)
+		rc = scan_mark_txn(&s, w->set, e);
 	if (rc == 0)
 		rc = txn_run(&t, e);
-	if ((rc == 0 && (t.n > 0 || s.interrupted)) || (rc != 0 && t.restored && !s.interrupted))
+	if (!keep_mark && ((rc == 0 && (t.n > 0 || s.interrupted)) || (rc != 0 && t.restored)))
 		scan_unmark_txn(&s);
 	if (rc == 0) {
 		rep->changes = t.n;
@@ -53,7 +57,84 @@ static int run(const char *root, const struct want *w, unsigned scan_flags,
 	}
 	txn_free(&t);
 	scan_free(&s);
-	rootfs_close(&r);
+	return rc;
+}
+
+/* The CAs of set's CA-only file; false when it does not exist or does not
+ * parse (then nothing says what the set last was). */
+static bool recorded_cas(struct rootfs *r, const char *set, struct cert_list *out, struct cerr *e)
+{
+	char path[PATH_MAX], *buf;
+	struct rpath p;
+	size_t len;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s.pem", CAINIT_SET_DIR, set);
+	if (rootfs_resolve(r, path, 0, &p, e) != 0 || !p.exists || rootfs_read(r, &p, OWNED_FILE_MAX, &buf, &len, e) != 0)
+		return false;
+	ok = cert_list_parse((const unsigned char *)buf, len, path, out, e) == 0;
+	free(buf);
+	return ok;
+}
+
+/* Bring the interrupted set (every set for "*") back to its record. */
+static int recover(struct rootfs *r, const char *marked, struct cerr *e)
+{
+	const char *names[NAMES_MAX];
+	char (*sets)[SET_NAME_MAX + 1] = NULL;
+	struct trust_report rep;
+	struct scan s;
+	size_t n = 1, i;
+	int rc = 0;
+
+	if (strcmp(marked, "*") == 0) {
+		if ((rc = scan_root(r, SCAN_DEEP, NULL, &s, e)) != 0)
+			return rc;
+		n = scan_set_names(&s, NULL, names, NAMES_MAX);
+		sets = calloc(n + 1, sizeof(*sets));
+		for (i = 0; sets && i < n; i++)
+			snprintf(sets[i], sizeof(sets[i]), "%s", names[i]);
+		scan_free(&s);
+	} else {
+		sets = calloc(1, sizeof(*sets));
+		if (sets)
+			snprintf(sets[0], sizeof(sets[0]), "%s", marked);
+	}
+	if (sets == NULL)
+		return cerr_set(e, CAINIT_EOPS, "recovery: out of memory");
+	for (i = 0; i < n && rc == 0; i++) {
+		struct cert_list cas = {0};
+		struct want w = {sets[i], NULL};
+
+		if (recorded_cas(r, sets[i], &cas, e))
+			w.certs = &cas;
+		rc = run_locked(r, &w, SCAN_CLEAN_TEMPS | SCAN_DEEP, true, &rep, e);
+		cert_list_free(&cas);
+	}
+	free(sets);
+	if (rc == 0) {
+		/* (each run above was deep: leftovers of the set are swept) */
+		if ((rc = scan_root(r, 0, NULL, &s, e)) == 0)
+			scan_unmark_txn(&s);
+		scan_free(&s);
+	}
+	return rc;
+}
+
+/* Open and lock the root, recovering an interrupted change first. */
+static int begin(struct rootfs *r, const char *root, struct cerr *e)
+{
+	char marked[SET_NAME_MAX + 2];
+	bool present;
+	int rc;
+
+	rc = rootfs_open(r, root, e);
+	if (rc == 0)
+		rc = rootfs_lock(r, TRUST_LOCK_TIMEOUT_MS, e);
+	if (rc == 0)
+		rc = scan_read_mark(r, &present, marked, sizeof(marked), e);
+	if (rc == 0 && present)
+		rc = recover(r, marked, e);
 	return rc;
 }
 
@@ -61,6 +142,7 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 		  unsigned flags, const char *origin, struct trust_report *rep, struct cerr *e)
 {
 	struct want w = {set, certs};
+	struct rootfs r;
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
@@ -72,16 +154,45 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 	rc = cert_list_check(certs, flags, time(NULL), origin, e);
 	if (rc != 0)
 		return rc;
-	return run(root, &w, SCAN_CREATE | SCAN_CLEAN_TEMPS, rep, e);
+	rc = begin(&r, root, e);
+	if (rc == 0)
+		rc = run_locked(&r, &w, SCAN_CREATE | SCAN_CLEAN_TEMPS, false, rep, e);
+	rootfs_close(&r);
+	return rc;
 }
 
 int trust_remove(const char *root, const char *set, struct trust_report *rep, struct cerr *e)
 {
 	struct want w = {set, NULL};
+	struct rootfs r;
+	int rc;
 
 	memset(rep, 0, sizeof(*rep));
 	if (set != NULL && !set_name_valid(set))
 		return cerr_set(e, CAINIT_EINPUT,
 				"invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
-	return run(root, &w, SCAN_CLEAN_TEMPS | SCAN_DEEP, rep, e);
+	rc = begin(&r, root, e);
+	if (rc == 0)
+		rc = run_locked(&r, &w, SCAN_CLEAN_TEMPS | SCAN_DEEP, false, rep, e);
+	rootfs_close(&r);
+	return rc;
+}
+
+int trust_recover(const char *root, bool *recovered, struct cerr *e)
+{
+	char marked[SET_NAME_MAX + 2];
+	struct rootfs r;
+	bool present = false;
+	int rc;
+
+	rc = rootfs_open(&r, root, e);
+	if (rc == 0)
+		rc = rootfs_lock(&r, TRUST_LOCK_TIMEOUT_MS, e);
+	if (rc == 0)
+		rc = scan_read_mark(&r, &present, marked, sizeof(marked), e);
+	if (rc == 0 && present)
+		rc = recover(&r, marked, e);
+	rootfs_close(&r);
+	*recovered = rc == 0 && present;
+	return rc;
 }

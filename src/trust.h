@@ -36,6 +36,12 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
  * that is not there is not an error (rep->changes is 0). */
 int trust_remove(const char *root, const char *set, struct trust_report *rep, struct cerr *e);
 
+/* If a change was interrupted (a killed run left /etc/cainit/txn), bring
+ * its set back to the last change that finished in every store and sweep
+ * the leftovers; *recovered tells whether there was one. install and remove
+ * do this first anyway; the agent calls it when it starts. */
+int trust_recover(const char *root, bool *recovered, struct cerr *e);
+
 /* ---- status ---- */
 
 enum store_kind { STORE_BUNDLE, STORE_ANCHOR, STORE_HASHED, STORE_SET_FILE };

@@ -79,6 +79,39 @@ cp "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt"
 run_kills rotation "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" A install "$SCRATCH/B.pem"
 run_kills removal "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" A remove --all
 
+# recovery: after a kill, an unrelated command first brings the interrupted
+# set back to its last finished change (its CA-only file) in every store
+mkca C
+recovered=0
+count_calls "$CAINIT" install --root "$r" "$SCRATCH/B.pem" > "$SCRATCH/counts"
+"$CAINIT" install --root "$r" "$SCRATCH/A.pem" 2>/dev/null
+while read -r sc n; do
+	for k in $(seq 1 "$n"); do
+		timeout 20 strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc:signal=SIGKILL:when=$k" \
+			"$CAINIT" install --root "$r" "$SCRATCH/B.pem" 2>/dev/null && continue
+		expect_rc 0 "$CAINIT" install --root "$r" --name other "$SCRATCH/C.pem"
+		[ ! -e "$r/etc/cainit/txn" ] || die "recovery: mark left after $sc #$k"
+		expect_rc 0 "$CAINIT" status --root "$r" --json
+		echo "$OUT" > "$SCRATCH/s.json"
+		last=$(openssl x509 -noout -fingerprint -sha256 -in "$r/etc/cainit/sets/default.pem" | cut -d= -f2)
+		python3 - "$SCRATCH/s.json" "$last" <<'PY' || die "recovery: stores disagree after $sc #$k"
+import json, sys
+d = json.load(open(sys.argv[1]))
+sets = {s["name"]: s for s in d["sets"]}
+s = sets["default"]
+assert s["ok"], s                                  # every store holds the same CA set
+assert [c["sha256"] for c in s["cas"]] == [sys.argv[2]], s["cas"]
+assert sets["other"]["ok"]
+PY
+		recovered=$((recovered + 1))
+		expect_rc 0 "$CAINIT" remove --root "$r" --name other
+		expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
+	done
+done < "$SCRATCH/counts"
+[ "$recovered" -gt 0 ] || die "no recovery was exercised"
+note "recovery: $recovered interrupted rotations converged to their last finished change"
+kills=$((kills + recovered))
+
 # in-place path: the bundle is a bind-mounted file
 r=$SCRATCH/m
 mkroot debian "$r"
