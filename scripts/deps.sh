@@ -9,7 +9,7 @@ packages=(
 	gcc make meson ninja-build pkg-config binutils
 	libssl-dev libevent-dev libjansson-dev libcmocka-dev
 	# tests, demo, benchmarks: real tools and real TLS peers
-	openssl ca-certificates curl strace util-linux procps python3
+	openssl ca-certificates curl strace util-linux procps python3 valgrind python3-yaml
 )
 
 missing=()

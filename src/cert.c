@@ -382,7 +382,7 @@ static int add_der(struct cert_list *l, const unsigned char *der, size_t len,
 	struct cert c, *v;
 
 	if (cert_from_der(der, len, &c) < 0)
-		return cerr_set(e, CAINIT_EINPUT, "%s: %s is not a valid DER certificate", origin, what);
+		return cerr_input(e, "bad_der", "%s: %s is not a valid DER certificate", origin, what);
 	if (cert_list_find(l, c.sha256) >= 0) {
 		cert_free(&c);
 		return 0;
@@ -439,14 +439,13 @@ static int parse_pem(const char *buf, size_t len, const char *origin,
 		int rc;
 
 		if (r == PEM_TRUNCATED)
-			return cerr_set(e, CAINIT_EINPUT,
-					"%s: line %u: truncated PEM block (no matching END line)",
-					origin, line);
+			return cerr_input(e, "bad_pem", "%s: line %u: truncated PEM block (no matching END line)",
+					  origin, line);
 		snprintf(what, sizeof(what), "the certificate at line %u", line);
 		if (label_is(&b, "CERTIFICATE") || label_is(&b, "X509 CERTIFICATE")) {
 			if (b64_decode(b.body, b.body_len, &der, &der_len) < 0)
-				return cerr_set(e, CAINIT_EINPUT, "%s: line %u: broken base64 in PEM block",
-						origin, line);
+				return cerr_input(e, "bad_pem", "%s: line %u: broken base64 in PEM block", origin,
+						  line);
 			rc = add_der(out, der, der_len, origin, what, e);
 			free(der);
 		} else if (label_is(&b, "TRUSTED CERTIFICATE")) {
@@ -454,18 +453,19 @@ static int parse_pem(const char *buf, size_t len, const char *origin,
 			size_t plain_len;
 
 			if (b64_decode(b.body, b.body_len, &der, &der_len) < 0)
-				return cerr_set(e, CAINIT_EINPUT, "%s: line %u: broken base64 in PEM block",
-						origin, line);
+				return cerr_input(e, "bad_pem", "%s: line %u: broken base64 in PEM block", origin,
+						  line);
 			rc = trusted_to_der(der, der_len, &plain, &plain_len);
 			free(der);
 			if (rc < 0)
-				return cerr_set(e, CAINIT_EINPUT, "%s: %s is not a valid DER certificate",
-						origin, what);
+				return cerr_input(e, "bad_der", "%s: %s is not a valid DER certificate", origin,
+						  what);
 			rc = add_der(out, plain, plain_len, origin, what, e);
 			OPENSSL_free(plain);
 		} else {
-			return cerr_set(e, CAINIT_EINPUT, "%s: line %u: unsupported PEM block \"%.*s\" (only CERTIFICATE is accepted)",
-					origin, line, (int)(b.label_len > 40 ? 40 : b.label_len), b.label);
+			return cerr_input(e, "unsupported_block",
+					  "%s: line %u: unsupported PEM block \"%.*s\" (only CERTIFICATE is accepted)",
+					  origin, line, (int)(b.label_len > 40 ? 40 : b.label_len), b.label);
 		}
 		if (rc != 0)
 			return rc;
@@ -492,24 +492,23 @@ int cert_list_parse(const unsigned char *buf, size_t len, const char *origin,
 
 	memset(out, 0, sizeof(*out));
 	if (len > CERT_INPUT_MAX)
-		return cerr_set(e, CAINIT_EINPUT, "%s: input is larger than 1 MiB", origin);
+		return cerr_input(e, "too_large", "%s: input is larger than 1 MiB", origin);
 	if (len == 0)
-		return cerr_set(e, CAINIT_EINPUT, "%s: input is empty", origin);
+		return cerr_input(e, "no_certificate", "%s: input is empty", origin);
 	if (pem_has_private_key(text, len, &at))
-		return cerr_set(e, CAINIT_EINPUT,
-				"%s: line %u: refusing input that holds a private key",
-				origin, pem_line_of(text, at));
+		return cerr_input(e, "private_key", "%s: line %u: refusing input that holds a private key",
+				  origin, pem_line_of(text, at));
 	if (pem_looks_like_pem(text, len)) {
 		rc = parse_pem(text, len, origin, out, e);
 	} else {
 		if (der_is_private_key(buf, len))
-			return cerr_set(e, CAINIT_EINPUT, "%s: refusing input that is a DER private key", origin);
+			return cerr_input(e, "private_key", "%s: refusing input that is a DER private key", origin);
 		rc = add_der(out, buf, len, origin, "input", e);
 		if (rc == CAINIT_EINPUT)
-			rc = cerr_set(e, CAINIT_EINPUT, "%s: input is neither PEM nor a DER certificate", origin);
+			rc = cerr_input(e, "bad_der", "%s: input is neither PEM nor a DER certificate", origin);
 	}
 	if (rc == 0 && out->n == 0)
-		rc = cerr_set(e, CAINIT_EINPUT, "%s: no certificate found", origin);
+		rc = cerr_input(e, "no_certificate", "%s: no certificate found", origin);
 	if (rc != 0)
 		cert_list_free(out);
 	return rc;
@@ -525,22 +524,21 @@ int cert_list_check(const struct cert_list *l, unsigned flags, time_t now,
 		char when[21];
 
 		if (!c->is_ca && !(flags & CERT_ALLOW_LEAF))
-			return cerr_set(e, CAINIT_EINPUT,
-					"%s: \"%s\" is not a CA (no basicConstraints CA:TRUE); --allow-leaf installs it anyway",
-					origin, c->subject);
+			return cerr_input(e, "not_ca",
+					  "%s: \"%s\" is not a CA (no basicConstraints CA:TRUE); --allow-leaf installs it anyway",
+					  origin, c->subject);
 		if (flags & CERT_ALLOW_EXPIRED)
 			continue;
 		if (c->not_after < now) {
 			cert_format_time(c->not_after, when);
-			return cerr_set(e, CAINIT_EINPUT,
-					"%s: \"%s\" expired at %s; --allow-expired installs it anyway",
-					origin, c->subject, when);
+			return cerr_input(e, "expired", "%s: \"%s\" expired at %s; --allow-expired installs it anyway",
+					  origin, c->subject, when);
 		}
 		if (c->not_before > now) {
 			cert_format_time(c->not_before, when);
-			return cerr_set(e, CAINIT_EINPUT,
-					"%s: \"%s\" is not valid before %s; --allow-expired installs it anyway",
-					origin, c->subject, when);
+			return cerr_input(e, "not_yet_valid",
+					  "%s: \"%s\" is not valid before %s; --allow-expired installs it anyway",
+					  origin, c->subject, when);
 		}
 	}
 	return 0;

@@ -32,5 +32,7 @@ int cmd_install(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_push(int argc, char **argv);
 
 #endif

@@ -7,17 +7,36 @@
 #include <stdio.h>
 #include <string.h>
 
-int cerr_set(struct cerr *e, int code, const char *fmt, ...)
+static int record(struct cerr *e, int code, const char *reason, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (e == NULL)
 		return code;
 	e->code = code;
-	va_start(ap, fmt);
+	e->reason = reason;
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
 	return code;
+}
+
+int cerr_set(struct cerr *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = record(e, code, code == CAINIT_EINPUT ? "bad_input" : "io", fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int cerr_input(struct cerr *e, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = record(e, CAINIT_EINPUT, reason, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int cerr_sys(struct cerr *e, const char *path, const char *op, int errnum)

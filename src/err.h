@@ -16,11 +16,16 @@ enum {
 
 struct cerr {
 	int code;
+	const char *reason; /* a short machine-readable name ("private_key", "io", ...) */
 	char msg[1024];
 };
 
 /* Record a formatted message and an exit code; returns the code. */
 int cerr_set(struct cerr *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The same, for bad input, with its reason; returns 2. */
+int cerr_input(struct cerr *e, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Record "PATH: OP: strerror(errnum)" as an operational failure; returns 1. */

@@ -19,6 +19,8 @@ static const char USAGE[] =
 	"  remove    remove a set, or every set, from every store\n"
 	"  status    show stores, sets, and whether each CA verifies through each store\n"
 	"  verify    check that a certificate is trusted through every store\n"
+	"  serve     run the agent: an HTTP API that installs the CAs it is sent\n"
+	"  push      send CAs to an agent, with orchestrator-style retries\n"
 	"  version   print the version\n"
 	"\n"
 	"'cainit COMMAND --help' describes a command. Exit status: 0 success,\n"
@@ -48,6 +50,8 @@ static const struct command commands[] = {
 	{"remove", cmd_remove},
 	{"status", cmd_status},
 	{"verify", cmd_verify},
+	{"serve", cmd_serve},
+	{"push", cmd_push},
 	{"version", cmd_version},
 };
 

@@ -317,6 +317,59 @@ void trust_status_free(struct trust_status *st)
 	memset(st, 0, sizeof(*st));
 }
 
+int trust_records(const char *root, struct trust_record **out, size_t *n, struct cerr *e)
+{
+	struct trust_record *v = NULL;
+	struct rootfs r;
+	struct scan s;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(&s, 0, sizeof(s));
+	rc = rootfs_open(&r, root, e);
+	if (rc == 0)
+		rc = scan_root(&r, SCAN_DEEP, NULL, &s, e);
+	if (rc != 0)
+		goto out;
+	v = calloc(s.nsetfiles + 1, sizeof(*v));
+	if (v == NULL) {
+		rc = cerr_sys(e, root, "records", ENOMEM);
+		goto out;
+	}
+	for (i = 0; i < s.nsetfiles; i++) {
+		char *buf;
+		size_t len;
+		struct stat st;
+		struct cerr ignored;
+
+		snprintf(v[*n].name, sizeof(v[*n].name), "%s", s.setfiles[i].set);
+		if (rootfs_read_at(s.setdir.dirfd, s.setfiles[i].name, s.setfiles[i].name, OWNED_FILE_MAX, &buf, &len,
+				   &st, &ignored) != 0 || buf == NULL)
+			continue;
+		if (cert_list_parse((const unsigned char *)buf, len, "record", &v[*n].cas, &ignored) == 0)
+			(*n)++;
+		free(buf);
+	}
+	*out = v;
+	v = NULL;
+out:
+	free(v);
+	scan_free(&s);
+	rootfs_close(&r);
+	return rc;
+}
+
+void trust_records_free(struct trust_record *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cert_list_free(&v[i].cas);
+	free(v);
+}
+
 int trust_verify(const char *root, struct cert_list *chain,
 		 struct verify_result **res, size_t *nres, struct cerr *e)
 {

@@ -147,10 +147,10 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 
 	memset(rep, 0, sizeof(*rep));
 	if (!set_name_valid(set))
-		return cerr_set(e, CAINIT_EINPUT,
-				"invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
+		return cerr_input(e, "invalid_set",
+				  "invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
 	if (certs == NULL || certs->n == 0)
-		return cerr_set(e, CAINIT_EINPUT, "%s: no certificate found", origin);
+		return cerr_input(e, "no_certificate", "%s: no certificate found", origin);
 	rc = cert_list_check(certs, flags, time(NULL), origin, e);
 	if (rc != 0)
 		return rc;
@@ -169,8 +169,8 @@ int trust_remove(const char *root, const char *set, struct trust_report *rep, st
 
 	memset(rep, 0, sizeof(*rep));
 	if (set != NULL && !set_name_valid(set))
-		return cerr_set(e, CAINIT_EINPUT,
-				"invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
+		return cerr_input(e, "invalid_set",
+				  "invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
 	rc = begin(&r, root, e);
 	if (rc == 0)
 		rc = run_locked(&r, &w, SCAN_CLEAN_TEMPS | SCAN_DEEP, false, rep, e);

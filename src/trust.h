@@ -42,6 +42,15 @@ int trust_remove(const char *root, const char *set, struct trust_report *rep, st
  * do this first anyway; the agent calls it when it starts. */
 int trust_recover(const char *root, bool *recovered, struct cerr *e);
 
+/* The sets whose last finished change is recorded (their CA-only files),
+ * with their CAs; *out malloc'd, free with trust_records_free. */
+struct trust_record {
+	char name[SET_NAME_MAX + 1];
+	struct cert_list cas;
+};
+int trust_records(const char *root, struct trust_record **out, size_t *n, struct cerr *e);
+void trust_records_free(struct trust_record *v, size_t n);
+
 /* ---- status ---- */
 
 enum store_kind { STORE_BUNDLE, STORE_ANCHOR, STORE_HASHED, STORE_SET_FILE };

@@ -11,7 +11,19 @@ die() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "$*"; exit 77; }
 note() { echo "# $*"; }
 
+# on_exit CMD: run CMD when the test ends (after the test's own cleanups,
+# every background job it started is killed)
+EXIT_CMDS=()
+on_exit() { EXIT_CMDS+=("$1"); }
+run_exit_cmds() {
+	local c
+	for c in "${EXIT_CMDS[@]}"; do eval "$c" || true; done
+	kill $(jobs -p) 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+
 setup_scratch() {
+	trap run_exit_cmds EXIT
 	SCRATCH="$WORK/s"
 	mkdir -p "$SCRATCH"
 	if [ "$FS" = tmpfs ]; then
@@ -198,4 +210,63 @@ count_of() {
 	local n; n=$(count_certs "$1")
 	[ "$n" -ge 0 ] || die "$1 does not parse"
 	echo "$n"
+}
+
+# ---- the agent ----
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start_agent ARGS...: `cainit serve ARGS` in the background, its log in
+# $AGENT_LOG; waits until /health answers on the first --listen address.
+# Sets AGENT_PID, AGENT_URL and AGENT_CURL (curl options to reach it).
+start_agent() {
+	local first="" a prev=""
+	for a in "$@"; do
+		[ "$prev" = --listen ] && [ -z "$first" ] && first=$a
+		prev=$a
+	done
+	AGENT_LOG=${AGENT_LOG:-$SCRATCH/agent.log}
+	# AGENT_BIN may be a command with arguments (a valgrind wrapper)
+	${AGENT_BIN:-$CAINIT} serve "$@" 2>>"$AGENT_LOG" &
+	AGENT_PID=$!
+	case $first in
+	unix:*) AGENT_CURL=(--unix-socket "${first#unix:}"); AGENT_URL=http://agent ;;
+	*) AGENT_CURL=(); AGENT_URL=http://$first ;;
+	esac
+	local i
+	for i in $(seq 1 200); do
+		curl -s -o /dev/null -m 1 "${AGENT_CURL[@]}" "$AGENT_URL/health" && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null || die "agent exited: $(tail -n 3 "$AGENT_LOG")"
+		sleep 0.02
+	done
+	die "agent did not answer /health"
+}
+
+stop_agent() {
+	[ -n "${AGENT_PID:-}" ] || return 0
+	kill -TERM "$AGENT_PID" 2>/dev/null || true
+	local rc=0
+	wait "$AGENT_PID" || rc=$?
+	AGENT_PID=""
+	return $rc
+}
+
+# call METHOD PATH [curl options...]: one request to the agent. Prints the
+# status; the body is in $SCRATCH/.body. Records "METHOD PATH STATUS" in
+# $API_LOG, which t_zz_api checks against docs/api.yaml.
+call() {
+	local m=$1 p=$2 code; shift 2
+	code=$(curl -s -o "$SCRATCH/.body" -w '%{http_code}' -X "$m" "${AGENT_CURL[@]}" "$@" "$AGENT_URL$p") || true
+	echo "$m $p $code" >> "${API_LOG:-/dev/null}"
+	echo "$code"
+}
+
+# the /init body for a PEM file
+init_body() { python3 -c 'import json, sys; print(json.dumps({"caBundle": open(sys.argv[1]).read(), "envVars": {"X": "1"}}))' "$1"; }
+
+# expect_call STATUS METHOD PATH [curl options...]
+expect_call() {
+	local want=$1 got; shift
+	got=$(call "$@")
+	[ "$got" = "$want" ] || die "$1 $2: status $got, want $want: $(cat "$SCRATCH/.body" 2>/dev/null)"
 }

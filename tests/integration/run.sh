@@ -19,6 +19,12 @@ done
 
 static=0
 if ! readelf -l "$build/cainit" | grep -q INTERP; then static=1; fi
+sanitized=0
+if ldd "$build/cainit" 2>/dev/null | grep -q libasan; then sanitized=1; fi
+full=0
+[ -z "$only" ] && full=1
+api_log="$build/it-api.log"
+[ "$full" = 1 ] && : > "$api_log"
 
 pass=0 fail=0 skip=0 failed=()
 scratch_disk="$build/it-scratch"
@@ -31,8 +37,8 @@ for t in "$here"/t_*.sh; do
 		log="$work.log"
 		start=$(date +%s%N)
 		CAINIT="$build/cainit" MKCERT="$build/tests/mkcert" READER="$build/tests/bundle_reader" \
-		CERTHASH="$build/tests/certhash" \
-		STATIC_BUILD=$static FS=$fs WORK="$work" HERE="$here" \
+		CERTHASH="$build/tests/certhash" BUILD="$build" SANITIZED=$sanitized FULL_RUN=$full \
+		API_LOG="$api_log" STATIC_BUILD=$static FS=$fs WORK="$work" HERE="$here" \
 			unshare -m --propagation private bash -c 'source "$HERE/lib.sh"; setup_scratch; source "$0"' "$t" \
 			>"$log" 2>&1
 		rc=$?

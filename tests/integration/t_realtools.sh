@@ -25,7 +25,7 @@ openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$po
 	-cert "$SCRATCH/L.pem" -key "$SCRATCH/L.key" -www \
 	>/dev/null 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
+on_exit "kill $server"
 for i in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 
 tls_ok() { # every client, no CA flags of its own

@@ -1,0 +1,235 @@
+/*
+ * agent.c: starting, running and stopping the agent. See agent.h for what
+ * it serves, agent_http.c for how.
+ *
+ * One thread, one libevent loop: requests are handled one after another, so
+ * a change (and the clean-up of the CA it replaces) is complete before the
+ * next request is even read, and before its own response is sent.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_internal.h"
+#include "cert.h"
+#include "token.h"
+#include "trust.h"
+
+#define LISTEN_BACKLOG 128
+#define MAX_HEADERS (16 * 1024)
+
+long long agent_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void agent_defaults(struct agent_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->root = "/";
+	cfg->max_connections = 128;
+	cfg->idle_timeout_us = 30LL * 1000000;
+	cfg->request_timeout_us = 5LL * 1000000;
+}
+
+static int load_token(struct agent *a, struct cerr *e)
+{
+	char tok[TOKEN_MAX];
+	bool found;
+	int rc = token_load(a->cfg->token_file, tok, sizeof(tok), &found, e);
+
+	if (rc == 0 && found) {
+		token_hash(tok, strlen(tok), a->token);
+		a->has_token = true;
+	}
+	memset(tok, 0, sizeof(tok));
+	return rc;
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct agent *a = arg;
+	size_t i;
+
+	(void)what;
+	if (a->draining)
+		return;
+	fprintf(stderr, "cainit serve: %s: finishing requests in flight, then exiting\n",
+		sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	a->draining = true;
+	a->drain_deadline_us = agent_now_us() + a->cfg->request_timeout_us + 1000000;
+	for (i = 0; i < a->nbound; i++)
+		evhttp_del_accept_socket(a->http, a->bound[i]); /* closes the listener */
+	a->nbound = 0;
+	conns_close_idle(a);
+	conns_sweep(a);
+	if (!evtimer_pending(a->sweep, NULL)) {
+		struct timeval tick = {0, 100000};
+
+		evtimer_add(a->sweep, &tick);
+	}
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct agent *a = arg;
+	struct cerr e = {0};
+
+	(void)sig;
+	(void)what;
+	if (a->cfg->token_file == NULL)
+		return;
+	if (load_token(a, &e) != 0)
+		fprintf(stderr, "cainit serve: SIGHUP: %s (keeping the previous token)\n", e.msg);
+	else
+		fprintf(stderr, "cainit serve: SIGHUP: token re-read from %s\n", a->cfg->token_file);
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conns_sweep(arg);
+}
+
+/* What the last finished changes installed: requests that repeat them are
+ * then answered without a file being touched, even after a restart. */
+static void prime(struct agent *a)
+{
+	struct trust_record *recs;
+	struct cerr e = {0};
+	size_t n, i;
+
+	if (trust_records(a->cfg->root, &recs, &n, &e) != 0)
+		return;
+	a->memos = calloc(n + 1, sizeof(*a->memos));
+	for (i = 0; a->memos && i < n; i++) {
+		struct set_memo *m = &a->memos[a->nmemos++];
+
+		snprintf(m->name, sizeof(m->name), "%s", recs[i].name);
+		m->cas = recs[i].cas;
+		memset(&recs[i].cas, 0, sizeof(recs[i].cas));
+	}
+	trust_records_free(recs, n);
+}
+
+static int open_listeners(struct agent *a, struct cerr *e)
+{
+	size_t i;
+
+	for (i = 0; i < a->cfg->nlisten; i++) {
+		const struct listen_addr *l = &a->cfg->listen[i];
+		struct evconnlistener *lev;
+		int fd = listen_open(l, LISTEN_BACKLOG, e);
+
+		if (fd < 0)
+			return CAINIT_EOPS;
+		a->made_socket[i] = l->is_unix;
+		lev = evconnlistener_new(a->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+		if (lev == NULL) {
+			close(fd);
+			return cerr_set(e, CAINIT_EOPS, "%s: cannot listen", l->text);
+		}
+		a->bound[a->nbound] = evhttp_bind_listener(a->http, lev);
+		if (a->bound[a->nbound] == NULL) {
+			evconnlistener_free(lev);
+			return cerr_set(e, CAINIT_EOPS, "%s: cannot listen", l->text);
+		}
+		a->nbound++;
+		fprintf(stderr, "cainit serve: listening on %s\n", l->text);
+	}
+	return 0;
+}
+
+static void teardown(struct agent *a)
+{
+	size_t i;
+
+	if (a->http)
+		evhttp_free(a->http); /* frees the connections (their fds wait for us) */
+	conns_release_all(a);
+	if (a->sweep)
+		event_free(a->sweep);
+	if (a->ev_term)
+		event_free(a->ev_term);
+	if (a->ev_int)
+		event_free(a->ev_int);
+	if (a->ev_hup)
+		event_free(a->ev_hup);
+	if (a->base)
+		event_base_free(a->base);
+	for (i = 0; i < a->nmemos; i++) {
+		free(a->memos[i].body);
+		cert_list_free(&a->memos[i].cas);
+	}
+	free(a->memos);
+	for (i = 0; i < a->cfg->nlisten; i++) {
+		struct stat st;
+
+		if (a->made_socket[i] && lstat(a->cfg->listen[i].path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(a->cfg->listen[i].path);
+	}
+	memset(a->token, 0, sizeof(a->token));
+}
+
+int agent_run(const struct agent_config *cfg, struct cerr *e)
+{
+	struct agent a = {.cfg = cfg};
+	struct timeval idle = {cfg->idle_timeout_us / 1000000, cfg->idle_timeout_us % 1000000};
+	bool recovered;
+	size_t i;
+	int rc;
+
+	if ((rc = load_token(&a, e)) != 0)
+		return rc;
+	for (i = 0; i < cfg->nlisten && !a.has_token && !cfg->insecure_no_token; i++)
+		if (!cfg->listen[i].loopback)
+			return cerr_input(e, "insecure",
+					  "refusing to listen on %s without a token (give --token-file or CAINIT_TOKEN, "
+					  "or --insecure-no-token)",
+					  cfg->listen[i].text);
+	if ((rc = trust_recover(cfg->root, &recovered, e)) != 0)
+		return rc;
+	if (recovered)
+		fprintf(stderr, "cainit serve: a change had been interrupted; the stores are back to the last one that finished\n");
+	signal(SIGPIPE, SIG_IGN);
+	a.base = event_base_new();
+	a.http = a.base ? evhttp_new(a.base) : NULL;
+	if (a.http == NULL) {
+		teardown(&a);
+		return cerr_set(e, CAINIT_EOPS, "serve: out of memory");
+	}
+	evhttp_set_gencb(a.http, http_on_request, &a);
+	evhttp_set_bevcb(a.http, conns_on_new, &a);
+	evhttp_set_allowed_methods(a.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+						   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+						   EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_max_body_size(a.http, CERT_INPUT_MAX);
+	evhttp_set_max_headers_size(a.http, MAX_HEADERS);
+	evhttp_set_timeout_tv(a.http, &idle);
+	a.sweep = event_new(a.base, -1, EV_PERSIST, on_sweep, &a);
+	a.ev_term = evsignal_new(a.base, SIGTERM, on_stop, &a);
+	a.ev_int = evsignal_new(a.base, SIGINT, on_stop, &a);
+	a.ev_hup = evsignal_new(a.base, SIGHUP, on_hup, &a);
+	if (!a.sweep || !a.ev_term || !a.ev_int || !a.ev_hup || event_add(a.ev_term, NULL) < 0 ||
+	    event_add(a.ev_int, NULL) < 0 || event_add(a.ev_hup, NULL) < 0) {
+		teardown(&a);
+		return cerr_set(e, CAINIT_EOPS, "serve: cannot set up signals");
+	}
+	if ((rc = open_listeners(&a, e)) != 0) {
+		teardown(&a);
+		return rc;
+	}
+	prime(&a);
+	event_base_dispatch(a.base);
+	fprintf(stderr, "cainit serve: stopped\n");
+	teardown(&a);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * agent.h: `cainit serve`, the in-sandbox agent. An HTTP/1.1 server on
+ * libevent's evhttp that orchestrators call to make the sandbox trust a CA:
+ * POST /init (the envd-style body with caBundle), PUT and DELETE /ca/{set},
+ * GET /ca, /health and /metrics. docs/api.yaml describes every endpoint.
+ */
+#ifndef CAINIT_AGENT_H
+#define CAINIT_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "listen.h"
+
+#define AGENT_DEFAULT_LISTEN "127.0.0.1:49985" /* envd is 49983 */
+#define AGENT_MAX_LISTEN 16
+
+struct agent_config {
+	const char *root;
+	struct listen_addr listen[AGENT_MAX_LISTEN];
+	size_t nlisten;
+	const char *token_file;        /* NULL: CAINIT_TOKEN */
+	bool insecure_no_token;
+	int max_connections;           /* accepting pauses at this many */
+	long long idle_timeout_us;     /* a connection silent this long is closed */
+	long long request_timeout_us;  /* a request must arrive whole within this */
+	bool quiet;                    /* no log line per request */
+};
+
+void agent_defaults(struct agent_config *cfg);
+
+/* Serve until SIGTERM or SIGINT (then finish what is in flight); 0, or the
+ * error that stopped it from starting. */
+int agent_run(const struct agent_config *cfg, struct cerr *e);
+
+#endif
