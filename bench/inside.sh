@@ -18,6 +18,14 @@ out=$("$BUILD/bench/bench_install" "$root" "$work/A.pem" "$work/B.pem" "$BENCH_I
 get() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$out"; }
 bytes=$(sed -n 's/^bundle_bytes=//p' <<<"$out")
 
+# the agent, on the same root (cainit's own files removed first)
+"$BUILD/cainit" remove --root "$root" --all 2>/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+agent=$("$BUILD/bench/bench_agent" "$BUILD/cainit" "$root" "$port" "$work/A.pem" "$work/B.pem" "$BENCH_ITERATIONS" 2>/dev/null)
+aget() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$agent"; }
+strip -o "$work/cainit.stripped" "$BUILD/cainit"
+stripped=$(stat -c %s "$work/cainit.stripped")
+
 # (d) the distro tool, same scenario, on a tmpfs copy of /etc and the anchor dir
 mkdir -p "$work/etc" "$work/local"
 cp -a /etc/. "$work/etc/"
@@ -58,4 +66,19 @@ $(row "(s) spawn cainit --help (exec baseline)" spawn)
 $(row "(b) cainit install process" process "target < 2000 us: $(met "$proc < 2000"); $(awk "BEGIN { printf \"%.0f\", $proc - $spawn }") us over (s)")
 (d) update-ca-certificates, median of $BENCH_UCA_RUNS       $(printf '%9.0f us' "$uca_med")                  Java hook: $java_hook
     (b) is $(awk "BEGIN { printf \"%.0fx\", $uca_med / $proc }") faster than (d)   target >= 500x: $(met "$uca_med >= 500 * $proc")
+REPORT
+
+health=$(aget health median_us) resume=$(aget resume median_us) rot=$(aget rotation median_us)
+ready=$(sed -n 's/^ready_us=//p' <<<"$agent") rss=$(sed -n 's/^rss_idle_kb=//p' <<<"$agent")
+arow() { printf '%-44s %9.1f us %9.1f us   %s\n' "$1" "$(aget "$2" median_us)" "$(aget "$2" p99_us)" "${3:-}"; }
+cat <<REPORT
+
+cainit serve: the agent over loopback, keep-alive, same root; $BENCH_ITERATIONS requests of each
+                                                  median         p99
+$(arow "(h) GET /health round trip (floor)" health)
+$(arow "(r) POST /init, bundle already installed" resume "$(awk "BEGIN { printf \"%.2fx\", $resume / $health }") of (h)   target <= 1.3x: $(met "$resume <= 1.3 * $health")")
+$(arow "(o) POST /init, rotation A<->B" rotation "target < 250 us: $(met "$rot < 250")")
+ready (exec to first /health)                  $(printf '%9.0f us' "$ready")                  target < 5000 us: $(met "$ready < 5000")
+idle RSS                                       $(printf '%9d kB' "$rss")                  target < 4096 kB: $(met "$rss < 4096")
+binary, stripped                               $(printf '%9d B ' "$stripped")                  target < 6 MiB: $(met "$stripped < 6291456")
 REPORT

@@ -170,6 +170,7 @@ static void teardown(struct agent *a)
 		cert_list_free(&a->memos[i].cas);
 	}
 	free(a->memos);
+	free(a->init_body);
 	for (i = 0; i < a->cfg->nlisten; i++) {
 		struct stat st;
 

@@ -163,6 +163,23 @@ static void install_body(struct agent *a, struct reply *r, const char *set, cons
 	memo_keep(a, set, body, len, &cas);
 }
 
+static void forget_init_body(struct agent *a)
+{
+	free(a->init_body);
+	a->init_body = NULL;
+	a->init_len = 0;
+}
+
+/* Remember the whole /init body that was just acknowledged. */
+static void keep_init_body(struct agent *a, const char *data, size_t len)
+{
+	free(a->init_body);
+	a->init_body = malloc(len ? len : 1);
+	a->init_len = a->init_body ? len : 0;
+	if (a->init_body)
+		memcpy(a->init_body, data, len);
+}
+
 static void handle_init(struct agent *a, struct evhttp_request *req, struct reply *r)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
@@ -172,6 +189,13 @@ static void handle_init(struct agent *a, struct evhttp_request *req, struct repl
 	json_t *doc, *bundle;
 	char msg[300];
 
+	/* a resume repeats the last body byte for byte: answered before parsing */
+	if (a->init_body != NULL && len == a->init_len && memcmp(a->init_body, data, len) == 0 &&
+	    memo_find(a, "default") != NULL) {
+		a->m.unchanged++;
+		r->status = 204;
+		return;
+	}
 	doc = json_loadb(data ? data : "", len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
 		snprintf(msg, sizeof(msg), "body is not JSON: %s", jerr.text);
@@ -194,6 +218,8 @@ static void handle_init(struct agent *a, struct evhttp_request *req, struct repl
 	} else {
 		install_body(a, r, "default", (const unsigned char *)json_string_value(bundle),
 			     json_string_length(bundle));
+		if (r->status == 204)
+			keep_init_body(a, data, len);
 	}
 	json_decref(doc);
 }
@@ -204,6 +230,9 @@ static void handle_put(struct agent *a, struct evhttp_request *req, struct reply
 	size_t len = evbuffer_get_length(in);
 	const unsigned char *data = evbuffer_pullup(in, -1);
 
+	if (strcmp(set, "default") == 0)
+		forget_init_body(a); /* PUT /ca/default changes what /init installed */
+
 	install_body(a, r, set, data ? data : (const unsigned char *)"", len);
 }
 
@@ -213,6 +242,8 @@ static void handle_delete(struct agent *a, struct reply *r, const char *set)
 	struct cerr e = {0};
 	long long t0 = agent_now_us();
 
+	if (strcmp(set, "default") == 0)
+		forget_init_body(a); /* before the change: a failed remove may have half-done it */
 	if (trust_remove(a->cfg->root, set, &rep, &e) != 0) {
 		fail_cerr(a, r, &e);
 		return;

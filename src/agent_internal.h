@@ -65,6 +65,8 @@ struct agent {
 	long long drain_deadline_us;
 	struct set_memo *memos;
 	size_t nmemos;
+	unsigned char *init_body;  /* the last /init body acknowledged whole, byte for byte */
+	size_t init_len;
 	struct metrics m;
 };
 
