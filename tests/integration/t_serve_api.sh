@@ -146,6 +146,18 @@ grep -q "keeping the previous token" "$AGENT_LOG" || die "HUP with a bad file"
 stop_agent || die "agent did not exit 0"
 [ ! -e "$sock" ] || die "unix socket left behind"
 
+# an IPv6 loopback address (when the machine has one)
+if ip -6 addr show lo 2>/dev/null | grep -q '::1'; then
+	port6=$(free_port)
+	echo v6-token > "$SCRATCH/token"
+	start_agent --root "$r" --listen "[::1]:$port6" --token-file "$SCRATCH/token"
+	[ "$(curl -s -g -o /dev/null -w '%{http_code}' "http://[::1]:$port6/health")" = 204 ] || die "[::1]"
+	expect_rc 0 "$CAINIT" push --to "http://[::1]:$port6" --token-file "$SCRATCH/token" "$SCRATCH/A.pem"
+	stop_agent
+else
+	note "no IPv6 loopback here: [::1] not tested"
+fi
+
 # CAINIT_TOKEN works like --token-file
 export CAINIT_TOKEN=env-token
 start_agent --root "$r" --listen "127.0.0.1:$port"
