@@ -23,28 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 extern char **environ;
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void report(const char *name, double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	printf("%s median_us=%.1f p99_us=%.1f n=%d\n", name, v[n / 2], v[(n * 99) / 100], n);
-}
 
 static int dial(int port)
 {

@@ -125,9 +125,9 @@ static int open_listeners(struct agent *a, struct cerr *e)
 	size_t i;
 
 	for (i = 0; i < a->cfg->nlisten; i++) {
-		const struct listen_addr *l = &a->cfg->listen[i];
+		const struct addr *l = &a->cfg->listen[i];
 		struct evconnlistener *lev;
-		int fd = listen_open(l, LISTEN_BACKLOG, e);
+		int fd = addr_listen(l, LISTEN_BACKLOG, e);
 
 		if (fd < 0)
 			return CAINIT_EOPS;

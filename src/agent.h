@@ -11,14 +11,14 @@
 #include <stddef.h>
 
 #include "err.h"
-#include "listen.h"
+#include "addr.h"
 
 #define AGENT_DEFAULT_LISTEN "127.0.0.1:49985" /* envd is 49983 */
 #define AGENT_MAX_LISTEN 16
 
 struct agent_config {
 	const char *root;
-	struct listen_addr listen[AGENT_MAX_LISTEN];
+	struct addr listen[AGENT_MAX_LISTEN];
 	size_t nlisten;
 	const char *token_file;        /* NULL: CAINIT_TOKEN */
 	bool insecure_no_token;

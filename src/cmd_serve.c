@@ -62,7 +62,7 @@ int cmd_serve(int argc, char **argv)
 		case 'l':
 			if (cfg.nlisten == AGENT_MAX_LISTEN)
 				return cli_usage_error("serve", "at most %d --listen", AGENT_MAX_LISTEN);
-			if (listen_parse(optarg, &cfg.listen[cfg.nlisten], &e) != 0)
+			if (addr_parse(optarg, &cfg.listen[cfg.nlisten], &e) != 0)
 				return cli_fail(&e);
 			cfg.nlisten++;
 			break;
@@ -103,7 +103,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("serve", "unexpected argument \"%s\"", argv[optind]);
-	if (cfg.nlisten == 0 && listen_parse(AGENT_DEFAULT_LISTEN, &cfg.listen[cfg.nlisten++], &e) != 0)
+	if (cfg.nlisten == 0 && addr_parse(AGENT_DEFAULT_LISTEN, &cfg.listen[cfg.nlisten++], &e) != 0)
 		return cli_fail(&e);
 	if (agent_run(&cfg, &e) != 0)
 		return cli_fail(&e);

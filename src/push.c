@@ -3,7 +3,6 @@
  */
 #include "push.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,72 +24,29 @@ static long long now_us(void)
 
 int push_parse_url(const char *url, struct push_target *t, struct cerr *e)
 {
-	char host[256];
-	const char *p, *hend, *port_s = NULL;
-	long port = 80;
+	char hostport[300];
+	size_t n;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->text, sizeof(t->text), "%s", url);
 	if (strncmp(url, "unix:", 5) == 0) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&t->sa;
-
-		if (url[5] != '/' || strlen(url + 5) >= sizeof(un->sun_path))
-			return cerr_input(e, "bad_url", "%s: a unix socket needs an absolute path under 108 bytes", url);
-		un->sun_family = AF_UNIX;
-		snprintf(un->sun_path, sizeof(un->sun_path), "%s", url + 5);
-		t->salen = sizeof(*un);
 		snprintf(t->host, sizeof(t->host), "localhost");
-		return 0;
+		return addr_parse(url, &t->addr, e);
 	}
 	if (strncmp(url, "http://", 7) != 0)
 		return cerr_input(e, "bad_url", "%s: expected http://HOST:PORT or unix:/path", url);
-	p = url + 7;
-	if (*p == '[') {
-		hend = strchr(p, ']');
-		if (hend == NULL)
-			return cerr_input(e, "bad_url", "%s: unclosed [", url);
-		if (hend[1] == ':')
-			port_s = hend + 2;
-		else if (hend[1] != '\0' && hend[1] != '/')
-			return cerr_input(e, "bad_url", "%s: expected http://[IPV6]:PORT", url);
-		p++;
-	} else {
-		hend = p + strcspn(p, ":/");
-		if (*hend == ':')
-			port_s = hend + 1;
-	}
-	if ((size_t)(hend - p) >= sizeof(host) || hend == p)
+	n = strcspn(url + 7, "/");
+	if (url[7 + n] == '/' && url[8 + n] != '\0')
+		return cerr_input(e, "bad_url", "%s: the agent's paths are fixed: give only http://HOST:PORT", url);
+	if (n == 0 || n + 4 >= sizeof(hostport))
 		return cerr_input(e, "bad_url", "%s: bad host", url);
-	memcpy(host, p, (size_t)(hend - p));
-	host[hend - p] = '\0';
-	if (port_s != NULL) {
-		char *end;
-
-		port = strtol(port_s, &end, 10);
-		if (end == port_s || (*end != '\0' && *end != '/') || port < 1 || port > 65535)
-			return cerr_input(e, "bad_url", "%s: bad port", url);
-	}
-	if (strcmp(host, "localhost") == 0)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	if (strchr(host, ':') != NULL) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&t->sa;
-
-		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
-			return cerr_input(e, "bad_url", "%s: bad IPv6 address", url);
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((unsigned short)port);
-		t->salen = sizeof(*in6);
-		snprintf(t->host, sizeof(t->host), "[%s]:%ld", host, port);
-	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)&t->sa;
-
-		if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
-			return cerr_input(e, "bad_url", "%s: HOST must be an IP address or localhost", url);
-		in->sin_family = AF_INET;
-		in->sin_port = htons((unsigned short)port);
-		t->salen = sizeof(*in);
-		snprintf(t->host, sizeof(t->host), "%s:%ld", host, port);
-	}
+	/* port 80 unless one is given ("]" ends an IPv6 address) */
+	snprintf(hostport, sizeof(hostport), "%.*s", (int)n, url + 7);
+	if (strrchr(hostport, ':') == NULL || strrchr(hostport, ':') < strrchr(hostport, ']'))
+		snprintf(hostport + n, sizeof(hostport) - n, ":80");
+	if (addr_parse(hostport, &t->addr, e) != 0)
+		return e->code;
+	snprintf(t->host, sizeof(t->host), "%s", hostport);
 	return 0;
 }
 
@@ -135,14 +90,14 @@ int push_request(const struct push_target *t, const char *method, const char *pa
 	char *eoh;
 
 	memset(ans, 0, sizeof(*ans));
-	fd = socket(t->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(t->addr.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(ans->error, sizeof(ans->error), "socket: %s", strerror(errno));
 		return -1;
 	}
-	if (t->sa.ss_family != AF_UNIX)
+	if (!t->addr.is_unix)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (const struct sockaddr *)&t->sa, t->salen) < 0) {
+	if (connect(fd, (const struct sockaddr *)&t->addr.sa, t->addr.salen) < 0) {
 		if (errno != EINPROGRESS && errno != EAGAIN)
 			goto sys;
 		if (wait_for(fd, POLLOUT, deadline) < 0)

@@ -11,11 +11,11 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "err.h"
 
 struct push_target {
-	struct sockaddr_storage sa;
-	socklen_t salen;
+	struct addr addr;
 	char host[300];       /* for the Host header */
 	char text[512];       /* as given, for messages */
 };

@@ -1,7 +1,7 @@
 /*
- * listen.c: see listen.h.
+ * addr.c: see addr.h.
  */
-#include "listen.h"
+#include "addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,7 +29,7 @@ static int parse_port(const char *s, unsigned *port)
 	return 0;
 }
 
-int listen_parse(const char *text, struct listen_addr *out, struct cerr *e)
+int addr_parse(const char *text, struct addr *out, struct cerr *e)
 {
 	char host[256];
 	const char *colon;
@@ -88,7 +88,7 @@ int listen_parse(const char *text, struct listen_addr *out, struct cerr *e)
 	return 0;
 }
 
-int listen_open(const struct listen_addr *addr, int backlog, struct cerr *e)
+int addr_listen(const struct addr *addr, int backlog, struct cerr *e)
 {
 	int fd, one = 1;
 
