@@ -37,6 +37,7 @@ void agent_defaults(struct agent_config *cfg)
 	cfg->max_connections = 128;
 	cfg->idle_timeout_us = 30LL * 1000000;
 	cfg->request_timeout_us = 5LL * 1000000;
+	cfg->log_name = "serve";
 }
 
 static int load_token(struct agent *a, struct cerr *e)
@@ -53,16 +54,14 @@ static int load_token(struct agent *a, struct cerr *e)
 	return rc;
 }
 
-static void on_stop(evutil_socket_t sig, short what, void *arg)
+void agent_drain(struct agent *a, void (*done)(void *arg), void *arg)
 {
-	struct agent *a = arg;
 	size_t i;
 
-	(void)what;
 	if (a->draining)
 		return;
-	fprintf(stderr, "cainit serve: %s: finishing requests in flight, then exiting\n",
-		sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	a->on_drained = done;
+	a->drained_arg = arg;
 	a->draining = true;
 	a->drain_deadline_us = agent_now_us() + a->cfg->request_timeout_us + 1000000;
 	for (i = 0; i < a->nbound; i++)
@@ -70,26 +69,23 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	a->nbound = 0;
 	conns_close_idle(a);
 	conns_sweep(a);
-	if (!evtimer_pending(a->sweep, NULL)) {
+	if (!a->drained && !evtimer_pending(a->sweep, NULL)) {
 		struct timeval tick = {0, 100000};
 
 		evtimer_add(a->sweep, &tick);
 	}
 }
 
-static void on_hup(evutil_socket_t sig, short what, void *arg)
+void agent_reload_token(struct agent *a)
 {
-	struct agent *a = arg;
 	struct cerr e = {0};
 
-	(void)sig;
-	(void)what;
 	if (a->cfg->token_file == NULL)
 		return;
 	if (load_token(a, &e) != 0)
-		fprintf(stderr, "cainit serve: SIGHUP: %s (keeping the previous token)\n", e.msg);
+		fprintf(stderr, "cainit %s: SIGHUP: %s (keeping the previous token)\n", a->cfg->log_name, e.msg);
 	else
-		fprintf(stderr, "cainit serve: SIGHUP: token re-read from %s\n", a->cfg->token_file);
+		fprintf(stderr, "cainit %s: SIGHUP: token re-read from %s\n", a->cfg->log_name, a->cfg->token_file);
 }
 
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
@@ -143,28 +139,22 @@ static int open_listeners(struct agent *a, struct cerr *e)
 			return cerr_set(e, CAINIT_EOPS, "%s: cannot listen", l->text);
 		}
 		a->nbound++;
-		fprintf(stderr, "cainit serve: listening on %s\n", l->text);
+		fprintf(stderr, "cainit %s: listening on %s\n", a->cfg->log_name, l->text);
 	}
 	return 0;
 }
 
-static void teardown(struct agent *a)
+void agent_free(struct agent *a)
 {
 	size_t i;
 
+	if (a == NULL)
+		return;
 	if (a->http)
 		evhttp_free(a->http); /* frees the connections (their fds wait for us) */
 	conns_release_all(a);
 	if (a->sweep)
 		event_free(a->sweep);
-	if (a->ev_term)
-		event_free(a->ev_term);
-	if (a->ev_int)
-		event_free(a->ev_int);
-	if (a->ev_hup)
-		event_free(a->ev_hup);
-	if (a->base)
-		event_base_free(a->base);
 	for (i = 0; i < a->nmemos; i++) {
 		free(a->memos[i].body);
 		cert_list_free(&a->memos[i].cas);
@@ -178,59 +168,118 @@ static void teardown(struct agent *a)
 			unlink(a->cfg->listen[i].path);
 	}
 	memset(a->token, 0, sizeof(a->token));
+	free(a);
+}
+
+struct agent *agent_start(const struct agent_config *cfg, struct event_base *base, struct cerr *e)
+{
+	struct timeval idle = {cfg->idle_timeout_us / 1000000, cfg->idle_timeout_us % 1000000};
+	struct agent *a = calloc(1, sizeof(*a));
+	bool recovered;
+	size_t i;
+
+	if (a == NULL) {
+		cerr_set(e, CAINIT_EOPS, "%s: out of memory", cfg->log_name);
+		return NULL;
+	}
+	a->cfg = cfg;
+	a->base = base;
+	if (load_token(a, e) != 0)
+		goto fail;
+	for (i = 0; i < cfg->nlisten && !a->has_token && !cfg->insecure_no_token; i++)
+		if (!cfg->listen[i].loopback) {
+			cerr_input(e, "insecure",
+				   "refusing to listen on %s without a token (give --token-file or CAINIT_TOKEN, "
+				   "or --insecure-no-token)",
+				   cfg->listen[i].text);
+			goto fail;
+		}
+	if (trust_recover(cfg->root, &recovered, e) != 0)
+		goto fail;
+	if (recovered)
+		fprintf(stderr, "cainit %s: a change had been interrupted; the stores are back to the last one that finished\n",
+			cfg->log_name);
+	signal(SIGPIPE, SIG_IGN);
+	a->http = evhttp_new(base);
+	a->sweep = event_new(base, -1, EV_PERSIST, on_sweep, a);
+	if (a->http == NULL || a->sweep == NULL) {
+		cerr_set(e, CAINIT_EOPS, "%s: out of memory", cfg->log_name);
+		goto fail;
+	}
+	evhttp_set_gencb(a->http, http_on_request, a);
+	evhttp_set_bevcb(a->http, conns_on_new, a);
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+						    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+						    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_max_body_size(a->http, CERT_INPUT_MAX);
+	evhttp_set_max_headers_size(a->http, MAX_HEADERS);
+	evhttp_set_timeout_tv(a->http, &idle);
+	if (open_listeners(a, e) != 0)
+		goto fail;
+	prime(a);
+	return a;
+fail:
+	agent_free(a);
+	return NULL;
+}
+
+/* ---- `cainit serve`: the agent alone ---- */
+
+struct serve_loop {
+	struct agent *agent;
+	struct event_base *base;
+};
+
+static void serve_drained(void *arg)
+{
+	event_base_loopexit(((struct serve_loop *)arg)->base, NULL);
+}
+
+static void serve_on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct serve_loop *l = arg;
+
+	(void)what;
+	if (l->agent->draining)
+		return;
+	fprintf(stderr, "cainit %s: %s: finishing requests in flight, then exiting\n", l->agent->cfg->log_name,
+		sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	agent_drain(l->agent, serve_drained, l);
+}
+
+static void serve_on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	agent_reload_token(((struct serve_loop *)arg)->agent);
 }
 
 int agent_run(const struct agent_config *cfg, struct cerr *e)
 {
-	struct agent a = {.cfg = cfg};
-	struct timeval idle = {cfg->idle_timeout_us / 1000000, cfg->idle_timeout_us % 1000000};
-	bool recovered;
+	struct serve_loop l = {0};
+	struct event *ev[3] = {NULL, NULL, NULL};
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	if ((rc = load_token(&a, e)) != 0)
-		return rc;
-	for (i = 0; i < cfg->nlisten && !a.has_token && !cfg->insecure_no_token; i++)
-		if (!cfg->listen[i].loopback)
-			return cerr_input(e, "insecure",
-					  "refusing to listen on %s without a token (give --token-file or CAINIT_TOKEN, "
-					  "or --insecure-no-token)",
-					  cfg->listen[i].text);
-	if ((rc = trust_recover(cfg->root, &recovered, e)) != 0)
-		return rc;
-	if (recovered)
-		fprintf(stderr, "cainit serve: a change had been interrupted; the stores are back to the last one that finished\n");
-	signal(SIGPIPE, SIG_IGN);
-	a.base = event_base_new();
-	a.http = a.base ? evhttp_new(a.base) : NULL;
-	if (a.http == NULL) {
-		teardown(&a);
-		return cerr_set(e, CAINIT_EOPS, "serve: out of memory");
+	l.base = event_base_new();
+	if (l.base == NULL)
+		return cerr_set(e, CAINIT_EOPS, "%s: out of memory", cfg->log_name);
+	ev[0] = evsignal_new(l.base, SIGTERM, serve_on_stop, &l);
+	ev[1] = evsignal_new(l.base, SIGINT, serve_on_stop, &l);
+	ev[2] = evsignal_new(l.base, SIGHUP, serve_on_hup, &l);
+	for (i = 0; i < 3 && rc == 0; i++)
+		if (ev[i] == NULL || event_add(ev[i], NULL) < 0)
+			rc = cerr_set(e, CAINIT_EOPS, "%s: cannot set up signals", cfg->log_name);
+	if (rc == 0 && (l.agent = agent_start(cfg, l.base, e)) == NULL)
+		rc = e->code;
+	if (rc == 0) {
+		event_base_dispatch(l.base);
+		fprintf(stderr, "cainit %s: stopped\n", cfg->log_name);
 	}
-	evhttp_set_gencb(a.http, http_on_request, &a);
-	evhttp_set_bevcb(a.http, conns_on_new, &a);
-	evhttp_set_allowed_methods(a.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-						   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-						   EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_max_body_size(a.http, CERT_INPUT_MAX);
-	evhttp_set_max_headers_size(a.http, MAX_HEADERS);
-	evhttp_set_timeout_tv(a.http, &idle);
-	a.sweep = event_new(a.base, -1, EV_PERSIST, on_sweep, &a);
-	a.ev_term = evsignal_new(a.base, SIGTERM, on_stop, &a);
-	a.ev_int = evsignal_new(a.base, SIGINT, on_stop, &a);
-	a.ev_hup = evsignal_new(a.base, SIGHUP, on_hup, &a);
-	if (!a.sweep || !a.ev_term || !a.ev_int || !a.ev_hup || event_add(a.ev_term, NULL) < 0 ||
-	    event_add(a.ev_int, NULL) < 0 || event_add(a.ev_hup, NULL) < 0) {
-		teardown(&a);
-		return cerr_set(e, CAINIT_EOPS, "serve: cannot set up signals");
-	}
-	if ((rc = open_listeners(&a, e)) != 0) {
-		teardown(&a);
-		return rc;
-	}
-	prime(&a);
-	event_base_dispatch(a.base);
-	fprintf(stderr, "cainit serve: stopped\n");
-	teardown(&a);
-	return 0;
+	agent_free(l.agent);
+	for (i = 0; i < 3; i++)
+		if (ev[i])
+			event_free(ev[i]);
+	event_base_free(l.base);
+	return rc;
 }

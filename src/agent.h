@@ -26,12 +26,26 @@ struct agent_config {
 	long long idle_timeout_us;     /* a connection silent this long is closed */
 	long long request_timeout_us;  /* a request must arrive whole within this */
 	bool quiet;                    /* no log line per request */
+	const char *log_name;          /* log lines start "cainit LOG_NAME: " */
 };
 
 void agent_defaults(struct agent_config *cfg);
 
 /* Serve until SIGTERM or SIGINT (then finish what is in flight); 0, or the
- * error that stopped it from starting. */
+ * error that stopped it from starting. SIGHUP re-reads the token file. */
 int agent_run(const struct agent_config *cfg, struct cerr *e);
+
+/* The agent inside another program's event loop (`cainit run --serve`).
+ * agent_start recovers an interrupted change, reads the token and opens
+ * the listeners (NULL and e on failure); cfg must outlive the agent. */
+struct agent;
+struct event_base;
+struct agent *agent_start(const struct agent_config *cfg, struct event_base *base, struct cerr *e);
+/* Stop accepting, finish the requests in flight (at most the request
+ * timeout and a second more), then call done(arg) once. */
+void agent_drain(struct agent *a, void (*done)(void *arg), void *arg);
+/* Re-read the token file (what SIGHUP does); the old token stays on error. */
+void agent_reload_token(struct agent *a);
+void agent_free(struct agent *a);
 
 #endif

@@ -83,8 +83,12 @@ void conns_sweep(struct agent *a)
 		set_accepting(a, true);
 	if (a->nconns == 0 && a->sweep != NULL)
 		evtimer_del(a->sweep);
-	if (a->draining && (a->nconns == 0 || now > a->drain_deadline_us))
-		event_base_loopexit(a->base, NULL);
+	if (a->draining && !a->drained && (a->nconns == 0 || now > a->drain_deadline_us)) {
+		a->drained = true;
+		if (a->sweep != NULL)
+			evtimer_del(a->sweep);
+		a->on_drained(a->drained_arg);
+	}
 }
 
 struct bufferevent *conns_on_new(struct event_base *base, void *arg)

@@ -422,7 +422,7 @@ void http_on_request(struct evhttp_request *req, void *arg)
 	metrics_response(&a->m, r.status);
 	if (!a->cfg->quiet) {
 		log_path(path, shown, sizeof(shown));
-		fprintf(stderr, "cainit serve: %s %s %d %lldus%s%s\n", method_name(evhttp_request_get_command(req)),
+		fprintf(stderr, "cainit %s: %s %s %d %lldus%s%s\n", a->cfg->log_name, method_name(evhttp_request_get_command(req)),
 			shown, r.status, agent_now_us() - t0, r.note[0] ? " " : "", r.note);
 	}
 	conns_request_done(a, req);

@@ -56,13 +56,15 @@ struct agent {
 	struct evhttp_bound_socket *bound[AGENT_MAX_LISTEN];
 	size_t nbound;
 	bool made_socket[AGENT_MAX_LISTEN]; /* unix socket files this agent created */
-	struct event *ev_term, *ev_int, *ev_hup, *sweep;
+	struct event *sweep;
 	unsigned char token[32];
 	bool has_token;
 	struct conn **conns;
 	size_t nconns, capconns;
-	bool paused, draining;
+	bool paused, draining, drained;
 	long long drain_deadline_us;
+	void (*on_drained)(void *arg);  /* called once draining is over */
+	void *drained_arg;
 	struct set_memo *memos;
 	size_t nmemos;
 	unsigned char *init_body;  /* the last /init body acknowledged whole, byte for byte */

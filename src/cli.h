@@ -34,5 +34,7 @@ int cmd_status(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_push(int argc, char **argv);
+int cmd_env(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

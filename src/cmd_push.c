@@ -140,7 +140,7 @@ int cmd_push(int argc, char **argv)
 	pem = pem_of(&certs, &len);
 	cert_list_free(&certs);
 	if (pem == NULL)
-		return cli_fail(&(struct cerr){CAINIT_EOPS, "io", "push: out of memory"});
+		return cli_fail(&(struct cerr){.code = CAINIT_EOPS, .reason = "io", .msg = "push: out of memory"});
 	if (set == NULL) {
 		json_t *doc = json_pack("{s:s%}", "caBundle", pem, len);
 
@@ -148,7 +148,7 @@ int cmd_push(int argc, char **argv)
 		json_decref(doc);
 		free(pem);
 		if (body == NULL)
-			return cli_fail(&(struct cerr){CAINIT_EOPS, "io", "push: out of memory"});
+			return cli_fail(&(struct cerr){.code = CAINIT_EOPS, .reason = "io", .msg = "push: out of memory"});
 		len = strlen(body);
 		snprintf(path, sizeof(path), "/init");
 	} else {

@@ -13,6 +13,7 @@ static int record(struct cerr *e, int code, const char *reason, const char *fmt,
 		return code;
 	e->code = code;
 	e->reason = reason;
+	e->sys_errno = 0;
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	return code;
 }
@@ -41,5 +42,8 @@ int cerr_input(struct cerr *e, const char *reason, const char *fmt, ...)
 
 int cerr_sys(struct cerr *e, const char *path, const char *op, int errnum)
 {
-	return cerr_set(e, CAINIT_EOPS, "%s: %s: %s", path, op, strerror(errnum));
+	cerr_set(e, CAINIT_EOPS, "%s: %s: %s", path, op, strerror(errnum));
+	if (e != NULL)
+		e->sys_errno = errnum;
+	return CAINIT_EOPS;
 }

@@ -17,6 +17,7 @@ enum {
 struct cerr {
 	int code;
 	const char *reason; /* a short machine-readable name ("private_key", "io", ...) */
+	int sys_errno;      /* the errno of a cerr_sys failure, else 0 */
 	char msg[1024];
 };
 

@@ -21,6 +21,8 @@ static const char USAGE[] =
 	"  verify    check that a certificate is trusted through every store\n"
 	"  serve     run the agent: an HTTP API that installs the CAs it is sent\n"
 	"  push      send CAs to an agent, with orchestrator-style retries\n"
+	"  env       print the runtime variables (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ...)\n"
+	"  run       entrypoint: trust the CA, then run a command with those variables\n"
 	"  version   print the version\n"
 	"\n"
 	"'cainit COMMAND --help' describes a command. Exit status: 0 success,\n"
@@ -52,6 +54,8 @@ static const struct command commands[] = {
 	{"verify", cmd_verify},
 	{"serve", cmd_serve},
 	{"push", cmd_push},
+	{"env", cmd_env},
+	{"run", cmd_run},
 	{"version", cmd_version},
 };
 

@@ -529,6 +529,18 @@ static int find_own(struct scan *s, unsigned flags, struct cerr *e)
 	s->cainit_dir_exists = s->cainit_dir.exists;
 	if (s->cainit_dir_exists && fstatat(s->cainit_dir.dirfd, TXN_MARK, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		s->interrupted = true;
+	if (s->cainit_dir_exists) {
+		rootfs_show(s->r, CA_FILE, show, sizeof(show));
+		if (read_owned(s->cainit_dir.dirfd, CA_FILE_NAME, show, &s->ca_file, e) != 0)
+			return CAINIT_EOPS;
+	}
+	if (rootfs_resolve(s->r, PROFILE_DIR, RP_DIR, &s->profiled, e) != 0)
+		return CAINIT_EOPS;
+	if (s->profiled.exists) {
+		rootfs_show(s->r, PROFILE_DIR "/" PROFILE_NAME, show, sizeof(show));
+		if (read_owned(s->profiled.dirfd, PROFILE_NAME, show, &s->profile, e) != 0)
+			return CAINIT_EOPS;
+	}
 	if (rootfs_resolve(s->r, CAINIT_SET_DIR, RP_DIR | ((flags & SCAN_CREATE) ? RP_MKDIRS : 0),
 			   &s->setdir, e) != 0)
 		return CAINIT_EOPS;
@@ -541,6 +553,15 @@ static int find_own(struct scan *s, unsigned flags, struct cerr *e)
 	return read_owned(s->setdir.dirfd, name, show, &s->set_file, e);
 }
 
+/* A killed run's temp file for dirfd/name (txn.c names it), if any. */
+static void clean_temp(int dirfd, const char *name)
+{
+	char tmp[NAME_MAX + 1];
+
+	if (dirfd >= 0 && (size_t)snprintf(tmp, sizeof(tmp), ".%s.cainit-tmp", name) < sizeof(tmp))
+		unlinkat(dirfd, tmp, 0);
+}
+
 /* Deep: list every store directory, read every owned file. */
 static int list_all(struct scan *s, unsigned flags, struct cerr *e)
 {
@@ -548,6 +569,16 @@ static int list_all(struct scan *s, unsigned flags, struct cerr *e)
 	bool clean = flags & SCAN_CLEAN_TEMPS;
 	size_t i, k;
 	int rc;
+
+	if (clean) {
+		/* files in directories that are not listed */
+		for (i = 0; i < s->nbundles; i++)
+			clean_temp(s->bundles[i].p.dirfd, s->bundles[i].p.base);
+		if (s->cainit_dir_exists)
+			clean_temp(s->cainit_dir.dirfd, CA_FILE_NAME);
+		if (s->profiled.exists)
+			clean_temp(s->profiled.dirfd, PROFILE_NAME);
+	}
 
 	for (i = 0; i < s->nhashed; i++)
 		if ((rc = list_dir(s->hashed[i].p.dirfd, s->hashed[i].show, hashed_entry, &s->hashed[i], clean, e)) != 0)
@@ -610,6 +641,8 @@ int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s,
 	s->deep = (flags & SCAN_DEEP) || set == NULL || s->interrupted;
 	for (i = 0; i < s->nknown && !s->deep; i++)
 		s->deep = !s->known[i].has_hash; /* a record too old to name its files */
+	if (flags & SCAN_SHALLOW)
+		s->deep = false;
 	return s->deep ? list_all(s, flags, e) : 0;
 }
 
@@ -756,6 +789,8 @@ void scan_free(struct scan *s)
 	free(s->anchors);
 	free(s->setfiles);
 	free(s->set_file.buf);
+	free(s->ca_file.buf);
+	free(s->profile.buf);
 	free(s->known);
 	memset(s, 0, sizeof(*s));
 }

@@ -105,6 +105,9 @@ struct scan {
 	struct rpath cainit_dir;     /* /etc/cainit */
 	bool cainit_dir_exists;
 	struct owned_read set_file;  /* SET.pem of the operation's set */
+	struct owned_read ca_file;   /* /etc/cainit/ca.pem: every set's CAs */
+	struct rpath profiled;       /* /etc/profile.d (cainit never creates it) */
+	struct owned_read profile;   /* /etc/profile.d/cainit.sh */
 	struct known_ca *known;
 	size_t nknown;
 	const struct layout *layouts[8];
@@ -127,10 +130,15 @@ enum {
 	SCAN_CREATE = 1 << 0,      /* create missing store directories (install) */
 	SCAN_CLEAN_TEMPS = 1 << 1, /* remove leftovers of killed runs (lock held) */
 	SCAN_DEEP = 1 << 2,        /* list directories (remove, status) */
+	SCAN_SHALLOW = 1 << 3,     /* never list directories (env: paths only) */
 };
 
 #define CAINIT_DIR "/etc/cainit"
 #define TXN_MARK "txn"  /* /etc/cainit/txn: present while a change is under way */
+#define CA_FILE_NAME "ca.pem" /* /etc/cainit/ca.pem: the union of every set's CA-only file */
+#define CA_FILE CAINIT_DIR "/" CA_FILE_NAME
+#define PROFILE_DIR "/etc/profile.d"
+#define PROFILE_NAME "cainit.sh"
 
 /* Scan for an operation on `set` (NULL: every set; implies a deep scan). */
 int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s, struct cerr *e);

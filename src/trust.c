@@ -27,6 +27,7 @@ static int run_locked(struct rootfs *r, const struct want *w, unsigned scan_flag
 {
 	struct scan s;
 	struct txn t;
+	bool sets_left = false;
 	int rc;
 
 	txn_init(&t);
@@ -42,6 +43,10 @@ static int run_locked(struct rootfs *r, const struct want *w, unsigned scan_flag
 		rc = plan_anchors(&s, w, &t, e);
 	if (rc == 0)
 		rc = plan_bundles(&s, w, &t, e);
+	if (rc == 0)
+		rc = plan_ca_file(&s, w, &t, &sets_left, e);
+	if (rc == 0)
+		rc = plan_profile(&s, sets_left, &t, e);
 	if (rc == 0)
 		rc = plan_set_file(&s, w, &t, e); /* last: the record of a finished change */
 	if (rc == 0 && t.n > 0 && !keep_mark)

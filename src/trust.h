@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "cert.h"
+#include "env.h"
 #include "err.h"
 #include "scan.h"
 
@@ -50,6 +51,28 @@ struct trust_record {
 };
 int trust_records(const char *root, struct trust_record **out, size_t *n, struct cerr *e);
 void trust_records_free(struct trust_record *v, size_t n);
+
+/* ---- runtime variables ---- */
+
+/* The runtime variables for root's managed CAs (env.h), at most
+ * ENV_VARS_MAX in out; flags: ENV_PLANNED. Reads only. */
+int trust_env(const char *root, unsigned flags, struct env_var *out, size_t *n, struct cerr *e);
+
+/* ---- tmpfs ---- */
+
+#define TMPFS_DIRS_MAX 8
+
+struct tmpfs_report {
+	size_t mounted;                      /* directories moved onto a tmpfs */
+	size_t already;                      /* directories already on one */
+	char dirs[TMPFS_DIRS_MAX][SHOW_MAX]; /* the ones moved */
+};
+
+/* Copy every directory cainit writes onto a tmpfs mounted over it (see
+ * tmpfs.c). Without the privilege to mount, CAINIT_EOPS with reason
+ * "no_privilege"; on any failure, every directory not reported in rep is
+ * as it was. */
+int trust_tmpfs(const char *root, struct tmpfs_report *rep, struct cerr *e);
 
 /* ---- status ---- */
 

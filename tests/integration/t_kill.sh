@@ -30,6 +30,26 @@ check_after_kill() { # BUNDLE ORIG OLD_FP NEW_FP (NEW_FP empty: removal)
 	"$new") ;;
 	*) die "bundle holds \"$have\", want old or new" ;;
 	esac
+	# the union CA file and the profile script: whole, never half-written
+	if [ -e "$r/etc/cainit/ca.pem" ]; then
+		have=$(in_bundle "$r/etc/cainit/ca.pem")
+		[ "$have" = "$old" ] || [ "$have" = "$new" ] || die "ca.pem holds \"$have\", want old or new"
+		[ "$(count_certs "$r/etc/cainit/ca.pem")" = 1 ] || die "ca.pem does not parse after kill"
+	fi
+	if [ -e "$r/etc/profile.d/cainit.sh" ]; then
+		grep -q "NPM_CONFIG_CAFILE=" "$r/etc/profile.d/cainit.sh" || die "profile script cut short"
+	fi
+}
+
+# converged_env ROOT NEW_FP: ca.pem and the profile match the finished change
+converged_env() {
+	if [ -n "$2" ]; then
+		[ "$(in_bundle "$1/etc/cainit/ca.pem")" = "$2" ] || die "ca.pem not converged"
+		[ ! -d "$1/etc/profile.d" ] || [ -s "$1/etc/profile.d/cainit.sh" ] || die "profile script missing"
+	else
+		[ ! -e "$1/etc/cainit/ca.pem" ] || die "ca.pem left after removal"
+		[ ! -e "$1/etc/profile.d/cainit.sh" ] || die "profile script left after removal"
+	fi
 }
 
 run_kills() { # LABEL ROOT BUNDLE ORIG SETUP_CA TARGET_CMD...
@@ -59,6 +79,7 @@ run_kills() { # LABEL ROOT BUNDLE ORIG SETUP_CA TARGET_CMD...
 				cmp -s "$b" "$orig" || { ls -la "$b" "$orig"; diff <(tail -c 3000 "$b") <(tail -c 3000 "$orig") | head -20; die "$label: not restored after $sc #$k"; }
 			fi
 			if find "$r" -name '*.cainit-tmp' | grep -q .; then die "$label: temp files after rerun"; fi
+			converged_env "$r" "$new"
 			[ ! -e "$r/etc/cainit/txn" ] || die "$label: change still marked as under way"
 			# nothing of the old CA is left in any file (its signature's base64)
 			if grep -rqF "$(tail -n 3 "$SCRATCH/$from.pem" | head -n 1)" "$r"; then
@@ -75,6 +96,7 @@ run_kills() { # LABEL ROOT BUNDLE ORIG SETUP_CA TARGET_CMD...
 # rename path
 r=$SCRATCH/r
 mkroot debian "$r"
+mkdir -p "$r/etc/profile.d"
 cp "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt"
 run_kills rotation "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" A install "$SCRATCH/B.pem"
 run_kills removal "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" A remove --all
