@@ -23,6 +23,10 @@ bytes=$(sed -n 's/^bundle_bytes=//p' <<<"$out")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 agent=$("$BUILD/bench/bench_agent" "$BUILD/cainit" "$root" "$port" "$work/A.pem" "$work/B.pem" "$BENCH_ITERATIONS" 2>/dev/null)
 aget() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$agent"; }
+# the entrypoint, same root (A installed by the runs themselves)
+entry=$("$BUILD/bench/bench_run" "$BUILD/cainit" "$root" "$work/A.pem" "$work/B.pem" "$(( BENCH_ITERATIONS / 4 ))")
+rget() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$entry"; }
+"$BUILD/cainit" remove --root "$root" --all 2>/dev/null
 strip -o "$work/cainit.stripped" "$BUILD/cainit"
 stripped=$(stat -c %s "$work/cainit.stripped")
 
@@ -81,4 +85,21 @@ $(arow "(o) POST /init, rotation A<->B" rotation "target < 250 us: $(met "$rot <
 ready (exec to first /health)                  $(printf '%9.0f us' "$ready")                  target < 5000 us: $(met "$ready < 5000")
 idle RSS                                       $(printf '%9d kB' "$rss")                  target < 4096 kB: $(met "$rss < 4096")
 binary, stripped                               $(printf '%9d B ' "$stripped")                  target < 6 MiB: $(met "$stripped < 6291456")
+REPORT
+
+rtrue=$(rget true median_us) rrun=$(rget run median_us) rca=$(rget run_ca median_us)
+rstatic=$(rget static median_us) rver=$(rget version median_us) rwait=$(rget wait median_us)
+rrow() { printf '%-44s %9.1f us %9.1f us   %s\n' "$1" "$(rget "$2" median_us)" "$(rget "$2" p99_us)" "${3:-}"; }
+plus() { awk "BEGIN { printf \"+%.0f us\", $1 - $2 }"; }
+cat <<REPORT
+
+cainit run: the entrypoint, same root; $(( BENCH_ITERATIONS / 4 )) runs of each, interleaved
+                                                  median         p99
+$(rrow "(t) /bin/true alone (baseline)" true)
+$(rrow "(x) a static no-op binary (any wrapper's exec)" static)
+$(rrow "(v) cainit version (cainit's own exec)" version)
+$(rrow "(w) cainit run -- /bin/true" run "$(plus "$rrun" "$rtrue") over (t)   target < +1000 us: $(met "$rrun - $rtrue < 1000"); run's own work $(plus "$rrun - $rver" "$rtrue")")
+$(rrow "(wc) cainit run --ca A -- /bin/true, A trusted" run_ca "$(plus "$rca" "$rtrue") over (t)   target < +1500 us: $(met "$rca - $rtrue < 1500")")
+$(rrow "(wr) cainit run --ca B -- /bin/true, rotation" run_rotate "$(plus "$(rget run_rotate median_us)" "$rtrue") over (t)")
+$(rrow "(wt) --wait: file renamed in -> command runs" wait "target < 5000 us: $(met "$rwait < 5000"); floor (spawn to first instruction) $(rget stamp median_us) us")
 REPORT

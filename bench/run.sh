@@ -5,6 +5,8 @@
 #   (a) the engine called in-process          target: median <= 1.5x (c)
 #   (b) the `cainit install` process          target: median < 2 ms
 #   (d) the host's update-ca-certificates     target: (b) >= 500x faster
+# then the agent (bench_agent.c) and the entrypoint (bench_run.c), each
+# beside its own baselines.
 # Everything happens in a private mount namespace; the host's store is not
 # touched. BENCH_ITERATIONS (default 2000) and BENCH_UCA_RUNS (default 5).
 set -euo pipefail

@@ -20,7 +20,7 @@ host_sum() { sha256sum "$work/host/etc/ssl/certs/ca-certificates.crt" | cut -c1-
 before_host=$(host_sum)
 cp -a /etc/. "$work/etc/" && mount --bind "$work/etc" /etc
 cp -a /usr/local/share/ca-certificates/. "$work/local/" && mount --bind "$work/local" /usr/local/share/ca-certificates
-unset SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE https_proxy HTTPS_PROXY
+unset SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE NODE_EXTRA_CA_CERTS REQUESTS_CA_BUNDLE https_proxy HTTPS_PROXY
 cp /etc/ssl/certs/ca-certificates.crt "$work/original.crt"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -74,6 +74,14 @@ step "The distro's own tool still works and keeps the CA"
 printf '$ update-ca-certificates\n'
 update-ca-certificates 2>&1 | sed 's/^/  /'
 curl_it
+
+step "Node ignores the system store; started through 'cainit run' it gets NODE_EXTRA_CA_CERTS"
+node_get='require("https").get(process.argv[1], r => console.log("  -> TLS handshake verified, HTTP " + r.statusCode)).on("error", e => console.log("  -> " + e.message))'
+printf '$ node -e "https.get(...)"\n'
+node -e "$node_get" "https://localhost:$port/"
+printf '$ cainit run -- node -e "https.get(...)"\n'
+"$cainit" run -- node -e "$node_get" "https://localhost:$port/"
+run "$cainit" env --format dotenv
 
 step "cainit remove --all: the bundle is byte-for-byte what it was"
 run "$cainit" remove --all

@@ -10,6 +10,7 @@ packages=(
 	libssl-dev libevent-dev libjansson-dev libcmocka-dev
 	# tests, demo, benchmarks: real tools and real TLS peers
 	openssl ca-certificates curl strace util-linux procps python3 valgrind python3-yaml
+	python3-requests nodejs
 )
 
 missing=()

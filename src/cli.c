@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cert.h"
 
 int cli_read_input(const char *path, unsigned char **buf, size_t *len, struct cerr *e)
@@ -96,4 +98,11 @@ long long cli_now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void cli_crypto_init(void)
+{
+	/* never read the host's or the sandbox's openssl.cnf; nothing to tear
+	 * down at exit either (the process is about to end) */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
 }

@@ -25,6 +25,10 @@ int cli_fail(const struct cerr *e);
 /* Print "cainit: " + formatted message + usage hint on stderr; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Set libcrypto up without reading any openssl.cnf. Every command that
+ * parses or hashes certificates calls it before anything else does. */
+void cli_crypto_init(void);
+
 /* Monotonic microseconds. */
 long long cli_now_us(void);
 

@@ -19,7 +19,7 @@ static const char USAGE[] =
 	"/etc/cainit/ca.pem; \"replaces\" variables (SSL_CERT_FILE, REQUESTS_CA_BUNDLE,\n"
 	"CURL_CA_BUNDLE, ...) name the full bundle, SSL_CERT_DIR the hashed directory,\n"
 	"so sites that are not intercepted keep working. Paths are as the root's own\n"
-	"programs see them. A variable whose file does not exist is not printed.\n"
+	"programs see them. Nothing is printed while no set is installed.\n"
 	"\n"
 	"  --root DIR       root filesystem (default /)\n"
 	"  --format sh      export NAME='value' lines, for eval (default)\n"

@@ -280,14 +280,14 @@ static int start(struct run *r)
 	size_t n;
 	int rc;
 
+	if (r->mode != CA_NONE || r->agent_cfg.nlisten > 0)
+		cli_crypto_init(); /* (only then: a plain run starts faster) */
 	if (r->tmpfs)
 		move_to_tmpfs(r->agent_cfg.root);
 	if ((rc = initial_ca(r)) != 0)
 		return rc;
-	if (r->mode != CA_WATCH && r->watch != NULL) {
-		watch_free(r->watch);
-		r->watch = NULL;
-	}
+	if (r->mode != CA_WATCH)
+		watch_stop(r->watch); /* (freed at exit: see watch_stop) */
 	if (r->agent_cfg.nlisten > 0 && (r->agent = agent_start(&r->agent_cfg, r->base, &e)) == NULL)
 		return cli_fail(&e);
 	/* an agent may install a CA later: point at where it will be */
@@ -404,7 +404,16 @@ int cmd_run(int argc, char **argv)
 	rc = parse(&r, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	r.base = event_base_new();
+	{
+		/* (EVENT_* variables are the command's, not ours) */
+		struct event_config *cfg = event_config_new();
+
+		if (cfg != NULL)
+			event_config_set_flag(cfg, EVENT_BASE_FLAG_IGNORE_ENV);
+		r.base = cfg ? event_base_new_with_config(cfg) : NULL;
+		if (cfg != NULL)
+			event_config_free(cfg);
+	}
 	if (r.base == NULL)
 		return cli_fail(&(struct cerr){.code = CAINIT_EOPS, .msg = "run: out of memory"});
 	if (supervise_init(&r.sv, r.base, r.group, &r.err) != 0) {

@@ -68,8 +68,8 @@ size_t env_from_scan(const struct scan *s, unsigned flags, struct env_var *out)
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *p = paths[vars[i].target];
 
-		if (*p == '\0')
-			continue;
+		if (*p == '\0' || strchr(p, '\n') != NULL || strlen(p) >= sizeof(out[n].value))
+			continue; /* (a newline cannot go in a NAME=value line) */
 		out[n].name = vars[i].name;
 		out[n].target = vars[i].target;
 		snprintf(out[n].value, sizeof(out[n].value), "%s", p);
@@ -107,20 +107,75 @@ int env_render_sh(const struct env_var *v, size_t n, bool keep_set, struct rope 
 	return 0;
 }
 
+int env_render_dotenv(const struct env_var *v, size_t n, struct rope *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rope_printf(out, "%s=%s\n", v[i].name, v[i].value) < 0)
+			return -1;
+	return 0;
+}
+
+size_t env_parse_dotenv(const char *buf, size_t len, struct env_var *out)
+{
+	const char *p = buf, *end = buf + len;
+	size_t n = 0, i;
+
+	while (p < end && n < ENV_VARS_MAX) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eq;
+		size_t line = (size_t)((nl ? nl : end) - p);
+
+		eq = memchr(p, '=', line);
+		for (i = 0; eq != NULL && i < sizeof(vars) / sizeof(vars[0]); i++) {
+			size_t vlen = line - (size_t)(eq - p) - 1;
+
+			if (strlen(vars[i].name) != (size_t)(eq - p) || memcmp(p, vars[i].name, (size_t)(eq - p)) != 0 ||
+			    vlen == 0 || vlen >= sizeof(out[n].value))
+				continue;
+			out[n].name = vars[i].name; /* only names cainit sets */
+			out[n].target = vars[i].target;
+			memcpy(out[n].value, eq + 1, vlen);
+			out[n].value[vlen] = '\0';
+			n++;
+			break;
+		}
+		p += line + 1;
+	}
+	return n;
+}
+
 int trust_env(const char *root, unsigned flags, struct env_var *out, size_t *n, struct cerr *e)
 {
+	char show[SHOW_MAX], *buf;
 	struct rootfs r;
+	struct rpath dir;
+	struct stat st;
 	struct scan s;
+	size_t len;
 	int rc;
 
 	*n = 0;
 	if ((rc = rootfs_open(&r, root, e)) != 0)
 		return rc;
 	/* no lock: every file read here is replaced whole, never edited in place */
-	rc = scan_root(&r, SCAN_SHALLOW, NULL, &s, e);
-	if (rc == 0)
-		*n = env_from_scan(&s, flags, out);
-	scan_free(&s);
+	rootfs_show(&r, ENV_FILE, show, sizeof(show));
+	rc = rootfs_resolve(&r, CAINIT_DIR, RP_DIR, &dir, e);
+	if (rc == 0 && dir.exists)
+		rc = rootfs_read_at(dir.dirfd, ENV_FILE_NAME, show, 64 * 1024, &buf, &len, &st, e);
+	else
+		buf = NULL;
+	if (rc == 0 && buf != NULL) {
+		/* a set is installed: install wrote what its variables are */
+		*n = env_parse_dotenv(buf, len, out);
+		free(buf);
+	} else if (rc == 0 && (flags & ENV_PLANNED)) {
+		/* nothing yet: where a set will be, once one is installed */
+		rc = scan_root(&r, SCAN_PATHS, NULL, &s, e);
+		if (rc == 0)
+			*n = env_from_scan(&s, ENV_PLANNED, out);
+		scan_free(&s);
+	}
 	rootfs_close(&r);
 	return rc;
 }

@@ -23,10 +23,14 @@ enum env_target {
 	ENV_HASHED_DIR, /* the root's first OpenSSL hashed directory */
 };
 
+/* A store path longer than this gets no variable. (Not PATH_MAX: sixteen
+ * of those are 64 KiB, sixteen page faults on every `cainit run`.) */
+#define ENV_VALUE_MAX 512
+
 struct env_var {
 	const char *name;
 	enum env_target target;
-	char value[PATH_MAX];   /* a path as the root's own programs see it */
+	char value[ENV_VALUE_MAX]; /* a path as the root's own programs see it */
 };
 
 #define ENV_VARS_MAX 16
@@ -43,6 +47,11 @@ size_t env_from_scan(const struct scan *s, unsigned flags, struct env_var *out);
 
 /* True when name is one of the variables cainit sets. */
 bool env_is_managed(const char *name);
+
+/* NAME=value lines (/etc/cainit/env, docker --env-file), and back: only
+ * the names cainit sets are taken. */
+int env_render_dotenv(const struct env_var *v, size_t n, struct rope *out);
+size_t env_parse_dotenv(const char *buf, size_t len, struct env_var *out);
 
 /* POSIX sh: "export NAME='value'" lines, or with keep_set, lines that leave
  * a variable the user already set alone (for /etc/profile.d). */

@@ -3,6 +3,7 @@
  * front ends over one engine (trust.h); each front end lives in cmd_*.c.
  */
 #include <openssl/crypto.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ static const char USAGE[] =
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	bool crypto; /* set libcrypto up first (run does it only when it needs it) */
 };
 
 static int cmd_version(int argc, char **argv)
@@ -48,23 +50,21 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{"install", cmd_install},
-	{"remove", cmd_remove},
-	{"status", cmd_status},
-	{"verify", cmd_verify},
-	{"serve", cmd_serve},
-	{"push", cmd_push},
-	{"env", cmd_env},
-	{"run", cmd_run},
-	{"version", cmd_version},
+	{"install", cmd_install, true},
+	{"remove", cmd_remove, true},
+	{"status", cmd_status, true},
+	{"verify", cmd_verify, true},
+	{"serve", cmd_serve, true},
+	{"push", cmd_push, true},
+	{"env", cmd_env, false},
+	{"run", cmd_run, false},
+	{"version", cmd_version, false},
 };
 
 int main(int argc, char **argv)
 {
 	size_t i;
 
-	/* never read the host's or the sandbox's openssl.cnf */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	if (argc < 2) {
 		fputs(USAGE, stderr);
 		return 2;
@@ -75,9 +75,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(1, argv);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if (commands[i].crypto)
+			cli_crypto_init();
+		return commands[i].run(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "cainit: unknown command \"%s\" (see 'cainit --help')\n", argv[1]);
 	return 2;
 }

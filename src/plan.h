@@ -25,7 +25,9 @@ int plan_hashed(struct scan *s, const struct want *w, struct txn *t, struct cerr
 int plan_set_file(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
 /* /etc/cainit/ca.pem; *sets_left tells whether any set remains after w. */
 int plan_ca_file(struct scan *s, const struct want *w, struct txn *t, bool *sets_left, struct cerr *e);
-/* /etc/profile.d/cainit.sh: written while sets are left, removed after. */
+/* /etc/cainit/env and /etc/profile.d/cainit.sh: written while sets are
+ * left, removed after. */
+int plan_env_file(struct scan *s, bool sets_left, struct txn *t, struct cerr *e);
 int plan_profile(struct scan *s, bool sets_left, struct txn *t, struct cerr *e);
 
 /* Make dirfd/name hold exactly content (which the call consumes). */

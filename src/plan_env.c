@@ -3,7 +3,9 @@
  * flags: /etc/cainit/ca.pem, every set's CAs in one file (what "adds"
  * variables such as NODE_EXTRA_CA_CERTS take one of), edited block-wise
  * like a bundle; and /etc/profile.d/cainit.sh, the variables for login
- * shells, where the root has /etc/profile.d. Both go once no set is left.
+ * shells, where the root has /etc/profile.d; and /etc/cainit/env, the same
+ * variables as NAME=value lines, which `cainit run` and `cainit env` read
+ * instead of scanning the root again. All go once no set is left.
  */
 #include "plan.h"
 
@@ -53,6 +55,28 @@ out:
 	rope_free(&r);
 	bundle_view_free(&v);
 	return rc;
+}
+
+int plan_env_file(struct scan *s, bool sets_left, struct txn *t, struct cerr *e)
+{
+	struct env_var vars[ENV_VARS_MAX];
+	char show[ENTRY_SHOW_MAX];
+	struct rope r;
+
+	if (!s->cainit_dir_exists)
+		return 0;
+	rootfs_show(s->r, ENV_FILE, show, sizeof(show));
+	if (!sets_left) {
+		if (s->env_file.exists && txn_unlink(t, s->cainit_dir.dirfd, ENV_FILE_NAME, show) < 0)
+			return cerr_sys(e, show, "plan", ENOMEM);
+		return 0;
+	}
+	rope_init(&r);
+	if (env_render_dotenv(vars, env_from_scan(s, ENV_PLANNED, vars), &r) < 0) {
+		rope_free(&r);
+		return cerr_sys(e, show, "plan", ENOMEM);
+	}
+	return plan_ensure_read(t, s->cainit_dir.dirfd, ENV_FILE_NAME, show, &r, &s->env_file, e);
 }
 
 int plan_profile(struct scan *s, bool sets_left, struct txn *t, struct cerr *e)

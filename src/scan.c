@@ -350,6 +350,24 @@ static int read_owned(int dirfd, const char *name, const char *show, struct owne
 	return 0;
 }
 
+/* Paths only: is the bundle one cainit created? (its first line says) */
+static int read_header(struct bundle_store *b, struct cerr *e)
+{
+	char head[sizeof(BUNDLE_HEADER) - 1];
+	ssize_t n;
+	int fd;
+
+	fd = openat(b->p.dirfd, b->p.base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return cerr_sys(e, b->show, "open", errno);
+	n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	if (n < 0)
+		return cerr_sys(e, b->show, "read", errno);
+	b->view.created = (size_t)n == sizeof(head) && memcmp(head, BUNDLE_HEADER, sizeof(head)) == 0;
+	return 0;
+}
+
 static int add_bundle(struct scan *s, const char *path, unsigned flags, struct cerr *e)
 {
 	struct bundle_store b, *nb;
@@ -364,9 +382,12 @@ static int add_bundle(struct scan *s, const char *path, unsigned flags, struct c
 		if (strcmp(s->bundles[i].p.canon, b.p.canon) == 0)
 			return 0; /* each real file once */
 	rootfs_show(s->r, b.p.canon, b.show, sizeof(b.show));
-	if (rootfs_read(s->r, &b.p, BUNDLE_MAX, &b.buf, &b.len, e) != 0)
+	if (s->paths_only) {
+		if (read_header(&b, e) != 0)
+			return CAINIT_EOPS;
+	} else if (rootfs_read(s->r, &b.p, BUNDLE_MAX, &b.buf, &b.len, e) != 0) {
 		return CAINIT_EOPS;
-	if (bundle_scan(b.buf, b.len, &b.view) < 0) {
+	} else if (bundle_scan(b.buf, b.len, &b.view) < 0) {
 		free(b.buf);
 		return cerr_sys(e, b.show, "scan", ENOMEM);
 	}
@@ -533,6 +554,9 @@ static int find_own(struct scan *s, unsigned flags, struct cerr *e)
 		rootfs_show(s->r, CA_FILE, show, sizeof(show));
 		if (read_owned(s->cainit_dir.dirfd, CA_FILE_NAME, show, &s->ca_file, e) != 0)
 			return CAINIT_EOPS;
+		rootfs_show(s->r, ENV_FILE, show, sizeof(show));
+		if (read_owned(s->cainit_dir.dirfd, ENV_FILE_NAME, show, &s->env_file, e) != 0)
+			return CAINIT_EOPS;
 	}
 	if (rootfs_resolve(s->r, PROFILE_DIR, RP_DIR, &s->profiled, e) != 0)
 		return CAINIT_EOPS;
@@ -574,8 +598,10 @@ static int list_all(struct scan *s, unsigned flags, struct cerr *e)
 		/* files in directories that are not listed */
 		for (i = 0; i < s->nbundles; i++)
 			clean_temp(s->bundles[i].p.dirfd, s->bundles[i].p.base);
-		if (s->cainit_dir_exists)
+		if (s->cainit_dir_exists) {
 			clean_temp(s->cainit_dir.dirfd, CA_FILE_NAME);
+			clean_temp(s->cainit_dir.dirfd, ENV_FILE_NAME);
+		}
 		if (s->profiled.exists)
 			clean_temp(s->profiled.dirfd, PROFILE_NAME);
 	}
@@ -626,6 +652,7 @@ int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s,
 	memset(s, 0, sizeof(*s));
 	s->r = r;
 	s->set = set;
+	s->paths_only = flags & SCAN_PATHS;
 	rootfs_forget(r);
 	if ((rc = find_bundles(s, e)) != 0 || (rc = find_layouts(s, flags, e)) != 0 ||
 	    (rc = find_own(s, flags, e)) != 0)
@@ -641,7 +668,7 @@ int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s,
 	s->deep = (flags & SCAN_DEEP) || set == NULL || s->interrupted;
 	for (i = 0; i < s->nknown && !s->deep; i++)
 		s->deep = !s->known[i].has_hash; /* a record too old to name its files */
-	if (flags & SCAN_SHALLOW)
+	if (s->paths_only)
 		s->deep = false;
 	return s->deep ? list_all(s, flags, e) : 0;
 }
@@ -790,6 +817,7 @@ void scan_free(struct scan *s)
 	free(s->setfiles);
 	free(s->set_file.buf);
 	free(s->ca_file.buf);
+	free(s->env_file.buf);
 	free(s->profile.buf);
 	free(s->known);
 	memset(s, 0, sizeof(*s));

@@ -106,6 +106,7 @@ struct scan {
 	bool cainit_dir_exists;
 	struct owned_read set_file;  /* SET.pem of the operation's set */
 	struct owned_read ca_file;   /* /etc/cainit/ca.pem: every set's CAs */
+	struct owned_read env_file;  /* /etc/cainit/env: the runtime variables */
 	struct rpath profiled;       /* /etc/profile.d (cainit never creates it) */
 	struct owned_read profile;   /* /etc/profile.d/cainit.sh */
 	struct known_ca *known;
@@ -124,19 +125,23 @@ struct scan {
 	struct owned_file *setfiles; /* SET.pem */
 	size_t nsetfiles;
 	bool fallback;               /* the root had no store: cainit owns the bundle */
+	bool paths_only;             /* SCAN_PATHS: bundles were not read */
 };
 
 enum {
 	SCAN_CREATE = 1 << 0,      /* create missing store directories (install) */
 	SCAN_CLEAN_TEMPS = 1 << 1, /* remove leftovers of killed runs (lock held) */
 	SCAN_DEEP = 1 << 2,        /* list directories (remove, status) */
-	SCAN_SHALLOW = 1 << 3,     /* never list directories (env: paths only) */
+	SCAN_PATHS = 1 << 3,       /* which stores exist, not what they hold: no
+				    * bundle read, no listing (env, tmpfs) */
 };
 
 #define CAINIT_DIR "/etc/cainit"
 #define TXN_MARK "txn"  /* /etc/cainit/txn: present while a change is under way */
 #define CA_FILE_NAME "ca.pem" /* /etc/cainit/ca.pem: the union of every set's CA-only file */
 #define CA_FILE CAINIT_DIR "/" CA_FILE_NAME
+#define ENV_FILE_NAME "env" /* /etc/cainit/env: the runtime variables, NAME=value */
+#define ENV_FILE CAINIT_DIR "/" ENV_FILE_NAME
 #define PROFILE_DIR "/etc/profile.d"
 #define PROFILE_NAME "cainit.sh"
 

@@ -18,13 +18,13 @@
 struct event_base;
 struct event;
 
-#define SUPERVISE_NSIGNALS 8 /* the 7 forwarded, and SIGCHLD */
-
 struct supervisor {
 	struct event_base *base;
-	struct event *ev[SUPERVISE_NSIGNALS];
-	struct sigaction orig[SUPERVISE_NSIGNALS + 1]; /* restored in the child (+ SIGPIPE) */
-	sigset_t orig_mask;
+	int sigfd;              /* the 7 forwarded signals and SIGCHLD */
+	struct event *ev;
+	sigset_t caught;
+	sigset_t orig_mask;     /* restored in the child */
+	struct sigaction orig_chld, orig_pipe;
 	bool group;             /* forward to the command's process group */
 	pid_t child;            /* 0 until spawned */
 	bool exited;

@@ -194,21 +194,32 @@ static int mount_classic(struct rootfs *r, const char *canon, int dirfd, const s
 			 const char *show, struct cerr *e)
 {
 	char at[64], opt[64];
-	struct rpath top;
-	int rc;
+	struct rpath top = {.dirfd = -1};
+	int under, rc;
 
-	snprintf(at, sizeof(at), "/proc/self/fd/%d", dirfd);
+	/* (dirfd belongs to rootfs's cache, which the new resolve below drops) */
+	under = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (under < 0)
+		return cerr_sys(e, show, "dup", errno);
+	snprintf(at, sizeof(at), "/proc/self/fd/%d", under);
 	snprintf(opt, sizeof(opt), "mode=%o,uid=%u,gid=%u", (unsigned)(st->st_mode & 07777),
 		 (unsigned)st->st_uid, (unsigned)st->st_gid);
-	if (mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, opt) < 0)
-		return cerr_sys(e, show, "mount tmpfs", errno);
+	if (mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, opt) < 0) {
+		rc = cerr_sys(e, show, "mount tmpfs", errno);
+		close(under);
+		return rc;
+	}
 	rootfs_forget(r);
 	rc = rootfs_resolve(r, canon, RP_DIR, &top, e);
 	if (rc == 0)
-		rc = copy_tree(dirfd, top.dirfd, show, 0, e);
-	rootfs_forget(r);
-	if (rc != 0)
+		rc = copy_tree(under, top.dirfd, show, 0, e);
+	if (rc != 0 && top.dirfd >= 0) {
+		/* take the half-filled tmpfs away again, by its own root */
+		snprintf(at, sizeof(at), "/proc/self/fd/%d", top.dirfd);
 		umount2(at, MNT_DETACH);
+	}
+	rootfs_forget(r);
+	close(under);
 	return rc;
 }
 
@@ -311,7 +322,7 @@ int trust_tmpfs(const char *root, struct tmpfs_report *rep, struct cerr *e)
 	if ((rc = rootfs_open(&r, root, e)) != 0)
 		return rc;
 	rc = rootfs_lock(&r, TRUST_LOCK_TIMEOUT_MS, e);
-	if (rc == 0 && (rc = scan_root(&r, SCAN_SHALLOW, NULL, &s, e)) == 0) {
+	if (rc == 0 && (rc = scan_root(&r, SCAN_PATHS, NULL, &s, e)) == 0) {
 		n = pick_dirs(&s, dirs, sizeof(dirs) / sizeof(dirs[0]));
 		scan_free(&s);
 	}

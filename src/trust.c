@@ -46,6 +46,8 @@ static int run_locked(struct rootfs *r, const struct want *w, unsigned scan_flag
 	if (rc == 0)
 		rc = plan_ca_file(&s, w, &t, &sets_left, e);
 	if (rc == 0)
+		rc = plan_env_file(&s, sets_left, &t, e);
+	if (rc == 0)
 		rc = plan_profile(&s, sets_left, &t, e);
 	if (rc == 0)
 		rc = plan_set_file(&s, w, &t, e); /* last: the record of a finished change */

@@ -55,7 +55,9 @@ void trust_records_free(struct trust_record *v, size_t n);
 /* ---- runtime variables ---- */
 
 /* The runtime variables for root's managed CAs (env.h), at most
- * ENV_VARS_MAX in out; flags: ENV_PLANNED. Reads only. */
+ * ENV_VARS_MAX in out: what install recorded in /etc/cainit/env; none when
+ * no set is installed, unless ENV_PLANNED (then where they will point once
+ * one is). Reads only. */
 int trust_env(const char *root, unsigned flags, struct env_var *out, size_t *n, struct cerr *e);
 
 /* ---- tmpfs ---- */

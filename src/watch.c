@@ -156,6 +156,19 @@ struct watch *watch_new(struct event_base *base, const char *path, void (*fn)(vo
 	return w;
 }
 
+void watch_stop(struct watch *w)
+{
+	if (w == NULL || w->ev == NULL)
+		return;
+	event_del(w->ev);
+	/* removed now, the marks are reaped long before the descriptor closes */
+	if (w->wd_file >= 0)
+		inotify_rm_watch(w->fd, w->wd_file);
+	if (w->wd_dir >= 0)
+		inotify_rm_watch(w->fd, w->wd_dir);
+	w->wd_file = w->wd_dir = -1;
+}
+
 void watch_free(struct watch *w)
 {
 	if (w == NULL)

@@ -19,6 +19,10 @@ struct watch;
  * reads the file and decides. Nothing is called for the state at start. */
 struct watch *watch_new(struct event_base *base, const char *path, void (*fn)(void *arg), void *arg,
 			struct cerr *e);
+/* Stop watching but keep the inotify descriptor: closing one waits for
+ * an RCU grace period (about 20 ms here), which must not come between a
+ * CA's arrival and the command's start. Free it later. */
+void watch_stop(struct watch *w);
 void watch_free(struct watch *w);
 
 #endif

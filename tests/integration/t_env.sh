@@ -23,13 +23,8 @@ env_value() {
 check_env() {
 	local layout=$1 bundle=$2 hashed=$3 r=$SCRATCH/$1 v
 	mkroot "$layout" "$r"
-	if [ "$layout" != scratch ]; then
-		# before any install: nothing to add, the distro bundle for the rest
-		for v in $adds; do [ -z "$(env_value "$r" "$v")" ] || die "$layout: $v set with no managed CA"; done
-		[ "$(env_value "$r" SSL_CERT_FILE)" = "$bundle" ] || die "$layout: SSL_CERT_FILE before install"
-	else
-		[ -z "$("$CAINIT" env --root "$r")" ] || die "scratch: variables for stores that do not exist"
-	fi
+	# before any install: nothing (no managed CA, nothing to point at)
+	[ -z "$("$CAINIT" env --root "$r")" ] || die "$layout: variables with no managed CA"
 	expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
 	for v in $adds; do
 		[ "$(env_value "$r" "$v")" = /etc/cainit/ca.pem ] || die "$layout: $v is not the CA-only file"
@@ -47,8 +42,9 @@ check_env() {
 	grep -q "set=default sha256=$fpA" "$r$bundle" || die "$layout: the bundle lacks the CA"
 	[ -d "$r$hashed" ] || die "$layout: $hashed is not a directory"
 	expect_rc 0 "$CAINIT" remove --root "$r" --all
-	for v in $adds; do [ -z "$(env_value "$r" "$v")" ] || die "$layout: $v left after remove"; done
+	[ -z "$("$CAINIT" env --root "$r")" ] || die "$layout: variables left after remove"
 	[ ! -e "$r/etc/cainit/ca.pem" ] || die "$layout: ca.pem left after remove"
+	[ ! -e "$r/etc/cainit/env" ] || die "$layout: /etc/cainit/env left after remove"
 }
 check_env debian /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs
 check_env fedora /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem /etc/pki/ca-trust/extracted/pem/directory-hash
@@ -138,6 +134,17 @@ grep -q "SSL_CERT_FILE is set by the caller" "$SCRATCH/run.err" || die "run did 
 out=$(SSL_CERT_FILE=/custom.pem "$CAINIT" run --root "$r" --env-override -- env 2>/dev/null)
 grep -qx "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" <<<"$out" || die "--env-override kept the caller's value"
 [ "$(grep -c '^SSL_CERT_FILE=' <<<"$out")" = 1 ] || die "SSL_CERT_FILE twice with --env-override"
+# /etc/cainit/env is what run and env read: it matches, and only the
+# variables cainit sets are ever taken from it
+expect_rc 0 "$CAINIT" env --root "$r" --format dotenv
+[ "$OUT" = "$(cat "$r/etc/cainit/env")" ] || die "/etc/cainit/env differs from cainit env"
+printf 'LD_PRELOAD=/tmp/evil.so\nPATH=/evil\nSSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt\n' > "$r/etc/cainit/env"
+out=$("$CAINIT" run --root "$r" -- env 2>/dev/null)
+! grep -q "LD_PRELOAD\|PATH=/evil" <<<"$out" || die "run took a variable cainit does not set from /etc/cainit/env"
+grep -qx "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" <<<"$out" || die "run lost SSL_CERT_FILE"
+expect_rc 0 "$CAINIT" install --root "$r" --name again "$SCRATCH/B.pem"
+[ "$(grep -c = "$r/etc/cainit/env")" = 15 ] || die "install did not rewrite /etc/cainit/env"
+expect_rc 0 "$CAINIT" remove --root "$r" --name again
 # the rest of the caller's environment passes through untouched
 out=$(CAINIT_TEST_VAR='a b=c' "$CAINIT" run --root "$r" -- env 2>/dev/null)
 grep -qx "CAINIT_TEST_VAR=a b=c" <<<"$out" || die "run lost the caller's variables"
