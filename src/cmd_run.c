@@ -163,9 +163,11 @@ static int initial_ca(struct run *r)
 		return 0;
 	if (r->mode == CA_WAIT || (r->mode == CA_WATCH && r->timeout_set))
 		return wait_for_file(r);
-	if (r->last == SOURCE_MISSING)
-		return cli_fail(&(struct cerr){.code = CAINIT_EINPUT,
-					       .msg = "run: the CA file does not exist or is empty (give --wait to wait for it)"});
+	if (r->last == SOURCE_MISSING) {
+		cerr_input(&e, "no_file", "%s: no such file, or empty: not starting %s (--wait waits for it)",
+			   r->src.path, r->cmd[0]);
+		return cli_fail(&e);
+	}
 	return cli_fail(&r->err);
 }
 

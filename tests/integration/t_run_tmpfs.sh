@@ -9,6 +9,9 @@
 [ "$FS" = disk ] || skip "needs directories that are not tmpfs already"
 command -v update-ca-certificates >/dev/null || die "update-ca-certificates missing (package ca-certificates)"
 command -v setpriv >/dev/null || die "setpriv missing (package util-linux)"
+command -v strace >/dev/null || die "strace is missing (scripts/deps.sh installs it)"
+# (LeakSanitizer cannot run under ptrace: the strace runs below)
+strace_asan() { env ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" strace "$@"; }
 
 mkdir -p "$SCRATCH/etc" "$SCRATCH/local-cas"
 cp -a /etc/. "$SCRATCH/etc/"
@@ -68,7 +71,7 @@ note "without CAP_SYS_ADMIN: a warning, the CA installed on the disk"
 r=$SCRATCH/old
 mkroot debian "$r"
 before=$(snapshot "$r/etc/ssl/certs")
-strace -qq -o /dev/null -e trace=fsopen -e inject=fsopen:error=ENOSYS \
+strace_asan -qq -o /dev/null -e trace=fsopen -e inject=fsopen:error=ENOSYS \
 	"$CAINIT" run --root "$r" --tmpfs -- true 2>"$SCRATCH/old.err" || die "fallback: $(cat "$SCRATCH/old.err")"
 [ "$(fstype "$r/etc/ssl/certs")" = tmpfs ] || die "fallback did not mount"
 [ "$(snapshot "$r/etc/ssl/certs" | strip_inode)" = "$(strip_inode <<<"$before")" ] || die "fallback copy differs"
@@ -84,7 +87,7 @@ for api in new old; do
 	before=$(snapshot "$r/etc/ssl/certs")
 	inject=(-e inject=symlinkat:error=ENOSPC:when=5)
 	[ "$api" = old ] && inject+=(-e inject=fsopen:error=ENOSYS)
-	strace -qq -o /dev/null -e trace=fsopen,symlinkat "${inject[@]}" \
+	strace_asan -qq -o /dev/null -e trace=fsopen,symlinkat "${inject[@]}" \
 		"$CAINIT" run --root "$r" --tmpfs -- touch "$SCRATCH/ran-$api" 2>"$SCRATCH/fail.err" ||
 		die "$api API: a failed copy stopped the run: $(cat "$SCRATCH/fail.err")"
 	grep -q "No space left on device" "$SCRATCH/fail.err" || die "$api API: no warning: $(cat "$SCRATCH/fail.err")"
