@@ -7,7 +7,7 @@ ASAN  ?= build-asan
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all deps build asan check unit integration demo bench clean
+.PHONY: all deps build asan check unit integration e2e demo bench clean
 
 all: build
 
@@ -31,12 +31,19 @@ unit: build
 integration: build
 	bash tests/integration/run.sh $(BUILD)
 
-# Every test, then every test again under ASan+UBSan.
+# bake on real images run by podman (a Debian minbase image, cached in
+# $(BUILD)/e2e-cache, and an image with no shell and no libc)
+e2e: build
+	bash tests/e2e/run.sh $(BUILD)
+
+# Every test, then every test again under ASan+UBSan (e2e runs the static
+# build in containers: once).
 check: build asan
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 	bash tests/integration/run.sh $(BUILD)
+	bash tests/e2e/run.sh $(BUILD)
 	$(SANITIZE_ENV) meson test -C $(ASAN) --suite unit --print-errorlogs
-	$(SANITIZE_ENV) bash tests/integration/run.sh $(ASAN)
+	$(SANITIZE_ENV) STATIC_CAINIT=$(abspath $(BUILD))/cainit bash tests/integration/run.sh $(ASAN)
 
 demo: build
 	bash scripts/demo.sh $(BUILD)

@@ -7,10 +7,12 @@ set -euo pipefail
 packages=(
 	# build
 	gcc make meson ninja-build pkg-config binutils
-	libssl-dev libevent-dev libjansson-dev libcmocka-dev
+	libssl-dev libevent-dev libjansson-dev libcmocka-dev zlib1g-dev
 	# tests, demo, benchmarks: real tools and real TLS peers
 	openssl ca-certificates curl strace util-linux procps python3 valgrind python3-yaml
 	python3-requests nodejs
+	# e2e: images built with debootstrap, run by podman with runc
+	podman runc debootstrap
 )
 
 missing=()

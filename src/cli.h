@@ -40,5 +40,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_bake(int argc, char **argv);
 
 #endif

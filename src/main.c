@@ -24,6 +24,7 @@ static const char USAGE[] =
 	"  push      send CAs to an agent, with orchestrator-style retries\n"
 	"  env       print the runtime variables (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ...)\n"
 	"  run       entrypoint: trust the CA, then run a command with those variables\n"
+	"  bake      put the agent (and CAs) into a root filesystem or an OCI image\n"
 	"  version   print the version\n"
 	"\n"
 	"'cainit COMMAND --help' describes a command. Exit status: 0 success,\n"
@@ -58,6 +59,7 @@ static const struct command commands[] = {
 	{"push", cmd_push, true},
 	{"env", cmd_env, false},
 	{"run", cmd_run, false},
+	{"bake", cmd_bake, true},
 	{"version", cmd_version, false},
 };
 

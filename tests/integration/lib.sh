@@ -4,6 +4,7 @@
 #   FS                    tmpfs | disk: what SCRATCH lives on
 #   SCRATCH               an empty directory private to this test
 #   STATIC_BUILD          1 when CAINIT is the static (shipped) build
+#   AGENT                 a static cainit (CAINIT itself when it is one), or ""
 set -euo pipefail
 set -o posix # an expansion error ends the test instead of skipping the rest of a function
 

@@ -19,6 +19,10 @@ done
 
 static=0
 if ! readelf -l "$build/cainit" | grep -q INTERP; then static=1; fi
+# a static cainit for what must be one (a baked agent): this build's, or
+# the one STATIC_CAINIT names (the Makefile's, for the sanitizer build)
+agent=${STATIC_CAINIT:-}
+[ "$static" = 1 ] && agent=$build/cainit
 sanitized=0
 if ldd "$build/cainit" 2>/dev/null | grep -q libasan; then sanitized=1; fi
 full=0
@@ -38,7 +42,7 @@ for t in "$here"/t_*.sh; do
 		start=$(date +%s%N)
 		CAINIT="$build/cainit" MKCERT="$build/tests/mkcert" READER="$build/tests/bundle_reader" \
 		CERTHASH="$build/tests/certhash" BUILD="$build" SANITIZED=$sanitized FULL_RUN=$full \
-		API_LOG="$api_log" STATIC_BUILD=$static FS=$fs WORK="$work" HERE="$here" \
+		API_LOG="$api_log" STATIC_BUILD=$static AGENT="$agent" FS=$fs WORK="$work" HERE="$here" \
 			unshare -m --propagation private bash -c 'source "$HERE/lib.sh"; setup_scratch; source "$0"' "$t" \
 			>"$log" 2>&1
 		rc=$?

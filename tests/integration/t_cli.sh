@@ -2,7 +2,7 @@
 # failures exit 1 naming the path.
 [ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
 
-for c in install remove status verify version serve push env run; do
+for c in install remove status verify version serve push env run bake; do
 	expect_rc 0 "$CAINIT" "$c" --help
 	grep -q "^usage: cainit $c" <<<"$OUT" || die "$c --help"
 done

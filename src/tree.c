@@ -1,0 +1,302 @@
+/*
+ * tree.c: sorted walks, recursive removal and snapshot diffs of directory
+ * trees, all relative to directory fds with O_NOFOLLOW.
+ */
+#include "tree.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dirfd, sorted; *out malloc'd (free each and the array). */
+static int list_sorted(int dirfd, const char *show, char ***out, size_t *n, struct cerr *e)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d;
+	struct dirent *de;
+	char **v = NULL, **nv;
+	size_t len = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (fd < 0)
+		return cerr_sys(e, show, "dup", errno);
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return cerr_sys(e, show, "opendir", errno);
+	}
+	rewinddir(d);
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 32;
+			nv = realloc(v, cap * sizeof(*v));
+			if (nv == NULL)
+				goto nomem;
+			v = nv;
+		}
+		if ((v[len] = strdup(de->d_name)) == NULL)
+			goto nomem;
+		len++;
+		errno = 0;
+	}
+	if (errno != 0) {
+		cerr_sys(e, show, "readdir", errno);
+		goto fail;
+	}
+	closedir(d);
+	qsort(v, len, sizeof(*v), cmp_str);
+	*out = v;
+	*n = len;
+	return 0;
+nomem:
+	cerr_sys(e, show, "malloc", ENOMEM);
+fail:
+	closedir(d);
+	while (len > 0)
+		free(v[--len]);
+	free(v);
+	return e->code;
+}
+
+static void free_names(char **v, size_t n)
+{
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+}
+
+static int walk_dir(int dirfd, dev_t dev, const char *prefix, const char *show, tree_visit_fn fn, void *ctx,
+		    struct cerr *e)
+{
+	char **names, path[PATH_MAX], where[PATH_MAX + 64];
+	size_t n, i;
+	int rc = 0;
+
+	if (list_sorted(dirfd, show, &names, &n, e) != 0)
+		return e->code;
+	for (i = 0; i < n && rc == 0; i++) {
+		struct stat st;
+		int sub;
+
+		if (snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "", names[i]) >= (int)sizeof(path)) {
+			rc = cerr_set(e, CAINIT_EOPS, "%s/%s: path too long", show, prefix);
+			break;
+		}
+		snprintf(where, sizeof(where), "%s/%s", show, path);
+		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = cerr_sys(e, where, "lstat", errno);
+			break;
+		}
+		rc = fn(dirfd, names[i], path, &st, ctx, e);
+		if (rc == 1) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0 || !S_ISDIR(st.st_mode) || st.st_dev != dev)
+			continue; /* a mount point: not ours to walk */
+		sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			rc = cerr_sys(e, where, "open", errno);
+			break;
+		}
+		rc = walk_dir(sub, dev, path, show, fn, ctx, e);
+		close(sub);
+	}
+	free_names(names, n);
+	return rc;
+}
+
+int tree_walk(int dirfd, const char *show, tree_visit_fn fn, void *ctx, struct cerr *e)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st) != 0)
+		return cerr_sys(e, show, "stat", errno);
+	return walk_dir(dirfd, st.st_dev, "", show, fn, ctx, e);
+}
+
+int tree_remove_at(int dirfd, const char *name, const char *show, struct cerr *e)
+{
+	char **names;
+	size_t n, i;
+	int sub, rc = 0;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return cerr_sys(e, show, "unlink", errno);
+	sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0)
+		return cerr_sys(e, show, "open", errno);
+	if (list_sorted(sub, show, &names, &n, e) != 0) {
+		close(sub);
+		return e->code;
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = tree_remove_at(sub, names[i], show, e);
+	free_names(names, n);
+	close(sub);
+	if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		rc = cerr_sys(e, show, "rmdir", errno);
+	return rc;
+}
+
+static int add_node(int dirfd, const char *name, const char *path, const struct stat *st, void *ctx,
+		    struct cerr *e)
+{
+	struct tree_snapshot *s = ctx;
+	struct tree_node *nv;
+
+	(void)dirfd;
+	(void)name;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+
+		nv = realloc(s->v, cap * sizeof(*nv));
+		if (nv == NULL)
+			return cerr_sys(e, path, "malloc", ENOMEM);
+		s->v = nv;
+		s->cap = cap;
+	}
+	if ((s->v[s->n].path = strdup(path)) == NULL)
+		return cerr_sys(e, path, "malloc", ENOMEM);
+	s->v[s->n++].st = *st;
+	return 0;
+}
+
+static int cmp_node(const void *a, const void *b)
+{
+	return strcmp(((const struct tree_node *)a)->path, ((const struct tree_node *)b)->path);
+}
+
+int tree_snapshot(int dirfd, const char *show, struct tree_snapshot *s, struct cerr *e)
+{
+	memset(s, 0, sizeof(*s));
+	if (tree_walk(dirfd, show, add_node, s, e) != 0) {
+		tree_snapshot_free(s);
+		return e->code;
+	}
+	qsort(s->v, s->n, sizeof(*s->v), cmp_node);
+	return 0;
+}
+
+void tree_snapshot_free(struct tree_snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i].path);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+static bool changed(const struct stat *a, const struct stat *b)
+{
+	if ((a->st_mode & S_IFMT) != (b->st_mode & S_IFMT) || a->st_mode != b->st_mode ||
+	    a->st_uid != b->st_uid || a->st_gid != b->st_gid)
+		return true;
+	if (S_ISDIR(a->st_mode))
+		return false;
+	return a->st_ino != b->st_ino || a->st_size != b->st_size || !same_time(a->st_ctim, b->st_ctim) ||
+	       !same_time(a->st_mtim, b->st_mtim);
+}
+
+/* Is path inside dir (dir a strict prefix ending at a '/')? */
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+static int push_change(struct tree_change **v, size_t *n, size_t *cap, const char *path, bool deleted,
+		       const struct stat *st, struct cerr *e)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct tree_change *nv = realloc(*v, c * sizeof(*nv));
+
+		if (nv == NULL)
+			return cerr_sys(e, path, "malloc", ENOMEM);
+		*v = nv;
+		*cap = c;
+	}
+	memset(&(*v)[*n], 0, sizeof(**v));
+	if (((*v)[*n].path = strdup(path)) == NULL)
+		return cerr_sys(e, path, "malloc", ENOMEM);
+	(*v)[*n].deleted = deleted;
+	if (st)
+		(*v)[*n].st = *st;
+	(*n)++;
+	return 0;
+}
+
+int tree_diff(int dirfd, const char *show, const struct tree_snapshot *before,
+	      struct tree_change **out, size_t *nout, struct cerr *e)
+{
+	struct tree_snapshot now;
+	struct tree_change *v = NULL;
+	size_t i = 0, j = 0, n = 0, cap = 0;
+	const char *gone = NULL; /* the last removed directory */
+	int rc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (tree_snapshot(dirfd, show, &now, e) != 0)
+		return e->code;
+	while (rc == 0 && (i < before->n || j < now.n)) {
+		int c = i == before->n ? 1 : j == now.n ? -1 : strcmp(before->v[i].path, now.v[j].path);
+
+		if (c < 0) {
+			if (gone == NULL || !under(before->v[i].path, gone)) {
+				rc = push_change(&v, &n, &cap, before->v[i].path, true, NULL, e);
+				gone = before->v[i].path;
+			}
+			i++;
+		} else if (c > 0) {
+			rc = push_change(&v, &n, &cap, now.v[j].path, false, &now.v[j].st, e);
+			j++;
+		} else {
+			if (changed(&before->v[i].st, &now.v[j].st))
+				rc = push_change(&v, &n, &cap, now.v[j].path, false, &now.v[j].st, e);
+			if (S_ISDIR(before->v[i].st.st_mode) && !S_ISDIR(now.v[j].st.st_mode))
+				gone = before->v[i].path; /* its old children went with it */
+			i++;
+			j++;
+		}
+	}
+	tree_snapshot_free(&now);
+	if (rc != 0) {
+		tree_changes_free(v, n);
+		return rc;
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+void tree_changes_free(struct tree_change *v, size_t n)
+{
+	while (n > 0)
+		free(v[--n].path);
+	free(v);
+}

@@ -1,0 +1,177 @@
+# cainit bake --oci on layouts written by an independent implementation
+# (tests/tools/mkoci.py, Python's tarfile): the new image is the base plus
+# one layer; unpacked the way a runtime does (whiteouts), it trusts the CA
+# in every store and holds the agent; the entrypoint wraps the original
+# (Cmd kept, no double wrap when baked again); digests are repeatable; the
+# fingerprint follows its inputs; bad layouts and layers are refused with
+# nothing written; the image's symlinks cannot steer a write out. (Running
+# the images in a container runtime is tests/e2e/run.sh.)
+[ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
+[ -n "$AGENT" ] || skip "no static cainit to bake (build the static one first)"
+MKOCI="python3 $HERE/../tools/mkoci.py"
+show() { $MKOCI show "$SCRATCH/layout" "$1"; }
+q() { python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps($1))"; }
+
+mkca A
+mkca B
+mkleaf leaf A
+agent_sha=$(sha256sum "$AGENT" | cut -d' ' -f1)
+
+# the base: a Debian root as a gzip layer, then a plain layer that removes
+# one CA of the hashed directory (a whiteout) and adds a file
+mkroot debian "$SCRATCH/l1"
+mkdir -p "$SCRATCH/l1/usr/local/bin" "$SCRATCH/l2/etc/ssl/certs" "$SCRATCH/l2/app"
+gone=$(cd "$SCRATCH/l1/etc/ssl/certs" && ls *.pem | head -n1)
+touch "$SCRATCH/l2/etc/ssl/certs/.wh.$gone"
+echo hello > "$SCRATCH/l2/app/data"
+$MKOCI make "$SCRATCH/layout" base --entrypoint '["/app/run"]' --cmd '["serve","--port","80"]' \
+	--gzip-layer "$SCRATCH/l1" --layer "$SCRATCH/l2"
+index_before=$(sha256sum < "$SCRATCH/layout/index.json")
+
+note "bake --oci with a CA and run args"
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:base" --tag baked --agent "$AGENT" --ca "$SCRATCH/A.pem" \
+	--run-args "--timeout 5s --name 'egress ca'" --fingerprint-out "$SCRATCH/fp"
+fp=$OUT
+[ "$(cat "$SCRATCH/fp")" = "$fp" ] || die "--fingerprint-out differs from what was printed"
+info=$(show baked)
+ep=$(q 'd["config"]["config"]["Entrypoint"]' <<<"$info")
+[ "$ep" = '["/usr/local/bin/cainit", "run", "--timeout", "5s", "--name", "egress ca", "--", "/app/run"]' ] ||
+	die "Entrypoint: $ep"
+[ "$(q 'd["config"]["config"]["Cmd"]' <<<"$info")" = '["serve", "--port", "80"]' ] || die "Cmd not kept"
+labels=$(q 'd["config"]["config"]["Labels"]' <<<"$info")
+grep -q "\"io.cainit.agent.sha256\": \"$agent_sha\"" <<<"$labels" || die "labels: $labels"
+grep -q "\"io.cainit.ca.sha256\": \"$(fp_of "$SCRATCH/A.pem" | tr -d : | tr A-F a-f)\"" <<<"$labels" ||
+	die "labels: $labels"
+grep -q "\"io.cainit.fingerprint\": \"$fp\"" <<<"$labels" || die "labels: $labels"
+[ "$(q 'len(d["layers"])' <<<"$info")" = 3 ] || die "want the base's 2 layers + 1"
+[ "$(q 'd["layers"][2][0]' <<<"$info")" = '"application/vnd.oci.image.layer.v1.tar"' ] || die "layer type"
+[ "$(q 'len(d["config"]["rootfs"]["diff_ids"])' <<<"$info")" = 3 ] || die "diff_ids not extended"
+entries=$(q '" ".join(sorted(d["layers"][2][1]))' <<<"$info" | tr -d '"')
+note "added layer: $entries"
+grep -q 'usr/local/bin/cainit' <<<"$entries" || die "no agent in the layer"
+grep -q 'etc/ssl/certs/ca-certificates.crt' <<<"$entries" || die "no bundle in the layer"
+grep -qE '(^| )(usr|etc|etc/ssl|usr/local/bin)/?( |$)' <<<"$entries" &&
+	die "the layer re-declares a directory of the base: $entries"
+[ "$(sha256sum < "$SCRATCH/layout/index.json")" != "$index_before" ] || die "index.json not updated"
+# the base tag still names the base
+[ "$(q 'len(d["layers"])' <<<"$(show base)")" = 2 ] || die "the base tag moved"
+
+note "the baked image, unpacked as a runtime would, trusts the CA"
+$MKOCI unpack "$SCRATCH/layout" baked "$SCRATCH/u"
+assert_same "$AGENT" "$SCRATCH/u/usr/local/bin/cainit"
+[ "$(stat -c %a "$SCRATCH/u/usr/local/bin/cainit")" = 755 ] || die "agent mode"
+[ ! -e "$SCRATCH/u/etc/ssl/certs/$gone" ] || die "the base's whiteout was undone"
+[ "$(cat "$SCRATCH/u/app/data")" = hello ] || die "the base's second layer is missing"
+expect_rc 0 "$CAINIT" verify --root "$SCRATCH/u" "$SCRATCH/leaf.pem"
+expect_rc 0 "$CAINIT" status --root "$SCRATCH/u"
+grep -q 'present.*verified' <<<"$OUT" || die "status: $OUT"
+[ -z "$(ls -A "$TMPDIR")" ] || die "the unpacked work tree was left in $TMPDIR: $(ls -A "$TMPDIR")"
+
+note "repeatable: the same inputs give the same digests"
+m1=$(q 'd["manifest_digest"]' <<<"$info")
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:base" --tag again --agent "$AGENT" --ca "$SCRATCH/A.pem" \
+	--run-args "--timeout 5s --name 'egress ca'"
+[ "$OUT" = "$fp" ] || die "fingerprint changed: $OUT vs $fp"
+[ "$(q 'd["manifest_digest"]' <<<"$(show again)")" = "$m1" ] || die "manifest digest changed"
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:base" --tag other-args --agent "$AGENT" --ca "$SCRATCH/A.pem"
+[ "$OUT" != "$fp" ] || die "other run args, same fingerprint"
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:base" --tag other-ca --agent "$AGENT" --ca "$SCRATCH/B.pem" \
+	--run-args "--timeout 5s --name 'egress ca'"
+[ "$OUT" != "$fp" ] || die "another CA, same fingerprint"
+
+note "baking a baked image wraps once"
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:baked" --tag twice --agent "$AGENT" --ca "$SCRATCH/B.pem"
+ep=$(q 'd["config"]["config"]["Entrypoint"]' <<<"$(show twice)")
+[ "$ep" = '["/usr/local/bin/cainit", "run", "--", "/app/run"]' ] || die "re-baked Entrypoint: $ep"
+$MKOCI unpack "$SCRATCH/layout" twice "$SCRATCH/u2"
+expect_rc 0 "$CAINIT" status --root "$SCRATCH/u2"
+grep -q "$(fp_of "$SCRATCH/B.pem")" <<<"$OUT" || die "B not installed"
+grep -q "$(fp_of "$SCRATCH/A.pem")" <<<"$OUT" && die "A left behind after the rotation"
+
+note "without a CA: the layer is the agent alone; an image with no command gets /bin/sh"
+$MKOCI make "$SCRATCH/layout" bare --layer "$SCRATCH/l2"
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:bare" --tag bare-baked --agent "$AGENT"
+info=$(show bare-baked)
+[ "$(q 'd["layers"][1][1]' <<<"$info")" = '["usr/local/bin/cainit"]' ] || die "agent-only layer: $info"
+[ "$(q 'd["config"]["config"]["Entrypoint"] + d["config"]["config"]["Cmd"]' <<<"$info")" = \
+	'["/usr/local/bin/cainit", "run", "--", "/bin/sh"]' ] || die "default command: $info"
+grep -q io.cainit.ca.sha256 <<<"$info" && die "a CA label without a CA"
+
+note "refusals: nothing written"
+refused() { # WANT-TEXT ARGS...
+	local want=$1; shift
+	local idx blobs
+	idx=$(sha256sum < "$SCRATCH/layout/index.json")
+	blobs=$(ls "$SCRATCH/layout/blobs/sha256" | sort)
+	expect_rc 2 "$CAINIT" bake --agent "$AGENT" "$@"
+	expect_err "$want"
+	[ "$(wc -l <<<"$ERR")" = 1 ] || die "not a one-line error: $ERR"
+	[ "$(sha256sum < "$SCRATCH/layout/index.json")" = "$idx" ] || die "refused bake ($*) changed index.json"
+	[ "$(ls "$SCRATCH/layout/blobs/sha256" | sort)" = "$blobs" ] || die "refused bake ($*) wrote a blob"
+	[ -z "$(ls -A "$TMPDIR")" ] || die "refused bake ($*) left $(ls -A "$TMPDIR")"
+}
+refused 'no image tagged "nope"' --oci "$SCRATCH/layout:nope" --tag x --ca "$SCRATCH/A.pem"
+refused '--oci needs --tag' --oci "$SCRATCH/layout:base"
+refused 'not an OCI image layout' --oci "$SCRATCH/l1:base" --tag x
+refused 'images in the layout: name one' --oci "$SCRATCH/layout" --tag x
+refused 'not a CA' --oci "$SCRATCH/layout:base" --tag x --ca "$SCRATCH/leaf.pem"
+$MKOCI make "$SCRATCH/layout" arm --arch arm64 --layer "$SCRATCH/l2"
+refused 'a arm64 image, and the agent is built for amd64' --oci "$SCRATCH/layout:arm" --tag x
+printf '\x28\xb5\x2f\xfd rest of a zstd frame' > "$SCRATCH/zstd"
+$MKOCI make "$SCRATCH/layout" zstd --raw-layer "$SCRATCH/zstd"
+refused 'zstd-compressed layer' --oci "$SCRATCH/layout:zstd" --tag x --ca "$SCRATCH/A.pem"
+python3 - "$SCRATCH/climb.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    i = tarfile.TarInfo("etc/../../escape"); data = b"x"; i.size = 1
+    t.addfile(i, io.BytesIO(data))
+PY
+$MKOCI make "$SCRATCH/layout" climb --raw-layer "$SCRATCH/climb.tar"
+refused 'climbs out with ".."' --oci "$SCRATCH/layout:climb" --tag x --ca "$SCRATCH/A.pem"
+python3 - "$SCRATCH/long.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    i = tarfile.TarInfo("etc/file"); i.size = 4000
+    t.addfile(i, io.BytesIO(b"y" * 4000))
+PY
+head -c 1500 "$SCRATCH/long.tar" > "$SCRATCH/short.tar"
+$MKOCI make "$SCRATCH/layout" short --raw-layer "$SCRATCH/short.tar"
+refused 'ends in the middle of an entry' --oci "$SCRATCH/layout:short" --tag x --ca "$SCRATCH/A.pem"
+# a blob whose bytes no longer match its digest
+cp -a "$SCRATCH/layout" "$SCRATCH/layout.good"
+l2=$(python3 -c "
+import json; i=json.load(open('$SCRATCH/layout/index.json'))
+m=[x for x in i['manifests'] if x['annotations']['org.opencontainers.image.ref.name']=='base'][0]
+print(json.load(open('$SCRATCH/layout/blobs/sha256/'+m['digest'][7:]))['layers'][1]['digest'][7:])")
+# (the last byte: past the end-of-archive blocks, so only the digest can tell)
+printf 'X' | dd of="$SCRATCH/layout/blobs/sha256/$l2" bs=1 seek=$(( $(stat -c %s "$SCRATCH/layout/blobs/sha256/$l2") - 1 )) \
+	conv=notrunc 2>/dev/null
+refused "content has sha256:" --oci "$SCRATCH/layout:base" --tag x --ca "$SCRATCH/A.pem"
+rm -rf "$SCRATCH/layout" && mv "$SCRATCH/layout.good" "$SCRATCH/layout"
+
+note "the image's symlinks cannot steer the unpack or the engine out"
+[ ! -e /host ] || skip "the host has a /host directory: the escape check would be unsure"
+mkroot debian "$SCRATCH/e1"
+rm -rf "$SCRATCH/e1/usr/local/bin" && ln -s /host/usr/local/bin "$SCRATCH/e1/usr/local/bin"
+ln -s ../../../../../../.. "$SCRATCH/e1/up"
+# a second layer that writes through both links (no directory entries)
+python3 - "$SCRATCH/e2.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name in ("usr/local/bin/other", "up/through-link"):
+        i = tarfile.TarInfo(name); i.size = 8
+        t.addfile(i, io.BytesIO(b"planted\n"))
+PY
+$MKOCI make "$SCRATCH/layout" escape --entrypoint '["/app"]' --layer "$SCRATCH/e1" --raw-layer "$SCRATCH/e2.tar"
+canary=$(ls -A / | sort)
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:escape" --tag escape-baked --agent "$AGENT" --ca "$SCRATCH/A.pem"
+[ ! -e /host ] || die "the bake wrote to the host's /host"
+[ ! -e /through-link ] || die "a layer wrote through a symlink to the host's /"
+[ "$(ls -A / | sort)" = "$canary" ] || die "the host's / changed"
+entries=$(q '" ".join(d["layers"][2][1])' <<<"$(show escape-baked)" | tr -d '"')
+grep -q 'host/usr/local/bin/cainit' <<<"$entries" || die "agent not placed through the in-root symlink: $entries"
+grep -q '\.\.' <<<"$entries" && die "a layer entry climbs: $entries"
+$MKOCI unpack "$SCRATCH/layout" escape-baked "$SCRATCH/ue"
+[ "$(cat "$SCRATCH/ue/host/usr/local/bin/other")" = planted ] || die "usr/local/bin/other not resolved in the root"
+note "layer entries through /usr/local/bin -> /host/... and up -> ../../.. stayed inside"
+true

@@ -1,0 +1,109 @@
+# cainit bake --rootfs: the agent copied once (mode 0755, the same bytes,
+# the same SHA-256 reported), the CA trusted through the engine, refusals
+# that write nothing, symlink escapes confined, and a fingerprint that is
+# stable across runs and changes with the agent and the CA.
+[ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
+[ -n "$AGENT" ] || skip "no static cainit to bake (build the static one first)"
+command -v strace >/dev/null || die "strace is missing (scripts/deps.sh installs it)"
+strace_asan() { env ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" strace "$@"; }
+
+mkca A
+mkca B
+mkleaf leaf A
+agent_sha=$(sha256sum "$AGENT" | cut -d' ' -f1)
+r=$SCRATCH/r
+mkroot debian "$r"
+cp -a "$r" "$SCRATCH/pristine"
+
+note "bake a Debian root: agent + CA"
+expect_rc 0 strace_asan -f -qq -e trace=openat -o "$SCRATCH/trace" \
+	"$CAINIT" bake --rootfs "$r" --agent "$AGENT" --ca "$SCRATCH/A.pem" --fingerprint-out "$SCRATCH/fp"
+fp=$OUT
+[[ "$fp" =~ ^sha256:[0-9a-f]{64}$ ]] || die "fingerprint printed: \"$fp\""
+[ "$(cat "$SCRATCH/fp")" = "$fp" ] || die "--fingerprint-out holds $(cat "$SCRATCH/fp"), printed $fp"
+expect_err "sha256=$agent_sha"
+a=$r/usr/local/bin/cainit
+[ "$(stat -c %a "$a")" = 755 ] || die "agent mode $(stat -c %a "$a")"
+assert_same "$AGENT" "$a"
+opens=$(grep -cF "\"$AGENT\"" "$SCRATCH/trace" || true)
+[ "$opens" = 1 ] || die "the agent was opened $opens times: $(grep -F "$AGENT" "$SCRATCH/trace")"
+note "agent copied once: mode 755, sha256 $agent_sha, opened once"
+expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/leaf.pem"
+grep -q 'SSL_CERT_FILE=' "$r/etc/cainit/env" || die "no runtime variables recorded"
+# the agent runs inside the root it was baked into
+[ "$STATIC_BUILD" = 0 ] || chroot "$r" /usr/local/bin/cainit version | grep -q '^cainit ' ||
+	die "the baked agent does not run in its root"
+
+note "fingerprint: stable in place and on a fresh copy; changes with the CA and the agent"
+expect_rc 0 "$CAINIT" bake --rootfs "$r" --agent "$AGENT" --ca "$SCRATCH/A.pem"
+[ "$OUT" = "$fp" ] || die "baking the same root again: $OUT, was $fp"
+cp -a "$SCRATCH/pristine" "$SCRATCH/copy"
+expect_rc 0 "$CAINIT" bake --rootfs "$SCRATCH/copy" --agent "$AGENT" --ca "$SCRATCH/A.pem"
+[ "$OUT" = "$fp" ] || die "a fresh copy of the same root: $OUT, was $fp"
+expect_rc 0 "$CAINIT" bake --rootfs "$SCRATCH/copy" --agent "$AGENT" --ca "$SCRATCH/B.pem"
+fpB=$OUT
+[ "$fpB" != "$fp" ] || die "another CA, same fingerprint"
+cp "$AGENT" "$SCRATCH/agent2" && printf 'x' >> "$SCRATCH/agent2"
+expect_rc 0 "$CAINIT" bake --rootfs "$SCRATCH/copy" --agent "$SCRATCH/agent2" --ca "$SCRATCH/B.pem"
+[ "$OUT" != "$fpB" ] || die "another agent, same fingerprint"
+assert_same "$SCRATCH/agent2" "$SCRATCH/copy/usr/local/bin/cainit"
+expect_rc 0 "$CAINIT" bake --rootfs "$SCRATCH/copy" --agent "$AGENT" --ca "$SCRATCH/B.pem"
+[ "$OUT" = "$fpB" ] || die "back to the first agent: $OUT, want $fpB"
+echo "changed" >> "$SCRATCH/copy/etc/hostname"
+expect_rc 0 "$CAINIT" bake --rootfs "$SCRATCH/copy" --agent "$AGENT" --ca "$SCRATCH/B.pem"
+[ "$OUT" != "$fpB" ] || die "a changed root, same fingerprint"
+
+note "refusals: nothing written"
+r=$SCRATCH/refuse
+cp -a "$SCRATCH/pristine" "$r"
+before=$(snapshot "$r")
+printf '#!/bin/sh\necho hi\n' > "$SCRATCH/script"
+cp "$AGENT" "$SCRATCH/big" && truncate -s 17M "$SCRATCH/big"
+head -c 3000 "$AGENT" > "$SCRATCH/truncated"
+check_refused() { # WANT-TEXT ARGS...
+	local want=$1; shift
+	rm -f "$SCRATCH/fp-refused"
+	expect_rc 2 "$CAINIT" bake --rootfs "$r" --fingerprint-out "$SCRATCH/fp-refused" "$@"
+	expect_err "$want"
+	[ "$(wc -l <<<"$ERR")" = 1 ] || die "not a one-line error: $ERR"
+	[ "$(snapshot "$r")" = "$before" ] || die "refused bake ($*) changed the root"
+	[ ! -e "$SCRATCH/fp-refused" ] || die "refused bake ($*) wrote the fingerprint"
+}
+check_refused "no such file" --agent "$SCRATCH/nope" --ca "$SCRATCH/A.pem"
+check_refused "not an ELF executable" --agent "$SCRATCH/script"
+check_refused "dynamically linked" --agent /bin/true --ca "$SCRATCH/A.pem"
+check_refused "more than the 16 MiB" --agent "$SCRATCH/big"
+check_refused "not a regular file" --agent /etc
+check_refused "truncated" --agent "$SCRATCH/truncated"
+check_refused "not a CA" --agent "$AGENT" --ca "$SCRATCH/leaf.pem"
+check_refused "private key" --agent "$AGENT" --ca "$SCRATCH/A.key"
+if [ "$STATIC_BUILD" = 0 ]; then
+	# this cainit (the default agent) is the sanitizer build: dynamic
+	check_refused "dynamically linked" --ca "$SCRATCH/A.pem"
+else
+	expect_rc 0 "$CAINIT" bake --rootfs "$r"
+	assert_same "$CAINIT" "$r/usr/local/bin/cainit"
+	note "default agent: this cainit"
+fi
+expect_rc 2 "$CAINIT" bake --rootfs "$r" --tag x
+expect_err "--tag and --run-args go with --oci"
+expect_rc 2 "$CAINIT" bake --rootfs "$r" --name x
+expect_err "--name names the CAs of --ca"
+
+note "symlink escapes stay inside the root"
+[ ! -e /host ] || skip "the host has a /host directory: the escape check would be unsure"
+outer=$SCRATCH/outer
+r=$outer/root
+mkroot debian "$r"
+mkdir -p "$outer/sibling" && echo keep > "$outer/sibling/file"
+rm -rf "$r/usr/local/bin" && ln -s /host/usr/local/bin "$r/usr/local/bin"
+mv "$r/etc/ssl" "$r/etc/ssl.real" && ln -s ../../.. "$r/etc/ssl"
+outside=$(cd "$outer" && find . -path ./root -prune -o -print | sort; cat sibling/file)
+expect_rc 0 "$CAINIT" bake --rootfs "$r" --agent "$AGENT" --ca "$SCRATCH/A.pem"
+[ ! -e /host ] || die "the bake wrote to the host's /host"
+assert_same "$AGENT" "$r/host/usr/local/bin/cainit"
+[ "$(cd "$outer" && find . -path ./root -prune -o -print | sort; cat sibling/file)" = "$outside" ] ||
+	die "the bake wrote outside the root"
+[ -L "$r/etc/ssl" ] || die "the planted symlink was replaced"
+note "/usr/local/bin -> /host/usr/local/bin and /etc/ssl -> ../../.. resolved inside the root"
+true

@@ -1,0 +1,200 @@
+/*
+ * test_tar.c: what bake writes into a layer reads back the same: short
+ * names, names that need ustar's prefix field, names and link targets that
+ * need a pax header, file data of every padding; also through gzip, and a
+ * digest mismatch is reported.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "digest.h"
+#include "layer_stream.h"
+#include "tar.h"
+
+static int memfd_with(const void *buf, size_t len)
+{
+	int fd = memfd_create("layer", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+static char *repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+struct sample {
+	struct tar_entry ent;
+	const char *data;
+};
+
+static void build(struct tar_writer *w, struct sample *v, size_t n)
+{
+	size_t i;
+
+	tar_writer_init(w);
+	for (i = 0; i < n; i++)
+		tar_write_entry(w, &v[i].ent, v[i].data);
+	assert_int_equal(tar_finish(w), 0);
+}
+
+static void read_back(int fd, const char *hex, struct sample *v, size_t n)
+{
+	struct layer_stream *in;
+	struct tar_reader t;
+	struct cerr e = {0};
+	char buf[8192];
+	size_t i;
+
+	assert_int_equal(layer_stream_open(&in, fd, "test", &e), 0);
+	tar_reader_init(&t, in, "test");
+	for (i = 0; i < n; i++) {
+		char want[PATH_MAX + 2];
+
+		assert_int_equal(tar_next(&t, &e), 1);
+		snprintf(want, sizeof(want), "%s%s", v[i].ent.path, v[i].ent.type == TAR_DIR ? "/" : "");
+		assert_string_equal(t.cur.path, want);
+		assert_int_equal(t.cur.type, v[i].ent.type);
+		assert_int_equal(t.cur.mode, v[i].ent.mode);
+		assert_int_equal(t.cur.mtime, v[i].ent.mtime);
+		if (v[i].ent.link)
+			assert_string_equal(t.cur.link, v[i].ent.link);
+		if (v[i].ent.type == TAR_FILE) {
+			ssize_t k = tar_read_data(&t, buf, sizeof(buf), &e);
+
+			assert_int_equal(k, (ssize_t)v[i].ent.size);
+			assert_memory_equal(buf, v[i].data, v[i].ent.size);
+		}
+	}
+	assert_int_equal(tar_next(&t, &e), 0);
+	tar_reader_free(&t);
+	assert_int_equal(layer_stream_finish(in, hex, &e), 0);
+	layer_stream_close(in);
+}
+
+static void test_round_trip(void **state)
+{
+	char *mid = repeat('m', 90), *longname = repeat('x', 300), *longlink = repeat('l', 200);
+	char p_prefix[PATH_MAX], p_pax[PATH_MAX], hex[65];
+	char *data513 = repeat('d', 513);
+	struct sample v[] = {
+		{{.path = "etc", .type = TAR_DIR, .mode = 0755}, NULL},
+		{{.path = "etc/a", .type = TAR_FILE, .mode = 0644, .size = 5, .mtime = 1700000000}, "hello"},
+		{{.path = "etc/empty", .type = TAR_FILE, .mode = 0600}, ""},
+		{{.path = "etc/big", .type = TAR_FILE, .mode = 0644, .size = 513}, NULL},
+		{{.path = p_prefix, .type = TAR_FILE, .mode = 0755, .size = 2}, "ok"},
+		{{.path = p_pax, .type = TAR_SYMLINK, .mode = 0777, .link = longlink}, NULL},
+		{{.path = "etc/link", .type = TAR_SYMLINK, .mode = 0777, .link = "a"}, NULL},
+		{{.path = "etc/.wh.gone", .type = TAR_FILE, .mode = 0644}, ""},
+	};
+	struct tar_writer w;
+
+	(void)state;
+	v[3].data = data513;
+	snprintf(p_prefix, sizeof(p_prefix), "usr/%s/%s/file", mid, mid); /* > 100: prefix + name */
+	snprintf(p_pax, sizeof(p_pax), "usr/%s", longname);              /* no '/' split fits: pax */
+	build(&w, v, sizeof(v) / sizeof(v[0]));
+	assert_int_equal(w.len % 512, 0);
+	digest_sha256_hex(w.buf, w.len, hex);
+	read_back(memfd_with(w.buf, w.len), hex, v, sizeof(v) / sizeof(v[0]));
+
+	/* the same archive, gzip-compressed, in two members */
+	{
+		size_t half = w.len / 2, cap = w.len + 1024, n1, n2;
+		unsigned char *gz = malloc(cap * 2);
+		z_stream z;
+
+		for (int part = 0; part < 2; part++) {
+			memset(&z, 0, sizeof(z));
+			assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+			z.next_in = w.buf + (part ? half : 0);
+			z.avail_in = (uInt)(part ? w.len - half : half);
+			z.next_out = gz + (part ? n1 : 0);
+			z.avail_out = (uInt)cap;
+			assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+			if (part == 0)
+				n1 = z.total_out;
+			else
+				n2 = z.total_out;
+			deflateEnd(&z);
+		}
+		digest_sha256_hex(gz, n1 + n2, hex);
+		read_back(memfd_with(gz, n1 + n2), hex, v, sizeof(v) / sizeof(v[0]));
+		free(gz);
+	}
+	tar_writer_free(&w);
+	free(mid);
+	free(longname);
+	free(longlink);
+	free(data513);
+}
+
+static void test_digest_mismatch(void **state)
+{
+	struct sample v[] = {{{.path = "f", .type = TAR_FILE, .mode = 0644, .size = 1}, "x"}};
+	struct layer_stream *in;
+	struct tar_reader t;
+	struct tar_writer w;
+	struct cerr e = {0};
+
+	(void)state;
+	build(&w, v, 1);
+	assert_int_equal(layer_stream_open(&in, memfd_with(w.buf, w.len), "layer", &e), 0);
+	tar_reader_init(&t, in, "layer");
+	while (tar_next(&t, &e) == 1)
+		;
+	tar_reader_free(&t);
+	assert_int_equal(layer_stream_finish(in, "0000000000000000000000000000000000000000000000000000000000000000", &e),
+			 2);
+	assert_non_null(strstr(e.msg, "not the sha256:0000"));
+	layer_stream_close(in);
+	tar_writer_free(&w);
+}
+
+static void test_bad_checksum(void **state)
+{
+	struct sample v[] = {{{.path = "f", .type = TAR_FILE, .mode = 0644, .size = 1}, "x"}};
+	struct layer_stream *in;
+	struct tar_reader t;
+	struct tar_writer w;
+	struct cerr e = {0};
+
+	(void)state;
+	build(&w, v, 1);
+	w.buf[0] ^= 1; /* the name changes, the checksum does not */
+	assert_int_equal(layer_stream_open(&in, memfd_with(w.buf, w.len), "layer", &e), 0);
+	tar_reader_init(&t, in, "layer");
+	assert_int_equal(tar_next(&t, &e), 2);
+	assert_non_null(strstr(e.msg, "checksum"));
+	tar_reader_free(&t);
+	layer_stream_close(in);
+	tar_writer_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_digest_mismatch),
+		cmocka_unit_test(test_bad_checksum),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
