@@ -58,7 +58,8 @@ static int list_sorted(int dirfd, const char *show, char ***out, size_t *n, stru
 		goto fail;
 	}
 	closedir(d);
-	qsort(v, len, sizeof(*v), cmp_str);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), cmp_str);
 	*out = v;
 	*n = len;
 	return 0;
@@ -190,7 +191,8 @@ int tree_snapshot(int dirfd, const char *show, struct tree_snapshot *s, struct c
 		tree_snapshot_free(s);
 		return e->code;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), cmp_node);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_node);
 	return 0;
 }
 
