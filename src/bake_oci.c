@@ -306,7 +306,9 @@ static int load_base(struct bake_oci *b, const char *dir, const char *tag, struc
 
 	if (oci_open(&b->l, dir, e) != 0)
 		return e->code;
-	if (oci_find(&b->l, tag, HOST_ARCH, &b->desc, &b->index_owner, e) != 0 ||
+	mine = bake_machine_arch(b->agent.machine);
+	/* an image index: the platform the agent runs on */
+	if (oci_find(&b->l, tag, mine ? mine : HOST_ARCH, &b->desc, &b->index_owner, e) != 0 ||
 	    oci_read_json(&b->l, json_string_value(json_object_get(b->desc, "digest")), &b->manifest, NULL, e) != 0)
 		return e->code;
 	if (!json_is_array(json_object_get(b->manifest, "layers")) ||
@@ -317,7 +319,6 @@ static int load_base(struct bake_oci *b, const char *dir, const char *tag, struc
 		return e->code;
 	os = json_string_value(json_object_get(b->config, "os"));
 	arch = json_string_value(json_object_get(b->config, "architecture"));
-	mine = bake_machine_arch(b->agent.machine);
 	if (os && strcmp(os, "linux") != 0)
 		return cerr_input(e, "bad_image", "%s: a %s image: cainit runs on linux", dir, os);
 	if (arch && mine && strcmp(arch, mine) != 0)

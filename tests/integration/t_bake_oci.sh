@@ -97,6 +97,12 @@ info=$(show bare-baked)
 	'["/usr/local/bin/cainit", "run", "--", "/bin/sh"]' ] || die "default command: $info"
 grep -q io.cainit.ca.sha256 <<<"$info" && die "a CA label without a CA"
 
+note "an image index: the manifest for the agent's architecture"
+$MKOCI make "$SCRATCH/layout" for-arm --arch arm64 --layer "$SCRATCH/l2"
+$MKOCI index "$SCRATCH/layout" multi for-arm=arm64 base=amd64
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:multi" --tag multi-baked --agent "$AGENT"
+[ "$(q 'len(d["layers"])' <<<"$(show multi-baked)")" = 3 ] || die "index: not the amd64 image (2 layers + 1)"
+
 note "refusals: nothing written"
 refused() { # WANT-TEXT ARGS...
 	local want=$1; shift

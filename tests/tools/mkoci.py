@@ -6,6 +6,8 @@ Python's own tarfile/json (an implementation independent of cainit's).
                 [--layer DIR | --gzip-layer DIR | --raw-layer FILE]...
       add an image tagged TAG (layers in order; a DIR is tarred as it is,
       .wh. files included; --raw-layer stores FILE's bytes as a layer)
+  mkoci.py index LAYOUT NEWTAG TAG=ARCH...
+      tag an image index listing those images as linux/ARCH
   mkoci.py unpack LAYOUT TAG DEST
       apply the image's layers to DEST with whiteouts, as a runtime does
   mkoci.py show LAYOUT TAG
@@ -176,6 +178,24 @@ def unpack(layout, tag, dest):
                     os.chmod(target, m.mode)
 
 
+def index(layout, newtag, pairs):
+    entries = []
+    for pair in pairs:
+        tag, arch = pair.split("=")
+        digest, manifest = find(layout, tag)
+        size = len(blob(layout, digest))
+        entries.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest,
+                        "size": size, "platform": {"os": "linux", "architecture": arch}})
+    data = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                       "manifests": entries}).encode()
+    idx = json.load(open(f"{layout}/index.json"))
+    idx["manifests"].append({"mediaType": "application/vnd.oci.image.index.v1+json",
+                             "digest": put_blob(layout, data), "size": len(data),
+                             "annotations": {"org.opencontainers.image.ref.name": newtag}})
+    with open(f"{layout}/index.json", "w") as f:
+        json.dump(idx, f)
+
+
 def show(layout, tag):
     digest, manifest = find(layout, tag)
     config = json.loads(blob(layout, manifest["config"]["digest"]))
@@ -190,6 +210,8 @@ if __name__ == "__main__":
     cmd, rest = sys.argv[1], sys.argv[2:]
     if cmd == "make":
         make(rest[0], rest[1], rest[2:])
+    elif cmd == "index":
+        index(rest[0], rest[1], rest[2:])
     elif cmd == "unpack":
         unpack(*rest)
     elif cmd == "show":
