@@ -7,6 +7,8 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "file_write.h"
 
 static int read_agent(const char *path, const char *show, struct bake_agent *a, struct cerr *e)
 {
@@ -64,73 +67,64 @@ static int read_agent(const char *path, const char *show, struct bake_agent *a, 
 	return 0;
 }
 
-/* ELF, for a machine, with no PT_INTERP; both classes, either byte order
- * of the host's only (an agent must run here too, for `cainit version`). */
+/* Where the fields bake reads sit in each ELF class (elf.h's layouts). */
+struct elf_offsets {
+	size_t ehdr, e_phoff, phoff_len, e_phentsize, e_phnum, phdr, p_offset, p_filesz, word;
+};
+static const struct elf_offsets ELF64 = {
+	sizeof(Elf64_Ehdr), offsetof(Elf64_Ehdr, e_phoff), 8, offsetof(Elf64_Ehdr, e_phentsize),
+	offsetof(Elf64_Ehdr, e_phnum), sizeof(Elf64_Phdr), offsetof(Elf64_Phdr, p_offset),
+	offsetof(Elf64_Phdr, p_filesz), 8,
+};
+static const struct elf_offsets ELF32 = {
+	sizeof(Elf32_Ehdr), offsetof(Elf32_Ehdr, e_phoff), 4, offsetof(Elf32_Ehdr, e_phentsize),
+	offsetof(Elf32_Ehdr, e_phnum), sizeof(Elf32_Phdr), offsetof(Elf32_Phdr, p_offset),
+	offsetof(Elf32_Phdr, p_filesz), 4,
+};
+
+/* A little-endian unsigned field of n bytes. */
+static uint64_t le(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* An executable ELF file (little-endian, either class), no segment past
+ * its end, and no PT_INTERP: static. */
 static int check_elf(const struct bake_agent *a, const char *show, unsigned *machine, struct cerr *e)
 {
 	const unsigned char *b = a->buf;
-	uint64_t phoff;
-	size_t phentsize, phnum, i;
-	bool is64;
+	const struct elf_offsets *o;
+	uint64_t phoff, type;
+	size_t phnum, i;
 
 	if (a->len < EI_NIDENT || memcmp(b, ELFMAG, SELFMAG) != 0)
 		return cerr_input(e, "bad_agent", "agent %s: not an ELF executable", show);
-	is64 = b[EI_CLASS] == ELFCLASS64;
-	if (!is64 && b[EI_CLASS] != ELFCLASS32)
+	if (b[EI_CLASS] != ELFCLASS64 && b[EI_CLASS] != ELFCLASS32)
 		return cerr_input(e, "bad_agent", "agent %s: an ELF file of unknown class", show);
 	if (b[EI_DATA] != ELFDATA2LSB)
 		return cerr_input(e, "bad_agent", "agent %s: a big-endian ELF file (not supported)", show);
-	if (is64) {
-		Elf64_Ehdr h;
-
-		if (a->len < sizeof(h))
-			return cerr_input(e, "bad_agent", "agent %s: a truncated ELF header", show);
-		memcpy(&h, b, sizeof(h));
-		if (h.e_type != ET_EXEC && h.e_type != ET_DYN)
-			return cerr_input(e, "bad_agent", "agent %s: an ELF file that is not an executable", show);
-		phoff = h.e_phoff;
-		phentsize = h.e_phentsize;
-		phnum = h.e_phnum;
-		*machine = h.e_machine;
-		if (phentsize != sizeof(Elf64_Phdr))
-			return cerr_input(e, "bad_agent", "agent %s: odd program headers", show);
-	} else {
-		Elf32_Ehdr h;
-
-		if (a->len < sizeof(h))
-			return cerr_input(e, "bad_agent", "agent %s: a truncated ELF header", show);
-		memcpy(&h, b, sizeof(h));
-		if (h.e_type != ET_EXEC && h.e_type != ET_DYN)
-			return cerr_input(e, "bad_agent", "agent %s: an ELF file that is not an executable", show);
-		phoff = h.e_phoff;
-		phentsize = h.e_phentsize;
-		phnum = h.e_phnum;
-		*machine = h.e_machine;
-		if (phentsize != sizeof(Elf32_Phdr))
-			return cerr_input(e, "bad_agent", "agent %s: odd program headers", show);
-	}
-	if (phnum == 0 || phoff > a->len || phnum > (a->len - phoff) / phentsize)
+	o = b[EI_CLASS] == ELFCLASS64 ? &ELF64 : &ELF32;
+	if (a->len < o->ehdr)
+		return cerr_input(e, "bad_agent", "agent %s: a truncated ELF header", show);
+	type = le(b + offsetof(Elf64_Ehdr, e_type), 2); /* e_type and e_machine: same place in both */
+	if (type != ET_EXEC && type != ET_DYN)
+		return cerr_input(e, "bad_agent", "agent %s: an ELF file that is not an executable", show);
+	*machine = (unsigned)le(b + offsetof(Elf64_Ehdr, e_machine), 2);
+	phoff = le(b + o->e_phoff, o->phoff_len);
+	phnum = (size_t)le(b + o->e_phnum, 2);
+	if (le(b + o->e_phentsize, 2) != o->phdr)
+		return cerr_input(e, "bad_agent", "agent %s: odd program headers", show);
+	if (phnum == 0 || phoff > a->len || phnum > (a->len - phoff) / o->phdr)
 		return cerr_input(e, "bad_agent", "agent %s: program headers outside the file", show);
 	for (i = 0; i < phnum; i++) {
-		const unsigned char *ph = b + phoff + i * phentsize;
-		uint64_t off, filesz;
-		uint32_t type;
+		const unsigned char *ph = b + phoff + i * o->phdr;
+		uint64_t off = le(ph + o->p_offset, o->word), filesz = le(ph + o->p_filesz, o->word);
 
-		if (is64) {
-			Elf64_Phdr p;
-
-			memcpy(&p, ph, sizeof(p));
-			type = p.p_type;
-			off = p.p_offset;
-			filesz = p.p_filesz;
-		} else {
-			Elf32_Phdr p;
-
-			memcpy(&p, ph, sizeof(p));
-			type = p.p_type;
-			off = p.p_offset;
-			filesz = p.p_filesz;
-		}
+		type = le(ph, 4); /* p_type comes first in both */
 		if (type == PT_INTERP)
 			return cerr_input(e, "bad_agent",
 					  "agent %s: dynamically linked (it has an interpreter), so it would not run in "
@@ -187,44 +181,13 @@ const char *bake_machine_arch(unsigned machine)
 
 int bake_agent_place(struct rootfs *r, const struct bake_agent *a, struct cerr *e)
 {
-	char show[PATH_MAX + 64], tmp[NAME_MAX + 1];
-	const unsigned char *p = a->buf;
-	size_t left = a->len;
+	char show[PATH_MAX + 64];
 	struct rpath rp;
-	int fd, err = 0;
 
 	if (rootfs_resolve(r, BAKE_AGENT_PATH, RP_MKDIRS, &rp, e) != 0)
 		return e->code;
 	rootfs_show(r, rp.canon, show, sizeof(show));
 	if (rp.exists && !S_ISREG(rp.st.st_mode))
 		return cerr_set(e, CAINIT_EOPS, "%s: exists and is not a regular file", show);
-	snprintf(tmp, sizeof(tmp), ".%.200s.cainit-tmp", rp.base);
-	(void)unlinkat(rp.dirfd, tmp, 0);
-	fd = openat(rp.dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
-	if (fd < 0)
-		return cerr_sys(e, show, "create", errno);
-	while (left > 0 && err == 0) {
-		ssize_t k = write(fd, p, left);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			err = errno;
-		else {
-			p += k;
-			left -= (size_t)k;
-		}
-	}
-	if (err == 0 && fchmod(fd, 0755) != 0)
-		err = errno;
-	if (err == 0 && fsync(fd) != 0)
-		err = errno;
-	close(fd);
-	if (err == 0 && renameat(rp.dirfd, tmp, rp.dirfd, rp.base) != 0)
-		err = errno;
-	if (err != 0) {
-		(void)unlinkat(rp.dirfd, tmp, 0);
-		return cerr_sys(e, show, "write", err);
-	}
-	return 0;
+	return file_write_atomic(rp.dirfd, rp.base, show, a->buf, a->len, 0755, e);
 }

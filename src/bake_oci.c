@@ -52,47 +52,12 @@ struct bake_oci {
 
 /* ---- the layer ---- */
 
-static int read_whole(int rootfd, const char *path, size_t size, unsigned char **out, struct cerr *e)
-{
-	unsigned char *buf;
-	size_t n = 0;
-	int fd;
-
-	if (size > BUNDLE_MAX + (size_t)BAKE_AGENT_MAX)
-		return cerr_set(e, CAINIT_EOPS, "%s: %zu bytes: too big for a layer cainit writes", path, size);
-	fd = openat(rootfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return cerr_sys(e, path, "open", errno);
-	buf = malloc(size ? size : 1);
-	if (buf == NULL) {
-		close(fd);
-		return cerr_sys(e, path, "malloc", ENOMEM);
-	}
-	while (n < size) {
-		ssize_t k = read(fd, buf + n, size - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			int err = k < 0 ? errno : EIO;
-
-			free(buf);
-			close(fd);
-			return cerr_sys(e, path, "read", err);
-		}
-		n += (size_t)k;
-	}
-	close(fd);
-	*out = buf;
-	return 0;
-}
-
 static int add_change(struct tar_writer *w, int rootfd, const struct tree_change *c, long long epoch,
 		      struct cerr *e)
 {
 	struct tar_entry ent = {.path = c->path, .mtime = epoch};
 	char wh[PATH_MAX + 8], target[PATH_MAX];
-	unsigned char *data = NULL;
+	char *data = NULL;
 	bool root = geteuid() == 0;
 
 	if (c->deleted) {
@@ -120,10 +85,17 @@ static int add_change(struct tar_writer *w, int rootfd, const struct tree_change
 		ent.type = TAR_SYMLINK;
 		ent.link = target;
 	} else if (S_ISREG(c->st.st_mode)) {
-		ent.type = TAR_FILE;
-		ent.size = (uint64_t)c->st.st_size;
-		if (read_whole(rootfd, c->path, (size_t)c->st.st_size, &data, e) != 0)
+		struct stat st;
+		size_t len;
+
+		/* (the walk went through real directories only: no symlink in path) */
+		if (rootfs_read_at(rootfd, c->path, c->path, BUNDLE_MAX + (size_t)BAKE_AGENT_MAX, &data, &len,
+				   &st, e) != 0)
 			return e->code;
+		if (data == NULL)
+			return cerr_sys(e, c->path, "open", ENOENT);
+		ent.type = TAR_FILE;
+		ent.size = len;
 	} else {
 		return 0; /* the engine makes no device or FIFO */
 	}

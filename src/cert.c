@@ -19,6 +19,7 @@
 /* the low-level SHA-1/SHA-256 calls: no provider needed (see below) */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "cert.h"
+#include "digest.h"
 
 #include <openssl/asn1t.h>
 #include <openssl/sha.h>
@@ -295,7 +296,6 @@ int cert_from_der(const unsigned char *der, size_t len, struct cert *c)
 {
 	const unsigned char *p = der;
 	CAINIT_CERT *lite;
-	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	if (len == 0 || len > CERT_INPUT_MAX)
@@ -320,8 +320,7 @@ int cert_from_der(const unsigned char *der, size_t len, struct cert *c)
 		SHA256_Final(c->sha256, &ctx);
 	}
 	cert_format_fp(c->sha256, c->fp);
-	for (i = 0; i < 32; i++)
-		snprintf(c->fp_hex + i * 2, 3, "%02x", c->sha256[i]);
+	digest_hex(c->sha256, c->fp_hex);
 	if (name_hash(lite->tbs->subject, &c->subject_hash) < 0)
 		goto fail;
 	c->pem_len = pem_encode_cert(der, len, c->pem);

@@ -13,6 +13,7 @@
 #include "bake.h"
 #include "bundle.h"
 #include "cli.h"
+#include "file_write.h"
 
 #define RUN_ARGS_MAX 64
 
@@ -99,26 +100,23 @@ static bool tag_valid(const char *t)
 
 static int write_fingerprint(const char *path, const char *fp, struct cerr *e)
 {
-	char tmp[PATH_MAX], line[80];
-	int fd, err = 0;
-	size_t n = (size_t)snprintf(line, sizeof(line), "%s\n", fp);
+	char dir[PATH_MAX], line[80], *slash;
+	const char *name = path;
+	int dirfd, rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.cainit-tmp", path) >= (int)sizeof(tmp))
-		return cerr_input(e, "bad_usage", "%s: path too long", path);
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return cerr_sys(e, tmp, "create", errno);
-	if (write(fd, line, n) != (ssize_t)n || fsync(fd) != 0)
-		err = errno ? errno : EIO;
-	close(fd);
-	if (err == 0 && rename(tmp, path) != 0)
-		err = errno;
-	if (err != 0) {
-		unlink(tmp);
-		return cerr_sys(e, path, "write", err);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		name = path + (slash - dir) + 1;
 	}
-	return 0;
+	dirfd = open(slash ? (dir[0] ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return cerr_sys(e, path, "open directory", errno);
+	snprintf(line, sizeof(line), "%s\n", fp);
+	rc = file_write_atomic(dirfd, name, path, line, strlen(line), 0644, e);
+	close(dirfd);
+	return rc;
 }
 
 static long long source_date_epoch(void)

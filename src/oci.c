@@ -12,86 +12,19 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "file_write.h"
+#include "rootfs.h"
 
+/* A small JSON file of the layout (never a symlink, never over max). */
 static int read_at(int dirfd, const char *name, const char *show, size_t max, char **buf, size_t *len,
 		   struct cerr *e)
 {
 	struct stat st;
-	size_t n = 0;
-	char *b;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return cerr_sys(e, show, "open", errno);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		int err = errno;
-
-		close(fd);
-		if (S_ISREG(st.st_mode) || err == 0)
-			return cerr_input(e, "bad_layout", "%s: not a regular file of at most %zu bytes", show, max);
-		return cerr_sys(e, show, "stat", err);
-	}
-	b = malloc((size_t)st.st_size + 1);
-	if (b == NULL) {
-		close(fd);
-		return cerr_sys(e, show, "malloc", ENOMEM);
-	}
-	while (n < (size_t)st.st_size) {
-		ssize_t k = read(fd, b + n, (size_t)st.st_size - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			int err = k < 0 ? errno : EIO;
-
-			free(b);
-			close(fd);
-			return cerr_sys(e, show, "read", err);
-		}
-		n += (size_t)k;
-	}
-	close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-/* Write name in dirfd through a temp file renamed over it. */
-static int write_atomic(int dirfd, const char *name, const char *show, const void *buf, size_t len,
-			struct cerr *e)
-{
-	char tmp[NAME_MAX + 1];
-	const char *p = buf;
-	int fd, err = 0;
-
-	snprintf(tmp, sizeof(tmp), ".cainit-bake.%ld.%.200s", (long)getpid(), name);
-	(void)unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return cerr_sys(e, show, "create", errno);
-	while (len > 0 && err == 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			err = errno;
-		else {
-			p += k;
-			len -= (size_t)k;
-		}
-	}
-	if (err == 0 && fsync(fd) != 0)
-		err = errno;
-	close(fd);
-	if (err == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
-		err = errno;
-	if (err != 0) {
-		(void)unlinkat(dirfd, tmp, 0);
-		return cerr_sys(e, show, "write", err);
-	}
-	(void)fsync(dirfd);
+	if (rootfs_read_at(dirfd, name, show, max, buf, len, &st, e) != 0)
+		return e->code;
+	if (*buf == NULL)
+		return cerr_sys(e, show, "open", ENOENT);
 	return 0;
 }
 
@@ -187,7 +120,7 @@ int oci_open_blob(struct oci_layout *l, const char *digest, int *fd, struct cerr
 				  l->show, digest ? digest : "none");
 	snprintf(path, sizeof(path), "blobs/sha256/%s", digest + 7);
 	snprintf(show, sizeof(show), "%s/%s", l->show, path);
-	*fd = openat(l->fd, path, O_RDONLY | O_CLOEXEC);
+	*fd = openat(l->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC); /* blobs are files, as JSON ones */
 	if (*fd < 0)
 		return cerr_sys(e, show, "open", errno);
 	return 0;
@@ -298,7 +231,7 @@ int oci_write_blob(struct oci_layout *l, const void *buf, size_t len, char diges
 	/* content-addressed: a blob already there with the right size is this one */
 	if (fstatat(dirfd, hex, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
 	    (size_t)st.st_size != len)
-		rc = write_atomic(dirfd, hex, show, buf, len, e);
+		rc = file_write_atomic(dirfd, hex, show, buf, len, 0644, e);
 	close(dirfd);
 	return rc;
 }
@@ -325,7 +258,7 @@ int oci_set_tag(struct oci_layout *l, const char *tag, json_t *desc, struct cerr
 	if (text == NULL)
 		return cerr_sys(e, l->show, "json", ENOMEM);
 	snprintf(show, sizeof(show), "%s/index.json", l->show);
-	rc = write_atomic(l->fd, "index.json", show, text, strlen(text), e);
+	rc = file_write_atomic(l->fd, "index.json", show, text, strlen(text), 0644, e);
 	free(text);
 	return rc;
 }

@@ -48,12 +48,16 @@ static int normalize(const char *in, char *out, size_t n, const char *show, stru
 	return 0;
 }
 
-static void set_owner_mode(int dirfd, const char *name, const struct tar_entry *ent, bool is_link)
+static int set_owner_mode(int dirfd, const char *name, const struct tar_entry *ent, bool is_link,
+			  const char *where, struct cerr *e)
 {
-	if (geteuid() == 0)
-		(void)fchownat(dirfd, name, ent->uid, ent->gid, AT_SYMLINK_NOFOLLOW);
-	if (!is_link)
-		(void)fchmodat(dirfd, name, ent->mode, 0);
+	/* (unprivileged, everything stays the caller's: ownership is not
+	 * ours to give) */
+	if (geteuid() == 0 && fchownat(dirfd, name, ent->uid, ent->gid, AT_SYMLINK_NOFOLLOW) != 0)
+		return cerr_sys(e, where, "chown", errno);
+	if (!is_link && fchmodat(dirfd, name, ent->mode, 0) != 0)
+		return cerr_sys(e, where, "chmod", errno);
+	return 0;
 }
 
 /* tree_walk callback: remove each top-level entry (the walk has listed
@@ -152,10 +156,8 @@ static int apply(struct rootfs *r, struct tar_reader *t, struct unpack_stats *st
 	if (rootfs_resolve(r, path, RP_MKDIRS, &rp, e) != 0)
 		return e->code;
 	if (rp.exists) {
-		if (ent->type == TAR_DIR && S_ISDIR(rp.st.st_mode)) {
-			set_owner_mode(rp.dirfd, rp.base, ent, false);
-			return 0;
-		}
+		if (ent->type == TAR_DIR && S_ISDIR(rp.st.st_mode))
+			return set_owner_mode(rp.dirfd, rp.base, ent, false, where, e);
 		if (tree_remove_at(rp.dirfd, rp.base, where, e) != 0)
 			return e->code;
 		if (S_ISDIR(rp.st.st_mode)) {
@@ -172,8 +174,7 @@ static int apply(struct rootfs *r, struct tar_reader *t, struct unpack_stats *st
 	case TAR_SYMLINK:
 		if (symlinkat(ent->link, rp.dirfd, rp.base) != 0)
 			return cerr_sys(e, where, "symlink", errno);
-		set_owner_mode(rp.dirfd, rp.base, ent, true);
-		return 0;
+		return set_owner_mode(rp.dirfd, rp.base, ent, true, where, e);
 	case TAR_HARDLINK: {
 		char src[PATH_MAX];
 		struct rpath sp;
@@ -195,8 +196,7 @@ static int apply(struct rootfs *r, struct tar_reader *t, struct unpack_stats *st
 	case TAR_OTHER:
 		break;
 	}
-	set_owner_mode(rp.dirfd, rp.base, ent, false);
-	return 0;
+	return set_owner_mode(rp.dirfd, rp.base, ent, false, where, e);
 }
 
 int unpack_layer(struct rootfs *r, int fd, const char *want_hex, const char *show,

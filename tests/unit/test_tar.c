@@ -146,17 +146,28 @@ static void test_round_trip(void **state)
 	free(data513);
 }
 
-static void test_digest_mismatch(void **state)
+/* A one-file archive, damaged by damage(), opened for reading. */
+static struct layer_stream *open_one(struct tar_writer *w, void (*damage)(struct tar_writer *))
 {
 	struct sample v[] = {{{.path = "f", .type = TAR_FILE, .mode = 0644, .size = 1}, "x"}};
 	struct layer_stream *in;
-	struct tar_reader t;
+	struct cerr e = {0};
+
+	build(w, v, 1);
+	if (damage)
+		damage(w);
+	assert_int_equal(layer_stream_open(&in, memfd_with(w->buf, w->len), "layer", &e), 0);
+	return in;
+}
+
+static void test_digest_mismatch(void **state)
+{
 	struct tar_writer w;
+	struct layer_stream *in = open_one(&w, NULL);
+	struct tar_reader t;
 	struct cerr e = {0};
 
 	(void)state;
-	build(&w, v, 1);
-	assert_int_equal(layer_stream_open(&in, memfd_with(w.buf, w.len), "layer", &e), 0);
 	tar_reader_init(&t, in, "layer");
 	while (tar_next(&t, &e) == 1)
 		;
@@ -168,18 +179,19 @@ static void test_digest_mismatch(void **state)
 	tar_writer_free(&w);
 }
 
+static void flip_name(struct tar_writer *w)
+{
+	w->buf[0] ^= 1; /* the name changes, the checksum does not */
+}
+
 static void test_bad_checksum(void **state)
 {
-	struct sample v[] = {{{.path = "f", .type = TAR_FILE, .mode = 0644, .size = 1}, "x"}};
-	struct layer_stream *in;
-	struct tar_reader t;
 	struct tar_writer w;
+	struct layer_stream *in = open_one(&w, flip_name);
+	struct tar_reader t;
 	struct cerr e = {0};
 
 	(void)state;
-	build(&w, v, 1);
-	w.buf[0] ^= 1; /* the name changes, the checksum does not */
-	assert_int_equal(layer_stream_open(&in, memfd_with(w.buf, w.len), "layer", &e), 0);
 	tar_reader_init(&t, in, "layer");
 	assert_int_equal(tar_next(&t, &e), 2);
 	assert_non_null(strstr(e.msg, "checksum"));
