@@ -150,8 +150,8 @@ int main(int argc, char **argv)
 	clen = ca[0].v[0].pem_len;
 	printf("bundle_bytes=%zu\n", blen);
 	/* cainit's own directories exist after the first install ever */
-	check(trust_install(root, "bench", &ca[0], 0, "bench", &rep, &e), &e);
-	check(trust_remove(root, "bench", &rep, &e), &e);
+	check(trust_install(root, "bench", &ca[0], NULL, "bench", &rep, &e), &e);
+	check(trust_remove(root, "bench", NULL, &rep, &e), &e);
 
 	for (i = 0; i < n; i++) {
 		t0 = now_us();
@@ -188,16 +188,16 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < n; i++) {
 		t0 = now_us();
-		check(trust_install(root, "bench", &ca[i % 2], 0, "bench", &rep, &e), &e);
+		check(trust_install(root, "bench", &ca[i % 2], NULL, "bench", &rep, &e), &e);
 		t[i] = now_us() - t0;
-		check(trust_remove(root, "bench", &rep, &e), &e);
+		check(trust_remove(root, "bench", NULL, &rep, &e), &e);
 	}
 	report("engine", t, n);
 
-	check(trust_install(root, "bench", &ca[1], 0, "bench", &rep, &e), &e);
+	check(trust_install(root, "bench", &ca[1], NULL, "bench", &rep, &e), &e);
 	for (i = 0; i < n; i++) {
 		t0 = now_us();
-		check(trust_install(root, "bench", &ca[i % 2], 0, "bench", &rep, &e), &e);
+		check(trust_install(root, "bench", &ca[i % 2], NULL, "bench", &rep, &e), &e);
 		t[i] = now_us() - t0;
 		if (rep.changes == 0) {
 			fprintf(stderr, "bench: rotation %d changed nothing\n", i);
@@ -205,7 +205,7 @@ int main(int argc, char **argv)
 		}
 	}
 	report("rotation", t, n);
-	check(trust_remove(root, "bench", &rep, &e), &e);
+	check(trust_remove(root, "bench", NULL, &rep, &e), &e);
 
 	/* the two process measurements interleave, so noise hits both alike */
 	{
@@ -218,7 +218,7 @@ int main(int argc, char **argv)
 
 			s[i] = spawn(cainit, help);
 			t[i] = spawn(cainit, args);
-			check(trust_remove(root, "bench", &rep, &e), &e);
+			check(trust_remove(root, "bench", NULL, &rep, &e), &e);
 		}
 		report("spawn", s, n);
 		free(s);

@@ -11,6 +11,8 @@ packages=(
 	# tests, demo, benchmarks: real tools and real TLS peers
 	openssl ca-certificates curl strace util-linux procps python3 valgrind python3-yaml
 	python3-requests nodejs
+	# Java and browser trust: Debian's JDK and its JKS cacerts, NSS's certutil, Chromium
+	openjdk-17-jdk-headless ca-certificates-java libnss3-tools chromium
 	# e2e: images built with debootstrap, run by podman with runc
 	podman runc debootstrap
 )

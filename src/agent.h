@@ -10,8 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
 #include "addr.h"
+#include "err.h"
+#include "trust.h"
 
 #define AGENT_DEFAULT_LISTEN "127.0.0.1:49985" /* envd is 49983 */
 #define AGENT_MAX_LISTEN 16
@@ -27,6 +28,7 @@ struct agent_config {
 	long long request_timeout_us;  /* a request must arrive whole within this */
 	bool quiet;                    /* no log line per request */
 	const char *log_name;          /* log lines start "cainit LOG_NAME: " */
+	struct trust_opts trust;       /* NSS, JAVA_HOME (flags: no CERT_ALLOW_*) */
 };
 
 void agent_defaults(struct agent_config *cfg);

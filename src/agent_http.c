@@ -43,6 +43,16 @@ static void fail(struct reply *r, int status, const char *code, const char *msg)
 	r->json = json_pack("{s:s, s:s}", "error", msg, "code", code);
 }
 
+/* Stores the engine left alone (a keystore it cannot edit, no certutil):
+ * the request still succeeds; the log says. */
+static void log_warnings(const struct agent *a, const struct trust_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nwarnings; i++)
+		fprintf(stderr, "cainit %s: warning: %s\n", a->cfg->log_name, rep->warnings[i]);
+}
+
 static void fail_cerr(struct agent *a, struct reply *r, const struct cerr *e)
 {
 	const char *reason = e->reason ? e->reason : (e->code == CAINIT_EINPUT ? "bad_input" : "io");
@@ -148,12 +158,13 @@ static void install_body(struct agent *a, struct reply *r, const char *set, cons
 		return;
 	}
 	t0 = agent_now_us();
-	if (trust_install(a->cfg->root, set, &cas, 0, "request body", &rep, &e) != 0) {
+	if (trust_install(a->cfg->root, set, &cas, &a->cfg->trust, "request body", &rep, &e) != 0) {
 		cert_list_free(&cas);
 		fail_cerr(a, r, &e);
 		return;
 	}
 	metrics_duration(&a->m, agent_now_us() - t0);
+	log_warnings(a, &rep);
 	if (rep.changes > 0) {
 		a->m.installs++;
 		note_cas(r, set, &cas);
@@ -244,10 +255,11 @@ static void handle_delete(struct agent *a, struct reply *r, const char *set)
 
 	if (strcmp(set, "default") == 0)
 		forget_init_body(a); /* before the change: a failed remove may have half-done it */
-	if (trust_remove(a->cfg->root, set, &rep, &e) != 0) {
+	if (trust_remove(a->cfg->root, set, &a->cfg->trust, &rep, &e) != 0) {
 		fail_cerr(a, r, &e);
 		return;
 	}
+	log_warnings(a, &rep);
 	memo_drop(a, set);
 	if (rep.changes > 0) {
 		metrics_duration(&a->m, agent_now_us() - t0);
@@ -262,7 +274,7 @@ static void handle_status(struct agent *a, struct reply *r)
 	struct trust_status st;
 	struct cerr e = {0};
 
-	if (trust_status(a->cfg->root, &st, &e) != 0) {
+	if (trust_status(a->cfg->root, a->cfg->trust.java_home, &st, &e) != 0) {
 		fail_cerr(a, r, &e);
 		return;
 	}

@@ -139,7 +139,7 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 	if (rc == 0)
 		rc = tree_snapshot(rootfd, root, &before, e);
 	if (rc == 0 && o->cas != NULL && o->cas->n > 0)
-		rc = trust_install(root, o->set, o->cas, o->cert_flags, o->origin, &rep, e);
+		rc = trust_install(root, o->set, o->cas, &(struct trust_opts){.flags = o->cert_flags}, o->origin, &rep, e);
 	if (rc == 0)
 		rc = bake_agent_place(&r, &b->agent, e);
 	if (rc == 0)

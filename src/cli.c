@@ -2,6 +2,7 @@
  * cli.c: see cli.h.
  */
 #include "cli.h"
+#include "trust.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,4 +106,47 @@ void cli_crypto_init(void)
 	/* never read the host's or the sandbox's openssl.cnf; nothing to tear
 	 * down at exit either (the process is about to end) */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
+void cli_print_warnings(const struct trust_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nwarnings; i++)
+		fprintf(stderr, "cainit: warning: %s\n", rep->warnings[i]);
+}
+
+const char *cli_java_home(const char *flag)
+{
+	const char *env = getenv("JAVA_HOME");
+
+	if (flag != NULL)
+		return flag;
+	return env != NULL && env[0] == '/' ? env : NULL;
+}
+
+bool cli_trust_option(int c, const char *arg, struct trust_opts *o)
+{
+	switch (c) {
+	case 'J':
+		o->java_home = arg;
+		return true;
+	case 'S':
+		o->flags |= TRUST_NSS;
+		return true;
+	case 'U':
+		o->nss_user = arg;
+		return true;
+	}
+	return false;
+}
+
+int cli_trust_finish(const char *cmd, struct trust_opts *o)
+{
+	if (o->nss_user != NULL && !(o->flags & TRUST_NSS))
+		return cli_usage_error(cmd, "--nss-user needs --nss");
+	if (o->java_home != NULL && o->java_home[0] != '/')
+		return cli_usage_error(cmd, "--java-home must be an absolute path inside the root");
+	o->java_home = cli_java_home(o->java_home);
+	return 0;
 }

@@ -12,12 +12,14 @@
 #include "trust.h"
 
 static const char USAGE[] =
-	"usage: cainit install [--root DIR] [--name NAME] [--allow-leaf] [--allow-expired] FILE|-\n"
+	"usage: cainit install [--root DIR] [--name NAME] [--allow-leaf] [--allow-expired]\n"
+	"                      [--java-home DIR] [--nss] [--nss-user USER] FILE|-\n"
 	"\n"
 	"Make the root filesystem trust exactly the CAs in FILE (PEM or DER; '-' reads\n"
 	"standard input) as the named set, in every trust store it has: each real\n"
-	"bundle file, the distro's anchor directory, the OpenSSL hashed directory, and\n"
-	"the set's CA-only file /etc/cainit/sets/NAME.pem. Installing other CAs under\n"
+	"bundle file, the distro's anchor directory, the OpenSSL hashed directory, every\n"
+	"Java keystore (cacerts, JKS or PKCS#12), and the set's CA-only file\n"
+	"/etc/cainit/sets/NAME.pem. Installing other CAs under\n"
 	"the same name replaces the previous ones everywhere; the same CAs again\n"
 	"change nothing.\n"
 	"\n"
@@ -25,7 +27,10 @@ static const char USAGE[] =
 	"  --name NAME      set name: letters, digits, '-', '_' (default \"default\")\n"
 	"  --allow-leaf     accept certificates without basicConstraints CA:TRUE\n"
 	"  --allow-expired  accept certificates outside their validity period\n"
+	CLI_TRUST_USAGE
 	"\n"
+	"A store cainit cannot edit (a keystore that does not parse or whose digest does\n"
+	"not check with \"changeit\", no certutil) gets a warning and is left as it is.\n"
 	"Refused (exit 2, nothing written): private keys, inputs over 1 MiB, no\n"
 	"certificate, broken PEM, base64 or DER, non-CA or out-of-date certificates.\n"
 	"Exit status: 0 done, 1 operational failure, 2 bad usage or input.\n";
@@ -37,14 +42,15 @@ int cmd_install(int argc, char **argv)
 		{"name", required_argument, NULL, 'n'},
 		{"allow-leaf", no_argument, NULL, 'L'},
 		{"allow-expired", no_argument, NULL, 'E'},
+		CLI_TRUST_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *root = "/", *name = "default", *origin;
+	struct trust_opts o = {0};
 	struct trust_report rep;
 	struct cert_list certs;
 	struct cerr e = {0};
-	unsigned flags = 0;
 	long long t0, t1;
 	size_t i;
 	int c, rc;
@@ -58,25 +64,30 @@ int cmd_install(int argc, char **argv)
 			name = optarg;
 			break;
 		case 'L':
-			flags |= CERT_ALLOW_LEAF;
+			o.flags |= CERT_ALLOW_LEAF;
 			break;
 		case 'E':
-			flags |= CERT_ALLOW_EXPIRED;
+			o.flags |= CERT_ALLOW_EXPIRED;
 			break;
 		case 'h':
 			fputs(USAGE, stdout);
 			return 0;
 		default:
+			if (cli_trust_option(c, optarg, &o))
+				break;
 			return cli_usage_error("install", "bad option");
 		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("install", "expected exactly one FILE (or '-')");
+	if ((rc = cli_trust_finish("install", &o)) != 0)
+		return rc;
 	if (cli_read_certs(argv[optind], &certs, &origin, &e) != 0)
 		return cli_fail(&e);
 	t0 = cli_now_us();
-	rc = trust_install(root, name, &certs, flags, origin, &rep, &e);
+	rc = trust_install(root, name, &certs, &o, origin, &rep, &e);
 	t1 = cli_now_us();
+	cli_print_warnings(&rep);
 	if (rc != 0) {
 		cert_list_free(&certs);
 		return cli_fail(&e);

@@ -9,15 +9,18 @@
 #include "trust.h"
 
 static const char USAGE[] =
-	"usage: cainit remove [--root DIR] (--name NAME | --all)\n"
+	"usage: cainit remove [--root DIR] [--java-home DIR] (--name NAME | --all)\n"
 	"\n"
 	"Remove the named set (or every set cainit manages) from every trust store\n"
 	"of the root. Bundles get back exactly the bytes they had outside cainit's\n"
-	"blocks; removing a set that is not installed changes nothing and exits 0.\n"
+	"blocks (and a JKS keystore its exact bytes); NSS databases lose the set where\n"
+	"the root has certutil. Removing a set that is not installed changes nothing\n"
+	"and exits 0.\n"
 	"\n"
 	"  --root DIR   root filesystem to change (default /)\n"
 	"  --name NAME  the set to remove\n"
 	"  --all        remove every set\n"
+	"  --java-home DIR  one more JDK whose cacerts to edit (default $JAVA_HOME)\n"
 	"\n"
 	"Exit status: 0 done, 1 operational failure, 2 bad usage.\n";
 
@@ -27,10 +30,12 @@ int cmd_remove(int argc, char **argv)
 		{"root", required_argument, NULL, 'r'},
 		{"name", required_argument, NULL, 'n'},
 		{"all", no_argument, NULL, 'a'},
+		{"java-home", required_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *root = "/", *name = NULL;
+	struct trust_opts o = {0};
 	struct trust_report rep;
 	struct cerr e = {0};
 	long long t0, t1;
@@ -47,6 +52,9 @@ int cmd_remove(int argc, char **argv)
 		case 'a':
 			all = 1;
 			break;
+		case 'J':
+			o.java_home = optarg;
+			break;
 		case 'h':
 			fputs(USAGE, stdout);
 			return 0;
@@ -58,10 +66,13 @@ int cmd_remove(int argc, char **argv)
 		return cli_usage_error("remove", "unexpected argument \"%s\"", argv[optind]);
 	if ((name == NULL) == !all)
 		return cli_usage_error("remove", "give exactly one of --name NAME or --all");
+	if ((c = cli_trust_finish("remove", &o)) != 0)
+		return c;
 	t0 = cli_now_us();
-	if (trust_remove(root, name, &rep, &e) != 0)
+	if (trust_remove(root, name, &o, &rep, &e) != 0)
 		return cli_fail(&e);
 	t1 = cli_now_us();
+	cli_print_warnings(&rep);
 	if (rep.changes == 0 && name != NULL)
 		fprintf(stderr, "cainit: set=%s is not installed; nothing to remove\n", name);
 	else if (rep.changes == 0)

@@ -53,6 +53,7 @@ static const char USAGE[] =
 	"                       (by default a variable set by the caller is kept)\n"
 	"  --root DIR           root filesystem to change (default /); paths in the\n"
 	"                       variables are as seen inside DIR\n"
+	CLI_TRUST_USAGE
 	"\n"
 	"SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH go to CMD\n"
 	"(SIGHUP also re-reads the agent's token file).\n";
@@ -320,6 +321,7 @@ static int parse(struct run *r, int argc, char **argv)
 		{"group", no_argument, NULL, 'g'},
 		{"env-override", no_argument, NULL, 'o'},
 		{"root", required_argument, NULL, 'r'},
+		CLI_TRUST_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -346,10 +348,10 @@ static int parse(struct run *r, int argc, char **argv)
 			r->src.set = optarg;
 			break;
 		case 'L':
-			r->src.flags |= CERT_ALLOW_LEAF;
+			r->src.opts.flags |= CERT_ALLOW_LEAF;
 			break;
 		case 'E':
-			r->src.flags |= CERT_ALLOW_EXPIRED;
+			r->src.opts.flags |= CERT_ALLOW_EXPIRED;
 			break;
 		case 's':
 			if (r->agent_cfg.nlisten == AGENT_MAX_LISTEN)
@@ -380,9 +382,13 @@ static int parse(struct run *r, int argc, char **argv)
 			fputs(USAGE, stdout);
 			return -1;
 		default:
+			if (cli_trust_option(c, optarg, &r->agent_cfg.trust))
+				break;
 			return cli_usage_error("run", "bad option");
 		}
 	}
+	if ((c = cli_trust_finish("run", &r->agent_cfg.trust)) != 0)
+		return c;
 	if (optind >= argc)
 		return cli_usage_error("run", "no command to run (cainit run [options] -- CMD [ARGS...])");
 	if (r->timeout_set && r->mode != CA_WAIT && r->mode != CA_WATCH)
@@ -391,6 +397,9 @@ static int parse(struct run *r, int argc, char **argv)
 		return cli_usage_error("run", "invalid set name \"%.80s\"", r->src.set);
 	r->cmd = argv + optind;
 	r->src.root = r->agent_cfg.root;
+	r->src.opts.java_home = r->agent_cfg.trust.java_home;
+	r->src.opts.nss_user = r->agent_cfg.trust.nss_user;
+	r->src.opts.flags |= r->agent_cfg.trust.flags;
 	return 0;
 }
 

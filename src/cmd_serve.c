@@ -32,6 +32,7 @@ static const char USAGE[] =
 	"  --idle-timeout DUR        close connections silent this long (default 30s)\n"
 	"  --request-timeout DUR     cut a request not received whole within this (default 5s)\n"
 	"  --quiet                   no log line per request\n"
+	CLI_TRUST_USAGE
 	"\n"
 	"SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n";
 
@@ -46,6 +47,7 @@ int cmd_serve(int argc, char **argv)
 		{"idle-timeout", required_argument, NULL, 'i'},
 		{"request-timeout", required_argument, NULL, 'T'},
 		{"quiet", no_argument, NULL, 'q'},
+		CLI_TRUST_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -98,11 +100,15 @@ int cmd_serve(int argc, char **argv)
 			fputs(USAGE, stdout);
 			return 0;
 		default:
+			if (cli_trust_option(c, optarg, &cfg.trust))
+				break;
 			return cli_usage_error("serve", "bad option");
 		}
 	}
 	if (optind != argc)
 		return cli_usage_error("serve", "unexpected argument \"%s\"", argv[optind]);
+	if ((c = cli_trust_finish("serve", &cfg.trust)) != 0)
+		return c;
 	if (cfg.nlisten == 0 && addr_parse(AGENT_DEFAULT_LISTEN, &cfg.listen[cfg.nlisten++], &e) != 0)
 		return cli_fail(&e);
 	if (agent_run(&cfg, &e) != 0)

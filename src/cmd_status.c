@@ -11,7 +11,7 @@
 #include "trust.h"
 
 static const char USAGE[] =
-	"usage: cainit status [--root DIR] [--json]\n"
+	"usage: cainit status [--root DIR] [--java-home DIR] [--json]\n"
 	"\n"
 	"Show the trust-store layouts found under the root, every store cainit\n"
 	"writes, each managed set with its CAs (SHA-256, subject, validity), and\n"
@@ -19,7 +19,12 @@ static const char USAGE[] =
 	"through it (in-process, with libcrypto).\n"
 	"\n"
 	"  --root DIR  root filesystem to inspect (default /)\n"
+	"  --java-home DIR  one more JDK whose cacerts to show (default $JAVA_HOME)\n"
 	"  --json      print the same as one JSON document\n"
+	"\n"
+	"A keystore verifies when its digest or MAC checks with \"changeit\" and each CA\n"
+	"chains to one of its trusted entries; one cainit cannot parse is listed with\n"
+	"the reason.\n"
 	"\n"
 	"Exit status: 0 shown, 1 operational failure, 2 bad usage.\n";
 
@@ -36,9 +41,10 @@ static void print_text(const struct trust_status *st)
 	printf("%s\n", st->fallback ? " (no distro trust store: cainit keeps its own bundle at " FALLBACK_BUNDLE ")" : "");
 	printf("stores:\n");
 	for (i = 0; i < st->nstores; i++)
-		printf("  %-8s %s%s%s%s\n", store_kind_name(st->stores[i].kind), st->stores[i].path,
+		printf("  %-8s %s%s%s%s%s%s\n", store_kind_name(st->stores[i].kind), st->stores[i].path,
 		       st->stores[i].layout ? " (" : "", st->stores[i].layout ? st->stores[i].layout : "",
-		       st->stores[i].layout ? ")" : "");
+		       st->stores[i].layout ? ")" : "", st->stores[i].why[0] ? "  UNUSABLE: " : "",
+		       st->stores[i].why);
 	if (st->nsets == 0)
 		printf("sets: none\n");
 	for (i = 0; i < st->nsets; i++) {
@@ -68,10 +74,11 @@ int cmd_status(int argc, char **argv)
 	static const struct option opts[] = {
 		{"root", required_argument, NULL, 'r'},
 		{"json", no_argument, NULL, 'j'},
+		{"java-home", required_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *root = "/";
+	const char *root = "/", *java_home = NULL;
 	struct trust_status st;
 	struct cerr e = {0};
 	int c, as_json = 0;
@@ -84,6 +91,9 @@ int cmd_status(int argc, char **argv)
 		case 'j':
 			as_json = 1;
 			break;
+		case 'J':
+			java_home = optarg;
+			break;
 		case 'h':
 			fputs(USAGE, stdout);
 			return 0;
@@ -93,7 +103,7 @@ int cmd_status(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("status", "unexpected argument \"%s\"", argv[optind]);
-	if (trust_status(root, &st, &e) != 0)
+	if (trust_status(root, cli_java_home(java_home), &st, &e) != 0)
 		return cli_fail(&e);
 	if (as_json) {
 		json_t *doc = status_to_json(&st);

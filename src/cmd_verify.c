@@ -1,6 +1,6 @@
 /*
  * cmd_verify.c: `cainit verify` - is FILE's certificate trusted through
- * every bundle and every hashed directory of the root?
+ * every bundle, every hashed directory and every Java keystore of the root?
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,14 +12,16 @@
 #include "trust.h"
 
 static const char USAGE[] =
-	"usage: cainit verify [--root DIR] FILE|-\n"
+	"usage: cainit verify [--root DIR] [--java-home DIR] FILE|-\n"
 	"\n"
 	"Check in-process, with libcrypto, that the first certificate in FILE (a CA\n"
 	"or a server's leaf; further certificates in FILE count as intermediates)\n"
 	"chains to a trusted certificate through each bundle of the root and\n"
-	"through each OpenSSL hashed directory (looked up as OpenSSL does).\n"
+	"through each OpenSSL hashed directory (looked up as OpenSSL does), and to a\n"
+	"trusted entry of each Java keystore whose digest or MAC checks.\n"
 	"\n"
 	"  --root DIR  root filesystem to check (default /)\n"
+	"  --java-home DIR  one more JDK whose cacerts to check (default $JAVA_HOME)\n"
 	"\n"
 	"Exit status: 0 trusted through every store, 1 not trusted through at least\n"
 	"one (or no store), 2 bad usage or input.\n";
@@ -28,10 +30,11 @@ int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"root", required_argument, NULL, 'r'},
+		{"java-home", required_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *root = "/", *origin;
+	const char *root = "/", *origin, *java_home = NULL;
 	struct verify_result *res = NULL;
 	struct cert_list chain;
 	struct cerr e = {0};
@@ -42,6 +45,9 @@ int cmd_verify(int argc, char **argv)
 		switch (c) {
 		case 'r':
 			root = optarg;
+			break;
+		case 'J':
+			java_home = optarg;
 			break;
 		case 'h':
 			fputs(USAGE, stdout);
@@ -54,7 +60,7 @@ int cmd_verify(int argc, char **argv)
 		return cli_usage_error("verify", "expected exactly one FILE (or '-')");
 	if (cli_read_certs(argv[optind], &chain, &origin, &e) != 0)
 		return cli_fail(&e);
-	rc = trust_verify(root, &chain, &res, &n, &e);
+	rc = trust_verify(root, cli_java_home(java_home), &chain, &res, &n, &e);
 	for (i = 0; i < n; i++)
 		printf("%-6s %-6s %s%s%s\n", store_kind_name(res[i].kind), res[i].ok ? "ok" : "FAIL",
 		       res[i].path, res[i].ok ? "" : ": ", res[i].ok ? "" : res[i].why);

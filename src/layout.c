@@ -45,6 +45,18 @@ const struct layout layouts[] = {
 
 const size_t n_layouts = sizeof(layouts) / sizeof(layouts[0]);
 
+const char *const java_keystores[] = {
+	"/etc/ssl/certs/java/cacerts",              /* Debian, Ubuntu */
+	"/etc/pki/ca-trust/extracted/java/cacerts", /* Fedora, RHEL */
+	"/etc/pki/java/cacerts",                    /* RHEL (links to the above) */
+	"/var/lib/ca-certificates/java-cacerts",    /* SUSE */
+	NULL,
+};
+
+const char *const java_home_parents[] = {"/usr/lib/jvm", "/opt", NULL};
+
+const char *const java_home_keystores[] = {"lib/security/cacerts", "jre/lib/security/cacerts", NULL};
+
 const char *const extra_bundles[] = {
 	"/etc/pki/tls/cacert.pem",
 	"/etc/ssl/certs/ca-bundle.crt",

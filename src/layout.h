@@ -27,6 +27,12 @@ extern const size_t n_layouts;
 /* More bundle paths that TLS clients probe (Go's list, older distros). */
 extern const char *const extra_bundles[];
 
+/* Java keystores (`cacerts`): the distros' own, and where JDKs keep
+ * theirs (JAVA_HOME/REL for every directory under each parent). */
+extern const char *const java_keystores[];
+extern const char *const java_home_parents[];
+extern const char *const java_home_keystores[];
+
 /* Where a root with no store at all gets its bundle (and hashed dir). */
 #define FALLBACK_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 #define FALLBACK_HASHED_DIR "/etc/ssl/certs"

@@ -12,9 +12,12 @@
 #include "scan.h"
 #include "txn.h"
 
+struct trust_report;
+
 struct want {
 	const char *set;               /* NULL (remove only): every set */
 	const struct cert_list *certs; /* NULL: remove the set */
+	struct trust_report *rep;      /* where stores left alone are reported */
 };
 
 #define OWNED_FILE_MAX (8 * 1024 * 1024)
@@ -22,6 +25,9 @@ struct want {
 int plan_bundles(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
 int plan_anchors(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
 int plan_hashed(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
+/* Java keystores (scan_keystores first); one that cannot be edited is
+ * reported in w->rep and left alone. */
+int plan_keystores(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
 int plan_set_file(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
 /* /etc/cainit/ca.pem; *sets_left tells whether any set remains after w. */
 int plan_ca_file(struct scan *s, const struct want *w, struct txn *t, bool *sets_left, struct cerr *e);

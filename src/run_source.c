@@ -53,7 +53,7 @@ enum source_result source_apply(struct ca_source *s, bool *repeat, struct cerr *
 		return SOURCE_REFUSED;
 	}
 	t0 = cli_now_us();
-	if (trust_install(s->root, s->set, &certs, s->flags, s->path, &rep, e) != 0) {
+	if (trust_install(s->root, s->set, &certs, &s->opts, s->path, &rep, e) != 0) {
 		cert_list_free(&certs);
 		if (e->code == CAINIT_EINPUT) {
 			keep(&s->last_bad, &s->last_bad_len, buf, len);

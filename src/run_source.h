@@ -6,6 +6,7 @@
 #ifndef CAINIT_RUN_SOURCE_H
 #define CAINIT_RUN_SOURCE_H
 
+#include "trust.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -15,7 +16,7 @@ struct ca_source {
 	const char *path;
 	const char *root;
 	const char *set;
-	unsigned flags;          /* CERT_ALLOW_* */
+	struct trust_opts opts;  /* CERT_ALLOW_*, TRUST_NSS, JAVA_HOME */
 	unsigned char *last;     /* the bytes last installed */
 	size_t last_len;
 	unsigned char *last_bad; /* the bytes last refused (warned about once) */

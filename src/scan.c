@@ -577,8 +577,7 @@ static int find_own(struct scan *s, unsigned flags, struct cerr *e)
 	return read_owned(s->setdir.dirfd, name, show, &s->set_file, e);
 }
 
-/* A killed run's temp file for dirfd/name (txn.c names it), if any. */
-static void clean_temp(int dirfd, const char *name)
+void scan_clean_temp(int dirfd, const char *name)
 {
 	char tmp[NAME_MAX + 1];
 
@@ -597,13 +596,13 @@ static int list_all(struct scan *s, unsigned flags, struct cerr *e)
 	if (clean) {
 		/* files in directories that are not listed */
 		for (i = 0; i < s->nbundles; i++)
-			clean_temp(s->bundles[i].p.dirfd, s->bundles[i].p.base);
+			scan_clean_temp(s->bundles[i].p.dirfd, s->bundles[i].p.base);
 		if (s->cainit_dir_exists) {
-			clean_temp(s->cainit_dir.dirfd, CA_FILE_NAME);
-			clean_temp(s->cainit_dir.dirfd, ENV_FILE_NAME);
+			scan_clean_temp(s->cainit_dir.dirfd, CA_FILE_NAME);
+			scan_clean_temp(s->cainit_dir.dirfd, ENV_FILE_NAME);
 		}
 		if (s->profiled.exists)
-			clean_temp(s->profiled.dirfd, PROFILE_NAME);
+			scan_clean_temp(s->profiled.dirfd, PROFILE_NAME);
 	}
 
 	for (i = 0; i < s->nhashed; i++)
@@ -814,6 +813,11 @@ void scan_free(struct scan *s)
 		free(s->anchors[i].mine.buf);
 	}
 	free(s->anchors);
+	for (i = 0; i < s->nkeystores; i++) {
+		keystore_free(&s->keystores[i].ks);
+		free(s->keystores[i].buf);
+	}
+	free(s->keystores);
 	free(s->setfiles);
 	free(s->set_file.buf);
 	free(s->ca_file.buf);

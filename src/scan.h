@@ -21,6 +21,7 @@
 
 #include "bundle.h"
 #include "err.h"
+#include "keystore.h"
 #include "layout.h"
 #include "rootfs.h"
 
@@ -89,6 +90,19 @@ struct anchor_store {
 	struct owned_read mine;     /* cainit.SET.crt of the operation's set */
 };
 
+/* A Java keystore (`cacerts`), each real file once. One that does not
+ * parse is kept here (bad, with why) so that status can show it; it is
+ * never written. */
+struct keystore_store {
+	struct rpath p;
+	char show[SHOW_MAX];
+	char *buf;
+	size_t len;
+	struct keystore ks;
+	bool bad;
+	char why[KEYSTORE_WHY_MAX];
+};
+
 /* A CA that some record of its set names. */
 struct known_ca {
 	char set[SET_NAME_MAX + 1];
@@ -124,6 +138,8 @@ struct scan {
 	bool setdir_exists;
 	struct owned_file *setfiles; /* SET.pem */
 	size_t nsetfiles;
+	struct keystore_store *keystores; /* scan_keystores */
+	size_t nkeystores;
 	bool fallback;               /* the root had no store: cainit owns the bundle */
 	bool paths_only;             /* SCAN_PATHS: bundles were not read */
 };
@@ -147,6 +163,14 @@ enum {
 
 /* Scan for an operation on `set` (NULL: every set; implies a deep scan). */
 int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s, struct cerr *e);
+
+/* Find and read every Java keystore under the root (scan_java.c): the
+ * distro paths, every JDK under java_home_parents, and java_home (NULL:
+ * none). clean: remove a killed run's temp files beside them. */
+int scan_keystores(struct scan *s, const char *java_home, bool clean, struct cerr *e);
+
+/* Remove a killed run's temp file for dirfd/name (txn.c names it), if any. */
+void scan_clean_temp(int dirfd, const char *name);
 
 /* Is (set, sha256) named by some record? */
 bool scan_is_known(const struct scan *s, const char *set, const char *fp16);

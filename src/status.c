@@ -26,6 +26,8 @@ const char *store_kind_name(enum store_kind k)
 		return "hashed";
 	case STORE_SET_FILE:
 		return "ca-file";
+	case STORE_KEYSTORE:
+		return "keystore";
 	}
 	return "?";
 }
@@ -170,7 +172,26 @@ static struct status_store *push_store(struct status_store **v, size_t *n, enum 
 	return &nv[(*n)++];
 }
 
-static int fill_set(struct scan *s, X509_STORE **bstores, struct status_set *ss, struct cerr *e)
+/* A keystore's anchors, once its digest or MAC has checked; NULL with why
+ * when it does not parse, does not check or does not decode. */
+static X509_STORE *keystore_anchors(const struct keystore_store *k, char *why, size_t n)
+{
+	char buf[KEYSTORE_WHY_MAX];
+	X509_STORE *store;
+
+	if (k->bad) {
+		snprintf(why, n, "%s", k->why);
+		return NULL;
+	}
+	if (!keystore_integrity_ok(&k->ks, buf, sizeof(buf)) || (store = keystore_trust_store(&k->ks, buf, sizeof(buf))) == NULL) {
+		snprintf(why, n, "%s", buf);
+		return NULL;
+	}
+	return store;
+}
+
+static int fill_set(struct scan *s, X509_STORE **bstores, X509_STORE **kstores, struct status_set *ss,
+		    struct cerr *e)
 {
 	char show[ENTRY_SHOW_MAX], name[NAME_MAX + 1];
 	struct status_store *x;
@@ -216,6 +237,20 @@ static int fill_set(struct scan *s, X509_STORE **bstores, struct status_set *ss,
 			sk_X509_free(chain);
 		}
 	}
+	for (i = 0; i < s->nkeystores; i++) {
+		struct keystore_store *k = &s->keystores[i];
+
+		if (k->bad)
+			continue; /* shown in the list of stores, with why */
+		if ((x = push_store(&ss->stores, &ss->nstores, STORE_KEYSTORE, k->show)) == NULL)
+			goto nomem;
+		x->layout = keystore_format_name(k->ks.format);
+		x->present = keystore_holds(&k->ks, ss->name, &ss->cas) && ss->cas.n > 0;
+		if (kstores[i] == NULL)
+			x->verified = 0, snprintf(x->why, sizeof(x->why), "%s", k->why);
+		else
+			x->verified = verify_all(kstores[i], &ss->cas, x->why, sizeof(x->why));
+	}
 	if (s->setdir_exists) {
 		name_set_file(name, ss->name);
 		snprintf(show, sizeof(show), "%s/%s", s->setdir_show, name);
@@ -245,6 +280,14 @@ static int list_stores(struct scan *s, struct trust_status *st, struct cerr *e)
 	for (i = 0; i < s->nhashed; i++)
 		if (push_store(&st->stores, &st->nstores, STORE_HASHED, s->hashed[i].show) == NULL)
 			goto nomem;
+	for (i = 0; i < s->nkeystores; i++) {
+		if ((x = push_store(&st->stores, &st->nstores, STORE_KEYSTORE, s->keystores[i].show)) == NULL)
+			goto nomem;
+		if (s->keystores[i].bad)
+			snprintf(x->why, sizeof(x->why), "%s; left as it is", s->keystores[i].why);
+		else
+			x->layout = keystore_format_name(s->keystores[i].ks.format);
+	}
 	if (s->setdir_exists && push_store(&st->stores, &st->nstores, STORE_SET_FILE, s->setdir_show) == NULL)
 		goto nomem;
 	return 0;
@@ -252,10 +295,10 @@ nomem:
 	return cerr_sys(e, "status", "collect", ENOMEM);
 }
 
-int trust_status(const char *root, struct trust_status *st, struct cerr *e)
+int trust_status(const char *root, const char *java_home, struct trust_status *st, struct cerr *e)
 {
 	const char *names[SETS_MAX];
-	X509_STORE **bstores = NULL;
+	X509_STORE **bstores = NULL, **kstores = NULL;
 	struct rootfs r;
 	struct scan s;
 	size_t n, i;
@@ -267,6 +310,8 @@ int trust_status(const char *root, struct trust_status *st, struct cerr *e)
 	rc = rootfs_open(&r, root, e);
 	if (rc == 0)
 		rc = scan_root(&r, SCAN_DEEP, NULL, &s, e);
+	if (rc == 0)
+		rc = scan_keystores(&s, java_home, false, e);
 	if (rc != 0)
 		goto out;
 	st->interrupted = s.interrupted;
@@ -277,26 +322,33 @@ int trust_status(const char *root, struct trust_status *st, struct cerr *e)
 		goto out;
 	n = scan_set_names(&s, NULL, names, SETS_MAX);
 	bstores = calloc(s.nbundles + 1, sizeof(*bstores));
+	kstores = calloc(s.nkeystores + 1, sizeof(*kstores));
 	st->sets = calloc(n + 1, sizeof(*st->sets));
-	if (bstores == NULL || st->sets == NULL) {
+	if (bstores == NULL || kstores == NULL || st->sets == NULL) {
 		rc = cerr_sys(e, root, "status", ENOMEM);
 		goto out;
 	}
 	for (i = 0; i < s.nbundles && n > 0; i++)
 		if (s.bundles[i].exists)
 			bstores[i] = verify_store_from_pem(s.bundles[i].buf, s.bundles[i].len);
+	for (i = 0; i < s.nkeystores && n > 0; i++)
+		if (!s.keystores[i].bad) /* (why gets the reason when it does not check) */
+			kstores[i] = keystore_anchors(&s.keystores[i], s.keystores[i].why, sizeof(s.keystores[i].why));
 	for (i = 0; i < n; i++) {
 		struct status_set *ss = &st->sets[st->nsets++];
 
 		snprintf(ss->name, sizeof(ss->name), "%s", names[i]);
 		load_cas(&s, ss->name, &ss->cas);
-		if ((rc = fill_set(&s, bstores, ss, e)) != 0)
+		if ((rc = fill_set(&s, bstores, kstores, ss, e)) != 0)
 			goto out;
 	}
 out:
 	for (i = 0; bstores && i < s.nbundles; i++)
 		X509_STORE_free(bstores[i]);
 	free(bstores);
+	for (i = 0; kstores && i < s.nkeystores; i++)
+		X509_STORE_free(kstores[i]);
+	free(kstores);
 	scan_free(&s);
 	rootfs_close(&r);
 	if (rc != 0)
@@ -370,7 +422,7 @@ void trust_records_free(struct trust_record *v, size_t n)
 	free(v);
 }
 
-int trust_verify(const char *root, struct cert_list *chain,
+int trust_verify(const char *root, const char *java_home, struct cert_list *chain,
 		 struct verify_result **res, size_t *nres, struct cerr *e)
 {
 	STACK_OF(X509) *untrusted = NULL, *all = NULL;
@@ -387,11 +439,13 @@ int trust_verify(const char *root, struct cert_list *chain,
 	rc = rootfs_open(&r, root, e);
 	if (rc == 0)
 		rc = scan_root(&r, 0, NULL, &s, e);
+	if (rc == 0)
+		rc = scan_keystores(&s, java_home, false, e);
 	if (rc != 0)
 		goto out;
 	untrusted = sk_X509_new_null();
 	all = sk_X509_new_null();
-	v = calloc(s.nbundles + s.nhashed + 1, sizeof(*v));
+	v = calloc(s.nbundles + s.nhashed + s.nkeystores + 1, sizeof(*v));
 	if (untrusted == NULL || all == NULL || v == NULL) {
 		rc = cerr_sys(e, root, "verify", ENOMEM);
 		goto out;
@@ -427,6 +481,18 @@ int trust_verify(const char *root, struct cert_list *chain,
 		v[n].kind = STORE_HASHED;
 		snprintf(v[n].path, sizeof(v[n].path), "%s", s.hashed[i].show);
 		v[n].ok = verify_chain(store, cert_x509(&chain->v[0]), untrusted, v[n].why, sizeof(v[n].why));
+		all_ok = all_ok && v[n].ok;
+		X509_STORE_free(store);
+		n++;
+	}
+	for (i = 0; i < s.nkeystores; i++) {
+		X509_STORE *store;
+
+		v[n].kind = STORE_KEYSTORE;
+		snprintf(v[n].path, sizeof(v[n].path), "%s", s.keystores[i].show);
+		store = keystore_anchors(&s.keystores[i], v[n].why, sizeof(v[n].why));
+		v[n].ok = store != NULL &&
+			  verify_chain(store, cert_x509(&chain->v[0]), untrusted, v[n].why, sizeof(v[n].why));
 		all_ok = all_ok && v[n].ok;
 		X509_STORE_free(store);
 		n++;

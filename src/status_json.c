@@ -25,8 +25,11 @@ static json_t *store_json(const struct status_store *s, bool per_set)
 		return NULL;
 	if (s->layout)
 		json_object_set_new(o, "layout", json_string(s->layout));
-	if (!per_set)
+	if (!per_set) {
+		if (s->why[0])
+			json_object_set_new(o, "error", json_string(s->why));
 		return o;
+	}
 	json_object_set_new(o, "present", json_boolean(s->present));
 	if (s->verified >= 0)
 		json_object_set_new(o, "verified", json_boolean(s->verified));

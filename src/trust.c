@@ -11,19 +11,33 @@
  */
 #include "trust.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nss.h"
 #include "plan.h"
 #include "rootfs.h"
 #include "txn.h"
 
 #define NAMES_MAX 1024
 
+void trust_warn(struct trust_report *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rep == NULL || rep->nwarnings == TRUST_WARN_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rep->warnings[rep->nwarnings++], TRUST_WARN_LEN, fmt, ap);
+	va_end(ap);
+}
+
 /* One scan-plan-commit cycle on a locked root. keep_mark: the run is part
  * of a recovery, which removes the mark itself when it is done. */
-static int run_locked(struct rootfs *r, const struct want *w, unsigned scan_flags, bool keep_mark,
-		      struct trust_report *rep, struct cerr *e)
+static int run_locked(struct rootfs *r, const struct want *w, const char *java_home, unsigned scan_flags,
+		      bool keep_mark, struct trust_report *rep, struct cerr *e)
 {
 	struct scan s;
 	struct txn t;
@@ -32,6 +46,8 @@ static int run_locked(struct rootfs *r, const struct want *w, unsigned scan_flag
 
 	txn_init(&t);
 	rc = scan_root(r, scan_flags, w->set, &s, e);
+	if (rc == 0)
+		rc = scan_keystores(&s, java_home, scan_flags & SCAN_CLEAN_TEMPS, e);
 	if (rc == 0 && w->certs == NULL) {
 		const char *names[NAMES_MAX];
 
@@ -43,6 +59,8 @@ static int run_locked(struct rootfs *r, const struct want *w, unsigned scan_flag
 		rc = plan_anchors(&s, w, &t, e);
 	if (rc == 0)
 		rc = plan_bundles(&s, w, &t, e);
+	if (rc == 0)
+		rc = plan_keystores(&s, w, &t, e);
 	if (rc == 0)
 		rc = plan_ca_file(&s, w, &t, &sets_left, e);
 	if (rc == 0)
@@ -61,6 +79,8 @@ static int run_locked(struct rootfs *r, const struct want *w, unsigned scan_flag
 		rep->changes = t.n;
 		rep->fallback = s.fallback;
 		rep->stores = s.nbundles + s.nanchors + s.nhashed + (s.setdir_exists ? 1 : 0);
+		for (size_t i = 0; i < s.nkeystores; i++)
+			rep->stores += !s.keystores[i].bad;
 	}
 	txn_free(&t);
 	scan_free(&s);
@@ -85,7 +105,7 @@ static bool recorded_cas(struct rootfs *r, const char *set, struct cert_list *ou
 }
 
 /* Bring the interrupted set (every set for "*") back to its record. */
-static int recover(struct rootfs *r, const char *marked, struct cerr *e)
+static int recover(struct rootfs *r, const char *marked, const char *java_home, struct cerr *e)
 {
 	const char *names[NAMES_MAX];
 	char (*sets)[SET_NAME_MAX + 1] = NULL;
@@ -111,11 +131,11 @@ static int recover(struct rootfs *r, const char *marked, struct cerr *e)
 		return cerr_set(e, CAINIT_EOPS, "recovery: out of memory");
 	for (i = 0; i < n && rc == 0; i++) {
 		struct cert_list cas = {0};
-		struct want w = {sets[i], NULL};
+		struct want w = {sets[i], NULL, NULL};
 
 		if (recorded_cas(r, sets[i], &cas, e))
 			w.certs = &cas;
-		rc = run_locked(r, &w, SCAN_CLEAN_TEMPS | SCAN_DEEP, true, &rep, e);
+		rc = run_locked(r, &w, java_home, SCAN_CLEAN_TEMPS | SCAN_DEEP, true, &rep, e);
 		cert_list_free(&cas);
 	}
 	free(sets);
@@ -129,7 +149,7 @@ static int recover(struct rootfs *r, const char *marked, struct cerr *e)
 }
 
 /* Open and lock the root, recovering an interrupted change first. */
-static int begin(struct rootfs *r, const char *root, struct cerr *e)
+static int begin(struct rootfs *r, const char *root, const char *java_home, struct cerr *e)
 {
 	char marked[SET_NAME_MAX + 2];
 	bool present;
@@ -141,46 +161,57 @@ static int begin(struct rootfs *r, const char *root, struct cerr *e)
 	if (rc == 0)
 		rc = scan_read_mark(r, &present, marked, sizeof(marked), e);
 	if (rc == 0 && present)
-		rc = recover(r, marked, e);
+		rc = recover(r, marked, java_home, e);
 	return rc;
 }
 
 int trust_install(const char *root, const char *set, const struct cert_list *certs,
-		  unsigned flags, const char *origin, struct trust_report *rep, struct cerr *e)
+		  const struct trust_opts *o, const char *origin, struct trust_report *rep, struct cerr *e)
 {
-	struct want w = {set, certs};
+	static const struct trust_opts none;
+	struct want w = {set, certs, rep};
 	struct rootfs r;
 	int rc;
 
+	if (o == NULL)
+		o = &none;
 	memset(rep, 0, sizeof(*rep));
 	if (!set_name_valid(set))
 		return cerr_input(e, "invalid_set",
 				  "invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
 	if (certs == NULL || certs->n == 0)
 		return cerr_input(e, "no_certificate", "%s: no certificate found", origin);
-	rc = cert_list_check(certs, flags, time(NULL), origin, e);
+	rc = cert_list_check(certs, o->flags, time(NULL), origin, e);
 	if (rc != 0)
 		return rc;
-	rc = begin(&r, root, e);
+	rc = begin(&r, root, o->java_home, e);
 	if (rc == 0)
-		rc = run_locked(&r, &w, SCAN_CREATE | SCAN_CLEAN_TEMPS, false, rep, e);
+		rc = run_locked(&r, &w, o->java_home, SCAN_CREATE | SCAN_CLEAN_TEMPS, false, rep, e);
+	if (rc == 0 && (o->flags & TRUST_NSS))
+		nss_apply(&r, set, certs, o->nss_user, rep);
 	rootfs_close(&r);
 	return rc;
 }
 
-int trust_remove(const char *root, const char *set, struct trust_report *rep, struct cerr *e)
+int trust_remove(const char *root, const char *set, const struct trust_opts *o, struct trust_report *rep,
+		 struct cerr *e)
 {
-	struct want w = {set, NULL};
+	static const struct trust_opts none;
+	struct want w = {set, NULL, rep};
 	struct rootfs r;
 	int rc;
 
+	if (o == NULL)
+		o = &none;
 	memset(rep, 0, sizeof(*rep));
 	if (set != NULL && !set_name_valid(set))
 		return cerr_input(e, "invalid_set",
 				  "invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
-	rc = begin(&r, root, e);
+	rc = begin(&r, root, o->java_home, e);
 	if (rc == 0)
-		rc = run_locked(&r, &w, SCAN_CLEAN_TEMPS | SCAN_DEEP, false, rep, e);
+		rc = run_locked(&r, &w, o->java_home, SCAN_CLEAN_TEMPS | SCAN_DEEP, false, rep, e);
+	if (rc == 0)
+		nss_apply(&r, set, NULL, NULL, rep); /* wherever a database and certutil are */
 	rootfs_close(&r);
 	return rc;
 }
@@ -198,7 +229,7 @@ int trust_recover(const char *root, bool *recovered, struct cerr *e)
 	if (rc == 0)
 		rc = scan_read_mark(&r, &present, marked, sizeof(marked), e);
 	if (rc == 0 && present)
-		rc = recover(&r, marked, e);
+		rc = recover(&r, marked, NULL, e);
 	rootfs_close(&r);
 	*recovered = rc == 0 && present;
 	return rc;

@@ -19,23 +19,45 @@
 #include "scan.h"
 
 #define TRUST_LOCK_TIMEOUT_MS 30000
+#define TRUST_WARN_MAX 8
+#define TRUST_WARN_LEN 512
+
+enum {
+	TRUST_NSS = 1 << 8, /* also NSS databases (nss.c); beside CERT_ALLOW_* */
+};
+
+/* What an install or remove may do beyond the defaults (NULL: none). */
+struct trust_opts {
+	unsigned flags;        /* CERT_ALLOW_*, TRUST_NSS */
+	const char *java_home; /* one more JDK (absolute, inside the root) */
+	const char *nss_user;  /* with TRUST_NSS: create this user's ~/.pki/nssdb */
+};
 
 struct trust_report {
 	size_t stores;   /* stores that hold the set afterwards (install) */
 	size_t changes;  /* files written, linked, renamed or removed */
 	size_t sets;     /* sets found and removed (remove) */
+	size_t nss;      /* NSS databases changed */
 	bool fallback;   /* the root had no store: cainit owns its bundle */
+	/* stores left alone (a keystore that does not parse, no certutil...):
+	 * never a failure of the rest */
+	char warnings[TRUST_WARN_MAX][TRUST_WARN_LEN];
+	size_t nwarnings;
 };
 
-/* Make set hold exactly certs (refused per flags, see cert_list_check;
+/* Make set hold exactly certs (refused per o->flags, see cert_list_check;
  * origin names the input in messages). Installing the same CAs again
  * writes nothing. Returns 0, CAINIT_EOPS or CAINIT_EINPUT. */
 int trust_install(const char *root, const char *set, const struct cert_list *certs,
-		  unsigned flags, const char *origin, struct trust_report *rep, struct cerr *e);
+		  const struct trust_opts *o, const char *origin, struct trust_report *rep, struct cerr *e);
 
 /* Remove set (every set when set is NULL) from every store. Removing a set
  * that is not there is not an error (rep->changes is 0). */
-int trust_remove(const char *root, const char *set, struct trust_report *rep, struct cerr *e);
+int trust_remove(const char *root, const char *set, const struct trust_opts *o, struct trust_report *rep,
+		 struct cerr *e);
+
+/* Add a warning line to rep (dropped past TRUST_WARN_MAX). */
+void trust_warn(struct trust_report *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* If a change was interrupted (a killed run left /etc/cainit/txn), bring
  * its set back to the last change that finished in every store and sweep
@@ -78,15 +100,17 @@ int trust_tmpfs(const char *root, struct tmpfs_report *rep, struct cerr *e);
 
 /* ---- status ---- */
 
-enum store_kind { STORE_BUNDLE, STORE_ANCHOR, STORE_HASHED, STORE_SET_FILE };
+enum store_kind { STORE_BUNDLE, STORE_ANCHOR, STORE_HASHED, STORE_SET_FILE, STORE_KEYSTORE };
 
 struct status_store {
 	enum store_kind kind;
 	char path[ENTRY_SHOW_MAX];
-	const char *layout;  /* anchor dirs: the layout they belong to */
+	const char *layout;  /* anchor dirs: the layout they belong to;
+			      * keystores: "jks" or "pkcs12" */
 	bool present;        /* holds exactly the set's CAs */
 	int verified;        /* 1 / 0: every CA verifies through it; -1: n/a */
-	char why[128];       /* first verification failure */
+	char why[192];       /* first verification failure; in the list of
+			      * every store: why it is left alone */
 };
 
 struct status_set {
@@ -108,7 +132,8 @@ struct trust_status {
 	size_t nsets;
 };
 
-int trust_status(const char *root, struct trust_status *st, struct cerr *e);
+/* java_home: as for install (NULL: none). */
+int trust_status(const char *root, const char *java_home, struct trust_status *st, struct cerr *e);
 void trust_status_free(struct trust_status *st);
 const char *store_kind_name(enum store_kind k);
 
@@ -118,13 +143,14 @@ struct verify_result {
 	enum store_kind kind;
 	char path[SHOW_MAX];
 	bool ok;
-	char why[128];
+	char why[192];
 };
 
-/* Verify chain->v[0] (the rest as intermediates) through every bundle and
- * hashed directory of root. *res (malloc'd, *nres entries); 0 when every
+/* Verify chain->v[0] (the rest as intermediates) through every bundle,
+ * hashed directory and Java keystore of root (a keystore also needs its
+ * digest or MAC to check). *res (malloc'd, *nres entries); 0 when every
  * store verifies, CAINIT_EOPS when one fails or there is no store. */
-int trust_verify(const char *root, struct cert_list *chain,
+int trust_verify(const char *root, const char *java_home, struct cert_list *chain,
 		 struct verify_result **res, size_t *nres, struct cerr *e);
 
 #endif
