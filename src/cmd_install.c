@@ -93,9 +93,10 @@ int cmd_install(int argc, char **argv)
 		return cli_fail(&e);
 	}
 	for (i = 0; i < certs.n; i++)
-		fprintf(stderr, "cainit: trusted \"%s\" sha256=%s set=%s stores=%zu in %lldus%s\n",
-			certs.v[i].subject, certs.v[i].fp, name, rep.stores, t1 - t0,
-			rep.changes == 0 ? " (unchanged)" : "");
+		fprintf(stderr, "cainit: trusted \"%s\" sha256=%s set=%s stores=%zu%s in %lldus%s\n",
+			certs.v[i].subject, certs.v[i].fp, name, rep.stores,
+			rep.nss > 0 ? " (NSS databases changed)" : "", t1 - t0,
+			rep.changes == 0 && rep.nss == 0 ? " (unchanged)" : "");
 	cert_list_free(&certs);
 	return 0;
 }

@@ -3,6 +3,9 @@
 # its bytes outside cainit's blocks are the original ones, it holds the old
 # or the new CA (never both, never neither), the lock is not wedged, and the
 # next run converges. Done on the rename path and on the in-place path.
+# The rename-path root also has a Java JKS keystore: after every kill it
+# checks (digest and entries, read by tests/tools/jks.py) and holds the old
+# or the new CA; after removal it is the original file byte for byte.
 command -v strace >/dev/null || die "strace is missing (scripts/deps.sh installs it)"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" # LeakSanitizer cannot run under ptrace
 mkca A
@@ -19,6 +22,11 @@ count_calls() {
 }
 
 in_bundle() { sed -n 's/^# cainit set=default sha256=\([^ ]*\) .*/\1/p' "$1"; }
+# the SHA-256 (AB:CD:... form) of the keystore's cainit entries of set default
+in_keystore() {
+	python3 "$HERE/../tools/jks.py" "$1" | awk '$2 ~ /^cainit\.default\./ { print toupper($3) }' |
+		sed 's/../&:/g; s/:$//'
+}
 
 check_after_kill() { # BUNDLE ORIG OLD_FP NEW_FP (NEW_FP empty: removal)
 	local b=$1 orig=$2 old=$3 new=$4 have
@@ -39,6 +47,10 @@ check_after_kill() { # BUNDLE ORIG OLD_FP NEW_FP (NEW_FP empty: removal)
 	if [ -e "$r/etc/profile.d/cainit.sh" ]; then
 		grep -q "NPM_CONFIG_CAFILE=" "$r/etc/profile.d/cainit.sh" || die "profile script cut short"
 	fi
+	if [ -e "$r/etc/ssl/certs/java/cacerts" ]; then
+		have=$(in_keystore "$r/etc/ssl/certs/java/cacerts") || die "keystore unsound after kill"
+		[ "$have" = "$old" ] || [ "$have" = "$new" ] || die "keystore holds \"$have\", want old or new"
+	fi
 }
 
 # converged_env ROOT NEW_FP: ca.pem and the profile match the finished change
@@ -49,6 +61,13 @@ converged_env() {
 	else
 		[ ! -e "$1/etc/cainit/ca.pem" ] || die "ca.pem left after removal"
 		[ ! -e "$1/etc/profile.d/cainit.sh" ] || die "profile script left after removal"
+	fi
+	if [ -e "$1/etc/ssl/certs/java/cacerts" ]; then
+		if [ -n "$2" ]; then
+			[ "$(in_keystore "$1/etc/ssl/certs/java/cacerts")" = "$2" ] || die "keystore not converged"
+		else
+			cmp -s "$1/etc/ssl/certs/java/cacerts" "$SCRATCH/orig.jks" || die "keystore not restored byte for byte"
+		fi
 	fi
 }
 
@@ -96,7 +115,10 @@ run_kills() { # LABEL ROOT BUNDLE ORIG SETUP_CA TARGET_CMD...
 # rename path
 r=$SCRATCH/r
 mkroot debian "$r"
-mkdir -p "$r/etc/profile.d"
+mkdir -p "$r/etc/profile.d" "$r/etc/ssl/certs/java"
+[ -f /etc/ssl/certs/java/cacerts ] || die "no Debian Java keystore (scripts/deps.sh installs ca-certificates-java)"
+cp /etc/ssl/certs/java/cacerts "$r/etc/ssl/certs/java/cacerts"
+cp /etc/ssl/certs/java/cacerts "$SCRATCH/orig.jks"
 cp "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt"
 run_kills rotation "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" A install "$SCRATCH/B.pem"
 run_kills removal "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" A remove --all
