@@ -1,5 +1,6 @@
 # inside.sh: the body of bench/run.sh, run in its private mount namespace.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/cainit-bench.XXXXXX)
 mount -t tmpfs bench "$work"
 trap 'umount -l "$work"; rmdir "$work"' EXIT
@@ -9,6 +10,7 @@ unset SSL_CERT_FILE SSL_CERT_DIR
 root=$work/root
 mkdir -p "$root/etc/ssl" "$root/usr/local/share/ca-certificates" "$root/usr/lib/ssl"
 cp -a /etc/ssl/certs "$root/etc/ssl/"
+rm -rf "$root/etc/ssl/certs/java" # the main scenario is the PEM stores; Java has its own below
 ln -s /etc/ssl/certs/ca-certificates.crt "$root/usr/lib/ssl/cert.pem"
 ncerts=$(grep -c 'BEGIN CERTIFICATE' "$root/etc/ssl/certs/ca-certificates.crt")
 "$BUILD/tests/mkcert" --rsa --cn "bench egress CA A" --out "$work/A.pem"
@@ -17,6 +19,18 @@ ncerts=$(grep -c 'BEGIN CERTIFICATE' "$root/etc/ssl/certs/ca-certificates.crt")
 out=$("$BUILD/bench/bench_install" "$root" "$work/A.pem" "$work/B.pem" "$BENCH_ITERATIONS" "$BUILD/cainit")
 get() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$out"; }
 bytes=$(sed -n 's/^bundle_bytes=//p' <<<"$out")
+
+# the same engine into a copy of that root that also has Debian's JKS keystore
+jroot=$work/jroot
+java_ks=/etc/ssl/certs/java/cacerts
+jout=""
+if [ -f "$java_ks" ]; then
+	cp -a "$root" "$jroot"
+	mkdir -p "$jroot/etc/ssl/certs/java"
+	cp "$java_ks" "$jroot/etc/ssl/certs/java/cacerts"
+	jout=$("$BUILD/bench/bench_install" "$jroot" "$work/A.pem" "$work/B.pem" "$(( BENCH_ITERATIONS / 4 ))" -)
+fi
+jget() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$jout"; }
 
 # the agent, on the same root (cainit's own files removed first)
 "$BUILD/cainit" remove --root "$root" --all 2>/dev/null
@@ -49,6 +63,15 @@ done
 uca_med=$(printf '%s\n' "${uca[@]}" | sort -n | sed -n "$(( (${#uca[@]} + 1) / 2 ))p")
 java_hook=no
 [ -x /etc/ca-certificates/update.d/jks-keystore ] && java_hook=yes
+# does the hook really put the CA into the JKS keystore? (then (d) includes it)
+cp "$work/A.pem" /usr/local/share/ca-certificates/bench.crt
+update-ca-certificates >/dev/null 2>&1
+java_in_d=no
+if [ -f "$java_ks" ] && keytool -list -cacerts -storepass changeit -alias debian:bench.pem >/dev/null 2>&1; then
+	java_in_d=yes
+fi
+rm /usr/local/share/ca-certificates/bench.crt
+update-ca-certificates >/dev/null 2>&1
 
 row() { printf '%-44s %9.1f us %9.1f us   %s\n' "$1" "$(get "$2" median_us)" "$(get "$2" p99_us)" "${3:-}"; }
 ratio() { awk "BEGIN { printf \"%.2fx\", $(get "$1" median_us) / $(get "$2" median_us) }"; }
@@ -103,3 +126,16 @@ $(rrow "(wc) cainit run --ca A -- /bin/true, A trusted" run_ca "$(plus "$rca" "$
 $(rrow "(wr) cainit run --ca B -- /bin/true, rotation" run_rotate "$(plus "$(rget run_rotate median_us)" "$rtrue") over (t)")
 $(rrow "(wt) --wait: file renamed in -> command runs" wait "target < 5000 us: $(met "$rwait < 5000"); floor (spawn to first instruction) $(rget stamp median_us) us")
 REPORT
+
+if [ -n "$jout" ]; then
+	jrot=$(jget rotation median_us) jeng=$(jget engine median_us)
+	cat <<REPORT
+
+Java: the same CA into a root that also has Debian's JKS keystore ($(stat -c %s "$java_ks") bytes, $(python3 "$here/../tests/tools/jks.py" "$java_ks" | wc -l) entries), in-process; $(( BENCH_ITERATIONS / 4 )) runs
+                                                  median         p99
+$(printf '%-44s %9.1f us %9.1f us   %s' "(j) engine in-process, JKS included" "$jeng" "$(jget engine p99_us)" "+$(awk "BEGIN { printf \"%.0f\", $jeng - $eng }") us over (a)")
+$(printf '%-44s %9.1f us %9.1f us' "(j') engine in-process, rotation A<->B" "$jrot" "$(jget rotation p99_us)")
+(d) update-ca-certificates with the Java hook    $(printf '%9.0f us' "$uca_med")                  CA in the JKS afterwards: $java_in_d
+    (j) is $(awk "BEGIN { printf \"%.0fx\", $uca_med / $jeng }") faster than (d)
+REPORT
+fi
