@@ -13,6 +13,8 @@ packages=(
 	python3-requests nodejs
 	# Java and browser trust: Debian's JDK and its JKS cacerts, NSS's certutil, Chromium
 	openjdk-17-jdk-headless ca-certificates-java libnss3-tools chromium
+	# a real intercepting proxy (makes its own CA)
+	mitmproxy
 	# e2e: images built with debootstrap, run by podman with runc
 	podman runc debootstrap
 )
