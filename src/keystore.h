@@ -40,7 +40,7 @@ struct keystore_entry {
 	bool derived;                   /* "debian:cainit.SET.pem", made by Debian's Java
 					 * hook from cainit's anchor file */
 	char set[SET_NAME_MAX + 1];     /* ours or derived: the set */
-	unsigned char sha256[32];       /* ours: the certificate's SHA-256 */
+	unsigned char sha256[32];       /* ours or derived: the certificate's SHA-256 */
 	size_t off, end;                /* JKS: the entry's bytes in the file */
 };
 
@@ -65,7 +65,9 @@ const char *keystore_format_name(enum keystore_format f);
  * default password? A PKCS#12 file without a MAC checks. */
 bool keystore_integrity_ok(const struct keystore *ks, char *why, size_t n);
 
-/* Does set hold exactly certs (ours, trusted) and nothing derived? */
+/* Does set hold exactly certs as cainit's own entries? A derived entry
+ * counts as long as it holds one of certs (Debian's hook copied the set's
+ * CA); one holding anything else (an old CA) makes the answer no. */
 bool keystore_holds(const struct keystore *ks, const char *set, const struct cert_list *certs);
 
 /* How many of cainit's entries (and derived ones) belong to set (NULL: any). */

@@ -139,7 +139,7 @@ int jks_parse(struct keystore *ks, char *why, size_t n)
 		}
 		if (!x->trusted)
 			x->ours = x->derived = false; /* not one cainit wrote: keep it */
-		if (x->ours)
+		if (x->ours || x->derived)
 			SHA256((const unsigned char *)ks->buf + der, der_len, x->sha256);
 		ks->n++;
 	}

@@ -80,13 +80,15 @@ static int note_bags(struct keystore *ks, struct p12_state *st, size_t s, STACK_
 		ks->n++;
 		x->trusted = has_trusted_usage(bag);
 		if ((name = PKCS12_get_friendlyname(bag)) != NULL) {
-			snprintf(x->alias, sizeof(x->alias), "%s", name);
+			if (strlen(name) < sizeof(x->alias)) { /* (a longer one is never cainit's) */
+				memcpy(x->alias, name, strlen(name) + 1);
+				keystore_classify(x);
+			}
 			OPENSSL_free(name);
-			keystore_classify(x);
 		}
 		if (!x->trusted)
 			x->ours = x->derived = false;
-		if (!x->ours)
+		if (!x->ours && !x->derived)
 			continue;
 		cert = PKCS12_SAFEBAG_get1_cert(bag);
 		len = cert ? i2d_X509(cert, &der) : -1;

@@ -51,6 +51,15 @@ expect_rc 0 "$CAINIT" verify "$SCRATCH/L.pem"
 
 update-ca-certificates >"$SCRATCH/uca.log" 2>&1 || die "update-ca-certificates: $(cat "$SCRATCH/uca.log")"
 tls_ok || die "TLS failed after update-ca-certificates"
+# Debian's Java hook copied cainit's anchor into the JKS keystore as
+# debian:cainit.default.pem: the same CA, so the set still holds there
+jks_aliases() { python3 "$HERE/../tools/jks.py" /etc/ssl/certs/java/cacerts | awk '{ print $2 }'; }
+java_hook=0
+[ -x /etc/ca-certificates/update.d/jks-keystore ] && [ -f /etc/ssl/certs/java/cacerts ] && java_hook=1
+if [ "$java_hook" = 1 ]; then
+	jks_aliases | grep -qx "debian:cainit.default.pem" || die "the Java hook did not copy the CA"
+	jks_aliases | grep -q "^cainit\.default\." || die "cainit's own keystore entry is gone"
+fi
 expect_rc 0 "$CAINIT" verify "$SCRATCH/L.pem"
 update-ca-certificates --fresh >"$SCRATCH/uca.log" 2>&1 || die "update-ca-certificates --fresh: $(cat "$SCRATCH/uca.log")"
 tls_ok || die "TLS failed after update-ca-certificates --fresh"
@@ -67,6 +76,9 @@ expect_err "(unchanged)"
 
 expect_rc 0 "$CAINIT" remove --all
 tls_fails || die "TLS still succeeds after remove"
+if [ "$java_hook" = 1 ] && jks_aliases | grep -q "cainit"; then
+	die "remove left a cainit entry in the Java keystore: $(jks_aliases | grep cainit)"
+fi
 update-ca-certificates >"$SCRATCH/uca.log" 2>&1 || die "update-ca-certificates after remove"
 tls_fails || die "TLS succeeds after remove and update-ca-certificates"
 

@@ -204,6 +204,27 @@ static void test_jks_rotation_and_derived(void **state)
 	parse_ok(&one, &ks1);
 	assert_true(keystore_holds(&ks1, "proxy", &c0));
 	assert_int_equal(keystore_count(&ks1, "proxy"), 1); /* the derived one is gone */
+	{
+		/* after update-ca-certificates, Debian's hook holds a copy of the
+		 * set's CA: the set still holds; a stale copy (an old CA) does not */
+		char ours[KEYSTORE_ALIAS_MAX];
+		struct jks_entry same[] = {{ours, &certs[0]}, {"debian:cainit.proxy.pem", &certs[0]}},
+				 stale[] = {{ours, &certs[0]}, {"debian:cainit.proxy.pem", &certs[2]}};
+		struct buf bs, bt;
+		struct keystore kss, kst;
+
+		keystore_alias(ours, "proxy", certs[0].sha256);
+		bs = make_jks(same, 2, "changeit");
+		bt = make_jks(stale, 2, "changeit");
+		parse_ok(&bs, &kss);
+		parse_ok(&bt, &kst);
+		assert_true(keystore_holds(&kss, "proxy", &c0));
+		assert_false(keystore_holds(&kst, "proxy", &c0));
+		keystore_free(&kss);
+		keystore_free(&kst);
+		free(bs.p);
+		free(bt.p);
+	}
 	two = render(&ks1, "proxy", &certs[1], 1);
 	parse_ok(&two, &ks2);
 	assert_true(keystore_holds(&ks2, "proxy", &c1));
