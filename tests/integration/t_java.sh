@@ -60,7 +60,7 @@ expect_rc 0 "$CAINIT" install "$SCRATCH/A.pem"
 a=$(alias_of A)
 has_alias -cacerts "$a" || die "keytool -list -cacerts does not show $a"
 has_alias "-keystore $vendor" "$a" || die "the PKCS#12 keystore lacks $a"
-keytool -list -storepass changeit -keystore "$vendor" -alias "$a" | grep -q trustedCertEntry ||
+grep -q trustedCertEntry <<<"$(keytool -list -storepass changeit -keystore "$vendor" -alias "$a")" ||
 	die "$a is not a trusted entry in the PKCS#12 keystore"
 has_alias "-keystore $jh" "$a" || die "the \$JAVA_HOME keystore lacks $a"
 expect_rc 0 java_get

@@ -61,7 +61,7 @@ expect_rc 2 "$CAINIT" install --nss-user root "$mitm_ca"
 expect_rc 0 "$CAINIT" install --nss --nss-user root "$mitm_ca"
 [ "$(stat -c '%a %U' /root/.pki/nssdb)" = "700 root" ] || die "nssdb: $(stat -c '%a %U' /root/.pki/nssdb)"
 nick=$(nick_of "$mitm_ca")
-nicks /root/.pki/nssdb | grep -qx "$nick" || die "certutil -L lacks $nick: $(nicks /root/.pki/nssdb)"
+grep -qx "$nick" <<<"$(nicks /root/.pki/nssdb)" || die "certutil -L lacks $nick: $(nicks /root/.pki/nssdb)"
 browse
 grep -q "cainit test origin" "$SCRATCH/page" || die "chromium after install: $(grep -v dbus "$SCRATCH/chromium.err" | tail -n3)"
 note "after install --nss --nss-user root: ~/.pki/nssdb made, $nick in it, chromium loads the page through the proxy"
@@ -76,15 +76,15 @@ expect_rc 0 "$CAINIT" install --nss --nss-user tuser "$mitm_ca"
 [ "$(stat -c '%u %a' /home/tuser/.pki/nssdb /home/tuser/.pki/nssdb/cert9.db | tr '\n' ' ')" = "4242 700 4242 600 " ] ||
 	die "tuser's database is not tuser's: $(stat -c '%n %u %a' /home/tuser/.pki/nssdb /home/tuser/.pki/nssdb/*)"
 for db in /home/tuser/.pki/nssdb /root/.mozilla/firefox/abcd.default-release /root/.pki/nssdb; do
-	nicks "$db" | grep -qx "$nick" || die "$db lacks $nick"
+	grep -qx "$nick" <<<"$(nicks "$db")" || die "$db lacks $nick"
 done
 note "--nss-user tuser: a database owned by uid 4242; a Firefox profile found; all three hold the CA"
 
 # rotation: B replaces the proxy's CA in every database; the page fails again
 expect_rc 0 "$CAINIT" install --nss "$SCRATCH/B.pem"
 for db in /home/tuser/.pki/nssdb /root/.mozilla/firefox/abcd.default-release /root/.pki/nssdb; do
-	nicks "$db" | grep -qx "$nick" && die "rotation left $nick in $db"
-	nicks "$db" | grep -qx "$(nick_of "$SCRATCH/B.pem")" || die "rotation: $db lacks B"
+	grep -qx "$nick" <<<"$(nicks "$db")" && die "rotation left $nick in $db"
+	grep -qx "$(nick_of "$SCRATCH/B.pem")" <<<"$(nicks "$db")" || die "rotation: $db lacks B"
 done
 browse
 grep -q "ERR_CERT_AUTHORITY_INVALID" "$SCRATCH/chromium.err" || die "chromium still trusts the old CA after rotation"

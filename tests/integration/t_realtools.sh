@@ -57,8 +57,8 @@ jks_aliases() { python3 "$HERE/../tools/jks.py" /etc/ssl/certs/java/cacerts | aw
 java_hook=0
 [ -x /etc/ca-certificates/update.d/jks-keystore ] && [ -f /etc/ssl/certs/java/cacerts ] && java_hook=1
 if [ "$java_hook" = 1 ]; then
-	jks_aliases | grep -qx "debian:cainit.default.pem" || die "the Java hook did not copy the CA"
-	jks_aliases | grep -q "^cainit\.default\." || die "cainit's own keystore entry is gone"
+	grep -qx "debian:cainit.default.pem" <<<"$(jks_aliases)" || die "the Java hook did not copy the CA: $(cat "$SCRATCH/uca.log")"
+	grep -q "^cainit\.default\." <<<"$(jks_aliases)" || die "cainit's own keystore entry is gone"
 fi
 expect_rc 0 "$CAINIT" verify "$SCRATCH/L.pem"
 update-ca-certificates --fresh >"$SCRATCH/uca.log" 2>&1 || die "update-ca-certificates --fresh: $(cat "$SCRATCH/uca.log")"
@@ -76,7 +76,7 @@ expect_err "(unchanged)"
 
 expect_rc 0 "$CAINIT" remove --all
 tls_fails || die "TLS still succeeds after remove"
-if [ "$java_hook" = 1 ] && jks_aliases | grep -q "cainit"; then
+if [ "$java_hook" = 1 ] && grep -q "cainit" <<<"$(jks_aliases)"; then
 	die "remove left a cainit entry in the Java keystore: $(jks_aliases | grep cainit)"
 fi
 update-ca-certificates >"$SCRATCH/uca.log" 2>&1 || die "update-ca-certificates after remove"
