@@ -11,9 +11,9 @@
  * Edits copy every kept entry's bytes as they are and append cainit's, so
  * only the count and the digest change.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA1_Init...: see jks_digest */
 #include "keystore.h"
 
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,6 +85,16 @@ static void get_cert(struct reader *r, unsigned version, size_t *der, size_t *de
 	*der = skip(r, *der_len);
 }
 
+/* The SHA-256 of an entry's certificate (low-level: see jks_digest). */
+static void cert_sha256(const char *der, size_t len, unsigned char md[32])
+{
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, der, len);
+	SHA256_Final(md, &c);
+}
+
 int jks_parse(struct keystore *ks, char *why, size_t n)
 {
 	struct reader r = {(const unsigned char *)ks->buf, ks->len, 0, false};
@@ -140,7 +150,7 @@ int jks_parse(struct keystore *ks, char *why, size_t n)
 		if (!x->trusted)
 			x->ours = x->derived = false; /* not one cainit wrote: keep it */
 		if (x->ours || x->derived)
-			SHA256((const unsigned char *)ks->buf + der, der_len, x->sha256);
+			cert_sha256(ks->buf + der, der_len, x->sha256);
 		ks->n++;
 	}
 	if (r.bad || ks->len - r.off != JKS_DIGEST_LEN) {
@@ -150,28 +160,26 @@ int jks_parse(struct keystore *ks, char *why, size_t n)
 	return 0;
 }
 
-/* The keyed SHA-1 over pieces. */
+/* The keyed SHA-1 over pieces. The low-level calls, not EVP or the
+ * one-shot SHA1(): in OpenSSL 3 those fetch from the provider, whose first
+ * use costs more than the whole edit (see cert.c). */
 static void jks_digest(const struct iovec *iov, size_t niov, unsigned char md[JKS_DIGEST_LEN])
 {
 	static const char pass[] = KEYSTORE_PASSWORD;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned char pw[2 * (sizeof(pass) - 1)];
+	SHA_CTX c;
 	size_t i;
 
 	for (i = 0; i + 1 < sizeof(pass); i++) {
 		pw[2 * i] = 0;
 		pw[2 * i + 1] = (unsigned char)pass[i];
 	}
-	memset(md, 0, JKS_DIGEST_LEN);
-	if (c == NULL)
-		return;
-	if (EVP_DigestInit_ex(c, EVP_sha1(), NULL) && EVP_DigestUpdate(c, pw, sizeof(pw)) &&
-	    EVP_DigestUpdate(c, JKS_WHITENER, strlen(JKS_WHITENER))) {
-		for (i = 0; i < niov; i++)
-			EVP_DigestUpdate(c, iov[i].iov_base, iov[i].iov_len);
-		EVP_DigestFinal_ex(c, md, NULL);
-	}
-	EVP_MD_CTX_free(c);
+	SHA1_Init(&c);
+	SHA1_Update(&c, pw, sizeof(pw));
+	SHA1_Update(&c, JKS_WHITENER, strlen(JKS_WHITENER));
+	for (i = 0; i < niov; i++)
+		SHA1_Update(&c, iov[i].iov_base, iov[i].iov_len);
+	SHA1_Final(md, &c);
 }
 
 bool jks_integrity_ok(const struct keystore *ks, char *why, size_t n)
