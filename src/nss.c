@@ -47,6 +47,17 @@ struct passwd_entry {
 	char home[PATH_MAX - 64];
 };
 
+/* A uid or gid field: digits only, up to the next ':'. */
+static bool is_id(const char *from, const char *next_field)
+{
+	const char *c;
+
+	for (c = from; c < next_field - 1; c++)
+		if (*c < '0' || *c > '9')
+			return false;
+	return c > from;
+}
+
 /* The next passwd line's name, uid, gid and home; false at the end. */
 static bool next_passwd(const char **p, const char *end, struct passwd_entry *pw)
 {
@@ -63,7 +74,7 @@ static bool next_passwd(const char **p, const char *end, struct passwd_entry *pw
 			if (*c == ':')
 				f[k++] = c + 1;
 		if (k < 7 || f[1] - f[0] - 1 >= (long)sizeof(pw->name) || f[6] - f[5] - 1 >= (long)sizeof(pw->home) ||
-		    f[5][0] != '/')
+		    f[5][0] != '/' || !is_id(f[2], f[3]) || !is_id(f[3], f[4]))
 			continue;
 		memcpy(pw->name, f[0], (size_t)(f[1] - f[0] - 1));
 		pw->name[f[1] - f[0] - 1] = '\0';

@@ -111,3 +111,18 @@ grep -q "warning: no certutil in the root (Debian: libnss3-tools): 1 NSS databas
 assert_same "$SCRATCH/R/etc/pki/nssdb/cert9.db" "$SCRATCH/cert9.orig"
 expect_rc 0 "$CAINIT" verify --root "$SCRATCH/R" "$mitm_ca"
 note "no certutil in the root: a warning, the database untouched, the other stores done"
+
+# a --root with its own certutil (the host's /usr, bound in): certutil runs
+# chrooted into the root, and the database inside it gets the CA
+R2=$SCRATCH/R2
+mkdir -p "$R2/usr" "$R2/dev" "$R2/etc" "$R2/root/.pki/nssdb" "$R2/tmp"
+mount --bind /usr "$R2/usr"
+mount --bind /dev "$R2/dev" # (NSS reads /dev/urandom, as in any real root)
+for l in bin sbin lib lib64; do [ -e "/$l" ] && ln -s "usr/$l" "$R2/$l"; done
+cp /etc/passwd /etc/group "$R2/etc/"
+certutil -N -d "sql:$R2/root/.pki/nssdb" --empty-password
+expect_rc 0 "$CAINIT" install --root "$R2" --nss "$mitm_ca"
+grep -qx "$nick" <<<"$(nicks "$R2/root/.pki/nssdb")" || die "--root with certutil: $ERR"
+[ -z "$(nicks /root/.pki/nssdb | grep '^cainit\.')" ] || die "--root reached the host's database"
+note "--root with its own certutil: run chrooted, the root's database holds the CA, the host's does not"
+
