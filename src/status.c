@@ -246,10 +246,12 @@ static int fill_set(struct scan *s, X509_STORE **bstores, X509_STORE **kstores, 
 			goto nomem;
 		x->layout = keystore_format_name(k->ks.format);
 		x->present = keystore_holds(&k->ks, ss->name, &ss->cas) && ss->cas.n > 0;
-		if (kstores[i] == NULL)
-			x->verified = 0, snprintf(x->why, sizeof(x->why), "%s", k->why);
-		else
+		if (kstores[i] != NULL) {
 			x->verified = verify_all(kstores[i], &ss->cas, x->why, sizeof(x->why));
+		} else {
+			x->verified = 0;
+			snprintf(x->why, sizeof(x->why), "%s", k->why);
+		}
 	}
 	if (s->setdir_exists) {
 		name_set_file(name, ss->name);
@@ -314,6 +316,12 @@ int trust_status(const char *root, const char *java_home, struct trust_status *s
 		rc = scan_keystores(&s, java_home, false, e);
 	if (rc != 0)
 		goto out;
+	/* one whose digest or MAC does not check is as unusable as one that
+	 * does not parse: install leaves both alone, status lists both so */
+	for (i = 0; i < s.nkeystores; i++)
+		if (!s.keystores[i].bad && !keystore_integrity_ok(&s.keystores[i].ks, s.keystores[i].why,
+								  sizeof(s.keystores[i].why)))
+			s.keystores[i].bad = true;
 	st->interrupted = s.interrupted;
 	for (i = 0; i < s.nlayouts; i++)
 		st->layouts[st->nlayouts++] = s.layouts[i]->name;

@@ -113,6 +113,11 @@ note "rotation to B: B everywhere, A (and debian:cainit.default.pem) nowhere, Ht
 expect_rc 0 "$CAINIT" status
 grep -q "keystore /opt/garbage-jdk/lib/security/cacerts  UNUSABLE: neither JKS nor PKCS#12" <<<"$OUT" ||
 	die "status does not show the unusable keystore: $OUT"
+grep -q "keystore /opt/otherpass-jdk/lib/security/cacerts  UNUSABLE: JKS: integrity digest does not check" <<<"$OUT" ||
+	die "status does not show the keystore with another password: $OUT"
+expect_rc 0 "$CAINIT" status --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); (s,)=d["sets"]; assert s["ok"], s' <(echo "$OUT") ||
+	die "unusable keystores made the set not ok: $OUT"
 note "3 unusable keystores: warned, byte-identical, shown by status"
 rm -rf /opt/badsum-jdk /opt/garbage-jdk /opt/otherpass-jdk
 
