@@ -30,6 +30,16 @@ full=0
 api_log="$build/it-api.log"
 [ "$full" = 1 ] && : > "$api_log"
 
+# the host's own trust store, as the tests must leave it (each test works in
+# its namespace; a bind mount that exposes the real directory would not)
+host_store() {
+	{
+		ls -la --time-style=+ /etc/ssl/certs /usr/local/share/ca-certificates /etc/cainit 2>&1
+		sha256sum /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/java/cacerts 2>&1
+	} | md5sum
+}
+host_before=$(host_store)
+
 pass=0 fail=0 skip=0 failed=()
 scratch_disk="$build/it-scratch"
 for t in "$here"/t_*.sh; do
@@ -59,5 +69,9 @@ for t in "$here"/t_*.sh; do
 	done
 done
 rmdir "$scratch_disk" 2>/dev/null
+if [ "$(host_store)" != "$host_before" ]; then
+	fail=$((fail + 1)); failed+=("the host's trust store changed")
+	echo "FAIL the host's own trust store changed during the run"
+fi
 echo "integration: $pass passed, $fail failed, $skip skipped ($(basename "$build"))"
 [ "$fail" -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }

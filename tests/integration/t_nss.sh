@@ -116,7 +116,10 @@ note "no certutil in the root: a warning, the database untouched, the other stor
 # chrooted into the root, and the database inside it gets the CA
 R2=$SCRATCH/R2
 mkdir -p "$R2/usr" "$R2/dev" "$R2/etc" "$R2/root/.pki/nssdb" "$R2/tmp"
+# read-only, with a tmpfs at its anchor directory: nothing reaches the host's /usr
 mount --bind /usr "$R2/usr"
+mount -o remount,bind,ro "$R2/usr"
+mount -t tmpfs tmpfs "$R2/usr/local/share/ca-certificates"
 mount --bind /dev "$R2/dev" # (NSS reads /dev/urandom, as in any real root)
 for l in bin sbin lib lib64; do [ -e "/$l" ] && ln -s "usr/$l" "$R2/$l"; done
 cp /etc/passwd /etc/group "$R2/etc/"
