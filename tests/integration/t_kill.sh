@@ -6,6 +6,9 @@
 # The rename-path root also has a Java JKS keystore: after every kill it
 # checks (digest and entries, read by tests/tools/jks.py) and holds the old
 # or the new CA; after removal it is the original file byte for byte.
+# (under the sanitizers the same kills run once, on tmpfs: the plain build
+# covers both filesystems, and the two sanitized runs took 7 of CI's minutes)
+[ "$SANITIZED" = 1 ] && [ "$FS" = disk ] && skip "under the sanitizers, once (tmpfs) is enough"
 command -v strace >/dev/null || die "strace is missing (scripts/deps.sh installs it)"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" # LeakSanitizer cannot run under ptrace
 mkca A
