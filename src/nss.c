@@ -7,7 +7,6 @@
  */
 #include "nss.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "keystore.h"
+#include "scan.h"
 
 #define NSS_DB_MAX 64
 #define NSS_OUT_MAX (1024 * 1024)
@@ -123,29 +123,35 @@ static void add_db(struct nss_ctx *c, const char *dir)
 	c->n++;
 }
 
+struct profiles_ctx {
+	struct nss_ctx *c;
+	const char *dir; /* canonical, inside the root */
+};
+
+static int profile_entry(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	struct profiles_ctx *p = ctx;
+	char path[PATH_MAX];
+
+	(void)dirfd;
+	(void)type;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", p->dir, name) < sizeof(path))
+		add_db(p->c, path);
+	return 0;
+}
+
 /* Firefox keeps one database per profile directory. */
 static void add_firefox(struct nss_ctx *c, const char *home)
 {
 	char path[PATH_MAX];
-	struct dirent *ent;
 	struct rpath p;
 	struct cerr ignored;
-	DIR *dir;
-	int fd;
+	struct profiles_ctx pc = {c, p.canon};
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/.mozilla/firefox", home) >= sizeof(path) ||
 	    rootfs_resolve(c->r, path, RP_DIR, &p, &ignored) != 0 || !p.exists)
 		return;
-	if ((fd = openat(p.dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return;
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((ent = readdir(dir)) != NULL)
-		if (ent->d_name[0] != '.' && (size_t)snprintf(path, sizeof(path), "%s/%s", p.canon, ent->d_name) < sizeof(path))
-			add_db(c, path);
-	closedir(dir);
+	scan_list_dir(p.dirfd, path, profile_entry, &pc, false, &ignored);
 }
 
 static void find_dbs(struct nss_ctx *c)

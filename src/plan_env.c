@@ -48,7 +48,7 @@ int plan_ca_file(struct scan *s, const struct want *w, struct txn *t, bool *sets
 		rc = s->ca_file.exists ? txn_unlink(t, s->cainit_dir.dirfd, CA_FILE_NAME, show) : 0;
 	else
 		rc = txn_write(t, s->cainit_dir.dirfd, CA_FILE_NAME, show, &r,
-			       s->ca_file.exists ? &s->ca_file.st : NULL, s->ca_file.buf, s->ca_file.len, false);
+			       s->ca_file.exists ? &s->ca_file.st : NULL, s->ca_file.buf, s->ca_file.len, TXN_FAIL);
 	if (rc < 0)
 		rc = cerr_sys(e, show, "plan", ENOMEM);
 out:

@@ -35,7 +35,7 @@ int plan_ensure_file(struct txn *t, int dirfd, const char *name, const char *sho
 	}
 	if (old != NULL && txn_keep(t, old) < 0)
 		goto nomem;
-	if (txn_write(t, dirfd, name, show, content, old ? &st : NULL, old, len, false) < 0)
+	if (txn_write(t, dirfd, name, show, content, old ? &st : NULL, old, len, TXN_FAIL) < 0)
 		goto nomem;
 	return 0;
 nomem:
@@ -51,7 +51,7 @@ int plan_ensure_read(struct txn *t, int dirfd, const char *name, const char *sho
 	if (cur->exists && rope_equals(content, cur->buf, cur->len))
 		rope_free(content);
 	else if (txn_write(t, dirfd, name, show, content, cur->exists ? &cur->st : NULL, cur->buf,
-			   cur->len, false) < 0)
+			   cur->len, TXN_FAIL) < 0)
 		rc = cerr_sys(e, show, "plan", ENOMEM);
 	rope_free(content);
 	return rc;
@@ -77,7 +77,7 @@ int plan_bundles(struct scan *s, const struct want *w, struct txn *t, struct cer
 			rc = txn_unlink(t, b->p.dirfd, b->p.base, b->show);
 		else if (rc == 0)
 			rc = txn_write(t, b->p.dirfd, b->p.base, b->show, &r,
-				       b->exists ? &b->p.st : NULL, b->buf, b->len, b->exists);
+				       b->exists ? &b->p.st : NULL, b->buf, b->len, TXN_IN_PLACE);
 		rope_free(&r);
 		if (rc < 0)
 			return cerr_sys(e, b->show, "plan", ENOMEM);

@@ -2,8 +2,9 @@
  * plan_keystore.c: Java keystores in a change. Each one is rewritten whole
  * (keystore.c renders it) and swapped in by the same transaction as the
  * other stores. A keystore cainit cannot edit (it does not parse, or its
- * digest or MAC does not check with the default password) is reported and
- * left exactly as it was; it never fails the rest of the change.
+ * digest or MAC does not check with the default password, or it is a
+ * bind-mounted file that cannot be renamed over) is reported and left
+ * exactly as it was; it never fails the rest of the change.
  */
 #include "plan.h"
 
@@ -35,7 +36,7 @@ int plan_keystores(struct scan *s, const struct want *w, struct txn *t, struct c
 			trust_warn(w->rep, "%s: %s; left as it is", k->show, k->why);
 			continue;
 		}
-		rc = txn_write(t, k->p.dirfd, k->p.base, k->show, &r, &k->p.st, k->buf, k->len, false);
+		rc = txn_write(t, k->p.dirfd, k->p.base, k->show, &r, &k->p.st, k->buf, k->len, TXN_SKIP);
 		rope_free(&r);
 		if (rc < 0)
 			return cerr_sys(e, k->show, "plan", ENOMEM);

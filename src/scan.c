@@ -138,14 +138,11 @@ static int push_owned(struct owned_file **v, size_t *n, const struct owned_file 
 	return 0;
 }
 
-typedef int (*entry_fn)(void *ctx, int dirfd, const char *name, unsigned char type);
-
-/* Call fn for each entry of the directory behind dirfd. */
-static int list_dir(int dirfd, const char *show, entry_fn fn, void *ctx, bool clean_temps, struct cerr *e)
+int scan_list_dir(int dirfd, const char *show, scan_entry_fn fn, void *ctx, bool clean_temps, struct cerr *e)
 {
 	struct dirent *d;
 	DIR *dir;
-	int fd;
+	int fd, rc;
 
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -162,9 +159,9 @@ static int list_dir(int dirfd, const char *show, entry_fn fn, void *ctx, bool cl
 				unlinkat(dirfd, d->d_name, 0); /* a killed run's leftover */
 			continue;
 		}
-		if (fn(ctx, dirfd, d->d_name, d->d_type) < 0) {
+		if ((rc = fn(ctx, dirfd, d->d_name, d->d_type)) != 0) {
 			closedir(dir);
-			return cerr_sys(e, show, "list", ENOMEM);
+			return rc < 0 ? cerr_sys(e, show, "list", ENOMEM) : rc;
 		}
 		errno = 0;
 	}
@@ -606,12 +603,12 @@ static int list_all(struct scan *s, unsigned flags, struct cerr *e)
 	}
 
 	for (i = 0; i < s->nhashed; i++)
-		if ((rc = list_dir(s->hashed[i].p.dirfd, s->hashed[i].show, hashed_entry, &s->hashed[i], clean, e)) != 0)
+		if ((rc = scan_list_dir(s->hashed[i].p.dirfd, s->hashed[i].show, hashed_entry, &s->hashed[i], clean, e)) != 0)
 			return rc;
 	for (i = 0; i < s->nanchors; i++) {
 		struct anchor_store *a = &s->anchors[i];
 
-		if ((rc = list_dir(a->p.dirfd, a->show, anchor_entry, a, clean, e)) != 0)
+		if ((rc = scan_list_dir(a->p.dirfd, a->show, anchor_entry, a, clean, e)) != 0)
 			return rc;
 		for (k = 0; k < a->nfiles; k++) {
 			struct owned_read o;
@@ -627,7 +624,7 @@ static int list_all(struct scan *s, unsigned flags, struct cerr *e)
 	}
 	if (!s->setdir_exists)
 		return 0;
-	if ((rc = list_dir(s->setdir.dirfd, s->setdir_show, setdir_entry, s, clean, e)) != 0)
+	if ((rc = scan_list_dir(s->setdir.dirfd, s->setdir_show, setdir_entry, s, clean, e)) != 0)
 		return rc;
 	for (k = 0; k < s->nsetfiles; k++) {
 		struct owned_read o;

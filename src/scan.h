@@ -169,6 +169,13 @@ int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s,
  * none). clean: remove a killed run's temp files beside them. */
 int scan_keystores(struct scan *s, const char *java_home, bool clean, struct cerr *e);
 
+/* Call fn for each entry of the directory behind dirfd whose name does not
+ * start with '.' (clean_temps: removing a killed run's ".*.cainit-tmp").
+ * fn returns 0, -1 (out of memory) or an error code it put in e, which
+ * stops the listing. */
+typedef int (*scan_entry_fn)(void *ctx, int dirfd, const char *name, unsigned char type);
+int scan_list_dir(int dirfd, const char *show, scan_entry_fn fn, void *ctx, bool clean_temps, struct cerr *e);
+
 /* Remove a killed run's temp file for dirfd/name (txn.c names it), if any. */
 void scan_clean_temp(int dirfd, const char *name);
 

@@ -7,13 +7,10 @@
  */
 #include "scan.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static int add_keystore(struct scan *s, const char *path, bool clean, struct cerr *e)
 {
@@ -66,33 +63,37 @@ static int add_java_home(struct scan *s, const char *home, bool clean, struct ce
 	return 0;
 }
 
+struct homes_ctx {
+	struct scan *s;
+	const char *parent; /* canonical, inside the root */
+	bool clean;
+	struct cerr *e;
+};
+
+static int home_entry(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	struct homes_ctx *h = ctx;
+	char path[PATH_MAX];
+
+	(void)dirfd;
+	(void)type; /* (a symlink to a JDK counts: it resolves to the same file, read once) */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", h->parent, name) >= sizeof(path))
+		return 0;
+	return add_java_home(h->s, path, h->clean, h->e);
+}
+
 /* Every directory entry of parent, as a possible JDK. */
 static int add_java_homes(struct scan *s, const char *parent, bool clean, struct cerr *e)
 {
-	char show[SHOW_MAX], path[PATH_MAX];
-	struct dirent *d;
+	char show[SHOW_MAX];
 	struct rpath p;
 	struct cerr ignored;
-	DIR *dir;
-	int fd, rc = 0;
+	struct homes_ctx h = {s, p.canon, clean, e};
 
 	if (rootfs_resolve(s->r, parent, RP_DIR, &p, &ignored) != 0 || !p.exists)
 		return 0;
 	rootfs_show(s->r, p.canon, show, sizeof(show));
-	fd = openat(p.dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return cerr_sys(e, show, "open directory", errno);
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
-		return cerr_sys(e, show, "open directory", errno);
-	}
-	while (rc == 0 && (d = readdir(dir)) != NULL) {
-		if (d->d_name[0] == '.' || (size_t)snprintf(path, sizeof(path), "%s/%s", p.canon, d->d_name) >= sizeof(path))
-			continue;
-		rc = add_java_home(s, path, clean, e);
-	}
-	closedir(dir);
-	return rc;
+	return scan_list_dir(p.dirfd, show, home_entry, &h, false, e);
 }
 
 int scan_keystores(struct scan *s, const char *java_home, bool clean, struct cerr *e)

@@ -340,8 +340,9 @@ int trust_status(const char *root, const char *java_home, struct trust_status *s
 		if (s.bundles[i].exists)
 			bstores[i] = verify_store_from_pem(s.bundles[i].buf, s.bundles[i].len);
 	for (i = 0; i < s.nkeystores && n > 0; i++)
-		if (!s.keystores[i].bad) /* (why gets the reason when it does not check) */
-			kstores[i] = keystore_anchors(&s.keystores[i], s.keystores[i].why, sizeof(s.keystores[i].why));
+		if (!s.keystores[i].bad) /* (checked above; why gets the reason when one does not decode) */
+			kstores[i] = keystore_trust_store(&s.keystores[i].ks, s.keystores[i].why,
+							  sizeof(s.keystores[i].why));
 	for (i = 0; i < n; i++) {
 		struct status_set *ss = &st->sets[st->nsets++];
 

@@ -77,6 +77,12 @@ static int run_locked(struct rootfs *r, const struct want *w, const char *java_h
 		scan_unmark_txn(&s);
 	if (rc == 0) {
 		rep->changes = t.n;
+		for (size_t i = 0; i < t.n; i++)
+			if (t.ops[i].skipped) {
+				rep->changes--;
+				trust_warn(rep, "%s: cannot be replaced (a bind-mounted file?); left as it is",
+					   t.ops[i].display);
+			}
 		rep->fallback = s.fallback;
 		rep->stores = s.nbundles + s.nanchors + s.nhashed + (s.setdir_exists ? 1 : 0);
 		for (size_t i = 0; i < s.nkeystores; i++)

@@ -80,7 +80,7 @@ static struct txn_op *add(struct txn *t, enum txn_op_type type, int dirfd,
 
 int txn_write(struct txn *t, int dirfd, const char *name, const char *display,
 	      struct rope *content, const struct stat *old_st, const char *old,
-	      size_t old_len, bool inplace_ok)
+	      size_t old_len, enum txn_fallback fallback)
 {
 	struct txn_op *op = add(t, OP_WRITE, dirfd, name, display);
 
@@ -94,7 +94,7 @@ int txn_write(struct txn *t, int dirfd, const char *name, const char *display,
 		op->old = old;
 		op->old_len = old_len;
 	}
-	op->inplace_ok = inplace_ok;
+	op->fallback = fallback;
 	return 0;
 }
 
@@ -397,7 +397,7 @@ static int commit_write(struct txn_op *op, const char **what)
 		op->prepared = false;
 		return 0;
 	}
-	if (!op->inplace_ok || !op->existed || (errno != EBUSY && errno != EXDEV))
+	if (op->fallback != TXN_IN_PLACE || !op->existed || (errno != EBUSY && errno != EXDEV))
 		return -1;
 	/* a bind-mounted file, or one on another device: rewrite in place */
 	joined = rope_join(&op->content);
@@ -513,6 +513,11 @@ int txn_run(struct txn *t, struct cerr *e)
 			if (rc == 0)
 				op->prepared = false;
 		} else {
+			continue;
+		}
+		if (rc < 0 && op->type == OP_WRITE && op->fallback == TXN_SKIP && op->existed &&
+		    (errno == EBUSY || errno == EXDEV)) {
+			op->skipped = true; /* (its temp file goes with the others) */
 			continue;
 		}
 		if (rc < 0) {

@@ -21,6 +21,14 @@
 #include "err.h"
 #include "rope.h"
 
+/* What a write does when its file cannot be renamed over (a bind-mounted
+ * file: EBUSY; another device: EXDEV). */
+enum txn_fallback {
+	TXN_FAIL,      /* the change fails (and is rolled back) */
+	TXN_IN_PLACE,  /* rewrite it in place (a PEM bundle: bundle_pad_marker) */
+	TXN_SKIP,      /* leave it as it is (skipped), the rest goes on */
+};
+
 enum txn_op_type {
 	OP_WRITE,        /* replace or create a file */
 	OP_LINK,         /* create a symlink (or re-point one atomically) */
@@ -34,7 +42,9 @@ struct txn_op {
 	char *name, *display, *tmp;
 	/* OP_WRITE */
 	struct rope content;
-	bool existed, inplace_ok, inplace_done;
+	enum txn_fallback fallback;
+	bool existed, inplace_done;
+	bool skipped;        /* TXN_SKIP taken: the file is as it was */
 	bool exchanged;      /* renameat2(RENAME_EXCHANGE): the old inode waits at tmp */
 	struct stat old_st;
 	const char *old;
@@ -58,11 +68,11 @@ void txn_init(struct txn *t);
 void txn_free(struct txn *t);
 
 /* Write content (ownership moves to the txn) to dirfd/name. old_st and old
- * describe the file it replaces (NULL: a new file); inplace_ok lets a
- * bundle fall back to an in-place rewrite when rename is impossible. */
+ * describe the file it replaces (NULL: a new file); fallback says what
+ * happens when rename is impossible (only for a file that exists). */
 int txn_write(struct txn *t, int dirfd, const char *name, const char *display,
 	      struct rope *content, const struct stat *old_st, const char *old,
-	      size_t old_len, bool inplace_ok);
+	      size_t old_len, enum txn_fallback fallback);
 int txn_link(struct txn *t, int dirfd, const char *name, const char *display,
 	     const char *target, const char *old_target);
 int txn_rename(struct txn *t, int dirfd, const char *from, const char *to, const char *display);

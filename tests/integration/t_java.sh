@@ -89,14 +89,19 @@ EOF
 echo "this is not a keystore" > /opt/garbage-jdk/lib/security/cacerts
 keytool -importcert -noprompt -storetype JKS -keystore /opt/otherpass-jdk/lib/security/cacerts \
 	-storepass secret123 -alias isrg -file /usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt >/dev/null 2>&1
-for d in badsum garbage otherpass; do cp /opt/$d-jdk/lib/security/cacerts "$SCRATCH/$d.orig"; done
+# a keystore that is a bind-mounted file (as a Kubernetes subPath mount makes): rename gives EBUSY
+mkdir -p /opt/bound-jdk/lib/security
+cp "$SCRATCH/jh.orig" "$SCRATCH/bound.cacerts"
+touch /opt/bound-jdk/lib/security/cacerts
+mount --bind "$SCRATCH/bound.cacerts" /opt/bound-jdk/lib/security/cacerts
+for d in badsum garbage otherpass bound; do cp /opt/$d-jdk/lib/security/cacerts "$SCRATCH/$d.orig"; done
 
 # Debian's hook, run by update-ca-certificates, names cainit's anchor file's CA "debian:cainit.default.pem"
 keytool -importcert -noprompt -keystore "$jks" -storepass changeit -alias debian:cainit.default.pem \
 	-file "$SCRATCH/A.pem" >/dev/null 2>&1 || die "keytool import of the derived alias"
 
 expect_rc 0 "$CAINIT" install "$SCRATCH/B.pem"
-for d in badsum garbage otherpass; do
+for d in badsum garbage otherpass bound; do
 	grep -q "warning: /opt/$d-jdk/lib/security/cacerts: .*left as it is" <<<"$ERR" || die "no warning for $d: $ERR"
 	assert_same /opt/$d-jdk/lib/security/cacerts "$SCRATCH/$d.orig"
 done
@@ -116,10 +121,20 @@ grep -q "keystore /opt/garbage-jdk/lib/security/cacerts  UNUSABLE: neither JKS n
 grep -q "keystore /opt/otherpass-jdk/lib/security/cacerts  UNUSABLE: JKS: integrity digest does not check" <<<"$OUT" ||
 	die "status does not show the keystore with another password: $OUT"
 expect_rc 0 "$CAINIT" status --json
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); (s,)=d["sets"]; assert s["ok"], s' <(echo "$OUT") ||
-	die "unusable keystores made the set not ok: $OUT"
-note "3 unusable keystores: warned, byte-identical, shown by status"
-rm -rf /opt/badsum-jdk /opt/garbage-jdk /opt/otherpass-jdk
+# unusable keystores are not the set's stores; the bound one is, and truly lacks the CA
+python3 - <(echo "$OUT") <<'EOF' || die "status with unusable and bound keystores: $OUT"
+import json, sys
+(s,) = json.load(open(sys.argv[1]))["sets"]
+for st in s["stores"]:
+    bound = "bound-jdk" in st["path"]
+    assert st["present"] != bound and st.get("verified", True) != bound, st
+    assert not any(x in st["path"] for x in ("badsum", "garbage", "otherpass")), st
+assert not s["ok"]
+EOF
+ls /tmp/.cacerts.cainit-tmp /opt/bound-jdk/lib/security/.cacerts.cainit-tmp 2>/dev/null && die "temp file left beside the bound keystore"
+note "3 unusable keystores and a bind-mounted one: warned, byte-identical, shown by status; the rest rotated"
+umount /opt/bound-jdk/lib/security/cacerts
+rm -rf /opt/badsum-jdk /opt/garbage-jdk /opt/otherpass-jdk /opt/bound-jdk
 
 # remove --all: the JKS files come back byte for byte, the PKCS#12 loses the entry
 expect_rc 0 "$CAINIT" remove --all
