@@ -32,9 +32,12 @@ integration: build
 	bash tests/integration/run.sh $(BUILD)
 
 # bake on real images run by podman (a Debian minbase image, cached in
-# $(BUILD)/e2e-cache, and an image with no shell and no libc)
+# $(BUILD)/e2e-cache, and an image with no shell and no libc), then every TLS
+# client through a real intercepting proxy (mitmdump), before and after
+# cainit, by each delivery path: the table in the README
 e2e: build
 	bash tests/e2e/run.sh $(BUILD)
+	bash tests/e2e/matrix.sh $(BUILD)
 
 # Every test, then every test again under ASan+UBSan (e2e runs the static
 # build in containers: once).
@@ -42,6 +45,7 @@ check: build asan
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 	bash tests/integration/run.sh $(BUILD)
 	bash tests/e2e/run.sh $(BUILD)
+	bash tests/e2e/matrix.sh $(BUILD)
 	$(SANITIZE_ENV) meson test -C $(ASAN) --suite unit --print-errorlogs
 	$(SANITIZE_ENV) STATIC_CAINIT=$(abspath $(BUILD))/cainit bash tests/integration/run.sh $(ASAN)
 

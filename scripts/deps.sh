@@ -13,8 +13,9 @@ packages=(
 	python3-requests nodejs
 	# Java and browser trust: Debian's JDK and its JKS cacerts, NSS's certutil, Chromium
 	openjdk-17-jdk-headless ca-certificates-java libnss3-tools chromium
-	# a real intercepting proxy (makes its own CA)
-	mitmproxy
+	# a real intercepting proxy (makes its own CA), and the TLS clients of the
+	# end-to-end matrix (tests/e2e/matrix.sh)
+	mitmproxy wget git python3-pip golang-go ruby libwww-perl liblwp-protocol-https-perl
 	# e2e: images built with debootstrap, run by podman with runc
 	podman runc debootstrap
 )

@@ -36,43 +36,19 @@ for t in podman runc debootstrap openssl; do
 	command -v "$t" >/dev/null || die "$t is missing (scripts/deps.sh installs it)"
 done
 
-cache=$build/e2e-cache
-mkdir -p "$cache"
 # (lowercase only: podman names images pulled from oci:PATH after PATH)
 work=/var/tmp/cainit-e2e-$$
 rm -rf "$work" && mkdir -p "$work"
+. "$here/lib.sh"
 server_pid=
 cleanup() {
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-	pod rm -a -f >/dev/null 2>&1 || true
-	umount -R "$work/storage" 2>/dev/null || true
+	e2e_podman_cleanup
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-cat > "$work/containers.conf" <<'CONF'
-[containers]
-default_ulimits = []
-[engine]
-runtime = "runc"
-CONF
-export CONTAINERS_CONF=$work/containers.conf
-pod() { podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay "$@"; }
-
-# ---- the base root filesystem, built once per build directory ----
-base_tar=$cache/bookworm-minbase.tar
-if [ ! -s "$base_tar" ]; then
-	mirror=${E2E_MIRROR:-$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)}
-	mirror=${mirror:-http://deb.debian.org/debian}
-	note "debootstrap --variant=minbase bookworm from $mirror (once; cached in $cache)"
-	rm -rf "$cache/rootfs.tmp"
-	start=$(date +%s)
-	debootstrap --variant=minbase --include=ca-certificates,curl bookworm "$cache/rootfs.tmp" "$mirror" \
-		>"$cache/debootstrap.log" 2>&1 || { tail -n 20 "$cache/debootstrap.log"; die "debootstrap failed"; }
-	tar -C "$cache/rootfs.tmp" -cf "$base_tar.tmp" . && mv "$base_tar.tmp" "$base_tar"
-	rm -rf "$cache/rootfs.tmp"
-	note "debootstrap took $(( $(date +%s) - start )) s"
-fi
+e2e_podman_setup
+base_tar=$(e2e_base_tar) || die "debootstrap failed"
 
 # ---- the CA, and a TLS server on loopback whose leaf it signed ----
 "$MKCERT" --cn "cainit e2e CA" --out "$work/ca.pem" --key-out "$work/ca.key"
@@ -84,12 +60,6 @@ openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$work/leaf.pem" -k
 server_pid=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 
-# import ROOTDIR NAME ENTRYPOINT-JSON CMD-JSON: a one-layer image in the
-# private store, then pushed into an OCI layout as $work/layout:NAME
-import() {
-	tar -C "$1" -c . | pod import -q --change "ENTRYPOINT $3" --change "CMD $4" - "localhost/cainit-e2e-$2" >/dev/null
-	pod push -q "localhost/cainit-e2e-$2" "oci:$work/layout:$2"
-}
 # bake BASE NEWTAG [args]: prints the fingerprint
 bake() {
 	local base=$1 tag=$2; shift 2
@@ -102,7 +72,6 @@ for m in json.load(open(sys.argv[1]))["manifests"]:
         print(m["digest"])
 PY
 }
-image_of() { pod pull -q "oci:$work/layout:$1"; }
 
 # stop_check IMAGE WANT_EXIT ARGS...: run detached, wait for "waiting",
 # podman stop (SIGTERM), check the exit code and that the app saw TERM
@@ -135,10 +104,10 @@ echo waiting
 while :; do sleep 0.1; done
 APP
 chmod 755 "$work/deb/app.sh"
-import "$work/deb" deb '["/app.sh"]' '["443"]'
+e2e_import "$work/deb" deb '["/app.sh"]' '["443"]'
 rm -rf "$work/deb"
 
-out=$(pod run --rm --network host "$(image_of deb)" "$port")
+out=$(pod run --rm --network host "$(e2e_image_of deb)" "$port")
 grep -q '^tls=200' <<<"$out" && die "the unbaked image already trusts the CA: $out"
 note "  unbaked: $(grep tls= <<<"$out")"
 
@@ -146,7 +115,7 @@ start=$(date +%s%N)
 fp1=$(bake deb deb-baked 2>"$work/bake.err") || die "bake: $(cat "$work/bake.err")"
 note "  bake: $(( ($(date +%s%N) - start) / 1000000 )) ms; $(sed 's/^cainit: //' "$work/bake.err")"
 m1=$(manifest_of deb-baked)
-img=$(image_of deb-baked)
+img=$(e2e_image_of deb-baked)
 out=$(pod run --rm --network host "$img" "$port")
 grep -q '^tls=200' <<<"$out" || die "baked image: the TLS request failed: $out"
 grep -q '^pid1=cainit me=[0-9]* parent=1$' <<<"$out" || die "baked image: not run under cainit as PID 1: $out"
@@ -167,13 +136,13 @@ note "  bake again: manifest $m1 and fingerprint identical"
 note "image 2: no shell, no libc: /tlsprobe (static) alone"
 mkdir -p "$work/bare"
 cp "$PROBE" "$work/bare/tlsprobe"
-import "$work/bare" bare '["/tlsprobe"]' '["localhost","443"]'
-out=$(pod run --rm --network host "$(image_of bare)" localhost "$port" || true)
+e2e_import "$work/bare" bare '["/tlsprobe"]' '["localhost","443"]'
+out=$(pod run --rm --network host "$(e2e_image_of bare)" localhost "$port" || true)
 grep -q '^tls=ok' <<<"$out" && die "the unbaked bare image already trusts the CA: $out"
 note "  unbaked: $(grep tls= <<<"$out")"
 fp3=$(bake bare bare-baked 2>"$work/bake.err") || die "bake: $(cat "$work/bake.err")"
 m3=$(manifest_of bare-baked)
-img=$(image_of bare-baked)
+img=$(e2e_image_of bare-baked)
 out=$(pod run --rm --network host "$img" localhost "$port")
 grep -q '^tls=ok HTTP/1.0 200' <<<"$out" || die "baked bare image: the TLS request failed: $out"
 grep -q '^pid=[0-9]* ppid=1$' <<<"$out" || die "baked bare image: the app is not cainit's child: $out"

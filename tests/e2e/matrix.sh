@@ -1,0 +1,228 @@
+#!/bin/bash
+# tests/e2e/matrix.sh BUILD_DIR: every TLS client this machine has, through a
+# real intercepting proxy (mitmdump, with the CA it makes itself), before and
+# after cainit, in two sandboxes:
+#   ns    this machine's root in a private mount namespace, read-only, with
+#         tmpfs copies of its trust directories (scripts/sandbox_lib.sh)
+#   ctr   the Debian minbase container (podman), the agent baked in
+# and by every delivery path:
+#   before   nothing done: each client must fail on the certificate (so its
+#            traffic really was intercepted, and the failure is trust)
+#   install  `cainit install` of the proxy's CA
+#   serve    `cainit serve` in the sandbox, `cainit push` (POST /init) from
+#            outside
+#   rotated  the proxy restarts with a new CA; the agent gets it by /init
+#   old CA   the proxy back on its first CA: each client must fail again,
+#            and the CA is found in no file of the sandbox (find_der.py)
+#   run      each client started by `cainit run --ca` in a fresh sandbox
+# Clients in the ns sandbox run in a login shell (`bash -lc`, the way sandbox
+# exec APIs start commands; it reads /etc/profile.d/cainit.sh), except under
+# `run`, where the variables come from cainit run itself. After every
+# `remove --all` the bundle and the JKS keystore are byte-identical to the
+# originals. Prints the table; exit 1 when any cell is not what it must be.
+set -euo pipefail
+build=$(cd "${1:?usage: matrix.sh BUILD_DIR}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+export BUILD=$build
+
+case ${CAINIT_MATRIX:-} in
+"")
+	[ "$(id -u)" -eq 0 ] || { echo "e2e matrix: needs root (mount namespaces, podman)" >&2; exit 1; }
+	exec env CAINIT_MATRIX=outer unshare -m --propagation private bash "$0" "$@" ;;
+outer | ns) ;;
+*) echo "CAINIT_MATRIX=$CAINIT_MATRIX?" >&2; exit 2 ;;
+esac
+
+CAINIT=$build/cainit
+die() { echo "e2e matrix: FAIL: $*" >&2; exit 1; }
+note() { echo "e2e matrix: $*"; }
+
+# cell SANDBOX COLUMN CLIENT WANT LAUNCHER...: the client's command, given
+# as the last argument to LAUNCHER (which bounds its time); one line in
+# $W/results
+cell() {
+	local sb=$1 col=$2 c=$3 want=$4 rc=0 t0; shift 4
+	t0=$(date +%s%N)
+	"$@" "$(client_cmd "$c")" >"$W/cell.out" 2>&1 || rc=$?
+	printf '%s|%s|%s|%s|%d|%s\n' "$sb" "$col" "$c" "$(client_verdict "$want" "$rc" "$W/cell.out")" \
+		"$(( ($(date +%s%N) - t0) / 1000000 ))" "$(tr '\n' ' ' <"$W/cell.out" | cut -c1-200)" >>"$W/results"
+}
+# cells SANDBOX COLUMN WANT LAUNCHER...: every client of the sandbox
+cells() {
+	local sb=$1 col=$2 want=$3 c; shift 3
+	for c in $(cat "$W/clients.$sb"); do
+		cell "$sb" "$col" "$c" "$want" "$@"
+	done
+	note "$sb: $col: $(grep -c "^$sb|$col|[^|]*|$want|" "$W/results") of $(wc -w <"$W/clients.$sb") as they must be"
+}
+
+# ---------------------------------------------------------------------------
+# the ns sandbox (a nested private namespace: sealed, read-only)
+if [ "$CAINIT_MATRIX" = ns ]; then
+	. "$here/../../scripts/sandbox_lib.sh"
+	agent=""
+	trap '[ -n "$agent" ] && kill "$agent" 2>/dev/null; proxy_stop' EXIT
+	sandbox_seal
+	ks=/etc/ssl/certs/java/cacerts
+	sha() { cat /etc/ssl/certs/ca-certificates.crt "$ks" 2>/dev/null | sha256sum; }
+	pristine=$(sha)
+	cp /etc/ssl/certs/ca-certificates.crt "$W/bundle.orig"
+	back_to_pristine() {
+		"$CAINIT" remove --all >/dev/null 2>"$W/remove.err" || die "remove --all: $(cat "$W/remove.err")"
+		[ "$(sha)" = "$pristine" ] || { diff /etc/ssl/certs/ca-certificates.crt "$W/bundle.orig" | head -n 5 >&2;
+			die "after remove --all the bundle or the JKS keystore differs"; }
+	}
+	login() { in_sandbox bash -lc "$1"; }
+	a=$(proxy_ca a) b=$(proxy_ca b)
+
+	proxy_use a
+	cells ns before refused login
+	"$CAINIT" install --nss --nss-user root "$a" 2>"$W/install.err" || die "install: $(cat "$W/install.err")"
+	cells ns install ok login
+	back_to_pristine
+
+	aport=$(free_port)
+	"$CAINIT" serve --listen "127.0.0.1:$aport" --nss --nss-user root --quiet 2>"$W/agent.err" &
+	agent=$!
+	"$CAINIT" push --to "http://127.0.0.1:$aport" --deadline 10s "$a" 2>/dev/null || die "push: $(cat "$W/agent.err")"
+	cells ns serve ok login
+	proxy_use b
+	"$CAINIT" push --to "http://127.0.0.1:$aport" "$b" 2>/dev/null || die "push (rotation): $(cat "$W/agent.err")"
+	cells ns rotated ok login
+	if "$CAINIT" verify "$a" >/dev/null 2>&1; then die "after rotation cainit verify still accepts the old CA"; fi
+	where=$(python3 "$TOOLS/find_der.py" "$a" /etc /usr/local/share/ca-certificates /root) ||
+		die "after rotation the old CA is still in: $where"
+	proxy_use a
+	cells ns "old CA" refused login
+	kill "$agent" && wait "$agent" 2>/dev/null || true
+	agent=""
+	back_to_pristine
+
+	proxy_use b
+	for c in $(cat "$W/clients.ns"); do
+		cell ns run "$c" ok in_sandbox "$CAINIT" run --ca "$b" --nss --nss-user root -- bash -c
+		back_to_pristine
+	done
+	note "ns: run: $(grep -c '^ns|run|[^|]*|ok|' "$W/results") of $(wc -w <"$W/clients.ns") as they must be"
+	exit 0
+fi
+
+# ---------------------------------------------------------------------------
+# outer: the origin, the clients, the proxy's two CAs; then each sandbox
+readelf -l "$CAINIT" | grep -q INTERP && die "$CAINIT is not the static build"
+for t in mitmdump podman runc debootstrap; do
+	command -v "$t" >/dev/null || die "$t is missing (scripts/deps.sh installs it)"
+done
+mount -t tmpfs cainit-matrix /tmp
+export W=/tmp/matrix
+mkdir -p "$W"
+. "$here/../../scripts/sandbox_lib.sh"
+work=/var/tmp/cainit-matrix-$$
+rm -rf "$work" && mkdir -p "$work"
+. "$here/lib.sh"
+cleanup() {
+	proxy_stop
+	[ -n "${ORIGIN_PID:-}" ] && kill "$ORIGIN_PID" 2>/dev/null
+	e2e_podman_cleanup
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+start=$(date +%s)
+origin_start
+clients_build
+proxy_use a
+proxy_use b # both CAs exist from here on
+proxy_stop
+: >"$W/results"
+for c in "${CLIENTS[@]}"; do
+	if client_ready "$c"; then echo "$c"; else note "ns: $c: not on this machine" >&2; fi
+done >"$W/clients.ns"
+[ "$(wc -l <"$W/clients.ns")" -ge 12 ] || die "only $(wc -l <"$W/clients.ns") clients (scripts/deps.sh installs them)"
+export URL ORIGIN_PORT PROXY_PORT
+note "origin $URL (its CA never trusted), proxy mitmdump on 127.0.0.1:$PROXY_PORT"
+
+CAINIT_MATRIX=ns unshare -m --propagation private bash "$0" "$build" || die "the ns sandbox"
+
+# ---- the container sandbox ----
+e2e_podman_setup
+base_tar=$(e2e_base_tar) || die "debootstrap failed"
+echo "curl wget openssl python-urllib python-requests" >"$W/clients.ctr"
+mkdir -p "$work/root" "$work/cas"
+cp "$(proxy_ca a)" "$work/cas/a.pem"
+cp "$(proxy_ca b)" "$work/cas/b.pem"
+tar -C "$work/root" -xf "$base_tar"
+e2e_import "$work/root" matrix '["/bin/sleep"]' '["infinity"]'
+rm -rf "$work/root"
+aport=$(free_port)
+"$CAINIT" bake --oci "$work/layout:matrix" --tag matrix-agent --run-args "--serve 127.0.0.1:$aport" \
+	>/dev/null 2>"$work/bake.err" || die "bake: $(cat "$work/bake.err")"
+img=$(e2e_image_of matrix-agent)
+penv=(-e "https_proxy=http://127.0.0.1:$PROXY_PORT" -e "http_proxy=http://127.0.0.1:$PROXY_PORT"
+	-e no_proxy=127.0.0.1,localhost)
+ctr=$(pod run -d --network host -v "$work/cas:/cas:ro" "$img")
+ctr_exec() { timeout 60 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay exec "${penv[@]}" "$ctr" sh -c "$1"; }
+ctr_sha() { pod exec "$ctr" sha256sum /etc/ssl/certs/ca-certificates.crt; }
+pristine=$(ctr_sha)
+ctr_pristine() {
+	pod exec "$ctr" /usr/local/bin/cainit remove --all >/dev/null 2>&1 || die "ctr: remove --all"
+	[ "$(ctr_sha)" = "$pristine" ] || die "ctr: after remove --all the bundle differs"
+}
+
+proxy_use a
+cells ctr before refused ctr_exec
+pod exec "$ctr" /usr/local/bin/cainit install /cas/a.pem 2>/dev/null || die "ctr: install"
+cells ctr install ok ctr_exec
+ctr_pristine
+"$CAINIT" push --to "http://127.0.0.1:$aport" --deadline 10s "$work/cas/a.pem" 2>/dev/null ||
+	die "ctr: push: $(pod logs "$ctr" 2>&1 | tail -n 3)"
+cells ctr serve ok ctr_exec
+proxy_use b
+"$CAINIT" push --to "http://127.0.0.1:$aport" "$work/cas/b.pem" 2>/dev/null || die "ctr: push (rotation)"
+cells ctr rotated ok ctr_exec
+if pod exec "$ctr" /usr/local/bin/cainit verify /cas/a.pem >/dev/null 2>&1; then
+	die "ctr: after rotation cainit verify still accepts the old CA"
+fi
+mnt=$(pod mount "$ctr")
+where=$(python3 "$TOOLS/find_der.py" "$work/cas/a.pem" "$mnt/etc" "$mnt/usr/local/share/ca-certificates") ||
+	die "ctr: after rotation the old CA is still in: $where"
+pod umount "$ctr" >/dev/null
+proxy_use a
+cells ctr "old CA" refused ctr_exec
+ctr_pristine
+pod rm -f "$ctr" >/dev/null
+proxy_use b
+ctr_run() { timeout 90 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay run --rm --network host "${penv[@]}" -v "$work/cas:/cas:ro" --entrypoint /usr/local/bin/cainit \
+	"$img" run --ca /cas/b.pem -- sh -c "$1"; }
+cells ctr run ok ctr_run
+proxy_stop
+
+# ---- the table ----
+cols=(before install serve rotated "old CA" run)
+table() { # table SANDBOX TITLE
+	local c col v line
+	printf '\n%s\n\n| client |' "$2"
+	for col in "${cols[@]}"; do printf ' %s |' "$col"; done
+	printf '\n|---|'
+	for col in "${cols[@]}"; do printf -- '---|'; done
+	printf '\n'
+	for c in "${CLIENTS[@]}"; do
+		grep -q "^$1|[^|]*|$c|" "$W/results" || continue
+		line="| $c |"
+		for col in "${cols[@]}"; do
+			v=$(awk -F'|' -v s="$1" -v k="$col" -v c="$c" '$1 == s && $2 == k && $3 == c { print $4 }' "$W/results")
+			line+=" ${v:--} |"
+		done
+		echo "$line"
+	done
+}
+table ns "Sandbox: a private mount namespace over this machine's root (read-only; trust directories on tmpfs)"
+table ctr "Sandbox: the Debian bookworm minbase container (podman), the agent baked in"
+echo
+bad=$(awk -F'|' '$4 != "ok" && $4 != "refused"' "$W/results")
+if [ -n "$bad" ]; then
+	echo "cells that are not what they must be (sandbox|column|client|verdict|ms|output):"
+	echo "$bad"
+	die "$(wc -l <<<"$bad") wrong cell(s)"
+fi
+note "passed: $(wc -l <"$W/results") cells in $(( $(date +%s) - start )) s"
