@@ -1,97 +1,112 @@
 #!/bin/bash
-# demo.sh BUILD_DIR: `make demo`, a short tour of cainit's CLI. It runs in a
-# private mount namespace whose /etc and /usr/local/share/ca-certificates are
-# tmpfs copies of the host's, so the host's own trust store is never touched
-# (the tour checks that at the end). The "sandbox" is this machine's root.
+# demo.sh BUILD_DIR: `make demo`, cainit's main job in under a minute of
+# reading. A throwaway sandbox (this machine's root in a private mount
+# namespace, read-only, its trust directories on tmpfs: scripts/sandbox_lib.sh)
+# behind a real intercepting proxy (mitmdump, with the CA it makes itself).
+# curl, Python and Node fail, then trust the proxy after `cainit install`; the
+# proxy restarts with a new CA and the sandbox's agent gets it by POST /init;
+# `cainit remove --all` gives the bundle back byte for byte. Each step is
+# timed, and the host's own store is checked at the end.
 set -euo pipefail
 build=$(cd "${1:?usage: demo.sh BUILD_DIR}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "make demo needs root (it makes a private mount namespace)" >&2; exit 1; }
 if [ -z "${CAINIT_DEMO_INSIDE:-}" ]; then
 	export CAINIT_DEMO_INSIDE=1
 	exec unshare -m --propagation private bash "$0" "$build"
 fi
 
-cainit=$build/cainit mkcert=$build/tests/mkcert
-work=$(mktemp -d /tmp/cainit-demo.XXXXXX)
-mount -t tmpfs demo "$work"
-mkdir -p "$work/host" "$work/etc" "$work/local"
-mount --bind / "$work/host"              # the real root, to prove it is untouched
-host_sum() { sha256sum "$work/host/etc/ssl/certs/ca-certificates.crt" | cut -c1-16; }
-before_host=$(host_sum)
-cp -a /etc/. "$work/etc/" && mount --bind "$work/etc" /etc
-cp -a /usr/local/share/ca-certificates/. "$work/local/" && mount --bind "$work/local" /usr/local/share/ca-certificates
-unset SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE NODE_EXTRA_CA_CERTS REQUESTS_CA_BUNDLE https_proxy HTTPS_PROXY
-cp /etc/ssl/certs/ca-certificates.crt "$work/original.crt"
+export BUILD=$build W=/tmp/cainit-demo
+mount -t tmpfs cainit-demo /tmp
+mkdir -p "$W"
+. "$here/sandbox_lib.sh"
+cainit=$build/cainit agent=""
+trap '[ -n "$agent" ] && kill "$agent" 2>/dev/null; proxy_stop; [ -n "${ORIGIN_PID:-}" ] && kill "$ORIGIN_PID" 2>/dev/null; true' EXIT
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
-server=""
-serve() { # serve CA: a TLS server on localhost whose leaf CA signed
-	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-	"$mkcert" --leaf --cn localhost --san DNS:localhost,IP:127.0.0.1 --issuer "$work/$1.pem" \
-		--issuer-key "$work/$1.key" --out "$work/leaf.pem" --key-out "$work/leaf.key"
-	# (the server must not build its chain from the store under test)
-	openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$port" \
-		-cert "$work/leaf.pem" -key "$work/leaf.key" -www >/dev/null 2>&1 &
-	server=$!
-	for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-}
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; true' EXIT
-curl_it() { # curl with no CA option of its own
-	printf '$ curl https://localhost:%s/\n' "$port"
-	if curl -sS --max-time 5 -o /dev/null "https://localhost:$port/" 2>"$work/curl.err"; then
-		echo "  -> TLS handshake verified, HTTP 200"
-	else
-		echo "  -> $(head -n1 "$work/curl.err")"
-	fi
+b() { printf '\033[1m%s\033[0m\n' "$*"; }
+ms() { awk "BEGIN { printf \"%.1f ms\", ($(date +%s%N) - $1) / 1e6 }"; }
+fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//' | cut -c1-23; }
+# try: the three clients, as a program in the sandbox runs them (a login
+# shell, no CA option, the proxy in $https_proxy)
+try() {
+	local c rc
+	for c in curl python-urllib node; do
+		rc=0
+		in_sandbox bash -lc "$(client_cmd "$c")" >"$W/out" 2>&1 || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			printf '   %-8s ok: verified the proxy'"'"'s certificate, HTTP 200\n' "${c%-urllib}"
+		else
+			printf '   %-8s FAILS: %s\n' "${c%-urllib}" "$(grep -m1 -oiE 'SSL certificate problem: [^.]*|certificate verify failed: [^(]*|unable to verify[a-z ]*|self[- ]signed[a-z ]*|rsa routines::[a-z ]*|certificate signature failure' "$W/out" || head -c 80 "$W/out")"
+		fi
+	done
 }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$mkcert" --rsa --cn "Demo Egress CA 1" --out "$work/ca1.pem" --key-out "$work/ca1.key"
-"$mkcert" --rsa --cn "Demo Egress CA 2" --out "$work/ca2.pem" --key-out "$work/ca2.key"
+b "cainit demo: a sandbox behind an intercepting proxy"
+t=$(date +%s%N)
+origin_start
+proxy_use one
+host_before_file=$(sha256sum /etc/ssl/certs/ca-certificates.crt | cut -c1-16)
+sandbox_seal
+host_before=$(host_store_digest)
+cp /etc/ssl/certs/ca-certificates.crt "$W/bundle.orig"
+echo "   sandbox: this machine's root in a private mount namespace, read-only; /etc, /root and"
+echo "            the anchor directory are tmpfs copies (sandbox, origin and proxy up in $(ms "$t"))"
+echo "   proxy:   mitmdump on 127.0.0.1:$PROXY_PORT, re-signing https://origin.test:$ORIGIN_PORT with its own CA"
+echo "            ($(fp "$(proxy_ca one)")...), the sandbox's only way out"
+echo
 
-step "A server whose certificate an egress CA signed; the sandbox does not trust it yet"
-serve ca1
-curl_it
+b "1. Nothing trusts the proxy's CA yet"
+try
+echo
 
-step "cainit install: every store of this Debian root trusts the CA"
-run "$cainit" install "$work/ca1.pem"
-curl_it
-run "$cainit" status
+b "2. cainit install mitmproxy-ca-cert.pem"
+t=$(date +%s%N)
+"$cainit" install "$(proxy_ca one)" 2>"$W/err" || { cat "$W/err"; exit 1; }
+echo "   $(ms "$t") for the whole process; the engine: $(grep -o 'in [0-9]*us' "$W/err" | sed 's/in //')"
+echo "   cainit status: $("$cainit" status | grep -c ' present ') stores hold it: $("$cainit" status | awk '$2 == "present" { print $1 }' | sort -u | paste -sd, | sed 's/,/, /g')"
+try
+echo "   (node reads NODE_EXTRA_CA_CERTS, exported by /etc/profile.d/cainit.sh to login shells)"
+echo
 
-step "Same CA again (a sandbox resume): nothing is written"
-run "$cainit" install "$work/ca1.pem"
-
-step "Rotation: the proxy now signs with CA 2; CA 1 disappears from every store"
-serve ca2
-curl_it
-run "$cainit" install "$work/ca2.pem"
-curl_it
-printf '$ %s\n' "cainit verify $work/ca1.pem"
-"$cainit" verify "$work/ca1.pem" 2>&1 | sed 's/^/  /' || true
-
-step "The distro's own tool still works and keeps the CA"
-printf '$ update-ca-certificates\n'
-update-ca-certificates 2>&1 | sed 's/^/  /'
-curl_it
-
-step "Node ignores the system store; started through 'cainit run' it gets NODE_EXTRA_CA_CERTS"
-node_get='require("https").get(process.argv[1], r => console.log("  -> TLS handshake verified, HTTP " + r.statusCode)).on("error", e => console.log("  -> " + e.message))'
-printf '$ node -e "https.get(...)"\n'
-node -e "$node_get" "https://localhost:$port/"
-printf '$ cainit run -- node -e "https.get(...)"\n'
-"$cainit" run -- node -e "$node_get" "https://localhost:$port/"
-run "$cainit" env --format dotenv
-
-step "cainit remove --all: the bundle is byte-for-byte what it was"
-run "$cainit" remove --all
-printf '$ cmp original ca-certificates.crt\n'
-if cmp -s "$work/original.crt" /etc/ssl/certs/ca-certificates.crt; then echo "  -> identical"; else echo "  -> DIFFERENT"; exit 1; fi
-curl_it
-
-step "The host's real trust store was never touched"
-if [ "$(host_sum)" = "$before_host" ]; then
-	echo "  /etc/ssl/certs/ca-certificates.crt on the host: unchanged (sha256 $before_host...)"
+b "3. Rotation: the proxy restarts with a new CA; the sandbox's agent gets it by POST /init"
+aport=$(free_port)
+t=$(date +%s%N)
+"$cainit" serve --listen "127.0.0.1:$aport" --quiet 2>"$W/agent.log" &
+agent=$!
+wait_port "$aport" "$agent"
+echo "   cainit serve: answering on 127.0.0.1:$aport after $(ms "$t")"
+proxy_use two
+echo "   proxy restarted with CA $(fp "$(proxy_ca two)")...; the sandbox still trusts the old one:"
+try
+t=$(date +%s%N)
+"$cainit" push --to "http://127.0.0.1:$aport" "$(proxy_ca two)" 2>"$W/err" || { cat "$W/err"; exit 1; }
+echo "   cainit push (the orchestrator's side) of the new CA: acknowledged in $(ms "$t")"
+try
+if python3 "$TOOLS/find_der.py" "$(proxy_ca one)" /etc /usr/local/share/ca-certificates >/dev/null; then
+	echo "   the old CA is in no file of the sandbox any more"
 else
-	echo "  the host's bundle changed!"; exit 1
+	echo "   the old CA is still somewhere!"; exit 1
+fi
+kill "$agent"; wait "$agent" 2>/dev/null || true; agent=""
+echo
+
+b "4. cainit remove --all"
+t=$(date +%s%N)
+"$cainit" remove --all 2>/dev/null
+echo "   $(ms "$t") for the whole process"
+if cmp -s "$W/bundle.orig" /etc/ssl/certs/ca-certificates.crt; then
+	echo "   /etc/ssl/certs/ca-certificates.crt is byte for byte what it was before step 2"
+else
+	echo "   the bundle DIFFERS from the original"; exit 1
+fi
+try
+echo
+
+b "5. The host"
+if [ "$(host_store_digest)" = "$host_before" ] &&
+	[ "$(sha256sum "$W/host/etc/ssl/certs/ca-certificates.crt" | cut -c1-16)" = "$host_before_file" ]; then
+	echo "   the host's own trust store is untouched (bundle sha256 $host_before_file...);"
+	echo "   the sandbox goes away with this process"
+else
+	echo "   the host's trust store CHANGED"; exit 1
 fi

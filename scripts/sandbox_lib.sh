@@ -125,6 +125,8 @@ sandbox_seal() {
 		[ -f "$pth" ] && grep -q 'certifi.where' "$pth" && mount --bind /dev/null "$pth"
 	done
 	mount -o remount,bind,ro /
+	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin # nothing from the old /root
+	hash -r
 }
 
 # host_store_digest: one digest of the host's own trust store (listings of
@@ -152,11 +154,12 @@ in_sandbox() {
 # refused, a failure that names the certificate or its signature: the
 # proxy's CA was not trusted, so the traffic was intercepted; a trusted CA
 # of the same name but another key fails the signature check, which curl
-# reports as "rsa routines::invalid padding"), anything else in capitals.
+# reports as "rsa routines::invalid padding" or "data too large for
+# modulus"), anything else in capitals.
 client_verdict() {
 	if [ "$2" -eq 0 ]; then
 		[ "$1" = ok ] && echo ok || echo ACCEPTED
-	elif grep -qiE 'certif|x509|PKIX|verify|issuer|signature|padding|ERR_CERT' "$3"; then
+	elif grep -qiE 'certif|x509|PKIX|verify|issuer|signature|rsa routines|ERR_CERT' "$3"; then
 		[ "$1" = refused ] && echo refused || echo FAILED
 	else
 		echo "ERROR"
