@@ -32,6 +32,23 @@ if [ -f "$java_ks" ]; then
 fi
 jget() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$jout"; }
 
+# scaling: the same in-process install into roots whose bundle holds 1,000
+# and 10,000 certificates (the host's, then generated EC CAs), beside the
+# floor for that bundle
+scale_rows=""
+for total in 1000 10000; do
+	sroot=$work/scale$total
+	cp -a "$root" "$sroot"
+	"$BUILD/tests/mkcert" --cn "bench filler CA" --count $(( total - ncerts )) --out "$work/filler.pem"
+	cat "$work/filler.pem" >>"$sroot/etc/ssl/certs/ca-certificates.crt"
+	iters=$(( BENCH_ITERATIONS / (total / 250) ))
+	[ "$iters" -ge 40 ] || iters=40
+	sout=$("$BUILD/bench/bench_install" "$sroot" "$work/A.pem" "$work/B.pem" "$iters" -)
+	sget() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$sout"; }
+	scale_rows+="$total $(sed -n 's/^bundle_bytes=//p' <<<"$sout") $(sget floor median_us) $(sget engine median_us) $(sget rotation median_us) $iters"$'\n'
+	rm -rf "$sroot" "$work/filler.pem"
+done
+
 # the agent, on the same root (cainit's own files removed first)
 "$BUILD/cainit" remove --root "$root" --all 2>/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -73,69 +90,93 @@ fi
 rm /usr/local/share/ca-certificates/bench.crt
 update-ca-certificates >/dev/null 2>&1
 
-row() { printf '%-44s %9.1f us %9.1f us   %s\n' "$1" "$(get "$2" median_us)" "$(get "$2" p99_us)" "${3:-}"; }
-ratio() { awk "BEGIN { printf \"%.2fx\", $(get "$1" median_us) / $(get "$2" median_us) }"; }
-met() { if awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi; }
+
+# ---- the report: bench/RESULTS.md, and the same on stdout ----
 floor=$(get floor median_us) floor4=$(get floor4 median_us) eng=$(get engine median_us)
 spawn=$(get spawn median_us) proc=$(get process median_us)
-
-cat <<REPORT
-cainit bench: install one new CA into a fresh copy of the host's Debian store (tmpfs)
-date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(nproc) x $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1), kernel $(uname -r)
-bundle: $ncerts certificates, $bytes bytes; CA: RSA-2048; $BENCH_ITERATIONS runs of each, interleaved with untimed restores
-
-                                                  median         p99
-$(row "(c) floor: bundle+CA to a temp file, rename" floor)
-$(row "(c4) floor for all four stores, written blind" floor4 "$(ratio floor4 floor) of (c)")
-$(row "(a) engine in-process" engine "$(ratio engine floor) of (c), $(ratio engine floor4) of (c4)   target <= 1.5x (c): $(met "$eng <= 1.5 * $floor")")
-$(row "(a') engine in-process, rotation A<->B" rotation "$(ratio rotation floor) of (c)")
-$(row "(s) spawn cainit --help (exec baseline)" spawn)
-$(row "(b) cainit install process" process "target < 2000 us: $(met "$proc < 2000"); $(awk "BEGIN { printf \"%.0f\", $proc - $spawn }") us over (s)")
-(d) update-ca-certificates, median of $BENCH_UCA_RUNS       $(printf '%9.0f us' "$uca_med")                  Java hook: $java_hook
-    (b) is $(awk "BEGIN { printf \"%.0fx\", $uca_med / $proc }") faster than (d)   target >= 500x: $(met "$uca_med >= 500 * $proc")
-REPORT
-
 health=$(aget health median_us) resume=$(aget resume median_us) rot=$(aget rotation median_us)
 ready=$(sed -n 's/^ready_us=//p' <<<"$agent") rss=$(sed -n 's/^rss_idle_kb=//p' <<<"$agent")
-arow() { printf '%-44s %9.1f us %9.1f us   %s\n' "$1" "$(aget "$2" median_us)" "$(aget "$2" p99_us)" "${3:-}"; }
-cat <<REPORT
-
-cainit serve: the agent over loopback, keep-alive, same root; $BENCH_ITERATIONS requests of each
-                                                  median         p99
-$(arow "(h) GET /health round trip (floor)" health)
-$(arow "(r) POST /init, bundle already installed" resume "$(awk "BEGIN { printf \"%.2fx\", $resume / $health }") of (h)   target <= 1.3x: $(met "$resume <= 1.3 * $health")")
-$(arow "(o) POST /init, rotation A<->B" rotation "target < 250 us: $(met "$rot < 250")")
-ready (exec to first /health)                  $(printf '%9.0f us' "$ready")                  target < 5000 us: $(met "$ready < 5000")
-idle RSS                                       $(printf '%9d kB' "$rss")                  target < 4096 kB: $(met "$rss < 4096")
-binary, stripped                               $(printf '%9d B ' "$stripped")                  target < 6 MiB: $(met "$stripped < 6291456")
-REPORT
-
 rtrue=$(rget true median_us) rrun=$(rget run median_us) rca=$(rget run_ca median_us)
-rstatic=$(rget static median_us) rver=$(rget version median_us) rwait=$(rget wait median_us)
-rrow() { printf '%-44s %9.1f us %9.1f us   %s\n' "$1" "$(rget "$2" median_us)" "$(rget "$2" p99_us)" "${3:-}"; }
-plus() { awk "BEGIN { printf \"+%.0f us\", $1 - $2 }"; }
-cat <<REPORT
+rver=$(rget version median_us) rwait=$(rget wait median_us)
+x() { awk "BEGIN { printf \"%.2fx\", $1 / $2 }"; }        # ratio
+big() { awk "BEGIN { printf \"%.0fx\", $1 / $2 }"; }      # a large ratio
+plus() { awk "BEGIN { printf \"%+.0f us\", $1 - $2 }"; }
+us() { awk "BEGIN { v = $1; if (v >= 1e6) printf \"%.2f s\", v / 1e6; else if (v >= 1e4) printf \"%.2f ms\", v / 1e3; else printf \"%.1f us\", v }"; }
+met() { if awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi; }
+# line LABEL GETTER NAME BASELINE-LABEL RATIO TARGET
+line() { printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$(us "$($2 "$3" median_us)")" "$(us "$($2 "$3" p99_us)")" "$4" "$5" "$6"; }
+cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
+report=$work/RESULTS.md
+{
+cat <<HEAD
+# cainit benchmark results
 
-cainit run: the entrypoint, same root; $(( BENCH_ITERATIONS / 4 )) runs of each, interleaved
-                                                  median         p99
-$(rrow "(t) /bin/true alone (baseline)" true)
-$(rrow "(x) a static no-op binary (any wrapper's exec)" static)
-$(rrow "(v) cainit version (cainit's own exec)" version)
-$(rrow "(w) cainit run -- /bin/true" run "$(plus "$rrun" "$rtrue") over (t)   target < +1000 us: $(met "$rrun - $rtrue < 1000"); run's own work $(plus "$rrun - $rver" "$rtrue")")
-$(rrow "(wc) cainit run --ca A -- /bin/true, A trusted" run_ca "$(plus "$rca" "$rtrue") over (t)   target < +1500 us: $(met "$rca - $rtrue < 1500")")
-$(rrow "(wr) cainit run --ca B -- /bin/true, rotation" run_rotate "$(plus "$(rget run_rotate median_us)" "$rtrue") over (t)")
-$(rrow "(wt) --wait: file renamed in -> command runs" wait "target < 5000 us: $(met "$rwait < 5000"); floor (spawn to first instruction) $(rget stamp median_us) us")
-REPORT
+Written by \`make bench\` (bench/run.sh); every figure is beside a baseline
+measured in the same run on the same machine. Medians and 99th percentiles.
 
+- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)
+- machine: $(nproc) x $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")
+- cainit: $("$BUILD/cainit" version 2>/dev/null | head -n1), static, $stripped bytes stripped
+- store: a copy of this machine's Debian store on tmpfs, $ncerts certificates, $bytes-byte bundle; CA: RSA-2048
+- runs: $BENCH_ITERATIONS of each (fewer where the table says), interleaved with untimed restores
+
+## Install one new CA
+
+| measurement | median | p99 | baseline | ratio | target |
+|---|---|---|---|---|---|
+$(line "(c) floor: bundle + CA to a temp file, rename" get floor "" "" "")
+$(line "(c4) floor for all four stores, written blind" get floor4 "(c)" "$(x "$floor4" "$floor")" "")
+$(line "(a) engine, in-process" get engine "(c)" "$(x "$eng" "$floor")" "<= 1.5x (c): $(met "$eng <= 1.5 * $floor")")
+$(line "(a') engine, rotation A<->B" get rotation "(c)" "$(x "$(get rotation median_us)" "$floor")" "")
+$(line "(s) spawn \`cainit --help\`" get spawn "" "" "")
+$(line "(b) \`cainit install\` process" get process "(s)" "$(plus "$proc" "$spawn")" "< 2000 us: $(met "$proc < 2000")")
+| (d) \`update-ca-certificates\`, median of $BENCH_UCA_RUNS | $(us "$uca_med") | | (b) | (b) is $(big "$uca_med" "$proc") faster | >= 500x: $(met "$uca_med >= 500 * $proc") |
+
+## Install time as the bundle grows (in-process, $(awk '$1 != "" { printf "%s%s runs at %s", (NR > 1 ? ", " : ""), $6, $1 }' <<<"$scale_rows"))
+
+| certificates | bundle bytes | floor (c) | engine (a) | (a) / (c) | rotation | per 1,000 certificates |
+|---|---|---|---|---|---|---|
+| $ncerts | $bytes | $(us "$floor") | $(us "$eng") | $(x "$eng" "$floor") | $(us "$(get rotation median_us)") | $(awk "BEGIN { printf \"%.1f us\", $eng / $ncerts * 1000 }") |
+$(awk '$1 != "" { printf "| %s | %s | %.1f us | %.1f us | %.2fx | %.1f us | %.1f us |\n", $1, $2, $3, $4, $4 / $3, $5, $4 / $1 * 1000 }' <<<"$scale_rows")
+
+## The agent (\`cainit serve\`), loopback, keep-alive
+
+| measurement | median | p99 | baseline | ratio | target |
+|---|---|---|---|---|---|
+$(line "(h) GET /health round trip" aget health "" "" "")
+$(line "(r) POST /init, bundle already installed (a resume)" aget resume "(h)" "$(x "$resume" "$health")" "<= 1.3x (h): $(met "$resume <= 1.3 * $health")")
+$(line "(o) POST /init, rotation A<->B" aget rotation "(h)" "$(x "$rot" "$health")" "< 250 us: $(met "$rot < 250")")
+| ready: exec to first /health | $(us "$ready") | | | | < 5000 us: $(met "$ready < 5000") |
+| idle RSS | $rss kB | | | | < 4096 kB: $(met "$rss < 4096") |
+| binary, stripped | $stripped B | | | | < 6 MiB: $(met "$stripped < 6291456") |
+
+## The entrypoint (\`cainit run\`), $(( BENCH_ITERATIONS / 4 )) runs of each
+
+| measurement | median | p99 | baseline | over the baseline | target |
+|---|---|---|---|---|---|
+$(line "(t) /bin/true alone" rget true "" "" "")
+$(line "(x) a static no-op binary" rget static "(t)" "$(plus "$(rget static median_us)" "$rtrue")" "")
+$(line "(v) \`cainit version\`" rget version "(t)" "$(plus "$rver" "$rtrue")" "")
+$(line "(w) \`cainit run -- /bin/true\`" rget run "(t)" "$(plus "$rrun" "$rtrue")" "< +1000 us: $(met "$rrun - $rtrue < 1000")")
+$(line "(wc) \`cainit run --ca A\`, A trusted" rget run_ca "(t)" "$(plus "$rca" "$rtrue")" "< +1500 us: $(met "$rca - $rtrue < 1500")")
+$(line "(wr) \`cainit run --ca B\`, a rotation" rget run_rotate "(t)" "$(plus "$(rget run_rotate median_us)" "$rtrue")" "")
+$(line "(wt) \`--wait\`: file renamed in -> command runs" rget wait "spawn floor $(us "$(rget stamp median_us)")" "" "< 5000 us: $(met "$rwait < 5000")")
+HEAD
 if [ -n "$jout" ]; then
-	jrot=$(jget rotation median_us) jeng=$(jget engine median_us)
-	cat <<REPORT
+	jeng=$(jget engine median_us)
+	cat <<JAVA
 
-Java: the same CA into a root that also has Debian's JKS keystore ($(stat -c %s "$java_ks") bytes, $(python3 "$here/../tests/tools/jks.py" "$java_ks" | wc -l) entries), in-process; $(( BENCH_ITERATIONS / 4 )) runs
-                                                  median         p99
-$(printf '%-44s %9.1f us %9.1f us   %s' "(j) engine in-process, JKS included" "$jeng" "$(jget engine p99_us)" "+$(awk "BEGIN { printf \"%.0f\", $jeng - $eng }") us over (a)")
-$(printf '%-44s %9.1f us %9.1f us' "(j') engine in-process, rotation A<->B" "$jrot" "$(jget rotation p99_us)")
-(d) update-ca-certificates with the Java hook    $(printf '%9.0f us' "$uca_med")                  CA in the JKS afterwards: $java_in_d
-    (j) is $(awk "BEGIN { printf \"%.0fx\", $uca_med / $jeng }") faster than (d)
-REPORT
+## Java: a root that also has Debian's JKS keystore ($(stat -c %s "$java_ks") bytes, $(python3 "$here/../tests/tools/jks.py" "$java_ks" | wc -l) entries), $(( BENCH_ITERATIONS / 4 )) runs
+
+| measurement | median | p99 | baseline | ratio | target |
+|---|---|---|---|---|---|
+$(line "(j) engine in-process, JKS included" jget engine "(a)" "$(plus "$jeng" "$eng")" "")
+$(line "(j') engine, rotation A<->B" jget rotation "" "" "")
+| (d) \`update-ca-certificates\` with the Java hook ($java_hook; CA in the JKS afterwards: $java_in_d) | $(us "$uca_med") | | (j) | (j) is $(big "$uca_med" "$jeng") faster | |
+JAVA
 fi
+} >"$report"
+cat "$report"
+cp "$report" "$here/RESULTS.md"
+echo
+echo "written to bench/RESULTS.md"

@@ -5,8 +5,11 @@
 #   (a) the engine called in-process          target: median <= 1.5x (c)
 #   (b) the `cainit install` process          target: median < 2 ms
 #   (d) the host's update-ca-certificates     target: (b) >= 500x faster
-# then the agent (bench_agent.c) and the entrypoint (bench_run.c), each
-# beside its own baselines.
+# then the same install into bundles of 1,000 and 10,000 certificates (how
+# cost scales), the agent (bench_agent.c) and the entrypoint (bench_run.c),
+# each beside its own baselines, and Java (a root with Debian's JKS keystore
+# beside update-ca-certificates with its Java hook). Writes the report, with
+# the machine and the date, to bench/RESULTS.md (Markdown) and stdout.
 # Everything happens in a private mount namespace; the host's store is not
 # touched. BENCH_ITERATIONS (default 2000) and BENCH_UCA_RUNS (default 5).
 set -euo pipefail
