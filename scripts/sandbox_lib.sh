@@ -194,6 +194,21 @@ client_cmd() {
 		"print STDERR \$r->status_line, qq(\\n) unless \$r->is_success; exit !\$r->is_success' $URL/" ;;
 	esac
 }
+# client_label NAME: the name in the README's table
+client_label() {
+	case $1 in
+	openssl) echo 'openssl (`s_client -verify_return_error`)' ;;
+	pip) echo 'pip (`pip download` from an HTTPS index)' ;;
+	node) echo 'node (`https`)' ;;
+	git) echo 'git (`ls-remote`, smart HTTP)' ;;
+	go) echo 'go (`net/http`)' ;;
+	java) echo 'java (`HttpClient`)' ;;
+	chromium) echo 'chromium (headless)' ;;
+	ruby) echo 'ruby (`Net::HTTP`)' ;;
+	perl-lwp) echo 'perl-lwp (`LWP::UserAgent`)' ;;
+	*) echo "$1" ;;
+	esac
+}
 client_ready() {
 	local probe
 	case $1 in

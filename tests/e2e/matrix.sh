@@ -208,7 +208,7 @@ table() { # table SANDBOX TITLE
 	printf '\n'
 	for c in "${CLIENTS[@]}"; do
 		grep -q "^$1|[^|]*|$c|" "$W/results" || continue
-		line="| $c |"
+		line="| $(client_label "$c") |"
 		for col in "${cols[@]}"; do
 			v=$(awk -F'|' -v s="$1" -v k="$col" -v c="$c" '$1 == s && $2 == k && $3 == c { print $4 }' "$W/results")
 			line+=" ${v:--} |"
