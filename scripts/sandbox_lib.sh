@@ -103,11 +103,11 @@ proxy_stop() {
 
 # sandbox_seal: in this private mount namespace, tmpfs copies of /etc and
 # /usr/local/share/ca-certificates, an empty /root (NSS databases, HOME),
-# then the rest of / read-only. Mounts made before (the work tmpfs,
-# /etc/hosts) stay as they are. The host's root stays reachable, read-only,
+# then the rest of / read-only. Mounts made before (the work tmpfs) stay
+# writable. The host's root stays reachable, read-only,
 # at $W/host, to prove afterwards that its store did not change.
 sandbox_seal() {
-	mkdir -p "$W/host" "$W/etc" "$W/anchors" "$W/home"
+	mkdir -p "$W/host" "$W/etc" "$W/anchors" "$W/home" "$W/tmp"
 	mount --bind / "$W/host"
 	mount -o remount,bind,ro "$W/host"
 	cp -a /etc/. "$W/etc/"
