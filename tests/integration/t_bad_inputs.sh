@@ -1,0 +1,167 @@
+# The bad-input catalogue: every case in tests/bad-inputs/*.case, through
+# the front end it names (install, the agent's /init, a root that cannot
+# be written, bake). For each: the exact exit code or HTTP status, the exact
+# one-line message (JSON "code" and "error" for /init; `message-glob:` where
+# a date or a digest varies, with * for it), and every trust file
+# byte-identical afterwards (for an escape: the files outside the root). The inputs are made here (no private key is
+# kept in the repository). CATALOGUE_RECORD=1 prints what each case got
+# instead of checking it, to write a new case.
+[ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
+[ -n "$AGENT" ] || skip "no static cainit to bake (build the static one first)"
+cases=$HERE/../bad-inputs
+R=$SCRATCH/r
+mkroot debian "$R"
+mkca A
+mkca Old --from -7200 --to -3600
+mkca Later --from 3600 --to 7200
+mkleaf L A
+in=$SCRATCH/in
+pem_line() { sed -n "$1p" "$SCRATCH/A.pem"; }
+
+# make_input RECIPE: the bad input, in $in (a file, or for /init a body)
+make_input() {
+	rm -rf "$in"
+	case $1 in
+	key-pkcs8) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$in" 2>/dev/null ;;
+	key-rsa | key-ec | key-encrypted | key-openssh)
+		local label
+		case $1 in
+		key-rsa) label="RSA PRIVATE KEY" ;; key-ec) label="EC PRIVATE KEY" ;;
+		key-encrypted) label="ENCRYPTED PRIVATE KEY" ;; key-openssh) label="OPENSSH PRIVATE KEY" ;;
+		esac
+		{ cat "$SCRATCH/A.pem"; echo "-----BEGIN $label-----"; echo QUJDRA==; echo "-----END $label-----"; } >"$in" ;;
+	key-der) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER -out "$in" 2>/dev/null ;;
+	key-and-cert) cat "$SCRATCH/A.pem" "$SCRATCH/A.key" >"$in" ;;
+	truncated) head -n 5 "$SCRATCH/A.pem" >"$in" ;;
+	bad-base64) sed '3s/^./*/' "$SCRATCH/A.pem" >"$in" ;;
+	der-garbage) { printf '\x30\x82\x01\x00'; head -c 256 /dev/urandom; } >"$in" ;;
+	der-trailing) { openssl x509 -in "$SCRATCH/A.pem" -outform DER; printf 'trailing'; } >"$in" ;;
+	nul-bytes) sed '3s/^\(....\)/\1\x00/' "$SCRATCH/A.pem" >"$in" ;;
+	utf16) { printf '\xff\xfe'; iconv -f UTF-8 -t UTF-16LE "$SCRATCH/A.pem"; } >"$in" ;;
+	empty) : >"$in" ;;
+	too-large) head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' '\n' >"$in" ;;
+	ten-thousand) "$BUILD/tests/mkcert" --cn many --count 10000 --out "$in" ;;
+	leaf) cp "$SCRATCH/L.pem" "$in" ;;
+	expired) cp "$SCRATCH/Old.pem" "$in" ;;
+	not-yet-valid) cp "$SCRATCH/Later.pem" "$in" ;;
+	crl) printf -- '-----BEGIN X509 CRL-----\nMIIBAA==\n-----END X509 CRL-----\n' >"$in" ;;
+	directory) mkdir "$in" ;;
+	missing) ;;
+	bad-set-name) cp "$SCRATCH/A.pem" "$in" ;;
+	wrong-type) echo '{"caBundle": 42}' >"$in" ;;
+	array) python3 -c 'import json, sys; print(json.dumps({"caBundle": [open(sys.argv[1]).read()]}))' "$SCRATCH/A.pem" >"$in" ;;
+	deep-json) python3 -c 'print("{\"caBundle\": " + "[" * 100000 + "]" * 100000 + "}")' >"$in" ;;
+	duplicate-keys) python3 -c 'import json, sys; p = json.dumps(open(sys.argv[1]).read()); print("{\"caBundle\": %s, \"caBundle\": %s}" % (p, p))' "$SCRATCH/A.pem" >"$in" ;;
+	invalid-utf8) printf '{"caBundle": "\xff\xfe-----BEGIN CERTIFICATE-----"}' >"$in" ;;
+	over-1mib) head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' >"$in" ;;
+	header-flood | wrong-token) init_body "$SCRATCH/A.pem" >"$in" ;;
+	private-key) python3 -c 'import json, sys; print(json.dumps({"caBundle": open(sys.argv[1]).read() + open(sys.argv[2]).read()}))' "$SCRATCH/A.pem" "$SCRATCH/A.key" >"$in" ;;
+	not-json) echo 'caBundle=-----BEGIN CERTIFICATE-----' >"$in" ;;
+	symlink-escape | read-only | full-disk | bake-escape | dynamic-agent) cp "$SCRATCH/A.pem" "$in" ;;
+	*) die "no recipe $1" ;;
+	esac
+}
+
+token=catalogue-token
+echo "$token" >"$SCRATCH/token"
+AGENT_LOG=$SCRATCH/agent.log
+start_agent --listen "127.0.0.1:$(free_port)" --root "$R" --token-file "$SCRATCH/token"
+on_exit stop_agent
+
+# run_case FRONT RECIPE: sets GOT_RC and GOT_MSG; WATCH is the directory whose
+# every file must be unchanged
+run_case() {
+	local front=$1 recipe=$2 d
+	WATCH=$R
+	case $front in
+	install)
+		local name=()
+		[ "$recipe" = bad-set-name ] && name=(--name ../../etc/x)
+		GOT_RC=0
+		"$CAINIT" install --root "$R" "${name[@]}" "$in" 2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
+		GOT_MSG=$(cat "$SCRATCH/.err") ;;
+	init)
+		local hdr=(-H "X-Access-Token: $token")
+		[ "$recipe" = wrong-token ] && hdr=(-H "X-Access-Token: not-$token")
+		if [ "$recipe" = header-flood ]; then
+			for d in $(seq 2000); do hdr+=(-H "X-Flood-$d: $d"); done
+		fi
+		GOT_RC=$(curl -s -o "$SCRATCH/.body" -w '%{http_code}' -X POST "${hdr[@]}" --data-binary "@$in" "$AGENT_URL/init")
+		GOT_MSG=$(python3 -c 'import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    print("%s: %s" % (d["code"], d["error"]))
+except Exception:
+    print("(no JSON body)")' "$SCRATCH/.body") ;;
+	root)
+		d=$SCRATCH/special
+		mkdir -p "$d"
+		case $recipe in
+		symlink-escape)
+			mkdir -p "$d/outside" "$d/root/etc/ssl"
+			echo "not yours" >"$d/outside/ca-certificates.crt"
+			ln -s "$d/outside" "$d/root/etc/ssl/certs"
+			WATCH=$d/outside ;;
+		read-only)
+			mount -t tmpfs ro "$d" && mkroot debian "$d/root" && mount -o remount,ro "$d"
+			WATCH=$d/root ;;
+		full-disk)
+			mount -t tmpfs -o size=2m full "$d" && mkroot debian "$d/root"
+			head -c 4M /dev/zero >"$d/filler" 2>/dev/null || true
+			WATCH=$d/root ;;
+		esac
+		snap_before=$(content_snapshot "$WATCH")
+		GOT_RC=0
+		"$CAINIT" install --root "$d/root" "$in" 2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
+		GOT_MSG=$(sed "s|$d|\$SPECIAL|g" "$SCRATCH/.err") ;;
+	bake)
+		local agent=$AGENT r=$R
+		[ "$recipe" = dynamic-agent ] && agent=$(command -v openssl)
+		if [ "$recipe" = bake-escape ]; then
+			d=$SCRATCH/special
+			mkdir -p "$d/outside" "$d/root/usr"
+			ln -s "$d/outside" "$d/root/usr/local"
+			r=$d/root WATCH=$d/outside
+			snap_before=$(content_snapshot "$WATCH")
+		fi
+		GOT_RC=0
+		"$CAINIT" bake --rootfs "$r" --agent "$agent" --ca "$in" 2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
+		GOT_MSG=$(sed "s|$agent|\$AGENT|g; s|${d:-/nonexistent}|\$SPECIAL|g" "$SCRATCH/.err")
+		[ "$recipe" = bake-escape ] && [ ! -e "$d/root/usr/local/bin/cainit" ] && [ -f "$d/outside/bin/cainit" ] &&
+			die "bake followed /usr/local out of the root" ;;
+	esac
+	GOT_MSG=$(sed "s|$in|\$IN|g; s|$R|\$ROOT|g" <<<"$GOT_MSG")
+}
+
+n=0
+for c in "$cases"/*.case; do
+	front=$(sed -n 's/^front: //p' "$c") recipe=$(sed -n 's/^input: //p' "$c")
+	want_rc=$(sed -n 's/^rc: //p' "$c") want_msg=$(sed -n 's/^message: //p' "$c")
+	want_glob=$(sed -n 's/^message-glob: //p' "$c")
+	make_input "$recipe"
+	snap_before=$(content_snapshot "$R")
+	run_case "$front" "$recipe"
+	if [ "${CATALOGUE_RECORD:-}" = 1 ]; then
+		echo "$(basename "$c"): rc=$GOT_RC message=$GOT_MSG"
+	else
+		[ "$GOT_RC" = "$want_rc" ] || die "$(basename "$c"): exit/status $GOT_RC, want $want_rc: $GOT_MSG"
+		if [ -n "$want_glob" ]; then
+			# shellcheck disable=SC2053 # the pattern is meant to match
+			[[ $GOT_MSG == $want_glob ]] || die "$(basename "$c"): message
+  got:  $GOT_MSG
+  want: $want_glob"
+		else
+			[ "$GOT_MSG" = "$want_msg" ] || die "$(basename "$c"): message
+  got:  $GOT_MSG
+  want: $want_msg"
+		fi
+	fi
+	[ "$(content_snapshot "$WATCH")" = "$snap_before" ] || die "$(basename "$c"): files under $WATCH changed"
+	if [ -d "$SCRATCH/special" ]; then
+		umount "$SCRATCH/special" 2>/dev/null || true
+		rm -rf "$SCRATCH/special"
+	fi
+	n=$((n + 1))
+done
+kill -0 "$AGENT_PID" || die "the agent died during the catalogue"
+note "$n bad inputs: each answered as catalogued, every trust file byte-identical"
