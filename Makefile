@@ -4,10 +4,12 @@
 
 BUILD ?= build
 ASAN  ?= build-asan
+FUZZ  ?= build-fuzz
+FUZZ_SECONDS ?= 300
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all deps build asan check unit integration e2e demo bench clean
+.PHONY: all deps build asan fuzz-build fuzz check unit integration e2e demo bench clean
 
 all: build
 
@@ -25,6 +27,18 @@ asan: deps
 		-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
 	ninja -C $(ASAN)
 
+# libFuzzer targets (clang, ASan+UBSan, the whole build instrumented)
+fuzz-build: deps
+	@test -f $(FUZZ)/build.ninja || CC=clang meson setup $(FUZZ) -Dstatic=false -Dfuzz=true \
+		-Dbuildtype=debug -Doptimization=1 -Db_sanitize=address,undefined -Db_lundef=false \
+		"-Dc_args=-fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \
+		-Dc_link_args=-fno-sanitize-recover=all
+	ninja -C $(FUZZ) fuzz/fuzz_cert_input fuzz/fuzz_bundle fuzz/fuzz_init_body fuzz/fuzz_fingerprint
+
+# each target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=3600)
+fuzz: fuzz-build
+	bash fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS)
+
 unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
@@ -41,13 +55,14 @@ e2e: build
 
 # Every test, then every test again under ASan+UBSan (e2e runs the static
 # build in containers: once).
-check: build asan
+check: build asan fuzz-build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 	bash tests/integration/run.sh $(BUILD)
 	bash tests/e2e/run.sh $(BUILD)
 	bash tests/e2e/matrix.sh $(BUILD)
 	$(SANITIZE_ENV) meson test -C $(ASAN) --suite unit --print-errorlogs
 	$(SANITIZE_ENV) STATIC_CAINIT=$(abspath $(BUILD))/cainit bash tests/integration/run.sh $(ASAN)
+	bash fuzz/run.sh $(FUZZ) 30
 
 demo: build
 	bash scripts/demo.sh $(BUILD)
@@ -56,4 +71,4 @@ bench: build
 	bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

@@ -10,6 +10,8 @@ packages=(
 	libssl-dev libevent-dev libjansson-dev libcmocka-dev zlib1g-dev
 	# tests, demo, benchmarks: real tools and real TLS peers
 	openssl ca-certificates curl strace util-linux procps python3 valgrind python3-yaml
+	# fuzzing: clang with libFuzzer
+	clang libclang-rt-14-dev
 	python3-requests nodejs
 	# Java and browser trust: Debian's JDK and its JKS cacerts, NSS's certutil, Chromium
 	openjdk-17-jdk-headless ca-certificates-java libnss3-tools chromium

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agent_internal.h"
+#include "init_body.h"
 #include "status_json.h"
 #include "token.h"
 #include "trust.h"
@@ -196,8 +197,9 @@ static void handle_init(struct agent *a, struct evhttp_request *req, struct repl
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
 	const char *data = (const char *)evbuffer_pullup(in, -1);
-	json_error_t jerr;
-	json_t *doc, *bundle;
+	const char *pem;
+	size_t pem_len;
+	json_t *doc;
 	char msg[300];
 
 	/* a resume repeats the last body byte for byte: answered before parsing */
@@ -207,30 +209,23 @@ static void handle_init(struct agent *a, struct evhttp_request *req, struct repl
 		r->status = 204;
 		return;
 	}
-	doc = json_loadb(data ? data : "", len, JSON_REJECT_DUPLICATES, &jerr);
-	if (doc == NULL) {
-		snprintf(msg, sizeof(msg), "body is not JSON: %s", jerr.text);
+	switch (init_body_decode(data, len, &doc, &pem, &pem_len, msg, sizeof(msg))) {
+	case INIT_BODY_BAD_JSON:
 		metrics_failure(&a->m, "bad_json");
 		fail(r, 400, "bad_json", msg);
-		return;
-	}
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		metrics_failure(&a->m, "bad_json");
-		fail(r, 400, "bad_json", "body is not a JSON object");
-		return;
-	}
-	bundle = json_object_get(doc, "caBundle");
-	if (bundle == NULL || json_is_null(bundle) || (json_is_string(bundle) && json_string_length(bundle) == 0)) {
-		r->status = 204; /* nothing asked: nothing changes */
-	} else if (!json_is_string(bundle)) {
+		break;
+	case INIT_BODY_BAD_REQUEST:
 		metrics_failure(&a->m, "bad_request");
-		fail(r, 400, "bad_request", "caBundle must be a string holding PEM certificates");
-	} else {
-		install_body(a, r, "default", (const unsigned char *)json_string_value(bundle),
-			     json_string_length(bundle));
+		fail(r, 400, "bad_request", msg);
+		break;
+	case INIT_BODY_NOTHING:
+		r->status = 204; /* nothing asked: nothing changes */
+		break;
+	case INIT_BODY_BUNDLE:
+		install_body(a, r, "default", (const unsigned char *)pem, pem_len);
 		if (r->status == 204)
 			keep_init_body(a, data, len);
+		break;
 	}
 	json_decref(doc);
 }

@@ -1,0 +1,50 @@
+/*
+ * fuzz_cert_input.c: libFuzzer target for the input reader every front end
+ * uses (`install FILE`, `/init`'s caBundle, `PUT /ca/SET`, `run --ca`):
+ * cert_list_parse on any bytes (PEM with any labels, base64 and line
+ * endings, or DER), then the CA checks. Property: it returns 0 or a refusal
+ * with a one-line message; an accepted list holds only well-formed
+ * certificates, each once, whose PEM re-encoding parses back to the same DER.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cert.h"
+#include "err.h"
+#include "pem.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cert_list l = {0};
+	struct cerr e = {0};
+	size_t at;
+	int rc;
+
+	(void)pem_has_private_key((const char *)data, size, &at);
+	rc = cert_list_parse(data, size, "fuzz", &l, &e);
+	if (rc != 0) {
+		if (e.msg[0] == '\0' || strchr(e.msg, '\n') != NULL)
+			abort(); /* a refusal always says why, on one line */
+		return 0;
+	}
+	if (l.n == 0)
+		abort(); /* success means at least one certificate */
+	(void)cert_list_check(&l, 0, 1700000000, "fuzz", &e);
+	for (size_t i = 0; i < l.n; i++) {
+		struct cert_list back = {0};
+		struct cerr e2 = {0};
+
+		if (cert_list_parse((const unsigned char *)l.v[i].pem, l.v[i].pem_len, "re-encoded", &back,
+				    &e2) != 0 ||
+		    back.n != 1 || back.v[0].der_len != l.v[i].der_len ||
+		    memcmp(back.v[0].der, l.v[i].der, l.v[i].der_len) != 0)
+			abort(); /* the canonical PEM cainit writes reads back as the same DER */
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(l.v[j].sha256, l.v[i].sha256, 32) == 0)
+				abort(); /* duplicates are kept once */
+		cert_list_free(&back);
+	}
+	cert_list_free(&l);
+	return 0;
+}
