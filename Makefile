@@ -4,12 +4,13 @@
 
 BUILD ?= build
 ASAN  ?= build-asan
+TSAN  ?= build-tsan
 FUZZ  ?= build-fuzz
 FUZZ_SECONDS ?= 300
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all deps build asan fuzz-build fuzz check unit integration e2e demo bench clean
+.PHONY: all deps build asan tsan fuzz-build fuzz check unit integration e2e demo bench clean
 
 all: build
 
@@ -26,6 +27,12 @@ asan: deps
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
 	ninja -C $(ASAN)
+
+# ThreadSanitizer build, for the agent's concurrent tests
+tsan: deps
+	@test -f $(TSAN)/build.ninja || meson setup $(TSAN) -Dstatic=false -Dbuildtype=debug \
+		-Db_sanitize=thread -Db_lundef=false
+	ninja -C $(TSAN) cainit tests/mkcert tests/bundle_reader tests/certhash
 
 # libFuzzer targets (clang, ASan+UBSan, the whole build instrumented)
 fuzz-build: deps
@@ -54,14 +61,19 @@ e2e: build
 	bash tests/e2e/matrix.sh $(BUILD)
 
 # Every test, then every test again under ASan+UBSan (e2e runs the static
-# build in containers: once).
-check: build asan fuzz-build
+# build in containers: once), the agent's concurrent tests under TSan, and
+# each fuzz target for 30 s.
+check: build asan tsan fuzz-build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 	bash tests/integration/run.sh $(BUILD)
 	bash tests/e2e/run.sh $(BUILD)
 	bash tests/e2e/matrix.sh $(BUILD)
 	$(SANITIZE_ENV) meson test -C $(ASAN) --suite unit --print-errorlogs
 	$(SANITIZE_ENV) STATIC_CAINIT=$(abspath $(BUILD))/cainit bash tests/integration/run.sh $(ASAN)
+	TSAN_OPTIONS=halt_on_error=1 CAINIT_IT_FS=tmpfs STATIC_CAINIT=$(abspath $(BUILD))/cainit \
+		bash tests/integration/run.sh $(TSAN) t_serve_concurrency
+	TSAN_OPTIONS=halt_on_error=1 CAINIT_IT_FS=tmpfs STATIC_CAINIT=$(abspath $(BUILD))/cainit \
+		bash tests/integration/run.sh $(TSAN) t_concurrency
 	bash fuzz/run.sh $(FUZZ) 30
 
 demo: build
@@ -71,4 +83,4 @@ bench: build
 	bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ)
+	rm -rf $(BUILD) $(ASAN) $(TSAN) $(FUZZ)

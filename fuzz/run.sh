@@ -1,5 +1,5 @@
 #!/bin/bash
-# fuzz/run.sh FUZZ_BUILD_DIR SECONDS: each libFuzzer target for SECONDS,
+# fuzz/run.sh FUZZ_BUILD_DIR SECONDS: every libFuzzer target for SECONDS, all at once,
 # starting from its seed corpus in fuzz/corpus/TARGET (kept in the repo; new
 # inputs go to a scratch directory, not into the repo). Prints, per target,
 # the executions reached and the corpus it grew to. A crash, leak or broken
@@ -14,17 +14,28 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=
 mkdir -p "$build/artifacts"
 scratch=$(mktemp -d /tmp/cainit-fuzz.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-printf '%-18s %8s %12s %10s %8s\n' target seconds executions exec/s corpus
-for t in cert_input bundle init_body fingerprint; do
+targets=(cert_input bundle init_body fingerprint)
+# all at once (libFuzzer uses one core each): the run takes SECONDS
+pids=()
+for t in "${targets[@]}"; do
 	mkdir -p "$scratch/$t"
-	if ! "$build/fuzz/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$build/artifacts/$t-" "$scratch/$t" "$here/corpus/$t" >"$scratch/$t.log" 2>&1; then
+	"$build/fuzz/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="$build/artifacts/$t-" "$scratch/$t" "$here/corpus/$t" >"$scratch/$t.log" 2>&1 &
+	pids+=($!)
+done
+failed=0
+printf '%-18s %8s %12s %10s %8s\n' target seconds executions exec/s corpus
+for i in "${!targets[@]}"; do
+	t=${targets[$i]}
+	if ! wait "${pids[$i]}"; then
 		tail -n 40 "$scratch/$t.log" >&2
 		echo "fuzz: $t FAILED; the input is in $build/artifacts/" >&2
-		exit 1
+		failed=1
+		continue
 	fi
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/$t.log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$scratch/$t.log")
 	printf '%-18s %8s %12s %10s %8s\n' "$t" "$secs" "$execs" "$rate" \
 		"$(( $(ls "$scratch/$t" | wc -l) + $(ls "$here/corpus/$t" | wc -l) ))"
 done
+exit "$failed"

@@ -135,6 +135,12 @@ int bundle_scan(const char *buf, size_t len, struct bundle_view *v)
 			continue;
 		if (!parse_block(buf, len, m, &b))
 			continue;
+		if (b.nl && v->n > 0 && b.start < v->blocks[v->n - 1].end) {
+			/* the newline before its marker ends the previous block: that
+			 * block owns it (blocks never overlap; found by fuzz_bundle) */
+			b.start = m;
+			b.nl = false;
+		}
 		if (v->n == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			struct bblock *nb = realloc(v->blocks, ncap * sizeof(*nb));

@@ -8,6 +8,15 @@
 
 #include "init_body.h"
 
+/* jansson quotes the body near a syntax error: keep the reason on one
+ * line and free of control bytes, for the answer and the agent's log */
+static void one_line(char *msg)
+{
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+			*msg = '?';
+}
+
 enum init_body init_body_decode(const char *data, size_t len, json_t **doc, const char **pem,
 				size_t *pem_len, char *msg, size_t msgsz)
 {
@@ -19,6 +28,7 @@ enum init_body init_body_decode(const char *data, size_t len, json_t **doc, cons
 	*doc = json_loadb(data ? data : "", len, JSON_REJECT_DUPLICATES, &jerr);
 	if (*doc == NULL) {
 		snprintf(msg, msgsz, "body is not JSON: %s", jerr.text);
+		one_line(msg);
 		return INIT_BODY_BAD_JSON;
 	}
 	if (!json_is_object(*doc)) {

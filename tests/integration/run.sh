@@ -2,7 +2,9 @@
 # run.sh BUILD_DIR: every integration test, each in its own private mount
 # namespace (unshare -m), once over tmpfs and once over the disk. Tests
 # never touch the host's real trust store: anything they mount or change is
-# inside their namespace or their scratch directory.
+# inside their namespace or their scratch directory. A second argument runs
+# only the tests whose name holds it; CAINIT_IT_FS="tmpfs" runs on one
+# filesystem only.
 set -uo pipefail
 
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
@@ -45,7 +47,7 @@ scratch_disk="$build/it-scratch"
 for t in "$here"/t_*.sh; do
 	name=$(basename "$t" .sh)
 	[ -n "$only" ] && [[ "$name" != *"$only"* ]] && continue
-	for fs in tmpfs disk; do
+	for fs in ${CAINIT_IT_FS:-tmpfs disk}; do
 		work="$scratch_disk/$name-$fs"
 		rm -rf "$work" && mkdir -p "$work"
 		log="$work.log"

@@ -285,6 +285,47 @@ static void test_pad_marker_keeps_parse(void **state)
 	free(b1);
 }
 
+/*
+ * A "# cainit+nl" block right after another block (not something cainit
+ * writes, but a hand-made bundle can hold it): the newline before its
+ * marker ends the previous block, so the blocks must not overlap, and
+ * dropping either leaves the other bytes as they were. (fuzz_bundle found
+ * the overlap: fuzz/corpus/bundle/regress-adjacent-nl-block.)
+ */
+static void test_nl_block_after_block(void **state)
+{
+	const char *orig = foreign_pem;
+	size_t olen = strlen(orig), n1, n2, n3, n4;
+	bool del;
+	char *b1 = edit(orig, olen, "a", "a", &certs[0], 1, &n1, &del);
+	char *b2 = edit(b1, n1, "b", "b", &certs[1], 1, &n2, &del);
+	char *plus, *b3, *b4;
+	struct bundle_view v;
+
+	(void)state;
+	/* turn b's marker into the "+nl" form, right after a's END line */
+	plus = malloc(n2 + 3);
+	memcpy(plus, b2, n1);
+	memcpy(plus + n1, "# cainit+nl", 11);
+	memcpy(plus + n1 + 11, b2 + n1 + 8, n2 - n1 - 8);
+	n2 += 3;
+	assert_int_equal(bundle_scan(plus, n2, &v), 0);
+	assert_int_equal(v.n, 2);
+	assert_true(v.blocks[1].start >= v.blocks[0].end);
+	bundle_view_free(&v);
+	b3 = edit(plus, n2, "b", NULL, NULL, 0, &n3, &del);
+	assert_int_equal(n3, n1);
+	assert_memory_equal(b3, b1, n1); /* no newline added or lost */
+	b4 = edit(plus, n2, "a", NULL, NULL, 0, &n4, &del);
+	assert_int_equal(parse_count(b4, n4), parse_count(orig, olen) + 1);
+	assert_memory_equal(b4, orig, olen);
+	free(b1);
+	free(b2);
+	free(plus);
+	free(b3);
+	free(b4);
+}
+
 static void test_set_names(void **state)
 {
 	char long_name[80];
@@ -375,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_created_bundle_goes_away),
 		cmocka_unit_test(test_altered_block_does_not_match),
 		cmocka_unit_test(test_pad_marker_keeps_parse),
+		cmocka_unit_test(test_nl_block_after_block),
 		cmocka_unit_test(test_set_names),
 		cmocka_unit_test(test_random_edits_never_touch_foreign_bytes),
 	};

@@ -1,0 +1,49 @@
+# The command line under valgrind memcheck (the dynamically linked build:
+# valgrind cannot follow malloc in a static binary): install, the same
+# again, rotation with Java and a PKCS#12 keystore in the root, status
+# (text and JSON), verify, env, refusals (private key, bad PEM, expired),
+# remove and remove --all, and bake --rootfs. Each run must report no error
+# and no definite leak.
+[ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
+[ "$SANITIZED" = 0 ] || skip "valgrind does not run a sanitizer build"
+[ -x "$BUILD/cainit-dynamic" ] || skip "no cainit-dynamic in this build"
+command -v valgrind >/dev/null || die "valgrind is missing (scripts/deps.sh installs it)"
+r=$SCRATCH/r
+mkroot debian "$r"
+mkca A
+mkca B
+mkca Old --from -7200 --to -3600
+if [ -f /etc/ssl/certs/java/cacerts ]; then
+	mkdir -p "$r/etc/ssl/certs/java"
+	cp /etc/ssl/certs/java/cacerts "$r/etc/ssl/certs/java/cacerts"
+fi
+runs=0
+# vg WANT_RC ARGS...: cainit ARGS under memcheck
+vg() {
+	local want=$1 rc=0; shift
+	valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+		--error-exitcode=99 --log-file="$SCRATCH/vg.log" "$BUILD/cainit-dynamic" "$@" \
+		>/dev/null 2>"$SCRATCH/vg.err" || rc=$?
+	[ "$rc" = "$want" ] || die "cainit $* under valgrind: exit $rc, want $want: $(head -n 30 "$SCRATCH/vg.log") $(cat "$SCRATCH/vg.err")"
+	[ ! -s "$SCRATCH/vg.log" ] || die "cainit $*: valgrind: $(head -n 30 "$SCRATCH/vg.log")"
+	runs=$((runs + 1))
+}
+cat "$SCRATCH/A.pem" "$SCRATCH/A.key" >"$SCRATCH/keyed.pem"
+head -n 5 "$SCRATCH/A.pem" >"$SCRATCH/torn.pem"
+vg 0 install --root "$r" "$SCRATCH/A.pem"
+vg 0 install --root "$r" "$SCRATCH/A.pem"
+vg 0 install --root "$r" "$SCRATCH/B.pem"
+vg 0 install --root "$r" --name other "$SCRATCH/A.pem"
+vg 0 status --root "$r"
+vg 0 status --root "$r" --json
+vg 0 verify --root "$r" "$SCRATCH/B.pem"
+vg 1 verify --root "$r" "$SCRATCH/Old.pem"
+vg 0 env --root "$r"
+vg 2 install --root "$r" "$SCRATCH/keyed.pem"
+vg 2 install --root "$r" "$SCRATCH/torn.pem"
+vg 2 install --root "$r" "$SCRATCH/Old.pem"
+vg 0 remove --root "$r" --name other
+vg 0 remove --root "$r" --all
+mkroot debian "$SCRATCH/b"
+vg 0 bake --rootfs "$SCRATCH/b" --agent "$BUILD/cainit" --ca "$SCRATCH/A.pem"
+note "valgrind memcheck: $runs CLI runs (install, rotation, status, verify, env, refusals, remove, bake): no error, no definite leak"
