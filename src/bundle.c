@@ -136,10 +136,12 @@ int bundle_scan(const char *buf, size_t len, struct bundle_view *v)
 		if (!parse_block(buf, len, m, &b))
 			continue;
 		if (b.nl && v->n > 0 && b.start < v->blocks[v->n - 1].end) {
-			/* the newline before its marker ends the previous block: that
-			 * block owns it (blocks never overlap; found by fuzz_bundle) */
-			b.start = m;
-			b.nl = false;
+			/* The newline before a "+nl" marker also ends the previous
+			 * block's END line. It is the "+nl" block's: cainit writes
+			 * that marker after a block whose END line had no newline, so
+			 * the previous block ends before it. Blocks never overlap
+			 * (fuzz_bundle found the overlap). */
+			v->blocks[v->n - 1].end = b.start;
 		}
 		if (v->n == cap) {
 			size_t ncap = cap ? cap * 2 : 8;

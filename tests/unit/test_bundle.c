@@ -286,10 +286,9 @@ static void test_pad_marker_keeps_parse(void **state)
 }
 
 /*
- * A "# cainit+nl" block right after another block (not something cainit
- * writes, but a hand-made bundle can hold it): the newline before its
- * marker ends the previous block, so the blocks must not overlap, and
- * dropping either leaves the other bytes as they were. (fuzz_bundle found
+ * A "# cainit+nl" block right after another block: the newline before its
+ * marker is also the previous block's END line's. The blocks must not
+ * overlap, and dropping either leaves the foreign bytes as they were. (fuzz_bundle found
  * the overlap: fuzz/corpus/bundle/regress-adjacent-nl-block.)
  */
 static void test_nl_block_after_block(void **state)
@@ -313,9 +312,13 @@ static void test_nl_block_after_block(void **state)
 	assert_int_equal(v.n, 2);
 	assert_true(v.blocks[1].start >= v.blocks[0].end);
 	bundle_view_free(&v);
+	/* the newline is the "+nl" block's: it goes with it, and a's END line
+	 * is left without one; the bytes before a are untouched */
 	b3 = edit(plus, n2, "b", NULL, NULL, 0, &n3, &del);
-	assert_int_equal(n3, n1);
-	assert_memory_equal(b3, b1, n1); /* no newline added or lost */
+	assert_int_equal(n3, n1 - 1);
+	assert_memory_equal(b3, b1, n1 - 1);
+	assert_memory_equal(b3, orig, olen);
+	assert_int_equal(parse_count(b3, n3), parse_count(orig, olen) + 1);
 	b4 = edit(plus, n2, "a", NULL, NULL, 0, &n4, &del);
 	assert_int_equal(parse_count(b4, n4), parse_count(orig, olen) + 1);
 	assert_memory_equal(b4, orig, olen);
