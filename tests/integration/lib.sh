@@ -215,6 +215,18 @@ count_of() {
 
 # ---- the agent ----
 
+# need_valgrind: skip unless this build can run under valgrind memcheck
+# (the dynamically linked build of an unsanitized tree: valgrind cannot
+# follow malloc in a static binary, nor run a sanitizer build).
+# MEMCHECK: the valgrind command line for no error and no definite leak.
+need_valgrind() {
+	[ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
+	[ "$SANITIZED" = 0 ] || skip "valgrind does not run a sanitizer build"
+	[ -x "$BUILD/cainit-dynamic" ] || skip "no cainit-dynamic in this build"
+	command -v valgrind >/dev/null || die "valgrind is missing (scripts/deps.sh installs it)"
+	MEMCHECK="valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --error-exitcode=99"
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # start_agent ARGS...: `cainit serve ARGS` in the background, its log in

@@ -16,7 +16,6 @@ mkca Old --from -7200 --to -3600
 mkca Later --from 3600 --to 7200
 mkleaf L A
 in=$SCRATCH/in
-pem_line() { sed -n "$1p" "$SCRATCH/A.pem"; }
 
 # make_input RECIPE: the bad input, in $in (a file, or for /init a body)
 make_input() {

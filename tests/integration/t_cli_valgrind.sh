@@ -4,10 +4,7 @@
 # (text and JSON), verify, env, refusals (private key, bad PEM, expired),
 # remove and remove --all, and bake --rootfs. Each run must report no error
 # and no definite leak.
-[ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
-[ "$SANITIZED" = 0 ] || skip "valgrind does not run a sanitizer build"
-[ -x "$BUILD/cainit-dynamic" ] || skip "no cainit-dynamic in this build"
-command -v valgrind >/dev/null || die "valgrind is missing (scripts/deps.sh installs it)"
+need_valgrind
 r=$SCRATCH/r
 mkroot debian "$r"
 mkca A
@@ -21,9 +18,7 @@ runs=0
 # vg WANT_RC ARGS...: cainit ARGS under memcheck
 vg() {
 	local want=$1 rc=0; shift
-	valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
-		--error-exitcode=99 --log-file="$SCRATCH/vg.log" "$BUILD/cainit-dynamic" "$@" \
-		>/dev/null 2>"$SCRATCH/vg.err" || rc=$?
+	$MEMCHECK -q --log-file="$SCRATCH/vg.log" "$BUILD/cainit-dynamic" "$@" >/dev/null 2>"$SCRATCH/vg.err" || rc=$?
 	[ "$rc" = "$want" ] || die "cainit $* under valgrind: exit $rc, want $want: $(head -n 30 "$SCRATCH/vg.log") $(cat "$SCRATCH/vg.err")"
 	[ ! -s "$SCRATCH/vg.log" ] || die "cainit $*: valgrind: $(head -n 30 "$SCRATCH/vg.log")"
 	runs=$((runs + 1))

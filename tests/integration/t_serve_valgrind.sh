@@ -1,10 +1,7 @@
 # 10,000 requests of every kind: under valgrind (the dynamically linked
 # build: valgrind cannot follow malloc in a static binary) no definite leak
 # and no error; and the shipped static agent's RSS stays flat.
-[ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
-[ "$SANITIZED" = 0 ] || skip "valgrind does not run a sanitizer build"
-[ -x "$BUILD/cainit-dynamic" ] || skip "no cainit-dynamic in this build"
-command -v valgrind >/dev/null || die "valgrind is missing (scripts/deps.sh installs it)"
+need_valgrind
 r=$SCRATCH/r
 mkroot debian "$r"
 mkca A
@@ -14,8 +11,7 @@ port=$(free_port)
 load() { python3 "$HERE/../tools/agentload.py" "$port" tok "$1" "$SCRATCH/A.pem" "$SCRATCH/B.pem" "${2:-100}"; }
 
 # valgrind
-AGENT_BIN="valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
-	--error-exitcode=99 --log-file=$SCRATCH/vg.log $BUILD/cainit-dynamic"
+AGENT_BIN="$MEMCHECK --log-file=$SCRATCH/vg.log $BUILD/cainit-dynamic"
 start_agent --root "$r" --listen "127.0.0.1:$port" --token-file "$SCRATCH/token" --quiet
 unset AGENT_BIN # (a prefix assignment to a function would persist in POSIX mode)
 load 10000 >/dev/null || die "requests under valgrind failed"
