@@ -12,13 +12,17 @@ build=$(cd "${1:?usage: demo.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "make demo needs root (it makes a private mount namespace)" >&2; exit 1; }
 if [ -z "${CAINIT_DEMO_INSIDE:-}" ]; then
-	export CAINIT_DEMO_INSIDE=1
-	exec unshare -m --propagation private bash "$0" "$build"
+	# the work directory: a tmpfs of the namespace's own on an empty directory
+	# (not over /tmp, where the checkout itself may live), removed afterwards
+	W=$(mktemp -d /tmp/cainit-demo.XXXXXX)
+	rc=0
+	W=$W CAINIT_DEMO_INSIDE=1 unshare -m --propagation private bash "$0" "$build" || rc=$?
+	rmdir "$W"
+	exit "$rc"
 fi
 
-export BUILD=$build W=/tmp/cainit-demo
-mount -t tmpfs cainit-demo /tmp
-mkdir -p "$W"
+export BUILD=$build W
+mount -t tmpfs cainit-demo "$W"
 . "$here/sandbox_lib.sh"
 cainit=$build/cainit agent=""
 trap '[ -n "$agent" ] && kill "$agent" 2>/dev/null; proxy_stop; [ -n "${ORIGIN_PID:-}" ] && kill "$ORIGIN_PID" 2>/dev/null; true' EXIT

@@ -28,7 +28,13 @@ export BUILD=$build
 case ${CAINIT_MATRIX:-} in
 "")
 	[ "$(id -u)" -eq 0 ] || { echo "e2e matrix: needs root (mount namespaces, podman)" >&2; exit 1; }
-	exec env CAINIT_MATRIX=outer unshare -m --propagation private bash "$0" "$@" ;;
+	# the work directory: a tmpfs of the namespace's own on an empty directory
+	# (not over /tmp, where the checkout itself may live), removed afterwards
+	W=$(mktemp -d /tmp/cainit-matrix.XXXXXX)
+	rc=0
+	W=$W CAINIT_MATRIX=outer unshare -m --propagation private bash "$0" "$@" || rc=$?
+	rmdir "$W"
+	exit "$rc" ;;
 outer | ns) ;;
 *) echo "CAINIT_MATRIX=$CAINIT_MATRIX?" >&2; exit 2 ;;
 esac
@@ -113,8 +119,8 @@ readelf -l "$CAINIT" | grep -q INTERP && die "$CAINIT is not the static build"
 for t in mitmdump podman runc debootstrap; do
 	command -v "$t" >/dev/null || die "$t is missing (scripts/deps.sh installs it)"
 done
-mount -t tmpfs cainit-matrix /tmp
-export W=/tmp/matrix
+mount -t tmpfs cainit-matrix "$W"
+export W
 mkdir -p "$W"
 . "$here/../../scripts/sandbox_lib.sh"
 work=/var/tmp/cainit-matrix-$$
