@@ -68,6 +68,7 @@ check: build asan tsan fuzz-build
 	bash tests/integration/run.sh $(BUILD)
 	bash tests/e2e/run.sh $(BUILD)
 	bash tests/e2e/matrix.sh $(BUILD)
+	bash scripts/demo.sh $(BUILD)
 	$(SANITIZE_ENV) meson test -C $(ASAN) --suite unit --print-errorlogs
 	$(SANITIZE_ENV) STATIC_CAINIT=$(abspath $(BUILD))/cainit bash tests/integration/run.sh $(ASAN)
 	TSAN_OPTIONS=halt_on_error=1 CAINIT_IT_FS=tmpfs STATIC_CAINIT=$(abspath $(BUILD))/cainit \

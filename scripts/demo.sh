@@ -30,18 +30,25 @@ trap '[ -n "$agent" ] && kill "$agent" 2>/dev/null; proxy_stop; [ -n "${ORIGIN_P
 b() { printf '\033[1m%s\033[0m\n' "$*"; }
 ms() { awk "BEGIN { printf \"%.1f ms\", ($(date +%s%N) - $1) / 1e6 }"; }
 fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//' | cut -c1-23; }
-# try: the three clients, as a program in the sandbox runs them (a login
-# shell, no CA option, the proxy in $https_proxy)
+# try WANT: the three clients, as a program in the sandbox runs them (a
+# login shell, no CA option, the proxy in $https_proxy); WANT is ok or
+# refused, and any other outcome is counted in $unexpected
+unexpected=0
 try() {
-	local c rc
+	local c rc verdict
 	for c in curl python-urllib node; do
 		rc=0
 		in_sandbox bash -lc "$(client_cmd "$c")" >"$W/out" 2>&1 || rc=$?
+		verdict=$(client_verdict "$1" "$rc" "$W/out")
 		if [ "$rc" -eq 0 ]; then
-			printf '   %-8s ok: verified the proxy'"'"'s certificate, HTTP 200\n' "${c%-urllib}"
+			printf '   %-8s ok: verified the proxy'"'"'s certificate, HTTP 200' "${c%-urllib}"
 		else
-			printf '   %-8s FAILS: %s\n' "${c%-urllib}" "$(grep -m1 -oiE 'SSL certificate problem: [^.]*|certificate verify failed: [^(]*|unable to verify[a-z ]*|self[- ]signed[a-z ]*|rsa routines::[a-z ]*|certificate signature failure' "$W/out" || head -c 80 "$W/out")"
+			printf '   %-8s FAILS: %s' "${c%-urllib}" "$(grep -m1 -oiE 'SSL certificate problem: [^.]*|certificate verify failed: [^(]*|unable to verify[a-z ]*|self[- ]signed[a-z ]*|rsa routines::[a-z ]*|certificate signature failure' "$W/out" || head -c 80 "$W/out")"
 		fi
+		case $verdict in
+		ok | refused) echo ;;
+		*) echo "   <- NOT AS EXPECTED"; unexpected=$((unexpected + 1)) ;;
+		esac
 	done
 }
 
@@ -60,7 +67,7 @@ echo "            ($(fp "$(proxy_ca one)")...), the sandbox's only way out"
 echo
 
 b "1. Nothing trusts the proxy's CA yet"
-try
+try refused
 echo
 
 b "2. cainit install mitmproxy-ca-cert.pem"
@@ -68,7 +75,7 @@ t=$(date +%s%N)
 "$cainit" install "$(proxy_ca one)" 2>"$W/err" || { cat "$W/err"; exit 1; }
 echo "   $(ms "$t") for the whole process; the engine: $(grep -o 'in [0-9]*us' "$W/err" | sed 's/in //')"
 echo "   cainit status: $("$cainit" status | grep -c ' present ') stores hold it: $("$cainit" status | awk '$2 == "present" { print $1 }' | sort -u | paste -sd, | sed 's/,/, /g')"
-try
+try ok
 echo "   (node reads NODE_EXTRA_CA_CERTS, exported by /etc/profile.d/cainit.sh to login shells)"
 echo
 
@@ -81,11 +88,11 @@ wait_port "$aport" "$agent"
 echo "   cainit serve: answering on 127.0.0.1:$aport after $(ms "$t")"
 proxy_use two
 echo "   proxy restarted with CA $(fp "$(proxy_ca two)")...; the sandbox still trusts the old one:"
-try
+try refused
 t=$(date +%s%N)
 "$cainit" push --to "http://127.0.0.1:$aport" "$(proxy_ca two)" 2>"$W/err" || { cat "$W/err"; exit 1; }
 echo "   cainit push (the orchestrator's side) of the new CA: acknowledged in $(ms "$t")"
-try
+try ok
 if python3 "$TOOLS/find_der.py" "$(proxy_ca one)" /etc /usr/local/share/ca-certificates >/dev/null; then
 	echo "   the old CA is in no file of the sandbox any more"
 else
@@ -103,7 +110,7 @@ if cmp -s "$W/bundle.orig" /etc/ssl/certs/ca-certificates.crt; then
 else
 	echo "   the bundle DIFFERS from the original"; exit 1
 fi
-try
+try refused
 echo
 
 b "5. The host"
@@ -113,4 +120,8 @@ if [ "$(host_store_digest)" = "$host_before" ] &&
 	echo "   the sandbox goes away with this process"
 else
 	echo "   the host's trust store CHANGED"; exit 1
+fi
+if [ "$unexpected" -gt 0 ]; then
+	echo "$unexpected client result(s) were not as expected"
+	exit 1
 fi
