@@ -51,10 +51,12 @@ static int hash_file(struct tree_hash *t, int dirfd, const char *name, const cha
 		SHA256_CTX c;
 		char chunk[65536];
 		ssize_t k;
-		int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int fd;
 
+		if (rootfs_open_regular(dirfd, name, where, &fd, &st2, e) != 0)
+			return e->code;
 		if (fd < 0)
-			return cerr_sys(e, where, "open", errno);
+			return cerr_sys(e, where, "open", ENOENT);
 		SHA256_Init(&c);
 		while ((k = read(fd, chunk, sizeof(chunk))) > 0)
 			SHA256_Update(&c, chunk, (size_t)k);

@@ -71,14 +71,19 @@ ASN1_SEQUENCE(CAINIT_CERT) = {
 	ASN1_SIMPLE(CAINIT_CERT, sig, ASN1_BIT_STRING),
 } static_ASN1_SEQUENCE_END(CAINIT_CERT)
 
-/* Each extension at most once, and basicConstraints decodable: what
- * libcrypto's EXFLAG_INVALID checks for the extensions cainit relies on. */
-static int read_extensions(const STACK_OF(X509_EXTENSION) *exts, bool *is_ca)
+/* Each extension at most once, basicConstraints and keyUsage decodable:
+ * what libcrypto's EXFLAG_INVALID checks for the extensions cainit relies
+ * on. A CA is basicConstraints CA:TRUE whose keyUsage, when present,
+ * allows keyCertSign (RFC 5280 4.2.1.3: without it the key may not verify
+ * certificate signatures, and verifiers refuse the chain). */
+static int read_extensions(const STACK_OF(X509_EXTENSION) *exts, struct cert *c)
 {
 	BASIC_CONSTRAINTS *bc;
+	ASN1_BIT_STRING *ku;
 	int i, j, crit;
 
-	*is_ca = false;
+	c->is_ca = false;
+	c->no_cert_sign = false;
 	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++)
 		for (j = i + 1; j < sk_X509_EXTENSION_num(exts); j++)
 			if (OBJ_cmp(X509_EXTENSION_get_object(sk_X509_EXTENSION_value(exts, i)),
@@ -87,8 +92,16 @@ static int read_extensions(const STACK_OF(X509_EXTENSION) *exts, bool *is_ca)
 	bc = X509V3_get_d2i(exts, NID_basic_constraints, &crit, NULL);
 	if (bc == NULL && crit != -1)
 		return -1; /* present but undecodable */
-	*is_ca = bc != NULL && bc->ca;
+	ku = X509V3_get_d2i(exts, NID_key_usage, &crit, NULL);
+	if (ku == NULL && crit != -1) {
+		BASIC_CONSTRAINTS_free(bc);
+		return -1;
+	}
+	c->is_ca = bc != NULL && bc->ca;
+	c->no_cert_sign = c->is_ca && ku != NULL && !ASN1_BIT_STRING_get_bit(ku, 5); /* keyCertSign */
+	c->is_ca = c->is_ca && !c->no_cert_sign;
 	BASIC_CONSTRAINTS_free(bc);
+	ASN1_BIT_STRING_free(ku);
 	return 0;
 }
 
@@ -303,7 +316,7 @@ int cert_from_der(const unsigned char *der, size_t len, struct cert *c)
 	lite = (CAINIT_CERT *)ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(CAINIT_CERT));
 	if (lite == NULL || p != der + len)
 		goto fail; /* not a certificate, or trailing bytes after it */
-	if (read_extensions(lite->tbs->extensions, &c->is_ca) < 0)
+	if (read_extensions(lite->tbs->extensions, c) < 0)
 		goto fail;
 	c->der = malloc(len);
 	c->pem = malloc(pem_cert_size(len));
@@ -522,6 +535,10 @@ int cert_list_check(const struct cert_list *l, unsigned flags, time_t now,
 		const struct cert *c = &l->v[i];
 		char when[21];
 
+		if (c->no_cert_sign && !(flags & CERT_ALLOW_LEAF))
+			return cerr_input(e, "not_ca",
+					  "%s: \"%s\" cannot sign certificates (its keyUsage lacks keyCertSign); --allow-leaf installs it anyway",
+					  origin, c->subject);
 		if (!c->is_ca && !(flags & CERT_ALLOW_LEAF))
 			return cerr_input(e, "not_ca",
 					  "%s: \"%s\" is not a CA (no basicConstraints CA:TRUE); --allow-leaf installs it anyway",

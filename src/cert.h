@@ -28,7 +28,8 @@ struct cert {
 	char *pem;                 /* canonical PEM text of der */
 	size_t pem_len;
 	time_t not_before, not_after;
-	bool is_ca;                /* basicConstraints CA:TRUE */
+	bool is_ca;                /* basicConstraints CA:TRUE, keyCertSign when keyUsage is there */
+	bool no_cert_sign;         /* CA:TRUE, but a keyUsage without keyCertSign */
 };
 
 struct cert_list {

@@ -281,6 +281,29 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 	}
 }
 
+int rootfs_open_regular(int dirfd, const char *name, const char *show, int *fd, struct stat *st,
+			struct cerr *e)
+{
+	*fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0 && errno == ELOOP)
+		return cerr_set(e, CAINIT_EOPS, "%s: open: a symbolic link (never followed here)", show);
+	if (*fd < 0)
+		return errno == ENOENT ? 0 : cerr_sys(e, show, "open", errno);
+	if (fstat(*fd, st) < 0) {
+		int err = errno;
+
+		close(*fd);
+		*fd = -1;
+		return cerr_sys(e, show, "stat", err);
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return cerr_set(e, CAINIT_EOPS, "%s: not a regular file", show);
+	}
+	return 0;
+}
+
 int rootfs_read_at(int dirfd, const char *name, const char *show, size_t max,
 		   char **buf, size_t *len, struct stat *st, struct cerr *e)
 {
@@ -290,17 +313,10 @@ int rootfs_read_at(int dirfd, const char *name, const char *show, size_t max,
 
 	*buf = NULL;
 	*len = 0;
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (rootfs_open_regular(dirfd, name, show, &fd, st, e) != 0)
+		return CAINIT_EOPS;
 	if (fd < 0)
-		return errno == ENOENT ? 0 : cerr_sys(e, show, "open", errno);
-	if (fstat(fd, st) < 0) {
-		cerr_sys(e, show, "stat", errno);
-		goto fail;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		cerr_set(e, CAINIT_EOPS, "%s: not a regular file", show);
-		goto fail;
-	}
+		return 0;
 	if ((size_t)st->st_size > max) {
 		cerr_set(e, CAINIT_EOPS, "%s: larger than %zu bytes", show, max);
 		goto fail;

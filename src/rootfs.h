@@ -61,6 +61,13 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 /* "<root><canon>" for messages. */
 const char *rootfs_show(const struct rootfs *r, const char *canon, char *buf, size_t n);
 
+/* Open dirfd/name for reading, never following a final symlink, never
+ * blocking on a FIFO or becoming a terminal's controlling process
+ * (O_NOFOLLOW|O_NONBLOCK|O_NOCTTY), and check on that descriptor that it is
+ * a regular file. *fd is -1 (and 0 returned) when it does not exist. */
+int rootfs_open_regular(int dirfd, const char *name, const char *show, int *fd, struct stat *st,
+			struct cerr *e);
+
 /* Read dirfd/name (not following a final symlink) if it is a regular file of
  * at most max bytes; *buf is NULL (and 0 returned) when it does not exist. */
 int rootfs_read_at(int dirfd, const char *name, const char *show, size_t max,

@@ -351,12 +351,14 @@ static int read_owned(int dirfd, const char *name, const char *show, struct owne
 static int read_header(struct bundle_store *b, struct cerr *e)
 {
 	char head[sizeof(BUNDLE_HEADER) - 1];
+	struct stat st;
 	ssize_t n;
 	int fd;
 
-	fd = openat(b->p.dirfd, b->p.base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (rootfs_open_regular(b->p.dirfd, b->p.base, b->show, &fd, &st, e) != 0)
+		return CAINIT_EOPS;
 	if (fd < 0)
-		return cerr_sys(e, b->show, "open", errno);
+		return cerr_sys(e, b->show, "open", ENOENT);
 	n = pread(fd, head, sizeof(head), 0);
 	close(fd);
 	if (n < 0)
@@ -709,7 +711,12 @@ int scan_mark_txn(struct scan *s, const char *set, struct cerr *e)
 	if (!s->cainit_dir_exists)
 		return 0;
 	snprintf(show, sizeof(show), "%s%s/%s", s->r->prefix, CAINIT_DIR, TXN_MARK);
-	fd = openat(s->cainit_dir.dirfd, TXN_MARK, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* whatever is there (a leftover, or a FIFO, device or hard link someone
+	 * planted) goes: the mark is always a new file of cainit's own */
+	if (unlinkat(s->cainit_dir.dirfd, TXN_MARK, 0) != 0 && errno != ENOENT)
+		return cerr_sys(e, show, "remove", errno);
+	fd = openat(s->cainit_dir.dirfd, TXN_MARK, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		    0644);
 	if (fd < 0)
 		return cerr_sys(e, show, "create", errno);
 	n = (size_t)snprintf(line, sizeof(line), "%s\n", set ? set : "*");
@@ -737,6 +744,15 @@ int scan_read_mark(struct rootfs *r, bool *present, char *set, size_t n, struct 
 		return CAINIT_EOPS;
 	if (!dir.exists)
 		return 0;
+	if (fstatat(dir.dirfd, TXN_MARK, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	if (!S_ISREG(st.st_mode)) {
+		/* not what cainit writes there: it cannot say which change was
+		 * under way, so every set is brought back to its record (and the
+		 * entry is removed with the mark) */
+		*present = true;
+		return 0;
+	}
 	snprintf(show, sizeof(show), "%s%s/%s", r->prefix, CAINIT_DIR, TXN_MARK);
 	if (rootfs_read_at(dir.dirfd, TXN_MARK, show, 4096, &buf, &len, &st, e) != 0)
 		return CAINIT_EOPS;

@@ -39,11 +39,13 @@ static int copy_file(int src, int dst, const char *name, const struct stat *st, 
 {
 	char buf[65536];
 	int in, out, rc = 0;
+	struct stat now;
 	ssize_t k;
 
-	in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (rootfs_open_regular(src, name, show, &in, &now, e) != 0)
+		return e->code;
 	if (in < 0)
-		return cerr_sys(e, show, "open", errno);
+		return cerr_sys(e, show, "open", ENOENT);
 	out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
 		close(in);

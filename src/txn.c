@@ -350,7 +350,7 @@ static int commit_in_place(struct txn_op *op, const char *new, size_t newlen,
 	int fd, rc, err;
 
 	*what = "open for in-place rewrite";
-	fd = openat(op->dirfd, op->name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(op->dirfd, op->name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	*what = "in-place rewrite";
@@ -430,14 +430,17 @@ static bool rollback(struct txn_op *op)
 		if (!op->existed)
 			return unlinkat(op->dirfd, op->name, 0) == 0;
 		if (op->inplace_done) {
-			int fd = openat(op->dirfd, op->name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+			int fd = openat(op->dirfd, op->name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+			struct stat st;
 			bool ok = false;
 
-			if (fd >= 0) {
+			if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_ino == op->old_st.st_ino &&
+			    st.st_dev == op->old_st.st_dev) {
 				ok = pwrite_all(fd, op->old, op->old_len, 0) == 0 &&
 				     ftruncate(fd, (off_t)op->old_len) == 0;
-				close(fd);
 			}
+			if (fd >= 0)
+				close(fd);
 			return ok;
 		}
 		{

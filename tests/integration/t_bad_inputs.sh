@@ -41,6 +41,7 @@ make_input() {
 	too-large) head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' '\n' >"$in" ;;
 	ten-thousand) "$BUILD/tests/mkcert" --cn many --count 10000 --out "$in" ;;
 	leaf) cp "$SCRATCH/L.pem" "$in" ;;
+	no-cert-sign) "$BUILD/tests/mkcert" --cn "no cert sign" --key-usage "critical,digitalSignature,cRLSign" --out "$in" ;;
 	expired) cp "$SCRATCH/Old.pem" "$in" ;;
 	not-yet-valid) cp "$SCRATCH/Later.pem" "$in" ;;
 	crl) printf -- '-----BEGIN X509 CRL-----\nMIIBAA==\n-----END X509 CRL-----\n' >"$in" ;;
@@ -56,7 +57,7 @@ make_input() {
 	header-flood | wrong-token) init_body "$SCRATCH/A.pem" >"$in" ;;
 	private-key) python3 -c 'import json, sys; print(json.dumps({"caBundle": open(sys.argv[1]).read() + open(sys.argv[2]).read()}))' "$SCRATCH/A.pem" "$SCRATCH/A.key" >"$in" ;;
 	not-json) echo 'caBundle=-----BEGIN CERTIFICATE-----' >"$in" ;;
-	symlink-escape | read-only | full-disk | bake-escape | dynamic-agent) cp "$SCRATCH/A.pem" "$in" ;;
+	symlink-escape | read-only | full-disk | bake-escape | dynamic-agent | txn-fifo | txn-hardlink) cp "$SCRATCH/A.pem" "$in" ;;
 	*) die "no recipe $1" ;;
 	esac
 }
@@ -108,10 +109,19 @@ except Exception:
 			mount -t tmpfs -o size=2m full "$d" && mkroot debian "$d/root"
 			head -c 4M /dev/zero >"$d/filler" 2>/dev/null || true
 			WATCH=$d/root ;;
+		txn-fifo)
+			mkroot debian "$d/root" && mkdir -p "$d/root/etc/cainit"
+			mkfifo "$d/root/etc/cainit/txn"
+			WATCH=$d/root/usr/share ;;
+		txn-hardlink)
+			mkroot debian "$d/root" && mkdir -p "$d/root/etc/cainit" "$d/root/keep"
+			echo "someone else's" >"$d/root/keep/file"
+			ln "$d/root/keep/file" "$d/root/etc/cainit/txn"
+			WATCH=$d/root/keep ;;
 		esac
 		snap_before=$(content_snapshot "$WATCH")
 		GOT_RC=0
-		"$CAINIT" install --root "$d/root" "$in" 2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
+		timeout 30 "$CAINIT" install --root "$d/root" "$in" 2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
 		GOT_MSG=$(sed "s|$d|\$SPECIAL|g" "$SCRATCH/.err") ;;
 	bake)
 		local agent=$AGENT r=$R

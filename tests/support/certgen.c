@@ -58,10 +58,11 @@ int certgen_make(struct testcert *out, const struct certgen_opts *o)
 	X509_set_issuer_name(x, X509_get_subject_name(issuer_x));
 	if (o->ca) {
 		add_ext(x, issuer_x, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, issuer_x, NID_key_usage, "critical,keyCertSign,cRLSign");
+		add_ext(x, issuer_x, NID_key_usage, o->key_usage ? o->key_usage : "critical,keyCertSign,cRLSign");
 	} else {
 		add_ext(x, issuer_x, NID_basic_constraints, "critical,CA:FALSE");
-		add_ext(x, issuer_x, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+		add_ext(x, issuer_x, NID_key_usage,
+			o->key_usage ? o->key_usage : "critical,digitalSignature,keyEncipherment");
 		add_ext(x, issuer_x, NID_ext_key_usage, "serverAuth");
 	}
 	add_ext(x, issuer_x, NID_subject_key_identifier, "hash");

@@ -24,6 +24,8 @@ struct certgen_opts {
 	const struct testcert *issuer; /* NULL: self-signed */
 	const char *san;         /* "DNS:localhost,IP:127.0.0.1" or NULL */
 	bool rsa;                /* RSA-2048 instead of EC P-256 */
+	const char *key_usage;   /* keyUsage value instead of the default
+				  * ("critical,keyCertSign,cRLSign" for a CA) */
 };
 
 int certgen_make(struct testcert *out, const struct certgen_opts *o);

@@ -5,6 +5,7 @@
  *
  *   mkcert --cn NAME [--leaf] [--from SECS] [--to SECS] [--rsa]
  *          [--issuer CERT --issuer-key KEY] [--san SAN] [--der]
+ *          [--key-usage VALUE]  (keyUsage as openssl.cnf writes it)
  *          --out CERT [--key-out KEY]
  *   mkcert --cn NAME --count N --out BUNDLE
  *          N self-signed CAs "NAME 1".."NAME N" in one PEM file (the
@@ -90,6 +91,7 @@ int main(int argc, char **argv)
 		{"issuer-key", required_argument, NULL, 'k'}, {"san", required_argument, NULL, 's'},
 		{"der", no_argument, NULL, 'd'}, {"out", required_argument, NULL, 'o'},
 		{"key-out", required_argument, NULL, 'K'}, {"count", required_argument, NULL, 'n'},
+		{"key-usage", required_argument, NULL, 'u'},
 		{NULL, 0, NULL, 0},
 	};
 	struct certgen_opts o = {.cn = "cainit test CA", .ca = true, .not_before = -3600,
@@ -115,6 +117,7 @@ int main(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'K': key_out = optarg; break;
 		case 'n': count = strtol(optarg, NULL, 10); break;
+		case 'u': o.key_usage = optarg; break;
 		default: return 2;
 		}
 	}

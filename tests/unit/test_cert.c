@@ -274,6 +274,38 @@ static void test_validity_and_ca_checks(void **state)
 	check(future_pem, future_len, CERT_ALLOW_EXPIRED, 0, NULL);
 }
 
+/* RFC 5280: a CA key whose keyUsage lacks keyCertSign may not sign
+ * certificates; such a CA is refused like a leaf (--allow-leaf takes it),
+ * and a CA with no keyUsage at all, or with keyCertSign, is a CA. */
+static void test_key_usage_without_cert_sign(void **state)
+{
+	struct certgen_opts o = {.cn = "No keyCertSign", .ca = true, .not_before = -60, .not_after = 86400,
+				 .key_usage = "critical,digitalSignature,cRLSign"};
+	struct testcert c;
+	struct cert_list l;
+	struct cerr e = {0};
+	size_t len;
+	char *pem;
+
+	(void)state;
+	assert_int_equal(certgen_make(&c, &o), 0);
+	pem = certgen_pem(&c, &len);
+	assert_int_equal(parse(pem, len, &l, &e), 0);
+	assert_false(l.v[0].is_ca);
+	assert_true(l.v[0].no_cert_sign);
+	cert_list_free(&l);
+	check(pem, len, 0, CAINIT_EINPUT, "cannot sign certificates (its keyUsage lacks keyCertSign)");
+	check(pem, len, CERT_ALLOW_LEAF, 0, NULL);
+	free(pem);
+	certgen_free(&c);
+	o.key_usage = "critical,keyCertSign";
+	assert_int_equal(certgen_make(&c, &o), 0);
+	pem = certgen_pem(&c, &len);
+	check(pem, len, 0, 0, NULL);
+	free(pem);
+	certgen_free(&c);
+}
+
 static void test_fingerprint_matches_openssl(void **state)
 {
 	char path[] = "/tmp/cainit-fp-XXXXXX", cmd[256], line[256];
@@ -345,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_der_private_key),
 		cmocka_unit_test(test_refuses_bad_inputs),
 		cmocka_unit_test(test_validity_and_ca_checks),
+		cmocka_unit_test(test_key_usage_without_cert_sign),
 		cmocka_unit_test(test_fingerprint_matches_openssl),
 		cmocka_unit_test(test_validity_dates),
 	};
