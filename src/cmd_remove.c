@@ -9,18 +9,19 @@
 #include "trust.h"
 
 static const char USAGE[] =
-	"usage: cainit remove [--root DIR] [--java-home DIR] (--name NAME | --all)\n"
+	"usage: cainit remove [--root DIR] [--java-home DIR] [--nss] (--name NAME | --all)\n"
 	"\n"
 	"Remove the named set (or every set cainit manages) from every trust store\n"
 	"of the root. Bundles get back exactly the bytes they had outside cainit's\n"
-	"blocks (and a JKS keystore its exact bytes); NSS databases lose the set where\n"
-	"the root has certutil. Removing a set that is not installed changes nothing\n"
-	"and exits 0.\n"
+	"blocks (and a JKS keystore its exact bytes); the NSS databases cainit wrote\n"
+	"(recorded in /etc/cainit/nss) lose the set. Removing a set that is not\n"
+	"installed changes nothing and exits 0.\n"
 	"\n"
 	"  --root DIR   root filesystem to change (default /)\n"
 	"  --name NAME  the set to remove\n"
 	"  --all        remove every set\n"
 	"  --java-home DIR  one more JDK whose cacerts to edit (default $JAVA_HOME)\n"
+	"  --nss        also every NSS database of the root, recorded or not\n"
 	"\n"
 	"Exit status: 0 done, 1 operational failure, 2 bad usage.\n";
 
@@ -31,6 +32,7 @@ int cmd_remove(int argc, char **argv)
 		{"name", required_argument, NULL, 'n'},
 		{"all", no_argument, NULL, 'a'},
 		{"java-home", required_argument, NULL, 'J'},
+		{"nss", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -54,6 +56,9 @@ int cmd_remove(int argc, char **argv)
 			break;
 		case 'J':
 			o.java_home = optarg;
+			break;
+		case 'S':
+			o.flags |= TRUST_NSS;
 			break;
 		case 'h':
 			fputs(USAGE, stdout);

@@ -1,44 +1,26 @@
 /*
- * nss.c: see nss.h. Databases are found through the root's confined
- * resolution (/etc/pki/nssdb, each passwd home's .pki/nssdb and Firefox
- * profiles); certutil then runs chrooted into the root, as the owner of the
- * database directory, so it sees the paths exactly as the sandbox does and
- * every file it creates belongs to the user whose database it is.
+ * nss.c: see nss.h. Finding databases (the record, and with --nss the
+ * root's passwd homes and /etc/pki/nssdb), reading their two files through
+ * the root's confined resolution, and turning a set's change into
+ * transaction writes. The databases themselves are edited by nss_sdb.c.
  */
 #include "nss.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "keystore.h"
-#include "scan.h"
+#include "plan.h"
+#include "trust.h"
 
-#define NSS_DB_MAX 64
-#define NSS_OUT_MAX (1024 * 1024)
+#define NSS_STORES_MAX 256
 #define PASSWD_MAX (4 * 1024 * 1024)
+#define RECORD_MAX (1024 * 1024)
 
-static const char *const certutil_paths[] = {"/usr/bin/certutil", "/bin/certutil", "/usr/local/bin/certutil", NULL};
-
-struct nss_db {
-	char dir[PATH_MAX]; /* inside the root */
-	uid_t uid;
-	gid_t gid;
-};
-
-struct nss_ctx {
-	struct rootfs *r;
-	char certutil[PATH_MAX];
-	struct nss_db dbs[NSS_DB_MAX];
-	size_t n;
-	struct trust_report *rep;
-};
+static const char *const db_files[] = {"cert9.db", "key4.db", "pkcs11.txt"};
 
 struct passwd_entry {
 	char name[64];
@@ -99,33 +81,107 @@ static char *read_passwd(struct rootfs *r, size_t *len)
 	return buf;
 }
 
-/* dir holds a SQL database (cert9.db): remember it once. */
-static void add_db(struct nss_ctx *c, const char *dir)
+static struct nss_store *find_store(struct scan *s, const char *canon)
 {
-	char path[PATH_MAX];
-	struct rpath db, d;
-	struct cerr ignored;
+	for (size_t i = 0; i < s->nnss; i++)
+		if (strcmp(s->nss[i].dir.canon, canon) == 0)
+			return &s->nss[i];
+	return NULL;
+}
+
+static void mark_bad(struct nss_store *n, const char *fmt, const char *detail)
+{
+	n->bad = true;
+	snprintf(n->why, sizeof(n->why), fmt, detail);
+}
+
+/* Read the database files of n (cert9.db must exist unless n->create). */
+static void load_store(struct scan *s, struct nss_store *n, bool clean)
+{
+	static const char *const journals[] = {"cert9.db-journal", "cert9.db-wal", "key4.db-journal", "key4.db-wal"};
+	char show[ENTRY_SHOW_MAX];
+	struct cerr e;
 	struct stat st;
 	size_t i;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/cert9.db", dir) >= sizeof(path) ||
-	    rootfs_resolve(c->r, path, 0, &db, &ignored) != 0 || !db.exists || !S_ISREG(db.st.st_mode) ||
-	    rootfs_resolve(c->r, dir, RP_DIR, &d, &ignored) != 0 || !d.exists || fstat(d.dirfd, &st) != 0)
+	(void)s;
+	if (clean)
+		for (i = 0; i < 3; i++)
+			scan_clean_temp(n->dir.dirfd, db_files[i]);
+	if (n->create)
 		return;
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->dbs[i].dir, d.canon) == 0)
+	for (i = 0; i < 4; i++)
+		if (fstatat(n->dir.dirfd, journals[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			mark_bad(n, "%s is there (the database is in use, or was left by a crash)", journals[i]);
 			return;
-	if (c->n == NSS_DB_MAX)
+		}
+	snprintf(show, sizeof(show), "%s/cert9.db", n->show);
+	if (rootfs_read_at(n->dir.dirfd, "cert9.db", show, NSS_DB_MAX, &n->cert_buf, &n->cert_len, &n->cert_st, &e) !=
+	    0) {
+		mark_bad(n, "%.150s", e.msg);
 		return;
-	snprintf(c->dbs[c->n].dir, sizeof(c->dbs[c->n].dir), "%s", d.canon);
-	c->dbs[c->n].uid = st.st_uid;
-	c->dbs[c->n].gid = st.st_gid;
-	c->n++;
+	}
+	if (n->cert_buf == NULL) {
+		mark_bad(n, "%s", "no cert9.db");
+		return;
+	}
+	snprintf(show, sizeof(show), "%s/key4.db", n->show);
+	if (rootfs_read_at(n->dir.dirfd, "key4.db", show, NSS_DB_MAX, &n->key_buf, &n->key_len, &n->key_st, &e) != 0) {
+		mark_bad(n, "%.150s", e.msg);
+		return;
+	}
+	if (nss_sdb_load(&n->db, n->cert_buf, n->cert_len, n->key_buf, n->key_len, n->why, sizeof(n->why)) != 0) {
+		n->bad = true;
+		return;
+	}
+	n->loaded = true;
+}
+
+/* The database in directory path (inside the root). need_db: only when
+ * cert9.db is there (discovery); a recorded one is kept even when gone. */
+static int add_store(struct scan *s, const char *path, bool recorded, bool need_db, bool clean, struct cerr *e)
+{
+	struct nss_store n, *v;
+	struct rpath db;
+	struct cerr ignored;
+	char file[PATH_MAX];
+
+	memset(&n, 0, sizeof(n));
+	if (rootfs_resolve(s->r, path, RP_DIR, &n.dir, &ignored) != 0 || !n.dir.exists) {
+		if (!recorded)
+			return 0;
+		/* gone: nothing to change there, and the record drops it */
+		return 0;
+	}
+	if (need_db) {
+		if ((size_t)snprintf(file, sizeof(file), "%s/cert9.db", n.dir.canon) >= sizeof(file) ||
+		    rootfs_resolve(s->r, file, 0, &db, &ignored) != 0 || !db.exists)
+			return 0;
+	}
+	if ((v = find_store(s, n.dir.canon)) != NULL) {
+		v->recorded = v->recorded || recorded;
+		v->discovered = v->discovered || !recorded;
+		return 0;
+	}
+	if (s->nnss == NSS_STORES_MAX)
+		return 0;
+	v = realloc(s->nss, (s->nnss + 1) * sizeof(*v));
+	if (v == NULL)
+		return cerr_sys(e, path, "scan", ENOMEM);
+	s->nss = v;
+	rootfs_show(s->r, n.dir.canon, n.show, sizeof(n.show));
+	n.recorded = recorded;
+	n.discovered = !recorded;
+	load_store(s, &n, clean);
+	s->nss[s->nnss++] = n;
+	return 0;
 }
 
 struct profiles_ctx {
-	struct nss_ctx *c;
-	const char *dir; /* canonical, inside the root */
+	struct scan *s;
+	const char *dir;
+	bool clean;
+	struct cerr *e;
 };
 
 static int profile_entry(void *ctx, int dirfd, const char *name, unsigned char type)
@@ -136,299 +192,335 @@ static int profile_entry(void *ctx, int dirfd, const char *name, unsigned char t
 	(void)dirfd;
 	(void)type;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", p->dir, name) < sizeof(path))
-		add_db(p->c, path);
+		return add_store(p->s, path, false, true, p->clean, p->e);
 	return 0;
 }
 
 /* Firefox keeps one database per profile directory. */
-static void add_firefox(struct nss_ctx *c, const char *home)
+static int add_firefox(struct scan *s, const char *home, bool clean, struct cerr *e)
 {
 	char path[PATH_MAX];
 	struct rpath p;
 	struct cerr ignored;
-	struct profiles_ctx pc = {c, p.canon};
+	struct profiles_ctx pc = {s, p.canon, clean, e};
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/.mozilla/firefox", home) >= sizeof(path) ||
-	    rootfs_resolve(c->r, path, RP_DIR, &p, &ignored) != 0 || !p.exists)
-		return;
-	scan_list_dir(p.dirfd, path, profile_entry, &pc, false, &ignored);
+	    rootfs_resolve(s->r, path, RP_DIR, &p, &ignored) != 0 || !p.exists)
+		return 0;
+	return scan_list_dir(p.dirfd, path, profile_entry, &pc, false, &ignored) == 0 ? 0 : 0;
 }
 
-static void find_dbs(struct nss_ctx *c)
+static int discover(struct scan *s, bool clean, struct cerr *e)
 {
 	struct passwd_entry pw;
 	char path[PATH_MAX], *buf;
 	const char *p;
 	size_t len = 0;
+	int rc;
 
-	add_db(c, "/etc/pki/nssdb");
-	if ((buf = read_passwd(c->r, &len)) == NULL)
-		return;
-	for (p = buf; next_passwd(&p, buf + len, &pw);) {
+	if ((rc = add_store(s, "/etc/pki/nssdb", false, true, clean, e)) != 0)
+		return rc;
+	if ((buf = read_passwd(s->r, &len)) == NULL)
+		return 0;
+	for (p = buf; rc == 0 && next_passwd(&p, buf + len, &pw);) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/.pki/nssdb", pw.home) < sizeof(path))
-			add_db(c, path);
-		add_firefox(c, pw.home);
+			rc = add_store(s, path, false, true, clean, e);
+		if (rc == 0)
+			rc = add_firefox(s, pw.home, clean, e);
 	}
 	free(buf);
-}
-
-static bool find_certutil(struct nss_ctx *c)
-{
-	struct rpath p;
-	struct cerr ignored;
-	size_t i;
-
-	for (i = 0; certutil_paths[i]; i++)
-		if (rootfs_resolve(c->r, certutil_paths[i], 0, &p, &ignored) == 0 && p.exists &&
-		    S_ISREG(p.st.st_mode) && (p.st.st_mode & 0111)) {
-			snprintf(c->certutil, sizeof(c->certutil), "%s", p.canon);
-			return true;
-		}
-	return false;
-}
-
-/* In the child: into the root, down to the owner, then certutil. */
-static void child(const struct nss_ctx *c, const struct nss_db *db, char *const argv[])
-{
-	static char *const envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", "NSS_DEFAULT_DB_TYPE=sql", NULL};
-
-	if (c->r->prefix[0] != '\0' && (fchdir(c->r->fd) != 0 || chroot(".") != 0 || chdir("/") != 0))
-		_exit(125);
-	if (db->uid != geteuid() && (setgroups(0, NULL) != 0 || setgid(db->gid) != 0 || setuid(db->uid) != 0))
-		_exit(125);
-	execve(c->certutil, argv, envp);
-	_exit(127);
-}
-
-/* Run certutil with in on its stdin; its output (stdout and stderr) in
- * *out. Returns its exit status, or -1 when it could not be run. */
-static int certutil(const struct nss_ctx *c, const struct nss_db *db, char *const argv[], const void *in,
-		    size_t inlen, char **out)
-{
-	int pin[2], pout[2], status;
-	size_t len = 0, cap = 4096;
-	ssize_t k;
-	pid_t pid;
-
-	*out = malloc(cap);
-	if (*out == NULL)
-		return -1;
-	if (pipe2(pin, O_CLOEXEC) != 0)
-		return -1;
-	if (pipe2(pout, O_CLOEXEC) != 0) {
-		close(pin[0]);
-		close(pin[1]);
-		return -1;
-	}
-	pid = fork();
-	if (pid == 0) {
-		dup2(pin[0], 0);
-		dup2(pout[1], 1);
-		dup2(pout[1], 2);
-		child(c, db, argv);
-	}
-	close(pin[0]);
-	close(pout[1]);
-	if (pid < 0) {
-		close(pin[1]);
-		close(pout[0]);
-		return -1;
-	}
-	{
-		/* (a certificate is far below a pipe's capacity) */
-		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-
-		if (inlen > 0 && write(pin[1], in, inlen) < 0)
-			(void)0; /* certutil's status tells */
-		signal(SIGPIPE, old);
-	}
-	close(pin[1]);
-	for (;;) {
-		if (len + 1 == cap && cap < NSS_OUT_MAX) {
-			char *n = realloc(*out, cap * 2);
-
-			if (n != NULL) {
-				*out = n;
-				cap *= 2;
-			}
-		}
-		k = read(pout[0], *out + len, cap - len - 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		len += (size_t)k;
-		if (len + 1 == cap && cap >= NSS_OUT_MAX)
-			len = 0; /* only the tail matters past this */
-	}
-	(*out)[len] = '\0';
-	close(pout[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* The first line of certutil's output, for a warning. */
-static const char *first_line(char *out)
-{
-	char *nl = strchr(out, '\n');
-
-	if (nl != NULL)
-		*nl = '\0';
-	return out[0] ? out : "no output";
-}
-
-static int run(struct nss_ctx *c, const struct nss_db *db, const char *what, char *const argv[], const void *in,
-	       size_t inlen)
-{
-	char *out = NULL;
-	int rc = certutil(c, db, argv, in, inlen, &out);
-
-	if (rc != 0)
-		trust_warn(c->rep, "%s: certutil %s failed (%s): %s", db->dir, what,
-			   rc == 125 ? "cannot enter the root as the owner" : rc == 127 ? "cannot run" : "exit status",
-			   out ? first_line(out) : "out of memory");
-	free(out);
 	return rc;
 }
 
-/* Make db hold exactly certs as set. Returns how many changes it made. */
-static size_t apply_db(struct nss_ctx *c, const struct nss_db *db, const char *set, const struct cert_list *certs)
+/* USER's ~/.pki/nssdb: the directories made (mode 0700, the user's) when
+ * missing, and, when it holds no database yet, one to be created by the
+ * change. Problems are warnings: the rest of the change goes on. */
+static int create_user_db(struct scan *s, const char *user, struct trust_report *rep, struct cerr *e)
 {
-	char dbarg[PATH_MAX + 8], *out = NULL, *line, *save = NULL;
-	char *list[] = {"certutil", "-L", "-d", dbarg, NULL};
-	char (*have)[KEYSTORE_ALIAS_MAX] = NULL;
-	size_t nhave = 0, changes = 0, i, k;
-
-	snprintf(dbarg, sizeof(dbarg), "sql:%s", db->dir);
-	if (certutil(c, db, list, NULL, 0, &out) != 0) {
-		trust_warn(c->rep, "%s: certutil cannot list the database: %s", db->dir, out ? first_line(out) : "");
-		free(out);
-		return 0;
-	}
-	have = calloc(strlen(out) / 8 + 1, sizeof(*have));
-	for (line = strtok_r(out, "\n", &save); have && line; line = strtok_r(NULL, "\n", &save)) {
-		struct keystore_entry x = {0};
-
-		line[strcspn(line, " \t")] = '\0';
-		snprintf(x.alias, sizeof(x.alias), "%s", line);
-		keystore_classify(&x);
-		if (x.ours && (set == NULL || strcmp(x.set, set) == 0))
-			memcpy(have[nhave++], x.alias, sizeof(x.alias));
-	}
-	free(out);
-	/* drop what is not wanted, then add what is missing */
-	for (i = 0; i < nhave; i++) {
-		char alias[KEYSTORE_ALIAS_MAX];
-		bool keep = false;
-
-		for (k = 0; certs && k < certs->n && !keep; k++) {
-			keystore_alias(alias, set, certs->v[k].sha256);
-			keep = strcmp(alias, have[i]) == 0;
-		}
-		if (!keep) {
-			char *del[] = {"certutil", "-D", "-d", dbarg, "-n", have[i], NULL};
-
-			changes += run(c, db, "delete", del, NULL, 0) == 0;
-		}
-	}
-	for (k = 0; certs && k < certs->n; k++) {
-		char alias[KEYSTORE_ALIAS_MAX], trust[] = NSS_TRUST;
-		char *add[] = {"certutil", "-A", "-d", dbarg, "-n", alias, "-t", trust, NULL};
-		bool present = false;
-
-		keystore_alias(alias, set, certs->v[k].sha256);
-		for (i = 0; i < nhave && !present; i++)
-			present = strcmp(alias, have[i]) == 0;
-		if (!present)
-			changes += run(c, db, "add", add, certs->v[k].der, certs->v[k].der_len) == 0;
-	}
-	free(have);
-	return changes;
-}
-
-/* user's ~/.pki/nssdb, made (mode 0700, theirs) when missing. */
-static void create_db(struct nss_ctx *c, const char *user)
-{
-	char path[PATH_MAX], dbarg[PATH_MAX + 8], *buf, *out = NULL;
 	struct passwd_entry pw;
-	struct nss_db db;
+	char path[PATH_MAX], *buf;
 	bool found = false;
 	const char *p;
 	size_t len = 0;
 
-	if ((buf = read_passwd(c->r, &len)) != NULL)
+	if ((buf = read_passwd(s->r, &len)) != NULL)
 		for (p = buf; !found && next_passwd(&p, buf + len, &pw);)
 			found = strcmp(pw.name, user) == 0;
 	free(buf);
 	if (!found) {
-		trust_warn(c->rep, "--nss-user %s: no such user in /etc/passwd", user);
-		return;
+		trust_warn(rep, "--nss-user %s: no such user in /etc/passwd", user);
+		return 0;
 	}
 	for (int i = 0; i < 2; i++) {
 		struct rpath d;
-		struct cerr e;
+		struct cerr err;
 
 		snprintf(path, sizeof(path), "%s/%s", pw.home, i == 0 ? ".pki" : ".pki/nssdb");
-		if (rootfs_resolve(c->r, path, 0, &d, &e) != 0) {
-			trust_warn(c->rep, "--nss-user %s: %s", user, e.msg);
-			return;
+		if (rootfs_resolve(s->r, path, 0, &d, &err) != 0) {
+			trust_warn(rep, "--nss-user %s: %s", user, err.msg);
+			return 0;
 		}
 		if (d.dirfd < 0) {
-			trust_warn(c->rep, "--nss-user %s: %s: no such directory", user, pw.home);
-			return;
+			trust_warn(rep, "--nss-user %s: %s: no such directory", user, pw.home);
+			return 0;
 		}
 		if (d.exists)
 			continue;
-		if (mkdirat(d.dirfd, d.base, 0700) != 0 || fchownat(d.dirfd, d.base, pw.uid, pw.gid, AT_SYMLINK_NOFOLLOW) != 0) {
-			trust_warn(c->rep, "%s: cannot create: %s", path, strerror(errno));
-			return;
+		if (mkdirat(d.dirfd, d.base, 0700) != 0 ||
+		    fchownat(d.dirfd, d.base, pw.uid, pw.gid, AT_SYMLINK_NOFOLLOW) != 0) {
+			trust_warn(rep, "%s: cannot create: %s", path, strerror(errno));
+			return 0;
 		}
+		/* (no rootfs_forget: the scan holds pinned directories; the new one
+		 * was the last component, never cached as missing) */
 	}
-	snprintf(path, sizeof(path), "%s/.pki/nssdb/cert9.db", pw.home);
 	{
-		struct rpath f;
-		struct cerr e;
+		struct nss_store n, *v;
+		struct rpath db;
+		struct cerr ignored;
 
-		if (rootfs_resolve(c->r, path, 0, &f, &e) == 0 && f.exists)
-			return; /* already there: found like any other */
+		memset(&n, 0, sizeof(n));
+		snprintf(path, sizeof(path), "%s/.pki/nssdb/cert9.db", pw.home);
+		if (rootfs_resolve(s->r, path, 0, &db, &ignored) == 0 && db.exists)
+			return 0; /* there already: discovery finds it */
+		snprintf(path, sizeof(path), "%s/.pki/nssdb", pw.home);
+		if (rootfs_resolve(s->r, path, RP_DIR, &n.dir, &ignored) != 0 || !n.dir.exists ||
+		    find_store(s, n.dir.canon) != NULL)
+			return 0;
+		v = realloc(s->nss, (s->nnss + 1) * sizeof(*v));
+		if (v == NULL)
+			return cerr_sys(e, path, "scan", ENOMEM);
+		s->nss = v;
+		rootfs_show(s->r, n.dir.canon, n.show, sizeof(n.show));
+		n.discovered = true;
+		n.create = true;
+		n.uid = pw.uid;
+		n.gid = pw.gid;
+		s->nss[s->nnss++] = n;
 	}
-	snprintf(db.dir, sizeof(db.dir), "%s/.pki/nssdb", pw.home);
-	db.uid = pw.uid;
-	db.gid = pw.gid;
-	snprintf(dbarg, sizeof(dbarg), "sql:%s", db.dir);
-	{
-		char *mk[] = {"certutil", "-N", "-d", dbarg, "--empty-password", NULL};
-
-		if (certutil(c, &db, mk, NULL, 0, &out) != 0)
-			trust_warn(c->rep, "%s: certutil cannot create the database: %s", db.dir, out ? first_line(out) : "");
-	}
-	free(out);
+	return 0;
 }
 
-void nss_apply(struct rootfs *r, const char *set, const struct cert_list *certs, const char *create_user,
-	       struct trust_report *rep)
+int scan_nss(struct scan *s, bool discover_dbs, const char *create_user, bool clean, struct trust_report *rep,
+	     struct cerr *e)
 {
-	struct nss_ctx *c = calloc(1, sizeof(*c));
-	bool have_certutil;
+	int rc = 0;
+
+	s->nss_discover = discover_dbs;
+	if (s->cainit_dir_exists) {
+		char show[ENTRY_SHOW_MAX];
+
+		snprintf(show, sizeof(show), "%s%s/%s", s->r->prefix, CAINIT_DIR, NSS_RECORD_NAME);
+		if (rootfs_read_at(s->cainit_dir.dirfd, NSS_RECORD_NAME, show, RECORD_MAX, &s->nss_record.buf,
+				   &s->nss_record.len, &s->nss_record.st, e) != 0)
+			return CAINIT_EOPS;
+		s->nss_record.exists = s->nss_record.buf != NULL;
+	}
+	if (s->nss_record.exists) {
+		char *line = s->nss_record.buf, *end = line + s->nss_record.len;
+
+		while (rc == 0 && line < end) {
+			char *nl = memchr(line, '\n', (size_t)(end - line)), path[PATH_MAX];
+			size_t n = (size_t)((nl ? nl : end) - line);
+
+			if (n > 0 && n < sizeof(path) && line[0] == '/' && memchr(line, '\0', n) == NULL) {
+				memcpy(path, line, n);
+				path[n] = '\0';
+				rc = add_store(s, path, true, false, clean, e);
+			}
+			line = nl ? nl + 1 : end;
+		}
+	}
+	if (rc == 0 && discover_dbs && create_user != NULL)
+		rc = create_user_db(s, create_user, rep, e);
+	if (rc == 0 && discover_dbs)
+		rc = discover(s, clean, e);
+	return rc;
+}
+
+void nss_stores_free(struct scan *s)
+{
+	for (size_t i = 0; i < s->nnss; i++) {
+		nss_sdb_close(&s->nss[i].db);
+		free(s->nss[i].cert_buf);
+		free(s->nss[i].key_buf);
+	}
+	free(s->nss);
+	s->nss = NULL;
+	s->nnss = 0;
+	free(s->nss_record.buf);
+	memset(&s->nss_record, 0, sizeof(s->nss_record));
+}
+
+/* ---- the change ---- */
+
+static int write_db_file(struct txn *t, struct nss_store *n, bool key, struct cerr *e)
+{
+	char show[ENTRY_SHOW_MAX];
+	const char *name = key ? "key4.db" : "cert9.db";
+	unsigned char *buf;
+	size_t len;
+	struct rope r;
+	int rc;
+
+	snprintf(show, sizeof(show), "%s/%s", n->show, name);
+	if (nss_sdb_save(&n->db, key, &buf, &len) != 0)
+		return cerr_set(e, CAINIT_EOPS, "%s: cannot serialize the database", show);
+	rope_init(&r);
+	if (txn_keep(t, (char *)buf) < 0 || rope_add(&r, (const char *)buf, len) < 0) {
+		rope_free(&r);
+		return cerr_sys(e, show, "plan", ENOMEM);
+	}
+	if (n->create)
+		rc = txn_create(t, n->dir.dirfd, name, show, &r, 0600, n->uid, n->gid);
+	else if (key && n->key_buf == NULL)
+		rc = txn_create(t, n->dir.dirfd, name, show, &r, n->cert_st.st_mode & 0777, n->cert_st.st_uid,
+				n->cert_st.st_gid);
+	else
+		rc = txn_write(t, n->dir.dirfd, name, show, &r, key ? &n->key_st : &n->cert_st,
+			       key ? n->key_buf : n->cert_buf, key ? n->key_len : n->cert_len, TXN_FAIL);
+	rope_free(&r);
+	return rc < 0 ? cerr_sys(e, show, "plan", ENOMEM) : 0;
+}
+
+/* certutil's module list for a database it creates. */
+static int write_pkcs11_txt(struct txn *t, struct nss_store *n, struct cerr *e)
+{
+	char show[ENTRY_SHOW_MAX];
+	struct rope r;
+	int rc;
+
+	snprintf(show, sizeof(show), "%s/pkcs11.txt", n->show);
+	rope_init(&r);
+	if (rope_printf(&r,
+			"library=\nname=NSS Internal PKCS #11 Module\nparameters=configdir='sql:%s' certPrefix='' "
+			"keyPrefix='' secmod='secmod.db' flags= updatedir='' updateCertPrefix='' updateKeyPrefix='' "
+			"updateid='' updateTokenDescription='' \nNSS=Flags=internal,critical trustOrder=75 "
+			"cipherOrder=100 slotParams=(1={slotFlags=[ECC,RSA,DSA,DH,RC2,RC4,DES,RANDOM,SHA1,MD5,MD2,"
+			"SSL,TLS,AES,Camellia,SEED,SHA256,SHA512] askpw=any timeout=30})\n\n",
+			n->dir.canon) < 0) {
+		rope_free(&r);
+		return cerr_sys(e, show, "plan", ENOMEM);
+	}
+	rc = txn_create(t, n->dir.dirfd, "pkcs11.txt", show, &r, 0600, n->uid, n->gid);
+	rope_free(&r);
+	return rc < 0 ? cerr_sys(e, show, "plan", ENOMEM) : 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* /etc/cainit/nss listing dirs (sorted, once each); written only when it
+ * changes, and removed when it would be empty. */
+static int plan_record(struct scan *s, const char **dirs, size_t n, struct txn *t, struct cerr *e)
+{
+	char show[ENTRY_SHOW_MAX];
+	struct rope r;
 	size_t i;
 
-	if (c == NULL) {
-		trust_warn(rep, "NSS databases: out of memory");
-		return;
+	if (!s->cainit_dir_exists)
+		return 0; /* (only a change that writes nothing: nothing recorded) */
+	snprintf(show, sizeof(show), "%s%s/%s", s->r->prefix, CAINIT_DIR, NSS_RECORD_NAME);
+	if (n == 0) {
+		if (s->nss_record.exists && txn_unlink(t, s->cainit_dir.dirfd, NSS_RECORD_NAME, show) < 0)
+			return cerr_sys(e, show, "plan", ENOMEM);
+		return 0;
 	}
-	c->r = r;
-	c->rep = rep;
-	have_certutil = find_certutil(c);
-	if (have_certutil && create_user != NULL)
-		create_db(c, create_user);
-	find_dbs(c);
-	if (certs != NULL && !have_certutil)
-		trust_warn(rep, "no certutil in the root (Debian: libnss3-tools): %zu NSS database(s) left alone", c->n);
-	else if (certs != NULL && c->n == 0)
-		trust_warn(rep, "no NSS database found%s", create_user ? "" : " (--nss-user USER creates one)");
-	for (i = 0; have_certutil && i < c->n; i++)
-		rep->nss += apply_db(c, &c->dbs[i], set, certs) > 0;
-	free(c);
+	qsort(dirs, n, sizeof(*dirs), cmp_str);
+	rope_init(&r);
+	for (i = 0; i < n; i++)
+		if ((i == 0 || strcmp(dirs[i], dirs[i - 1]) != 0) && rope_printf(&r, "%s\n", dirs[i]) < 0) {
+			rope_free(&r);
+			return cerr_sys(e, show, "plan", ENOMEM);
+		}
+	return plan_ensure_read(t, s->cainit_dir.dirfd, NSS_RECORD_NAME, show, &r, &s->nss_record, e);
+}
+
+/* Does n take part in w? */
+static bool involved(const struct scan *s, struct nss_store *n, const struct want *w)
+{
+	if (n->create)
+		return w->certs != NULL;
+	if (!n->loaded)
+		return false;
+	if (w->certs != NULL && !s->nss_discover && nss_sdb_count(&n->db, w->set) == 0)
+		return false; /* a recorded database that does not hold this set */
+	if (w->certs != NULL)
+		return !nss_sdb_holds(&n->db, w->set, w->certs);
+	return nss_sdb_count(&n->db, w->set) > 0;
+}
+
+int plan_nss(struct scan *s, const struct want *w, struct txn *t, struct cerr *e)
+{
+	const char **keep = calloc(s->nnss + 1, sizeof(*keep)), **add = calloc(s->nnss + 1, sizeof(*add));
+	bool *changed = calloc(s->nnss + 1, sizeof(*changed)), adding = false;
+	size_t i, nkeep = 0, nadd = 0;
+	int rc = 0;
+
+	if (keep == NULL || add == NULL || changed == NULL) {
+		rc = cerr_sys(e, "NSS databases", "plan", ENOMEM);
+		goto out;
+	}
+	for (i = 0; i < s->nnss; i++) {
+		struct nss_store *n = &s->nss[i];
+
+		if (n->bad) {
+			if (n->recorded || (w->certs != NULL && s->nss_discover))
+				trust_warn(w->rep, "NSS database %s: %s; left as it is", n->show, n->why);
+			if (n->recorded)
+				keep[nkeep++] = n->dir.canon; /* it may still hold a set */
+			continue;
+		}
+		if (involved(s, n, w)) {
+			if (n->create && nss_sdb_create(&n->db, n->why, sizeof(n->why)) != 0) {
+				trust_warn(w->rep, "NSS database %s: %s", n->show, n->why);
+				continue;
+			}
+			n->loaded = true;
+			if (nss_sdb_apply(&n->db, w->set, w->certs, n->why, sizeof(n->why)) != 0) {
+				trust_warn(w->rep, "NSS database %s: %s; left as it is", n->show, n->why);
+				n->bad = true;
+				if (n->recorded)
+					keep[nkeep++] = n->dir.canon;
+				continue;
+			}
+			changed[i] = n->db.cert_changed || n->db.key_changed;
+		}
+		if (n->loaded && nss_sdb_count(&n->db, NULL) > 0) {
+			keep[nkeep++] = n->dir.canon;
+			if (!n->recorded) {
+				add[nadd++] = n->dir.canon;
+				adding = true;
+			}
+		}
+	}
+	/* a database cainit writes is in the record before it changes; one it
+	 * has emptied leaves the record after */
+	if (adding)
+		rc = plan_record(s, keep, nkeep, t, e);
+	for (i = 0; rc == 0 && i < s->nnss; i++) {
+		struct nss_store *n = &s->nss[i];
+
+		if (!changed[i])
+			continue;
+		if (w->rep != NULL)
+			w->rep->nss++;
+		if (n->db.key_changed || n->create)
+			rc = write_db_file(t, n, true, e);
+		if (rc == 0)
+			rc = write_db_file(t, n, false, e);
+		if (rc == 0 && n->create)
+			rc = write_pkcs11_txt(t, n, e);
+	}
+	if (rc == 0 && !adding && s->nss_record.exists)
+		rc = plan_record(s, keep, nkeep, t, e);
+	if (rc == 0 && s->nss_discover && w->certs != NULL && s->nnss == 0)
+		trust_warn(w->rep, "no NSS database found (--nss-user USER creates one)");
+out:
+	free(keep);
+	free(add);
+	free(changed);
+	return rc;
 }

@@ -1,27 +1,41 @@
 /*
- * nss.h: NSS databases (Chromium's ~/.pki/nssdb, Firefox profiles,
- * /etc/pki/nssdb), changed through the root's own `certutil` (Debian:
- * libnss3-tools), run inside the root as the database's owner. NSS keeps
- * its databases in SQLite, whose own transactions make each change atomic;
- * they are not part of cainit's file transaction.
+ * nss.h: NSS databases as a store of the engine (Chromium's ~/.pki/nssdb,
+ * Firefox profiles, /etc/pki/nssdb), written natively (nss_sdb.h): no
+ * program from the root ever runs, and images without certutil are served
+ * like any other.
  *
- * Nicknames are the keystore aliases (keystore.h): "cainit.SET.SHA256HEX".
- * Nothing here ever fails an install: a missing certutil or database, or a
- * certutil that fails, is a warning in the report.
+ * Databases are found only when asked (`--nss`: /etc/pki/nssdb, each
+ * /etc/passwd home's .pki/nssdb and Firefox profiles;
+ * `--nss-user USER` first creates USER's ~/.pki/nssdb). Every database
+ * cainit has written is recorded in /etc/cainit/nss, one directory per
+ * line, before its first change, so that later changes of a set (a
+ * rotation by /init, `remove` without --nss, the recovery of a killed run)
+ * reach exactly those databases and no other. A database's two files are
+ * replaced by the same transaction as every other store.
  */
 #ifndef CAINIT_NSS_H
 #define CAINIT_NSS_H
 
-#include "cert.h"
-#include "rootfs.h"
-#include "trust.h"
+#include <stdbool.h>
 
-#define NSS_TRUST "C,," /* a CA trusted to issue TLS server certificates */
+#include "err.h"
+#include "scan.h"
 
-/* Make every database under the root hold exactly certs as set (certs
- * NULL: drop set; set NULL: every set). create_user: first create that
- * user's ~/.pki/nssdb when it has none. */
-void nss_apply(struct rootfs *r, const char *set, const struct cert_list *certs, const char *create_user,
-	       struct trust_report *rep);
+#define NSS_RECORD_NAME "nss" /* /etc/cainit/nss */
+
+struct trust_report;
+struct txn;
+struct want;
+
+/* Read the recorded databases and, with discover, find the root's others
+ * (create_user: make that user's ~/.pki/nssdb first when it has none).
+ * A database that cannot be read is kept as bad, with why, never fatal. */
+int scan_nss(struct scan *s, bool discover, const char *create_user, bool clean, struct trust_report *rep,
+	     struct cerr *e);
+void nss_stores_free(struct scan *s);
+
+/* The change of w in every database that takes part: all of them for an
+ * install with discovery, otherwise those that hold the set. */
+int plan_nss(struct scan *s, const struct want *w, struct txn *t, struct cerr *e);
 
 #endif

@@ -1,13 +1,16 @@
 /*
  * plan_hashed.c: the OpenSSL hashed directory.
  *
- * Each managed CA gets a file "cainit.SET.FP16.HASH8.pem" in the directory
+ * Each managed CA gets a file "cainit.SET.HASH8.SLOT.pem" in the directory
  * and a symlink "HASH8.N" to it, as Debian does for its own CAs, so that
- * `openssl rehash` (run by update-ca-certificates) keeps them. OpenSSL looks
- * up HASH8.0, HASH8.1, ... and stops at the first missing index, so the
- * indices of one hash must stay contiguous at every step: a retired entry is
- * re-pointed atomically to a new CA when there is one, and otherwise the
- * highest entry of that hash is renamed over it.
+ * `openssl rehash` (run by update-ca-certificates) keeps them. The name
+ * does not change when a CA of the same subject replaces the set's CA: the
+ * file is rewritten (renamed over), the link stays, and a reader that has
+ * followed the link never finds its target gone. OpenSSL looks up HASH8.0,
+ * HASH8.1, ... and stops at the first missing index, so the indices of one
+ * hash must stay contiguous at every step: a retired entry is re-pointed
+ * atomically to a new CA when there is one, and otherwise the highest
+ * entry of that hash is renamed over it.
  */
 #include "plan.h"
 
@@ -162,46 +165,89 @@ static bool wanted_name(char (*names)[NAME_MAX + 1], size_t n, const char *name)
 	return false;
 }
 
+/* How many of the known CAs of set have this hash (the slots its last
+ * change filled). */
+static unsigned known_slots(const struct scan *s, const char *set, unsigned long hash)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < s->nknown; i++)
+		n += strcmp(s->known[i].set, set) == 0 && s->known[i].has_hash && s->known[i].hash == hash;
+	return n;
+}
+
+static int push_retiree(struct retiree **v, size_t *n, size_t *cap, const char *name, unsigned long hash)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct retiree *nv = realloc(*v, c * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		*v = nv;
+		*cap = c;
+	}
+	snprintf((*v)[*n].name, sizeof((*v)[*n].name), "%s", name);
+	(*v)[(*n)++].hash = hash;
+	return 0;
+}
+
 /* The per-CA files of this store that go: the covered set's files that are
  * no longer wanted, plus (deep scans) files that no record names at all,
- * left by an interrupted run. A normal install finds them by name. */
+ * left by an interrupted run. A normal install finds them by name: the
+ * slots its set's records say it filled, and the names used before slots. */
 static int find_retirees(struct scan *s, struct hashed_store *h, const struct want *w,
 			 char (*names)[NAME_MAX + 1], size_t nwant,
 			 struct retiree **out, size_t *nout, struct cerr *e)
 {
-	struct retiree *v = calloc(h->ncas + s->nknown + 1, sizeof(*v));
-	size_t n = 0, i;
+	struct retiree *v = NULL;
+	size_t n = 0, cap = 0, i;
 
-	if (v == NULL)
-		return cerr_sys(e, h->show, "plan", ENOMEM);
 	if (s->deep) {
 		for (i = 0; i < h->ncas; i++) {
 			const struct owned_file *f = &h->cas[i];
+			bool unknown = f->legacy ? !scan_is_known(s, f->set, f->fp16)
+						 : f->slot >= known_slots(s, f->set, f->hash);
 
 			if (wanted_name(names, nwant, f->name))
 				continue;
-			if (want_covers(w, f->set) || !scan_is_known(s, f->set, f->fp16)) {
-				snprintf(v[n].name, sizeof(v[n].name), "%s", f->name);
-				v[n++].hash = f->hash;
-			}
+			if ((want_covers(w, f->set) || unknown) && push_retiree(&v, &n, &cap, f->name, f->hash) < 0)
+				goto nomem;
 		}
 	} else {
 		for (i = 0; i < s->nknown; i++) {
 			const struct known_ca *k = &s->known[i];
+			char name[NAME_MAX + 1];
 			struct stat st;
+			unsigned slot, slots;
 
 			if (!want_covers(w, k->set))
 				continue;
-			name_ca_file_raw(v[n].name, k->set, k->sha256, k->hash);
-			if (wanted_name(names, nwant, v[n].name) ||
-			    fstatat(h->p.dirfd, v[n].name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-				continue;
-			v[n++].hash = k->hash;
+			name_ca_file_raw(name, k->set, k->sha256, k->hash);
+			if (fstatat(h->p.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+			    push_retiree(&v, &n, &cap, name, k->hash) < 0)
+				goto nomem;
+			/* the slots of this hash, once (for the first known CA with it) */
+			slots = known_slots(s, k->set, k->hash);
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(s->known[j].set, k->set) == 0 && s->known[j].hash == k->hash)
+					slots = 0;
+			for (slot = 0; slot < slots; slot++) {
+				name_ca_slot(name, k->set, k->hash, slot);
+				if (wanted_name(names, nwant, name) ||
+				    fstatat(h->p.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+					continue;
+				if (push_retiree(&v, &n, &cap, name, k->hash) < 0)
+					goto nomem;
+			}
 		}
 	}
 	*out = v;
 	*nout = n;
 	return 0;
+nomem:
+	free(v);
+	return cerr_sys(e, h->show, "plan", ENOMEM);
 }
 
 static int plan_store(struct scan *s, struct hashed_store *h, const struct want *w, struct txn *t,
@@ -225,7 +271,7 @@ static int plan_store(struct scan *s, struct hashed_store *h, const struct want 
 		struct cert_list one = {&w->certs->v[j], 1};
 		struct rope r;
 
-		name_ca_file(names[j], w->set, &w->certs->v[j]);
+		name_ca_slot(names[j], w->set, w->certs->v[j].subject_hash, ca_slot(w->certs, j));
 		snprintf(show, sizeof(show), "%s/%s", h->show, names[j]);
 		rope_init(&r);
 		if (bundle_render(w->set, &one, &r) < 0) {

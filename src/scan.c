@@ -13,15 +13,27 @@
 #include <string.h>
 #include <unistd.h>
 
-void name_ca_file(char *out, const char *set, const struct cert *c)
-{
-	snprintf(out, NAME_MAX + 1, "cainit.%s.%.16s.%08lx.pem", set, c->fp_hex, c->subject_hash);
-}
+#include "nss.h"
 
 void name_ca_file_raw(char *out, const char *set, const unsigned char sha256[32], unsigned long hash)
 {
 	snprintf(out, NAME_MAX + 1, "cainit.%s.%02x%02x%02x%02x%02x%02x%02x%02x.%08lx.pem", set,
 		 sha256[0], sha256[1], sha256[2], sha256[3], sha256[4], sha256[5], sha256[6], sha256[7], hash);
+}
+
+void name_ca_slot(char *out, const char *set, unsigned long hash, unsigned slot)
+{
+	snprintf(out, NAME_MAX + 1, "cainit.%s.%08lx.%u.pem", set, hash, slot);
+}
+
+unsigned ca_slot(const struct cert_list *cas, size_t j)
+{
+	unsigned slot = 0;
+
+	for (size_t k = 0; k < cas->n; k++)
+		if (cas->v[k].subject_hash == cas->v[j].subject_hash && memcmp(cas->v[k].sha256, cas->v[j].sha256, 32) < 0)
+			slot++;
+	return slot;
 }
 
 void name_anchor(char *out, const char *set)
@@ -97,17 +109,34 @@ static const char *parse_cainit_prefix(const char *name, char *set)
 	return set_name_valid(set) ? dot + 1 : NULL;
 }
 
-/* "cainit.SET.FP16.HASH8.pem" */
+/* "cainit.SET.HASH8.SLOT.pem", or the older "cainit.SET.FP16.HASH8.pem" */
 static bool parse_ca_name(const char *name, struct owned_file *f)
 {
 	const char *rest = parse_cainit_prefix(name, f->set);
+	size_t n, k;
 
-	if (rest == NULL || strlen(rest) != 16 + 1 + 8 + 4 || rest[16] != '.' ||
-	    !is_lower_hex(rest, 16) || !is_lower_hex(rest + 17, 8) || strcmp(rest + 25, ".pem") != 0)
+	if (rest == NULL)
 		return false;
-	memcpy(f->fp16, rest, 16);
-	f->fp16[16] = '\0';
-	f->hash = strtoul(rest + 17, NULL, 16);
+	n = strlen(rest);
+	if (n == 16 + 1 + 8 + 4 && rest[16] == '.' && is_lower_hex(rest, 16) && is_lower_hex(rest + 17, 8) &&
+	    strcmp(rest + 25, ".pem") == 0) {
+		memcpy(f->fp16, rest, 16);
+		f->fp16[16] = '\0';
+		f->hash = strtoul(rest + 17, NULL, 16);
+		f->legacy = true;
+		snprintf(f->name, sizeof(f->name), "%s", name);
+		return true;
+	}
+	if (n < 8 + 1 + 1 + 4 || rest[8] != '.' || !is_lower_hex(rest, 8) || !ends_with(rest, ".pem"))
+		return false;
+	for (k = 9; k < n - 4; k++)
+		if (rest[k] < '0' || rest[k] > '9')
+			return false;
+	if (k == 9 || k - 9 > 5 || (rest[9] == '0' && k - 9 > 1))
+		return false;
+	f->hash = strtoul(rest, NULL, 16);
+	f->slot = (unsigned)strtoul(rest + 9, NULL, 10);
+	f->legacy = false;
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	return true;
 }
@@ -837,5 +866,6 @@ void scan_free(struct scan *s)
 	free(s->env_file.buf);
 	free(s->profile.buf);
 	free(s->known);
+	nss_stores_free(s);
 	memset(s, 0, sizeof(*s));
 }

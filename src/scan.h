@@ -23,6 +23,7 @@
 #include "err.h"
 #include "keystore.h"
 #include "layout.h"
+#include "nss_sdb.h"
 #include "rootfs.h"
 
 #define SHOW_MAX (PATH_MAX + 64)
@@ -48,14 +49,17 @@ struct hash_link {
 	char *target;         /* readlink, read on demand */
 };
 
-/* A file cainit owns: "cainit.SET.FP16.HASH8.pem" (hashed dir),
- * "cainit.SET.crt" (anchor dir), "SET.pem" (set dir), or the
- * "cainit.SET.pem" link update-ca-certificates makes from an anchor. */
+/* A file cainit owns: "cainit.SET.HASH8.SLOT.pem" (hashed dir; before
+ * that, "cainit.SET.FP16.HASH8.pem"), "cainit.SET.crt" (anchor dir),
+ * "SET.pem" (set dir), or the "cainit.SET.pem" link update-ca-certificates
+ * makes from an anchor. */
 struct owned_file {
 	char set[SET_NAME_MAX + 1];
 	char name[NAME_MAX + 1];
-	char fp16[17];
+	char fp16[17];          /* legacy names */
 	unsigned long hash;
+	unsigned slot;          /* slot names */
+	bool legacy;
 };
 
 struct hashed_store {
@@ -103,6 +107,24 @@ struct keystore_store {
 	char why[KEYSTORE_WHY_MAX];
 };
 
+/* An NSS database directory (nss.c). */
+struct nss_store {
+	struct rpath dir;
+	char show[SHOW_MAX];
+	bool recorded;          /* named in /etc/cainit/nss */
+	bool discovered;        /* found (or to be made) by --nss */
+	bool create;            /* no database there yet: this change makes it (--nss-user) */
+	uid_t uid;              /* the owner of a database it makes */
+	gid_t gid;
+	bool bad;               /* cannot be read or edited: left as it is */
+	char why[NSS_WHY_MAX];
+	char *cert_buf, *key_buf; /* the files as read (key4.db may be missing) */
+	size_t cert_len, key_len;
+	struct stat cert_st, key_st;
+	struct nss_sdb db;
+	bool loaded;            /* db holds the database */
+};
+
 /* A CA that some record of its set names. */
 struct known_ca {
 	char set[SET_NAME_MAX + 1];
@@ -142,6 +164,10 @@ struct scan {
 	size_t nkeystores;
 	bool fallback;               /* the root had no store: cainit owns the bundle */
 	bool paths_only;             /* SCAN_PATHS: bundles were not read */
+	struct nss_store *nss;       /* scan_nss */
+	size_t nnss;
+	bool nss_discover;           /* --nss: every database found takes the set */
+	struct owned_read nss_record; /* /etc/cainit/nss */
 };
 
 enum {
@@ -202,8 +228,14 @@ size_t scan_set_names(const struct scan *s, const char *only, const char **out, 
 /* readlink of a hash entry, cached; NULL when not a symlink. */
 const char *scan_link_target(struct hashed_store *h, struct hash_link *l);
 
-/* File names cainit uses; out holds NAME_MAX + 1 bytes. */
-void name_ca_file(char *out, const char *set, const struct cert *c);
+/* File names cainit uses; out holds NAME_MAX + 1 bytes. A CA's file in a
+ * hashed directory is named by its set, its subject hash and its slot: its
+ * rank by SHA-256 among the set's CAs of that hash. A rotation to a CA of
+ * the same subject rewrites the same name (an atomic rename), so the
+ * HASH.N link never points at a name that goes away. */
+void name_ca_slot(char *out, const char *set, unsigned long hash, unsigned slot);
+unsigned ca_slot(const struct cert_list *cas, size_t j);
+/* The names before slots ("cainit.SET.FP16.HASH8.pem"): retired on sight. */
 void name_ca_file_raw(char *out, const char *set, const unsigned char sha256[32], unsigned long hash);
 void name_anchor(char *out, const char *set);
 void name_derived(char *out, const char *set);

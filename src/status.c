@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nss.h"
 #include "plan.h"
 #include "verify.h"
 
@@ -28,6 +29,8 @@ const char *store_kind_name(enum store_kind k)
 		return "ca-file";
 	case STORE_KEYSTORE:
 		return "keystore";
+	case STORE_NSS:
+		return "nss";
 	}
 	return "?";
 }
@@ -131,7 +134,7 @@ static bool hashed_holds(struct hashed_store *h, const char *set, const struct c
 		struct cert_list one = {&cas->v[i], 1};
 		bool linked = false;
 
-		name_ca_file(name, set, &cas->v[i]);
+		name_ca_slot(name, set, cas->v[i].subject_hash, ca_slot(cas, i));
 		if (!file_holds(h->p.dirfd, name, set, &one))
 			return false;
 		for (k = 0; k < h->nlinks && !linked; k++) {
@@ -253,6 +256,16 @@ static int fill_set(struct scan *s, X509_STORE **bstores, X509_STORE **kstores, 
 			snprintf(x->why, sizeof(x->why), "%s", k->why);
 		}
 	}
+	for (i = 0; i < s->nnss; i++) {
+		struct nss_store *d = &s->nss[i];
+
+		/* a database takes part in the sets it holds (--nss is per install) */
+		if (!d->loaded || nss_sdb_count(&d->db, ss->name) == 0)
+			continue;
+		if ((x = push_store(&ss->stores, &ss->nstores, STORE_NSS, d->show)) == NULL)
+			goto nomem;
+		x->present = ss->cas.n > 0 && nss_sdb_holds(&d->db, ss->name, &ss->cas);
+	}
 	if (s->setdir_exists) {
 		name_set_file(name, ss->name);
 		snprintf(show, sizeof(show), "%s/%s", s->setdir_show, name);
@@ -290,6 +303,12 @@ static int list_stores(struct scan *s, struct trust_status *st, struct cerr *e)
 		else
 			x->layout = keystore_format_name(s->keystores[i].ks.format);
 	}
+	for (i = 0; i < s->nnss; i++) {
+		if ((x = push_store(&st->stores, &st->nstores, STORE_NSS, s->nss[i].show)) == NULL)
+			goto nomem;
+		if (s->nss[i].bad)
+			snprintf(x->why, sizeof(x->why), "%.150s; left as it is", s->nss[i].why);
+	}
 	if (s->setdir_exists && push_store(&st->stores, &st->nstores, STORE_SET_FILE, s->setdir_show) == NULL)
 		goto nomem;
 	return 0;
@@ -314,6 +333,8 @@ int trust_status(const char *root, const char *java_home, struct trust_status *s
 		rc = scan_root(&r, SCAN_DEEP, NULL, &s, e);
 	if (rc == 0)
 		rc = scan_keystores(&s, java_home, false, e);
+	if (rc == 0)
+		rc = scan_nss(&s, false, NULL, false, NULL, e); /* the recorded databases */
 	if (rc != 0)
 		goto out;
 	/* one whose digest or MAC does not check is as unusable as one that

@@ -36,9 +36,10 @@ void trust_warn(struct trust_report *rep, const char *fmt, ...)
 
 /* One scan-plan-commit cycle on a locked root. keep_mark: the run is part
  * of a recovery, which removes the mark itself when it is done. */
-static int run_locked(struct rootfs *r, const struct want *w, const char *java_home, unsigned scan_flags,
+static int run_locked(struct rootfs *r, const struct want *w, const struct trust_opts *o, unsigned scan_flags,
 		      bool keep_mark, struct trust_report *rep, struct cerr *e)
 {
+	bool nss = (o->flags & TRUST_NSS) != 0;
 	struct scan s;
 	struct txn t;
 	bool sets_left = false;
@@ -47,7 +48,9 @@ static int run_locked(struct rootfs *r, const struct want *w, const char *java_h
 	txn_init(&t);
 	rc = scan_root(r, scan_flags, w->set, &s, e);
 	if (rc == 0)
-		rc = scan_keystores(&s, java_home, scan_flags & SCAN_CLEAN_TEMPS, e);
+		rc = scan_keystores(&s, o->java_home, scan_flags & SCAN_CLEAN_TEMPS, e);
+	if (rc == 0)
+		rc = scan_nss(&s, nss, w->certs != NULL ? o->nss_user : NULL, scan_flags & SCAN_CLEAN_TEMPS, rep, e);
 	if (rc == 0 && w->certs == NULL) {
 		const char *names[NAMES_MAX];
 
@@ -61,6 +64,8 @@ static int run_locked(struct rootfs *r, const struct want *w, const char *java_h
 		rc = plan_bundles(&s, w, &t, e);
 	if (rc == 0)
 		rc = plan_keystores(&s, w, &t, e);
+	if (rc == 0)
+		rc = plan_nss(&s, w, &t, e);
 	if (rc == 0)
 		rc = plan_ca_file(&s, w, &t, &sets_left, e);
 	if (rc == 0)
@@ -113,6 +118,7 @@ static bool recorded_cas(struct rootfs *r, const char *set, struct cert_list *ou
 /* Bring the interrupted set (every set for "*") back to its record. */
 static int recover(struct rootfs *r, const char *marked, const char *java_home, struct cerr *e)
 {
+	const struct trust_opts o = {.java_home = java_home};
 	const char *names[NAMES_MAX];
 	char (*sets)[SET_NAME_MAX + 1] = NULL;
 	struct trust_report rep;
@@ -141,7 +147,8 @@ static int recover(struct rootfs *r, const char *marked, const char *java_home, 
 
 		if (recorded_cas(r, sets[i], &cas, e))
 			w.certs = &cas;
-		rc = run_locked(r, &w, java_home, SCAN_CLEAN_TEMPS | SCAN_DEEP, true, &rep, e);
+		memset(&rep, 0, sizeof(rep));
+		rc = run_locked(r, &w, &o, SCAN_CLEAN_TEMPS | SCAN_DEEP, true, &rep, e);
 		cert_list_free(&cas);
 	}
 	free(sets);
@@ -192,9 +199,7 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 		return rc;
 	rc = begin(&r, root, o->java_home, e);
 	if (rc == 0)
-		rc = run_locked(&r, &w, o->java_home, SCAN_CREATE | SCAN_CLEAN_TEMPS, false, rep, e);
-	if (rc == 0 && (o->flags & TRUST_NSS))
-		nss_apply(&r, set, certs, o->nss_user, rep);
+		rc = run_locked(&r, &w, o, SCAN_CREATE | SCAN_CLEAN_TEMPS, false, rep, e);
 	rootfs_close(&r);
 	return rc;
 }
@@ -215,9 +220,7 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 				  "invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
 	rc = begin(&r, root, o->java_home, e);
 	if (rc == 0)
-		rc = run_locked(&r, &w, o->java_home, SCAN_CLEAN_TEMPS | SCAN_DEEP, false, rep, e);
-	if (rc == 0)
-		nss_apply(&r, set, NULL, NULL, rep); /* wherever a database and certutil are */
+		rc = run_locked(&r, &w, o, SCAN_CLEAN_TEMPS | SCAN_DEEP, false, rep, e);
 	rootfs_close(&r);
 	return rc;
 }

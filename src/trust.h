@@ -100,7 +100,7 @@ int trust_tmpfs(const char *root, struct tmpfs_report *rep, struct cerr *e);
 
 /* ---- status ---- */
 
-enum store_kind { STORE_BUNDLE, STORE_ANCHOR, STORE_HASHED, STORE_SET_FILE, STORE_KEYSTORE };
+enum store_kind { STORE_BUNDLE, STORE_ANCHOR, STORE_HASHED, STORE_SET_FILE, STORE_KEYSTORE, STORE_NSS };
 
 struct status_store {
 	enum store_kind kind;

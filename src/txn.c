@@ -98,6 +98,18 @@ int txn_write(struct txn *t, int dirfd, const char *name, const char *display,
 	return 0;
 }
 
+int txn_create(struct txn *t, int dirfd, const char *name, const char *display, struct rope *content,
+	       mode_t mode, uid_t uid, gid_t gid)
+{
+	if (txn_write(t, dirfd, name, display, content, NULL, NULL, 0, TXN_FAIL) < 0)
+		return -1;
+	t->ops[t->n - 1].new_attrs = true;
+	t->ops[t->n - 1].new_mode = mode & 07777;
+	t->ops[t->n - 1].new_uid = uid;
+	t->ops[t->n - 1].new_gid = gid;
+	return 0;
+}
+
 int txn_link(struct txn *t, int dirfd, const char *name, const char *display,
 	     const char *target, const char *old_target)
 {
@@ -246,7 +258,7 @@ static void ids(uid_t *uid, gid_t *gid, mode_t *mask)
 static int prepare_write(struct txn_op *op, const char **what)
 {
 	const struct iovec *iov;
-	mode_t mode = op->existed ? (op->old_st.st_mode & 07777) : 0644, mask;
+	mode_t mode = op->existed ? (op->old_st.st_mode & 07777) : op->new_attrs ? op->new_mode : 0644, mask;
 	uid_t uid;
 	gid_t gid;
 	size_t n;
@@ -277,6 +289,11 @@ static int prepare_write(struct txn_op *op, const char **what)
 	if (op->existed && (op->old_st.st_uid != uid || op->old_st.st_gid != gid)) {
 		*what = "chown";
 		if (fchown(fd, op->old_st.st_uid, op->old_st.st_gid) < 0)
+			goto fail;
+	}
+	if (op->new_attrs && (op->new_uid != uid || op->new_gid != gid)) {
+		*what = "chown";
+		if (fchown(fd, op->new_uid, op->new_gid) < 0)
 			goto fail;
 	}
 	*what = "close";

@@ -46,6 +46,10 @@ struct txn_op {
 	bool existed, inplace_done;
 	bool skipped;        /* TXN_SKIP taken: the file is as it was */
 	bool exchanged;      /* renameat2(RENAME_EXCHANGE): the old inode waits at tmp */
+	bool new_attrs;      /* a new file with new_mode, new_uid, new_gid */
+	mode_t new_mode;
+	uid_t new_uid;
+	gid_t new_gid;
 	struct stat old_st;
 	const char *old;
 	size_t old_len;
@@ -73,6 +77,9 @@ void txn_free(struct txn *t);
 int txn_write(struct txn *t, int dirfd, const char *name, const char *display,
 	      struct rope *content, const struct stat *old_st, const char *old,
 	      size_t old_len, enum txn_fallback fallback);
+/* Create dirfd/name (it must not exist) with mode and owner. */
+int txn_create(struct txn *t, int dirfd, const char *name, const char *display, struct rope *content,
+	       mode_t mode, uid_t uid, gid_t gid);
 int txn_link(struct txn *t, int dirfd, const char *name, const char *display,
 	     const char *target, const char *old_target);
 int txn_rename(struct txn *t, int dirfd, const char *from, const char *to, const char *display);

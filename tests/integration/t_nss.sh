@@ -1,12 +1,13 @@
-# NSS databases through the root's certutil, proved with headless Chromium
-# behind a real intercepting proxy (mitmdump, with the CA it makes itself)
-# in front of a local TLS origin whose own CA Chromium is never given: a
-# certificate error before, the page after `install --nss`, so the page
-# can only have come through the proxy. --nss-user creates ~/.pki/nssdb
-# (owned by the user, certutil run as the user); Firefox profiles are found;
-# rotation replaces the nickname; remove takes it out again; no database,
-# or no certutil, is a warning and exit 0. In this test's namespace, over
-# tmpfs homes and a copy of /etc.
+# NSS databases, written natively (no certutil runs), proved with headless
+# Chromium behind a real intercepting proxy (mitmdump, with the CA it makes
+# itself) in front of a local TLS origin whose own CA Chromium is never
+# given: a certificate error before, the page after `install --nss`, so the
+# page can only have come through the proxy. The host's own certutil reads
+# every database cainit wrote. --nss-user creates ~/.pki/nssdb (owned by
+# the user); Firefox profiles are found; a rotation without --nss reaches
+# every database cainit recorded; remove takes the set out again; no
+# database is a warning and exit 0. In this test's namespace, over tmpfs
+# homes and a copy of /etc.
 [ "$FS" = tmpfs ] || skip "uses the host's own store; once is enough"
 for t in chromium certutil mitmdump; do
 	command -v $t >/dev/null || die "$t missing (scripts/deps.sh installs chromium, libnss3-tools, mitmproxy)"
@@ -80,12 +81,15 @@ for db in /home/tuser/.pki/nssdb /root/.mozilla/firefox/abcd.default-release /ro
 done
 note "--nss-user tuser: a database owned by uid 4242; a Firefox profile found; all three hold the CA"
 
-# rotation: B replaces the proxy's CA in every database; the page fails again
-expect_rc 0 "$CAINIT" install --nss "$SCRATCH/B.pem"
+# rotation without --nss (as /init does it): B replaces the proxy's CA in
+# every database cainit recorded; the page fails again
+expect_rc 0 "$CAINIT" install "$SCRATCH/B.pem"
 for db in /home/tuser/.pki/nssdb /root/.mozilla/firefox/abcd.default-release /root/.pki/nssdb; do
 	grep -qx "$nick" <<<"$(nicks "$db")" && die "rotation left $nick in $db"
 	grep -qx "$(nick_of "$SCRATCH/B.pem")" <<<"$(nicks "$db")" || die "rotation: $db lacks B"
 done
+[ "$(sort /etc/cainit/nss | tr '\n' ' ')" = "/home/tuser/.pki/nssdb /root/.mozilla/firefox/abcd.default-release /root/.pki/nssdb " ] ||
+	die "the record: $(cat /etc/cainit/nss)"
 browse
 grep -q "ERR_CERT_AUTHORITY_INVALID" "$SCRATCH/chromium.err" || die "chromium still trusts the old CA after rotation"
 
@@ -93,39 +97,25 @@ grep -q "ERR_CERT_AUTHORITY_INVALID" "$SCRATCH/chromium.err" || die "chromium st
 expect_rc 0 "$CAINIT" run --ca "$mitm_ca" --nss -- certutil -L -d sql:/root/.pki/nssdb
 grep -q "^$nick " <<<"$OUT" || die "run --nss: $OUT"
 
-# remove: out of every database, wherever certutil is
+# remove without --nss: out of every recorded database, the record gone
 expect_rc 0 "$CAINIT" remove --all
 for db in /home/tuser/.pki/nssdb /root/.mozilla/firefox/abcd.default-release /root/.pki/nssdb; do
 	[ -z "$(nicks "$db" | grep '^cainit\.')" ] || die "remove left $(nicks "$db") in $db"
+	certutil -L -d "sql:$db" >/dev/null || die "$db no longer opens"
 done
-note "rotation, run --nss and remove --all: every database follows"
+[ ! -e /etc/cainit/nss ] || die "the record outlived the last set: $(cat /etc/cainit/nss)"
+note "rotation without --nss, run --nss and remove --all: every recorded database follows"
 
-# a root with a database but no certutil: a warning, everything else done
+# a root with a database and no certutil at all: written natively, read
+# back by the host's certutil, which verifies a leaf of the CA through it
 mkroot debian "$SCRATCH/R"
 mkdir -p "$SCRATCH/R/etc/pki/nssdb"
-cp /root/.pki/nssdb/cert9.db "$SCRATCH/R/etc/pki/nssdb/"
-cp "$SCRATCH/R/etc/pki/nssdb/cert9.db" "$SCRATCH/cert9.orig"
-expect_rc 0 "$CAINIT" install --root "$SCRATCH/R" --nss "$mitm_ca"
-grep -q "warning: no certutil in the root (Debian: libnss3-tools): 1 NSS database(s) left alone" <<<"$ERR" ||
-	die "no warning without certutil: $ERR"
-assert_same "$SCRATCH/R/etc/pki/nssdb/cert9.db" "$SCRATCH/cert9.orig"
-expect_rc 0 "$CAINIT" verify --root "$SCRATCH/R" "$mitm_ca"
-note "no certutil in the root: a warning, the database untouched, the other stores done"
-
-# a --root with its own certutil (the host's /usr, bound in): certutil runs
-# chrooted into the root, and the database inside it gets the CA
-R2=$SCRATCH/R2
-mkdir -p "$R2/usr" "$R2/dev" "$R2/etc" "$R2/root/.pki/nssdb" "$R2/tmp"
-# read-only, with a tmpfs at its anchor directory: nothing reaches the host's /usr
-mount --bind /usr "$R2/usr"
-mount -o remount,bind,ro "$R2/usr"
-mount -t tmpfs tmpfs "$R2/usr/local/share/ca-certificates"
-mount --bind /dev "$R2/dev" # (NSS reads /dev/urandom, as in any real root)
-for l in bin sbin lib lib64; do [ -e "/$l" ] && ln -s "usr/$l" "$R2/$l"; done
-cp /etc/passwd /etc/group "$R2/etc/"
-certutil -N -d "sql:$R2/root/.pki/nssdb" --empty-password
-expect_rc 0 "$CAINIT" install --root "$R2" --nss "$mitm_ca"
-grep -qx "$nick" <<<"$(nicks "$R2/root/.pki/nssdb")" || die "--root with certutil: $ERR"
-[ -z "$(nicks /root/.pki/nssdb | grep '^cainit\.')" ] || die "--root reached the host's database"
-note "--root with its own certutil: run chrooted, the root's database holds the CA, the host's does not"
-
+certutil -N -d "sql:$SCRATCH/R/etc/pki/nssdb" --empty-password
+expect_rc 0 "$CAINIT" install --root "$SCRATCH/R" --nss "$SCRATCH/O.pem"
+grep -qx "$(nick_of "$SCRATCH/O.pem")" <<<"$(nicks "$SCRATCH/R/etc/pki/nssdb")" || die "no certutil in the root: $ERR"
+certutil -A -d "sql:$SCRATCH/R/etc/pki/nssdb" -n leaf -t ,, -i "$SCRATCH/LO.pem"
+certutil -V -d "sql:$SCRATCH/R/etc/pki/nssdb" -n leaf -u V >"$SCRATCH/v" 2>&1 || die "NSS does not verify a leaf of the CA: $(cat "$SCRATCH/v")"
+expect_rc 0 "$CAINIT" remove --root "$SCRATCH/R" --name default
+certutil -V -d "sql:$SCRATCH/R/etc/pki/nssdb" -n leaf -u V >/dev/null 2>&1 && die "NSS still verifies after remove"
+[ -z "$(nicks "$SCRATCH/R/etc/pki/nssdb" | grep '^cainit\.')" ] || die "remove left an entry in the root's database"
+note "a root without certutil: its database written natively; NSS's own certutil -V verifies through it, and not after remove"
