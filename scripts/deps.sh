@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	# build
 	gcc make meson ninja-build pkg-config binutils
-	libssl-dev libevent-dev libjansson-dev libcmocka-dev zlib1g-dev
+	libssl-dev libevent-dev libjansson-dev libcmocka-dev zlib1g-dev libsqlite3-dev
 	# tests, demo, benchmarks: real tools and real TLS peers
 	openssl ca-certificates curl strace util-linux procps python3 valgrind python3-yaml
 	# fuzzing: clang with libFuzzer

@@ -158,6 +158,7 @@ void agent_free(struct agent *a)
 	for (i = 0; i < a->nmemos; i++) {
 		free(a->memos[i].body);
 		cert_list_free(&a->memos[i].cas);
+		trust_sentinels_close(a->memos[i].sentinels, a->memos[i].nsentinels);
 	}
 	free(a->memos);
 	free(a->init_body);

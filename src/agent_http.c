@@ -72,6 +72,15 @@ static struct set_memo *memo_find(struct agent *a, const char *set)
 	return NULL;
 }
 
+/* May a request that repeats m be answered from memory? Only while the
+ * files the install left are still there, unchanged: otherwise someone
+ * (`cainit remove`, an admin, a regenerator) changed the stores, and the
+ * request installs again. */
+static bool memo_fresh(const struct set_memo *m)
+{
+	return m != NULL && trust_sentinels_hold(m->sentinels, m->nsentinels);
+}
+
 static void memo_drop(struct agent *a, const char *set)
 {
 	struct set_memo *m = memo_find(a, set);
@@ -80,12 +89,14 @@ static void memo_drop(struct agent *a, const char *set)
 		return;
 	free(m->body);
 	cert_list_free(&m->cas);
+	trust_sentinels_close(m->sentinels, m->nsentinels);
 	*m = a->memos[--a->nmemos];
 }
 
-/* Remember (set, body, cas) as installed; takes cas. */
+/* Remember (set, body, cas) as installed, with the install's sentinels;
+ * takes cas and the sentinels. */
 static void memo_keep(struct agent *a, const char *set, const unsigned char *body, size_t len,
-		      struct cert_list *cas)
+		      struct cert_list *cas, struct trust_report *rep)
 {
 	struct set_memo *m = memo_find(a, set);
 
@@ -94,6 +105,8 @@ static void memo_keep(struct agent *a, const char *set, const unsigned char *bod
 
 		if (v == NULL) {
 			cert_list_free(cas);
+			trust_sentinels_close(rep->sentinels, rep->nsentinels);
+			rep->nsentinels = 0;
 			return;
 		}
 		a->memos = v;
@@ -103,7 +116,11 @@ static void memo_keep(struct agent *a, const char *set, const unsigned char *bod
 	} else {
 		free(m->body);
 		cert_list_free(&m->cas);
+		trust_sentinels_close(m->sentinels, m->nsentinels);
 	}
+	memcpy(m->sentinels, rep->sentinels, sizeof(m->sentinels));
+	m->nsentinels = rep->nsentinels;
+	rep->nsentinels = 0;
 	m->body = NULL;
 	m->len = 0;
 	if (body != NULL && (m->body = malloc(len ? len : 1)) != NULL) {
@@ -139,13 +156,14 @@ static void note_cas(struct reply *r, const char *set, const struct cert_list *c
 static void install_body(struct agent *a, struct reply *r, const char *set, const unsigned char *body, size_t len)
 {
 	struct set_memo *m = memo_find(a, set);
+	struct trust_opts o = a->cfg->trust;
 	struct trust_report rep;
 	struct cert_list cas;
 	struct cerr e = {0};
 	long long t0;
 
 	r->status = 204;
-	if (m != NULL && m->body != NULL && m->len == len && memcmp(m->body, body, len) == 0) {
+	if (m != NULL && m->body != NULL && m->len == len && memcmp(m->body, body, len) == 0 && memo_fresh(m)) {
 		a->m.unchanged++;
 		return;
 	}
@@ -153,13 +171,17 @@ static void install_body(struct agent *a, struct reply *r, const char *set, cons
 		fail_cerr(a, r, &e);
 		return;
 	}
-	if (m != NULL && same_cas(&m->cas, &cas)) {
+	if (m != NULL && same_cas(&m->cas, &cas) && memo_fresh(m)) {
 		a->m.unchanged++;
-		memo_keep(a, set, body, len, &cas);
+		rep.nsentinels = m->nsentinels;
+		memcpy(rep.sentinels, m->sentinels, sizeof(rep.sentinels));
+		m->nsentinels = 0;
+		memo_keep(a, set, body, len, &cas, &rep);
 		return;
 	}
 	t0 = agent_now_us();
-	if (trust_install(a->cfg->root, set, &cas, &a->cfg->trust, "request body", &rep, &e) != 0) {
+	o.flags |= TRUST_SENTINELS;
+	if (trust_install(a->cfg->root, set, &cas, &o, "request body", &rep, &e) != 0) {
 		cert_list_free(&cas);
 		fail_cerr(a, r, &e);
 		return;
@@ -172,7 +194,7 @@ static void install_body(struct agent *a, struct reply *r, const char *set, cons
 	} else {
 		a->m.unchanged++;
 	}
-	memo_keep(a, set, body, len, &cas);
+	memo_keep(a, set, body, len, &cas, &rep);
 }
 
 static void forget_init_body(struct agent *a)
@@ -204,7 +226,7 @@ static void handle_init(struct agent *a, struct evhttp_request *req, struct repl
 
 	/* a resume repeats the last body byte for byte: answered before parsing */
 	if (a->init_body != NULL && len == a->init_len && memcmp(a->init_body, data, len) == 0 &&
-	    memo_find(a, "default") != NULL) {
+	    memo_fresh(memo_find(a, "default"))) {
 		a->m.unchanged++;
 		r->status = 204;
 		return;

@@ -16,6 +16,7 @@
 #include "agent.h"
 #include "bundle.h"
 #include "cert.h"
+#include "trust.h"
 
 /* One accepted connection. The agent holds a reference on its bufferevent,
  * so it can tell (by the callbacks evhttp clears on freeing it) when the
@@ -26,12 +27,15 @@ struct conn {
 };
 
 /* What the agent last installed in a set: a request that repeats it is
- * answered without touching a file. */
+ * answered from memory, reading no file, as long as the install's
+ * sentinels (the set's record, the bundles) are the files it left. */
 struct set_memo {
 	char name[SET_NAME_MAX + 1];
 	unsigned char *body;  /* the bytes that installed it (NULL: primed from disk) */
 	size_t len;
 	struct cert_list cas;
+	struct trust_sentinel sentinels[TRUST_SENTINELS_MAX]; /* none: primed, not yet checked */
+	size_t nsentinels;
 };
 
 #define HIST_BUCKETS 12

@@ -11,10 +11,12 @@
  */
 #include "trust.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nss.h"
 #include "plan.h"
@@ -32,6 +34,59 @@ void trust_warn(struct trust_report *rep, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(rep->warnings[rep->nwarnings++], TRUST_WARN_LEN, fmt, ap);
 	va_end(ap);
+}
+
+static void add_sentinel(struct trust_report *rep, int dirfd, const char *name)
+{
+	struct trust_sentinel *x = &rep->sentinels[rep->nsentinels];
+
+	if (rep->nsentinels == TRUST_SENTINELS_MAX || dirfd < 0 || fstatat(dirfd, name, &x->st, AT_SYMLINK_NOFOLLOW) != 0)
+		return;
+	if ((x->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return;
+	snprintf(x->name, sizeof(x->name), "%s", name);
+	rep->nsentinels++;
+}
+
+/* The set's record, then each real bundle, as the change left them. */
+static void take_sentinels(struct scan *s, const char *set, struct trust_report *rep)
+{
+	char name[NAME_MAX + 1];
+
+	if (!s->setdir_exists)
+		return; /* (no record: nothing may be answered from memory) */
+	name_set_file(name, set);
+	add_sentinel(rep, s->setdir.dirfd, name);
+	for (size_t i = 0; i < s->nbundles; i++)
+		if (s->bundles[i].exists)
+			add_sentinel(rep, s->bundles[i].p.dirfd, s->bundles[i].p.base);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mode == b->st_mode && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+bool trust_sentinels_hold(const struct trust_sentinel *v, size_t n)
+{
+	struct stat st;
+
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (fstatat(v[i].dirfd, v[i].name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !same_file(&st, &v[i].st))
+			return false;
+	return true;
+}
+
+void trust_sentinels_close(struct trust_sentinel *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].dirfd >= 0)
+			close(v[i].dirfd);
 }
 
 /* One scan-plan-commit cycle on a locked root. keep_mark: the run is part
@@ -89,6 +144,8 @@ static int run_locked(struct rootfs *r, const struct want *w, const struct trust
 					   t.ops[i].display);
 			}
 		rep->fallback = s.fallback;
+		if (w->certs != NULL && (o->flags & TRUST_SENTINELS))
+			take_sentinels(&s, w->set, rep);
 		rep->stores = s.nbundles + s.nanchors + s.nhashed + (s.setdir_exists ? 1 : 0);
 		for (size_t i = 0; i < s.nkeystores; i++)
 			rep->stores += !s.keystores[i].bad;

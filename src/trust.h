@@ -10,8 +10,10 @@
 #ifndef CAINIT_TRUST_H
 #define CAINIT_TRUST_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "cert.h"
 #include "env.h"
@@ -23,7 +25,22 @@
 #define TRUST_WARN_LEN 512
 
 enum {
-	TRUST_NSS = 1 << 8, /* also NSS databases (nss.c); beside CERT_ALLOW_* */
+	TRUST_NSS = 1 << 8,       /* also NSS databases (nss.c); beside CERT_ALLOW_* */
+	TRUST_SENTINELS = 1 << 9, /* an install reports its sentinels (the agent) */
+};
+
+#define TRUST_SENTINELS_MAX 4
+
+/* A file whose identity says that a set is still as an install left it:
+ * the set's CA-only file (its record: gone after `remove`, replaced by any
+ * other change of the set) and each real bundle (rewritten by whoever
+ * edits or regenerates it). The agent answers a repeated request from
+ * memory only while every sentinel is unchanged: one fstatat each,
+ * relative to the pinned directory, never a path walk. */
+struct trust_sentinel {
+	int dirfd;               /* O_PATH, the file's directory; owned */
+	char name[NAME_MAX + 1];
+	struct stat st;          /* as the install left it */
 };
 
 /* What an install or remove may do beyond the defaults (NULL: none). */
@@ -43,7 +60,14 @@ struct trust_report {
 	 * never a failure of the rest */
 	char warnings[TRUST_WARN_MAX][TRUST_WARN_LEN];
 	size_t nwarnings;
+	/* with TRUST_SENTINELS, after an install: close with trust_sentinels_close */
+	struct trust_sentinel sentinels[TRUST_SENTINELS_MAX];
+	size_t nsentinels;
 };
+
+/* Are the sentinels' files still the very files the install left? */
+bool trust_sentinels_hold(const struct trust_sentinel *v, size_t n);
+void trust_sentinels_close(struct trust_sentinel *v, size_t n);
 
 /* Make set hold exactly certs (refused per o->flags, see cert_list_check;
  * origin names the input in messages). Installing the same CAs again
