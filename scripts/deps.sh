@@ -20,6 +20,8 @@ packages=(
 	mitmproxy wget git python3-pip golang-go ruby libwww-perl liblwp-protocol-https-perl
 	# e2e: images built with debootstrap, run by podman with runc
 	podman runc debootstrap
+	# the reference layer applier the unpack tests compare with
+	umoci
 )
 
 missing=()

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cert.h"
 #include "err.h"
@@ -50,7 +51,12 @@ struct bake_opts {
 	char **run_args;                 /* OCI: words between "run" and "--" */
 	size_t nrun_args;
 	long long epoch;                 /* mtime of the layer's entries */
+	uint64_t max_layer_bytes;        /* OCI: what one layer may unpack to (0: no cap) */
+	uint64_t max_image_bytes;        /* OCI: what all layers together may (0: no cap) */
 };
+
+#define BAKE_MAX_LAYER_DEFAULT (4ULL << 30)
+#define BAKE_MAX_IMAGE_DEFAULT (16ULL << 30)
 
 struct bake_result {
 	char fingerprint[72];   /* "sha256:<hex>" */

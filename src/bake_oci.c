@@ -10,12 +10,15 @@
  */
 #include "bake.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,6 +117,7 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 	struct tree_snapshot before = {0};
 	struct tree_change *changes = NULL;
 	struct unpack_stats us = {0};
+	struct unpack_limits lim = {o->max_layer_bytes, o->max_image_bytes};
 	struct trust_report rep;
 	struct rootfs r;
 	size_t i, n = 0;
@@ -131,7 +135,7 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 
 		snprintf(show, sizeof(show), "%s: layer %zu (%.19s)", b->l.show, i + 1, digest ? digest : "?");
 		if ((rc = oci_open_blob(&b->l, digest, &fd, e)) != 0 ||
-		    (rc = unpack_layer(&r, fd, digest + 7, show, &us, e)) != 0)
+		    (rc = unpack_layer(&r, fd, digest + 7, show, &lim, &us, e)) != 0)
 			break;
 	}
 	if (rc == 0 && (rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -374,10 +378,145 @@ out:
 	return rc;
 }
 
+/* ---- the work process ---- */
+
+/* What the work process sends back. */
+struct outcome {
+	int rc;
+	struct cerr e;
+	struct bake_result res;
+};
+
+static bool read_all(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n > 0) {
+		ssize_t k = read(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* A killed work process may leave its temp files in the layout (named
+ * after its pid): they go too. */
+static void sweep_temps(struct bake_oci *b, pid_t pid)
+{
+	char suffix[32];
+	int dirs[2] = {b->l.fd, b->l.blobs_fd};
+
+	snprintf(suffix, sizeof(suffix), ".cainit-tmp.%ld", (long)pid);
+	for (int i = 0; i < 2; i++) {
+		struct dirent *de;
+		DIR *d;
+		int fd;
+
+		if (dirs[i] < 0 || (fd = openat(dirs[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			continue;
+		if ((d = fdopendir(fd)) == NULL) {
+			close(fd);
+			continue;
+		}
+		while ((de = readdir(d)) != NULL) {
+			size_t n = strlen(de->d_name), k = strlen(suffix);
+
+			if (de->d_name[0] == '.' && n > k && strcmp(de->d_name + n - k, suffix) == 0)
+				unlinkat(dirs[i], de->d_name, 0);
+		}
+		closedir(d);
+	}
+}
+
+/* Unpack, change and write the image in a child process, while this one
+ * keeps the scratch directory: however the child ends (an error, a crash,
+ * SIGKILL), and whatever SIGINT, SIGTERM, SIGHUP or SIGQUIT this process
+ * gets meanwhile, the scratch directory (which can hold a whole unpacked
+ * image) is removed. A signal then ends this process as it would have. */
+static int guarded(struct bake_oci *b, const char *newtag, struct tar_writer *w, struct cerr *e)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old_chld;
+	struct outcome out;
+	sigset_t block, old;
+	int p[2], sig = 0, st = 0;
+	pid_t pid;
+
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&block, sigs[i]);
+	sigaddset(&block, SIGCHLD);
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return cerr_sys(e, "bake", "pipe", errno);
+	sigaction(SIGCHLD, &dfl, &old_chld); /* (never SIG_IGN: the child is waited for) */
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
+	if (pid == 0) {
+		memset(&out, 0, sizeof(out));
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(p[0]);
+		out.rc = layer_from_root(b, w, &out.e);
+		if (out.rc == 0 && tar_finish(w) != 0)
+			out.rc = cerr_sys(&out.e, b->l.show, "layer", ENOMEM);
+		if (out.rc == 0)
+			out.rc = write_image(b, newtag, w, &out.e);
+		out.res = *b->res;
+		(void)!write(p[1], &out, sizeof(out));
+		_exit(out.rc);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		sigaction(SIGCHLD, &old_chld, NULL);
+		return cerr_sys(e, "bake", "fork", errno);
+	}
+	for (;;) {
+		siginfo_t si;
+		int got = sigwaitinfo(&block, &si);
+
+		if (got == SIGCHLD && waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		if (got > 0 && got != SIGCHLD) {
+			sig = got;
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+	}
+	memset(&out, 0, sizeof(out));
+	if (sig == 0 && read_all(p[0], &out, sizeof(out))) {
+		*e = out.e;
+		*b->res = out.res;
+	} else {
+		out.rc = cerr_set(e, CAINIT_EOPS, "bake: the work process %s %d", sig ? "was stopped by signal" :
+				  WIFSIGNALED(st) ? "died of signal" : "exited with status",
+				  sig ? sig : WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		sweep_temps(b, pid);
+	}
+	close(p[0]);
+	remove_work(b);
+	b->work_made = false;
+	if (sig != 0) {
+		/* end as the signal would have ended us, the scratch gone */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	return out.rc;
+}
+
 int bake_oci(const char *layout, const char *tag, const char *newtag, const struct bake_opts *o,
 	     struct bake_result *res, struct cerr *e)
 {
-	struct bake_oci b = {.o = o, .res = res, .l = {.fd = -1}};
+	struct bake_oci b = {.o = o, .res = res, .l = {.fd = -1, .blobs_fd = -1}};
 	struct tar_writer w;
 	bool with_cas = o->cas != NULL && o->cas->n > 0;
 	int rc;
@@ -395,11 +534,11 @@ int bake_oci(const char *layout, const char *tag, const char *newtag, const stru
 				   o->nrun_args, res->fingerprint, e)) != 0)
 		goto out;
 	if (with_cas) {
-		if ((rc = make_work(&b, e)) != 0 || (rc = layer_from_root(&b, &w, e)) != 0)
-			goto out;
-	} else {
-		layer_agent_only(&b, &w);
+		if ((rc = make_work(&b, e)) == 0)
+			rc = guarded(&b, newtag, &w, e);
+		goto out;
 	}
+	layer_agent_only(&b, &w);
 	if (tar_finish(&w) != 0) {
 		rc = cerr_sys(e, layout, "layer", ENOMEM);
 		goto out;

@@ -37,6 +37,9 @@ static const char USAGE[] =
 	"  --run-args 'ARGS'    words put between `cainit run` and `--` in the entrypoint\n"
 	"                       (split on blanks; quotes group, backslash escapes)\n"
 	"  --fingerprint-out F  also write the fingerprint to F\n"
+	"  --max-layer-size SIZE, --max-image-size SIZE\n"
+	"                       refuse an OCI image whose one layer, or whose layers\n"
+	"                       together, unpack to more (default 4G and 16G; K, M, G, T)\n"
 	"\n"
 	"--oci adds one layer (the agent, and with --ca the trust files the engine\n"
 	"changed) and makes the entrypoint `cainit run ARGS -- ENTRYPOINT`, Cmd kept.\n"
@@ -119,6 +122,28 @@ static int write_fingerprint(const char *path, const char *fp, struct cerr *e)
 	return rc;
 }
 
+/* "512M", "4G", "1048576": bytes, binary suffixes; 0 when malformed. */
+static uint64_t parse_size(const char *s)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *s == '-')
+		return 0;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	}
+	if (*end != '\0' || v > (UINT64_MAX >> shift))
+		return 0;
+	return (uint64_t)v << shift;
+}
+
 static long long source_date_epoch(void)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");
@@ -145,12 +170,15 @@ int cmd_bake(int argc, char **argv)
 		{"allow-expired", no_argument, NULL, 'E'},
 		{"run-args", required_argument, NULL, 'R'},
 		{"fingerprint-out", required_argument, NULL, 'f'},
+		{"max-layer-size", required_argument, NULL, 'M'},
+		{"max-image-size", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *rootfs = NULL, *oci = NULL, *newtag = NULL, *ca = NULL, *name = NULL, *fp_out = NULL;
 	char *run_args_text = NULL, *run_words[RUN_ARGS_MAX], layout[PATH_MAX], *tag = NULL, *colon;
-	struct bake_opts o = {.set = "default"};
+	struct bake_opts o = {.set = "default", .max_layer_bytes = BAKE_MAX_LAYER_DEFAULT,
+			      .max_image_bytes = BAKE_MAX_IMAGE_DEFAULT};
 	struct cert_list certs = {0};
 	struct bake_result res;
 	struct cerr e = {0};
@@ -170,6 +198,13 @@ int cmd_bake(int argc, char **argv)
 		case 'E': o.cert_flags |= CERT_ALLOW_EXPIRED; break;
 		case 'R': run_args_text = optarg; break;
 		case 'f': fp_out = optarg; break;
+		case 'M':
+		case 'I':
+			if (parse_size(optarg) == 0)
+				return cli_usage_error("bake", "--max-%s-size \"%s\": a size like 512M or 8G",
+						       c == 'M' ? "layer" : "image", optarg);
+			*(c == 'M' ? &o.max_layer_bytes : &o.max_image_bytes) = parse_size(optarg);
+			break;
 		case 'h':
 			fputs(USAGE, stdout);
 			return 0;

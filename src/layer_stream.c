@@ -29,7 +29,23 @@ struct layer_stream {
 	bool z_live;
 	unsigned char *raw;   /* compressed (or plain) bytes read ahead */
 	size_t raw_off, raw_len;
+	uint64_t out;         /* decompressed bytes handed out */
+	uint64_t max;         /* 0: no cap */
+	const char *what;
+	uint64_t cap;
 };
+
+void layer_stream_limit(struct layer_stream *s, uint64_t max, const char *what, uint64_t cap)
+{
+	s->max = max;
+	s->what = what;
+	s->cap = cap;
+}
+
+uint64_t layer_stream_bytes(const struct layer_stream *s)
+{
+	return s->out;
+}
 
 static int fill_raw(struct layer_stream *s, struct cerr *e)
 {
@@ -115,12 +131,10 @@ static ssize_t read_gzip(struct layer_stream *s, unsigned char *buf, size_t n, s
 	return (ssize_t)(n - s->z.avail_out);
 }
 
-ssize_t layer_stream_read(struct layer_stream *s, void *buf, size_t n, struct cerr *e)
+static ssize_t read_any(struct layer_stream *s, void *buf, size_t n, struct cerr *e)
 {
 	size_t k;
 
-	if (n == 0)
-		return 0;
 	if (s->gzip)
 		return read_gzip(s, buf, n, e);
 	if (fill_raw(s, e) != 0)
@@ -131,6 +145,24 @@ ssize_t layer_stream_read(struct layer_stream *s, void *buf, size_t n, struct ce
 	memcpy(buf, s->raw + s->raw_off, k);
 	s->raw_off += k;
 	return (ssize_t)k;
+}
+
+ssize_t layer_stream_read(struct layer_stream *s, void *buf, size_t n, struct cerr *e)
+{
+	ssize_t k;
+
+	if (n == 0)
+		return 0;
+	k = read_any(s, buf, n, e);
+	if (k > 0) {
+		s->out += (uint64_t)k;
+		if (s->max > 0 && s->out > s->max) {
+			cerr_input(e, "too_big", "%s: the %s is larger than %llu MiB unpacked (raise it with --max-%s-size)",
+				   s->show, s->what, (unsigned long long)(s->cap >> 20), s->what);
+			return -1;
+		}
+	}
+	return k;
 }
 
 int layer_stream_finish(struct layer_stream *s, const char *want_hex, struct cerr *e)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -18,6 +19,12 @@ struct layer_stream;
 
 /* Take ownership of fd (the blob file); show names it in messages. */
 int layer_stream_open(struct layer_stream **out, int fd, const char *show, struct cerr *e);
+/* Refuse (bad input, reason "too_big") a layer that decompresses to more
+ * than max bytes; the message names the cap: what ("layer", "image") and
+ * its size. */
+void layer_stream_limit(struct layer_stream *s, uint64_t max, const char *what, uint64_t cap);
+/* The decompressed bytes read so far. */
+uint64_t layer_stream_bytes(const struct layer_stream *s);
 /* Up to n decompressed bytes; 0 at the end, -1 on error. */
 ssize_t layer_stream_read(struct layer_stream *s, void *buf, size_t n, struct cerr *e);
 /* Read (and discard) what is left of the blob, then compare its SHA-256

@@ -43,6 +43,42 @@ static int parse_json(const char *buf, size_t len, const char *show, json_t **ou
 	return 0;
 }
 
+/* blobs/sha256, each component a real directory (create: made when
+ * missing). 0 with l->blobs_fd -1 when it does not exist. */
+static int open_blobs(struct oci_layout *l, bool create, struct cerr *e)
+{
+	static const char *const parts[] = {"blobs", "sha256"};
+	char show[PATH_MAX + 32];
+	int dir = l->fd, fd = -1, rc = 0;
+
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		struct stat st;
+		int err = 0;
+
+		snprintf(show, sizeof(show), "%s/%s%s", l->show, i ? "blobs/" : "", parts[i]);
+		if (create && mkdirat(dir, parts[i], 0755) != 0 && errno != EEXIST)
+			err = errno;
+		if (err == 0 && (fd = openat(dir, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			err = errno;
+		if (err == ENOENT && !create)
+			rc = 1; /* no blobs at all yet */
+		else if ((err == ELOOP || err == ENOTDIR) && fstatat(dir, parts[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			 S_ISLNK(st.st_mode))
+			rc = cerr_input(e, "bad_layout", "%s: a symbolic link: blobs are never read or written through one",
+					show);
+		else if (err == ELOOP || err == ENOTDIR)
+			rc = cerr_input(e, "bad_layout", "%s: not a directory", show);
+		else if (err != 0)
+			rc = cerr_sys(e, show, create ? "create" : "open", err);
+		if (dir != l->fd)
+			close(dir);
+		dir = fd;
+	}
+	if (rc == 0)
+		l->blobs_fd = fd;
+	return rc == 1 ? 0 : rc;
+}
+
 int oci_open(struct oci_layout *l, const char *dir, struct cerr *e)
 {
 	char show[PATH_MAX + 32], *buf;
@@ -51,6 +87,7 @@ int oci_open(struct oci_layout *l, const char *dir, struct cerr *e)
 	int rc;
 
 	memset(l, 0, sizeof(*l));
+	l->blobs_fd = -1;
 	snprintf(l->show, sizeof(l->show), "%s", dir);
 	l->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (l->fd < 0)
@@ -86,6 +123,8 @@ int oci_open(struct oci_layout *l, const char *dir, struct cerr *e)
 		cerr_input(e, "bad_layout", "%s: no \"manifests\" array", show);
 		goto fail;
 	}
+	if (open_blobs(l, false, e) != 0)
+		goto fail;
 	return 0;
 fail:
 	oci_close(l);
@@ -96,6 +135,9 @@ void oci_close(struct oci_layout *l)
 {
 	if (l->fd >= 0)
 		close(l->fd);
+	if (l->blobs_fd >= 0)
+		close(l->blobs_fd);
+	l->blobs_fd = -1;
 	json_decref(l->index);
 	l->index = NULL;
 	l->fd = -1;
@@ -113,16 +155,20 @@ static const char *ref_name(const json_t *desc)
 
 int oci_open_blob(struct oci_layout *l, const char *digest, int *fd, struct cerr *e)
 {
-	char path[128], show[PATH_MAX + 128];
+	char show[PATH_MAX + 128];
+	struct stat st;
 
 	if (digest == NULL || !digest_valid(digest))
 		return cerr_input(e, "bad_layout", "%s: a descriptor with a digest that is not sha256:<64 hex> (%.80s)",
 				  l->show, digest ? digest : "none");
-	snprintf(path, sizeof(path), "blobs/sha256/%s", digest + 7);
-	snprintf(show, sizeof(show), "%s/%s", l->show, path);
-	*fd = openat(l->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC); /* blobs are files, as JSON ones */
+	snprintf(show, sizeof(show), "%s/blobs/sha256/%s", l->show, digest + 7);
+	if (l->blobs_fd < 0)
+		return cerr_sys(e, show, "open", ENOENT);
+	/* blobs are files, as JSON ones: never a FIFO, a device or a link */
+	if (rootfs_open_regular(l->blobs_fd, digest + 7, show, fd, &st, e) != 0)
+		return e->code;
 	if (*fd < 0)
-		return cerr_sys(e, show, "open", errno);
+		return cerr_sys(e, show, "open", ENOENT);
 	return 0;
 }
 
@@ -137,7 +183,9 @@ int oci_read_json(struct oci_layout *l, const char *digest, json_t **out, size_t
 				  l->show, digest ? digest : "none");
 	snprintf(path, sizeof(path), "blobs/sha256/%s", digest + 7);
 	snprintf(show, sizeof(show), "%s/%s", l->show, path);
-	if (read_at(l->fd, path, show, OCI_JSON_MAX, &buf, &len, e) != 0)
+	if (l->blobs_fd < 0)
+		return cerr_sys(e, show, "open", ENOENT);
+	if (read_at(l->blobs_fd, digest + 7, show, OCI_JSON_MAX, &buf, &len, e) != 0)
 		return e->code;
 	digest_sha256_hex(buf, len, hex);
 	if (strcmp(hex, digest + 7) != 0) {
@@ -221,18 +269,13 @@ int oci_write_blob(struct oci_layout *l, const void *buf, size_t len, char diges
 	digest_sha256_hex(buf, len, hex);
 	snprintf(digest, 72, "sha256:%s", hex);
 	snprintf(show, sizeof(show), "%s/blobs/sha256/%s", l->show, hex);
-	if (mkdirat(l->fd, "blobs", 0755) != 0 && errno != EEXIST)
-		return cerr_sys(e, show, "mkdir", errno);
-	if (mkdirat(l->fd, "blobs/sha256", 0755) != 0 && errno != EEXIST)
-		return cerr_sys(e, show, "mkdir", errno);
-	dirfd = openat(l->fd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return cerr_sys(e, show, "open", errno);
+	if (l->blobs_fd < 0 && open_blobs(l, true, e) != 0)
+		return e->code;
+	dirfd = l->blobs_fd;
 	/* content-addressed: a blob already there with the right size is this one */
 	if (fstatat(dirfd, hex, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
 	    (size_t)st.st_size != len)
 		rc = file_write_atomic(dirfd, hex, show, buf, len, 0644, e);
-	close(dirfd);
 	return rc;
 }
 

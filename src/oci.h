@@ -4,7 +4,9 @@
  * by tag, content-addressed blobs under blobs/sha256/. Every blob read is
  * checked against its digest; every write is a temp file renamed into
  * place, index.json last, so a killed bake leaves the layout as it was
- * (plus, at most, unreferenced blobs).
+ * (plus, at most, unreferenced blobs). blobs and blobs/sha256 must be real
+ * directories: a layout whose blobs are a symlink is refused, never read or
+ * written through.
  */
 #ifndef CAINIT_OCI_H
 #define CAINIT_OCI_H
@@ -28,6 +30,7 @@
 
 struct oci_layout {
 	int fd;
+	int blobs_fd;       /* blobs/sha256, opened without following a symlink; -1: none yet */
 	char show[PATH_MAX];
 	json_t *index;
 };

@@ -220,6 +220,15 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 		}
 		if (snprintf(cand, sizeof(cand), "%s/%s", canon, comp) >= (int)sizeof(cand))
 			return cerr_sys(e, path, "resolve", ENAMETOOLONG);
+		if (r->max_depth > 0) {
+			unsigned depth = 0;
+
+			for (const char *c = cand; *c; c++)
+				depth += *c == '/';
+			if (depth > r->max_depth)
+				return cerr_input(e, "too_deep", "%s: deeper than %u directories", rootfs_show(r, cand, show, sizeof(show)),
+						  r->max_depth);
+		}
 		if (!last) {
 			bool mkdir_failed = false;
 
@@ -248,7 +257,7 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 				out->dirfd = cur;
 				return 0;
 			}
-			if (!S_ISLNK(out->st.st_mode)) {
+			if (!S_ISLNK(out->st.st_mode) || (flags & RP_NOFOLLOW)) {
 				memcpy(out->canon, cand, sizeof(out->canon));
 				snprintf(out->base, sizeof(out->base), "%s", comp);
 				out->dirfd = cur;

@@ -32,6 +32,7 @@ struct rootfs {
 	size_t ndirs, capdirs;
 	int lockfd;             /* fd holding the flock (r->fd unless lock_owned) */
 	bool lock_owned;
+	unsigned max_depth;     /* refuse paths with more components (0: no limit) */
 };
 
 struct rpath {
@@ -46,6 +47,8 @@ struct rpath {
 enum {
 	RP_DIR = 1 << 0,    /* the path names a directory: dirfd is that directory */
 	RP_MKDIRS = 1 << 1, /* create missing directories (mode 0755) on the way */
+	RP_NOFOLLOW = 1 << 2, /* the final component as it is, even a symlink (the
+			       * parents are still resolved inside the root) */
 };
 
 int rootfs_open(struct rootfs *r, const char *path, struct cerr *e);

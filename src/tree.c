@@ -80,79 +80,203 @@ static void free_names(char **v, size_t n)
 	free(v);
 }
 
-static int walk_dir(int dirfd, dev_t dev, const char *prefix, const char *show, tree_visit_fn fn, void *ctx,
-		    struct cerr *e)
+/* One directory being walked: its fd, its sorted names, the next one. */
+struct frame {
+	int fd;
+	char **names;
+	size_t n, next;
+	size_t plen;      /* length of the path prefix of its entries */
+	char *name;       /* tree_remove_at: its name in the parent */
+};
+
+static void frame_free(struct frame *f, int keep_fd)
 {
-	char **names, path[PATH_MAX], where[PATH_MAX + 64];
-	size_t n, i;
-	int rc = 0;
-
-	if (list_sorted(dirfd, show, &names, &n, e) != 0)
-		return e->code;
-	for (i = 0; i < n && rc == 0; i++) {
-		struct stat st;
-		int sub;
-
-		if (snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "", names[i]) >= (int)sizeof(path)) {
-			rc = cerr_set(e, CAINIT_EOPS, "%s/%s: path too long", show, prefix);
-			break;
-		}
-		snprintf(where, sizeof(where), "%s/%s", show, path);
-		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			rc = cerr_sys(e, where, "lstat", errno);
-			break;
-		}
-		rc = fn(dirfd, names[i], path, &st, ctx, e);
-		if (rc == 1) {
-			rc = 0;
-			continue;
-		}
-		if (rc != 0 || !S_ISDIR(st.st_mode) || st.st_dev != dev)
-			continue; /* a mount point: not ours to walk */
-		sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0) {
-			rc = cerr_sys(e, where, "open", errno);
-			break;
-		}
-		rc = walk_dir(sub, dev, path, show, fn, ctx, e);
-		close(sub);
-	}
-	free_names(names, n);
-	return rc;
+	if (f->fd >= 0 && f->fd != keep_fd)
+		close(f->fd);
+	free_names(f->names, f->n);
+	free(f->name);
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
 }
 
 int tree_walk(int dirfd, const char *show, tree_visit_fn fn, void *ctx, struct cerr *e)
 {
-	struct stat st;
+	struct frame *st = calloc(TREE_DEPTH_MAX + 1, sizeof(*st));
+	char *path = malloc(PATH_MAX), *where = malloc(PATH_MAX + 64);
+	struct stat top;
+	size_t depth = 0;
+	int rc = 0;
 
-	if (fstat(dirfd, &st) != 0)
-		return cerr_sys(e, show, "stat", errno);
-	return walk_dir(dirfd, st.st_dev, "", show, fn, ctx, e);
+	if (st == NULL || path == NULL || where == NULL) {
+		rc = cerr_sys(e, show, "walk", ENOMEM);
+		goto out;
+	}
+	if (fstat(dirfd, &top) != 0) {
+		rc = cerr_sys(e, show, "stat", errno);
+		goto out;
+	}
+	st[0].fd = dirfd;
+	path[0] = '\0';
+	if (list_sorted(dirfd, show, &st[0].names, &st[0].n, e) != 0) {
+		rc = e->code;
+		goto out;
+	}
+	for (;;) {
+		struct frame *f = &st[depth];
+		struct stat sb;
+		const char *name;
+		int sub;
+
+		if (f->next == f->n) {
+			frame_free(f, dirfd);
+			if (depth == 0)
+				break;
+			depth--;
+			path[st[depth].plen] = '\0';
+			continue;
+		}
+		name = f->names[f->next++];
+		path[f->plen] = '\0';
+		if (f->plen + 1 + strlen(name) + 1 > PATH_MAX) {
+			rc = cerr_set(e, CAINIT_EOPS, "%s/%s: path too long", show, path);
+			break;
+		}
+		if (f->plen > 0)
+			strcat(path, "/");
+		strcat(path, name);
+		snprintf(where, PATH_MAX + 64, "%s/%s", show, path);
+		if (fstatat(f->fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = cerr_sys(e, where, "lstat", errno);
+			break;
+		}
+		rc = fn(f->fd, name, path, &sb, ctx, e);
+		if (rc == 1) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		if (!S_ISDIR(sb.st_mode) || sb.st_dev != top.st_dev)
+			continue; /* a mount point: not ours to walk */
+		if (depth + 1 >= TREE_DEPTH_MAX) {
+			rc = cerr_set(e, CAINIT_EINPUT, "%s: deeper than %d directories (cainit's limit for a tree it walks)",
+				      where, TREE_DEPTH_MAX);
+			break;
+		}
+		sub = openat(f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			rc = cerr_sys(e, where, "open", errno);
+			break;
+		}
+		depth++;
+		st[depth].fd = sub;
+		st[depth].plen = strlen(path);
+		st[depth].next = 0;
+		if (list_sorted(sub, where, &st[depth].names, &st[depth].n, e) != 0) {
+			rc = e->code;
+			break;
+		}
+	}
+out:
+	while (st != NULL && rc != 0 && depth > 0)
+		frame_free(&st[depth--], dirfd);
+	if (st != NULL && rc != 0)
+		frame_free(&st[0], dirfd);
+	free(st);
+	free(path);
+	free(where);
+	return rc;
+}
+
+/* unlinkat, and once more after making the directory writable by its
+ * owner (a tree unpacked without privilege can hold 0555 directories). */
+static int unlink_entry(int dirfd, const char *name, int flags)
+{
+	if (unlinkat(dirfd, name, flags) == 0)
+		return 0;
+	if (errno == EACCES && fchmod(dirfd, 0700) == 0)
+		return unlinkat(dirfd, name, flags);
+	return -1;
 }
 
 int tree_remove_at(int dirfd, const char *name, const char *show, struct cerr *e)
 {
-	char **names;
-	size_t n, i;
-	int sub, rc = 0;
+	struct frame *st;
+	size_t depth = 0;
+	int rc = 0;
 
-	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+	if (unlink_entry(dirfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return cerr_sys(e, show, "unlink", errno);
-	sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sub < 0)
-		return cerr_sys(e, show, "open", errno);
-	if (list_sorted(sub, show, &names, &n, e) != 0) {
-		close(sub);
-		return e->code;
+	if ((st = calloc(TREE_REMOVE_DEPTH_MAX + 1, sizeof(*st))) == NULL)
+		return cerr_sys(e, show, "remove", ENOMEM);
+	st[0].fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	st[0].name = strdup(name);
+	if (st[0].fd < 0 || st[0].name == NULL) {
+		rc = cerr_sys(e, show, "open", st[0].fd < 0 ? errno : ENOMEM);
+		goto out;
 	}
-	for (i = 0; i < n && rc == 0; i++)
-		rc = tree_remove_at(sub, names[i], show, e);
-	free_names(names, n);
-	close(sub);
-	if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
-		rc = cerr_sys(e, show, "rmdir", errno);
+	if (list_sorted(st[0].fd, show, &st[0].names, &st[0].n, e) != 0) {
+		rc = e->code;
+		goto out;
+	}
+	for (;;) {
+		struct frame *f = &st[depth];
+		const char *child;
+		int sub;
+
+		if (f->next == f->n) {
+			int parent = depth == 0 ? dirfd : st[depth - 1].fd;
+			char *own = f->name;
+
+			f->name = NULL;
+			frame_free(f, -1);
+			if (unlink_entry(parent, own, AT_REMOVEDIR) != 0 && errno != ENOENT)
+				rc = cerr_sys(e, show, "rmdir", errno);
+			free(own);
+			if (rc != 0 || depth == 0)
+				break;
+			depth--;
+			continue;
+		}
+		child = f->names[f->next++];
+		if (unlink_entry(f->fd, child, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			rc = cerr_sys(e, show, "unlink", errno);
+			break;
+		}
+		if (depth + 1 >= TREE_REMOVE_DEPTH_MAX) {
+			rc = cerr_set(e, CAINIT_EOPS, "%s: deeper than %d directories: not removed", show,
+				      TREE_REMOVE_DEPTH_MAX);
+			break;
+		}
+		sub = openat(f->fd, child, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			rc = cerr_sys(e, show, "open", errno);
+			break;
+		}
+		depth++;
+		st[depth].fd = sub;
+		st[depth].next = 0;
+		if ((st[depth].name = strdup(child)) == NULL) {
+			rc = cerr_sys(e, show, "remove", ENOMEM);
+			break;
+		}
+		if (list_sorted(sub, show, &st[depth].names, &st[depth].n, e) != 0) {
+			rc = e->code;
+			break;
+		}
+	}
+out:
+	for (;;) {
+		frame_free(&st[depth], -1);
+		if (depth == 0)
+			break;
+		depth--;
+	}
+	free(st);
 	return rc;
 }
 

@@ -13,6 +13,15 @@
 
 #include "err.h"
 
+/* The deepest a walked tree may be: directories nested inside the walked
+ * one (an unpacked image's entries are refused deeper, rootfs.h). Walks
+ * and removals keep one directory fd per level on the heap, never on the
+ * stack, so this bounds both their memory and their fds. */
+#define TREE_DEPTH_MAX 256
+/* A removal goes a little deeper: an unpacked root sits two directories
+ * below the scratch directory that is removed whole. */
+#define TREE_REMOVE_DEPTH_MAX (TREE_DEPTH_MAX + 16)
+
 /* Called for every entry below the walked directory, parents before their
  * children, names in byte order. path is relative ("etc/ssl/certs"), dirfd
  * holds name. Return 0 to go on (into a directory too), 1 not to descend

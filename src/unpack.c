@@ -1,5 +1,14 @@
 /*
- * unpack.c: one layer applied to an unpacked image root (see unpack.h).
+ * unpack.c: one layer applied to an unpacked image root (see unpack.h), the
+ * way container runtimes apply it (umoci's and containers/storage's rules,
+ * which the tests compare with): every entry's parent directory is resolved
+ * inside the root, following symlinks the root's own processes would
+ * follow; the entry's own name is never followed. A file, link or
+ * directory over an existing symlink replaces the link, not what it points
+ * at; ".wh.NAME" removes NAME itself (a symlink, not its target);
+ * ".wh..wh..opq" empties its directory of what lower layers put there, and
+ * keeps what this layer has already added to it. Whiteouts never remove
+ * what the same layer created.
  */
 #include "unpack.h"
 
@@ -11,11 +20,77 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "layer_stream.h"
 #include "tar.h"
 #include "tree.h"
 
 #define WHITEOUT ".wh."
 #define OPAQUE ".wh..wh..opq"
+
+/* The canonical paths this layer created: a set of strings. */
+struct created {
+	char **slot;
+	size_t cap, n;
+};
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static bool created_has(const struct created *c, const char *path)
+{
+	size_t i;
+
+	if (c->cap == 0)
+		return false;
+	for (i = hash_str(path) & (c->cap - 1); c->slot[i] != NULL; i = (i + 1) & (c->cap - 1))
+		if (strcmp(c->slot[i], path) == 0)
+			return true;
+	return false;
+}
+
+static int created_add(struct created *c, const char *path)
+{
+	size_t i;
+
+	if (created_has(c, path))
+		return 0;
+	if ((c->n + 1) * 2 > c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 1024;
+		char **s = calloc(cap, sizeof(*s));
+
+		if (s == NULL)
+			return -1;
+		for (size_t k = 0; k < c->cap; k++)
+			if (c->slot[k] != NULL) {
+				for (i = hash_str(c->slot[k]) & (cap - 1); s[i] != NULL; i = (i + 1) & (cap - 1))
+					;
+				s[i] = c->slot[k];
+			}
+		free(c->slot);
+		c->slot = s;
+		c->cap = cap;
+	}
+	for (i = hash_str(path) & (c->cap - 1); c->slot[i] != NULL; i = (i + 1) & (c->cap - 1))
+		;
+	if ((c->slot[i] = strdup(path)) == NULL)
+		return -1;
+	c->n++;
+	return 0;
+}
+
+static void created_free(struct created *c)
+{
+	for (size_t i = 0; i < c->cap; i++)
+		free(c->slot[i]);
+	free(c->slot);
+	memset(c, 0, sizeof(*c));
+}
 
 /* "/a/b" from "./a//b/", refusing ".." anywhere; "" for the root itself. */
 static int normalize(const char *in, char *out, size_t n, const char *show, struct cerr *e)
@@ -51,26 +126,54 @@ static int normalize(const char *in, char *out, size_t n, const char *show, stru
 static int set_owner_mode(int dirfd, const char *name, const struct tar_entry *ent, bool is_link,
 			  const char *where, struct cerr *e)
 {
-	/* (unprivileged, everything stays the caller's: ownership is not
-	 * ours to give) */
+	mode_t mode = ent->mode;
+
+	/* (unprivileged, everything stays the caller's: ownership is not ours
+	 * to give, and a directory stays writable by its owner, so that the
+	 * layers above, the engine and the clean-up can still work in it; the
+	 * baked layer only carries directories the engine made or changed) */
 	if (geteuid() == 0 && fchownat(dirfd, name, ent->uid, ent->gid, AT_SYMLINK_NOFOLLOW) != 0)
 		return cerr_sys(e, where, "chown", errno);
-	if (!is_link && fchmodat(dirfd, name, ent->mode, 0) != 0)
+	if (geteuid() != 0 && ent->type == TAR_DIR)
+		mode |= S_IRWXU;
+	if (!is_link && fchmodat(dirfd, name, mode, 0) != 0)
 		return cerr_sys(e, where, "chmod", errno);
 	return 0;
 }
 
-/* tree_walk callback: remove each top-level entry (the walk has listed
- * the directory already, so removing as it goes is safe). */
-static int remove_entry(int dirfd, const char *name, const char *path, const struct stat *st, void *ctx,
+struct layer {
+	struct rootfs *r;
+	struct created created;
+	const char *show;
+};
+
+/* "/dir" + "/" + name as a canonical path ("/name" under the root). */
+static void child_of(char *out, size_t n, const char *dir, const char *name)
+{
+	snprintf(out, n, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
+}
+
+struct opaque_ctx {
+	struct layer *l;
+	const char *dir; /* canonical */
+};
+
+/* tree_walk callback: remove each entry a lower layer put there (the walk
+ * has listed the directory already, so removing as it goes is safe). */
+static int opaque_entry(int dirfd, const char *name, const char *path, const struct stat *st, void *ctx,
 			struct cerr *e)
 {
+	struct opaque_ctx *o = ctx;
+	char canon[PATH_MAX];
+
 	(void)st;
-	(void)ctx;
+	child_of(canon, sizeof(canon), o->dir, name);
+	if (created_has(&o->l->created, canon))
+		return 1; /* this layer's own: kept (and not walked) */
 	return tree_remove_at(dirfd, name, path, e) != 0 ? e->code : 1;
 }
 
-static int whiteout(struct rootfs *r, const char *path, const char *show, struct cerr *e)
+static int whiteout(struct layer *l, const char *path, struct cerr *e)
 {
 	char parent[PATH_MAX], where[PATH_MAX + 64];
 	const char *base = strrchr(path, '/') + 1;
@@ -78,28 +181,28 @@ static int whiteout(struct rootfs *r, const char *path, const char *show, struct
 	int rc = 0;
 
 	snprintf(parent, sizeof(parent), "%.*s", (int)(base - path), path);
-	snprintf(where, sizeof(where), "%s: %s", show, path);
+	snprintf(where, sizeof(where), "%s: %s", l->show, path);
 	if (strcmp(base, OPAQUE) == 0) {
-		/* everything lower layers put in the directory goes */
+		struct opaque_ctx o = {l, rp.canon};
 		int fd;
 
-		if (rootfs_resolve(r, parent, RP_DIR | RP_MKDIRS, &rp, e) != 0)
+		if (rootfs_resolve(l->r, parent[0] ? parent : "/", RP_DIR | RP_MKDIRS, &rp, e) != 0)
 			return e->code;
 		fd = openat(rp.dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			return cerr_sys(e, where, "open", errno);
-		rc = tree_walk(fd, where, remove_entry, NULL, e);
+		rc = tree_walk(fd, where, opaque_entry, &o, e);
 		close(fd);
 	} else {
 		char target[PATH_MAX];
 
 		snprintf(target, sizeof(target), "%s%s", parent, base + strlen(WHITEOUT));
-		if (rootfs_resolve(r, target, 0, &rp, e) != 0)
+		if (rootfs_resolve(l->r, target, RP_NOFOLLOW, &rp, e) != 0)
 			return e->code;
-		if (rp.exists)
+		if (rp.exists && !created_has(&l->created, rp.canon))
 			rc = tree_remove_at(rp.dirfd, rp.base, where, e);
 	}
-	rootfs_forget(r); /* directories may have gone */
+	rootfs_forget(l->r); /* directories may have gone */
 	return rc;
 }
 
@@ -133,36 +236,57 @@ static int write_file(struct tar_reader *t, int dirfd, const char *name, const c
 	return n < 0 ? e->code : 0;
 }
 
-static int apply(struct rootfs *r, struct tar_reader *t, struct unpack_stats *st, const char *show,
-		 struct cerr *e)
+static int hard_link(struct layer *l, const struct tar_entry *ent, const struct rpath *rp, const char *where,
+		     struct cerr *e)
+{
+	char src[PATH_MAX];
+	struct rpath sp;
+
+	if (normalize(ent->link, src, sizeof(src), l->show, e) != 0 ||
+	    rootfs_resolve(l->r, src[0] ? src : "/", RP_NOFOLLOW, &sp, e) != 0)
+		return e->code;
+	if (!sp.exists)
+		return cerr_input(e, "bad_layer", "%s: a hard link to %s, which the layers do not have", where, src);
+	if (S_ISDIR(sp.st.st_mode))
+		return cerr_input(e, "bad_layer", "%s: a hard link to the directory %s", where, src);
+	if (linkat(sp.dirfd, sp.base, rp->dirfd, rp->base, 0) != 0)
+		return cerr_sys(e, where, "link", errno);
+	return 0; /* the inode keeps its own owner and mode */
+}
+
+static int apply(struct layer *l, struct tar_reader *t, struct unpack_stats *st, struct cerr *e)
 {
 	const struct tar_entry *ent = &t->cur;
 	char path[PATH_MAX], where[PATH_MAX + 64];
 	const char *base;
 	struct rpath rp;
+	int rc = 0;
 
-	if (normalize(ent->path, path, sizeof(path), show, e) != 0)
+	if (normalize(ent->path, path, sizeof(path), l->show, e) != 0)
 		return e->code;
 	if (path[0] == '\0')
 		return 0; /* the root directory itself */
 	base = strrchr(path, '/') + 1;
-	snprintf(where, sizeof(where), "%s: %s", show, path);
+	snprintf(where, sizeof(where), "%s: %s", l->show, path);
 	if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0)
-		return whiteout(r, path, show, e);
+		return whiteout(l, path, e);
 	if (ent->type == TAR_OTHER) {
 		st->skipped++;
 		return 0;
 	}
-	if (rootfs_resolve(r, path, RP_MKDIRS, &rp, e) != 0)
+	if (rootfs_resolve(l->r, path, RP_MKDIRS | RP_NOFOLLOW, &rp, e) != 0)
 		return e->code;
 	if (rp.exists) {
-		if (ent->type == TAR_DIR && S_ISDIR(rp.st.st_mode))
-			return set_owner_mode(rp.dirfd, rp.base, ent, false, where, e);
+		if (ent->type == TAR_DIR && S_ISDIR(rp.st.st_mode)) {
+			rc = set_owner_mode(rp.dirfd, rp.base, ent, false, where, e);
+			goto done;
+		}
+		/* what was there goes: a symlink itself, never what it points at */
 		if (tree_remove_at(rp.dirfd, rp.base, where, e) != 0)
 			return e->code;
 		if (S_ISDIR(rp.st.st_mode)) {
-			rootfs_forget(r);
-			if (rootfs_resolve(r, path, RP_MKDIRS, &rp, e) != 0)
+			rootfs_forget(l->r);
+			if (rootfs_resolve(l->r, path, RP_MKDIRS | RP_NOFOLLOW, &rp, e) != 0)
 				return e->code;
 		}
 	}
@@ -170,54 +294,66 @@ static int apply(struct rootfs *r, struct tar_reader *t, struct unpack_stats *st
 	case TAR_DIR:
 		if (mkdirat(rp.dirfd, rp.base, 0700) != 0)
 			return cerr_sys(e, where, "mkdir", errno);
+		rc = set_owner_mode(rp.dirfd, rp.base, ent, false, where, e);
 		break;
 	case TAR_SYMLINK:
 		if (symlinkat(ent->link, rp.dirfd, rp.base) != 0)
 			return cerr_sys(e, where, "symlink", errno);
-		return set_owner_mode(rp.dirfd, rp.base, ent, true, where, e);
-	case TAR_HARDLINK: {
-		char src[PATH_MAX];
-		struct rpath sp;
-
-		if (normalize(ent->link, src, sizeof(src), show, e) != 0 ||
-		    rootfs_resolve(r, src, 0, &sp, e) != 0)
-			return e->code;
-		if (!sp.exists)
-			return cerr_input(e, "bad_layer", "%s: a hard link to %s, which the layers do not have",
-					  where, src);
-		if (linkat(sp.dirfd, sp.base, rp.dirfd, rp.base, 0) != 0)
-			return cerr_sys(e, where, "link", errno);
-		return 0; /* the inode keeps its own owner and mode */
-	}
+		rc = set_owner_mode(rp.dirfd, rp.base, ent, true, where, e);
+		break;
+	case TAR_HARDLINK:
+		rc = hard_link(l, ent, &rp, where, e);
+		break;
 	case TAR_FILE:
 		if (write_file(t, rp.dirfd, rp.base, where, e) != 0)
 			return e->code;
+		rc = set_owner_mode(rp.dirfd, rp.base, ent, false, where, e);
 		break;
 	case TAR_OTHER:
 		break;
 	}
-	return set_owner_mode(rp.dirfd, rp.base, ent, false, where, e);
+done:
+	if (rc == 0 && created_add(&l->created, rp.canon) != 0)
+		rc = cerr_sys(e, where, "unpack", ENOMEM);
+	return rc;
 }
 
-int unpack_layer(struct rootfs *r, int fd, const char *want_hex, const char *show,
+int unpack_layer(struct rootfs *r, int fd, const char *want_hex, const char *show, const struct unpack_limits *lim,
 		 struct unpack_stats *st, struct cerr *e)
 {
+	struct layer l = {.r = r, .show = show};
 	struct layer_stream *in;
 	struct tar_reader t;
 	int rc;
 
 	if (layer_stream_open(&in, fd, show, e) != 0)
 		return e->code;
+	if (lim != NULL) {
+		uint64_t max = lim->layer_max, left;
+
+		if (lim->image_max > 0) {
+			left = lim->image_max > st->bytes ? lim->image_max - st->bytes : 1;
+			if (max == 0 || left < max) {
+				layer_stream_limit(in, left, "image", lim->image_max);
+				max = 0;
+			}
+		}
+		if (max > 0)
+			layer_stream_limit(in, max, "layer", max);
+	}
+	r->max_depth = TREE_DEPTH_MAX - 1;
 	tar_reader_init(&t, in, show);
 	while ((rc = tar_next(&t, e)) == 1) {
 		st->entries++;
-		if ((rc = apply(r, &t, st, show, e)) != 0)
+		if ((rc = apply(&l, &t, st, e)) != 0)
 			break;
 	}
 	tar_reader_free(&t);
+	st->bytes += layer_stream_bytes(in);
 	if (rc == 0)
 		rc = layer_stream_finish(in, want_hex, e);
 	layer_stream_close(in);
 	rootfs_forget(r);
+	created_free(&l.created);
 	return rc;
 }

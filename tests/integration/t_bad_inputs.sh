@@ -57,7 +57,8 @@ make_input() {
 	header-flood | wrong-token) init_body "$SCRATCH/A.pem" >"$in" ;;
 	private-key) python3 -c 'import json, sys; print(json.dumps({"caBundle": open(sys.argv[1]).read() + open(sys.argv[2]).read()}))' "$SCRATCH/A.pem" "$SCRATCH/A.key" >"$in" ;;
 	not-json) echo 'caBundle=-----BEGIN CERTIFICATE-----' >"$in" ;;
-	symlink-escape | read-only | full-disk | bake-escape | dynamic-agent | txn-fifo | txn-hardlink) cp "$SCRATCH/A.pem" "$in" ;;
+	symlink-escape | read-only | full-disk | bake-escape | dynamic-agent | txn-fifo | txn-hardlink | bake-deep-root | \
+		oci-deep-layer | oci-big-layer | oci-blobs-symlink) cp "$SCRATCH/A.pem" "$in" ;;
 	*) die "no recipe $1" ;;
 	esac
 }
@@ -123,9 +124,54 @@ except Exception:
 		GOT_RC=0
 		timeout 30 "$CAINIT" install --root "$d/root" "$in" 2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
 		GOT_MSG=$(sed "s|$d|\$SPECIAL|g" "$SCRATCH/.err") ;;
+	bake-oci)
+		# a layout with one layer that needs no CA store, and a bad second one
+		d=$SCRATCH/special
+		mkdir -p "$d/tmp"
+		python3 - "$d" "$recipe" <<'PY'
+import io, sys, tarfile, gzip
+d, recipe = sys.argv[1], sys.argv[2]
+def tar(path, entries):
+    with tarfile.open(path, "w", format=tarfile.GNU_FORMAT) as t:
+        for name, kind, size in entries:
+            ti = tarfile.TarInfo(name); ti.mode = 0o755 if kind == "d" else 0o644
+            if kind == "d":
+                ti.type = tarfile.DIRTYPE; t.addfile(ti)
+            else:
+                ti.size = size; t.addfile(ti, io.BytesIO(b"\0" * size))
+tar(f"{d}/l1.tar", [("etc", "d", 0), ("etc/ssl", "d", 0), ("etc/ssl/certs", "d", 0), ("etc/ssl/certs/ca-certificates.crt", "f", 0)])
+if recipe == "oci-deep-layer":
+    tar(f"{d}/l2.tar", [("/".join(["d"] * i), "d", 0) for i in range(1, 301)])
+elif recipe == "oci-big-layer":
+    tar(f"{d}/l2.raw", [("big", "f", 5 * 1024 * 1024)])
+    open(f"{d}/l2.tar", "wb").write(gzip.compress(open(f"{d}/l2.raw", "rb").read(), mtime=0))
+else:
+    tar(f"{d}/l2.tar", [("app", "d", 0)])
+PY
+		python3 "$HERE/../tools/mkoci.py" make "$d/layout" t --raw-layer "$d/l1.tar" --raw-layer "$d/l2.tar"
+		if [ "$recipe" = oci-blobs-symlink ]; then
+			mv "$d/layout/blobs" "$d/blobs" && ln -s "$d/blobs" "$d/layout/blobs"
+		fi
+		WATCH=$d/layout
+		snap_before=$(content_snapshot "$WATCH")
+		GOT_RC=0
+		TMPDIR=$d/tmp "$CAINIT" bake --oci "$d/layout:t" --tag baked --agent "$AGENT" --ca "$in" --max-layer-size 4M \
+			2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
+		[ -z "$(ls -A "$d/tmp")" ] || die "$recipe: scratch left behind"
+		GOT_MSG=$(sed "s|$d|\$SPECIAL|g" "$SCRATCH/.err") ;;
 	bake)
 		local agent=$AGENT r=$R
 		[ "$recipe" = dynamic-agent ] && agent=$(command -v openssl)
+		if [ "$recipe" = bake-deep-root ]; then
+			d=$SCRATCH/special
+			mkroot debian "$d/root"
+			python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for _ in range(300):
+    os.mkdir("d", dir_fd=fd); n = os.open("d", os.O_RDONLY, dir_fd=fd); os.close(fd); fd = n' "$d/root"
+			r=$d/root WATCH=$d/root
+			snap_before=$(content_snapshot "$WATCH")
+		fi
 		if [ "$recipe" = bake-escape ]; then
 			d=$SCRATCH/special
 			mkdir -p "$d/outside" "$d/root/usr"
