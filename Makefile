@@ -40,7 +40,8 @@ fuzz-build: deps
 		-Dbuildtype=debug -Doptimization=1 -Db_sanitize=address,undefined -Db_lundef=false \
 		"-Dc_args=-fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \
 		-Dc_link_args=-fno-sanitize-recover=all
-	ninja -C $(FUZZ) fuzz/fuzz_cert_input fuzz/fuzz_bundle fuzz/fuzz_init_body fuzz/fuzz_fingerprint
+	ninja -C $(FUZZ) fuzz/fuzz_cert_input fuzz/fuzz_bundle fuzz/fuzz_init_body fuzz/fuzz_fingerprint \
+		fuzz/fuzz_http_req fuzz/fuzz_nss_sdb
 
 # each target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=3600)
 fuzz: fuzz-build

@@ -22,10 +22,11 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_port PORT [PID]: until something listens on PORT (10 s)
+# wait_port PORT [PID]: until something listens on PORT; false when PID
+# exits first (60 s bound a hang, never what is waited for)
 wait_port() {
-	local i
-	for i in $(seq 200); do
+	local end=$(($(date +%s) + 60))
+	while [ "$(date +%s)" -lt "$end" ]; do
 		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
 		[ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1
 		sleep 0.05

@@ -19,8 +19,6 @@
 #include "token.h"
 #include "trust.h"
 
-#define LISTEN_BACKLOG 128
-#define MAX_HEADERS (16 * 1024)
 
 long long agent_now_us(void)
 {
@@ -56,24 +54,15 @@ static int load_token(struct agent *a, struct cerr *e)
 
 void agent_drain(struct agent *a, void (*done)(void *arg), void *arg)
 {
-	size_t i;
-
 	if (a->draining)
 		return;
 	a->on_drained = done;
 	a->drained_arg = arg;
 	a->draining = true;
 	a->drain_deadline_us = agent_now_us() + a->cfg->request_timeout_us + 1000000;
-	for (i = 0; i < a->nbound; i++)
-		evhttp_del_accept_socket(a->http, a->bound[i]); /* closes the listener */
-	a->nbound = 0;
+	conns_stop_listening(a);
 	conns_close_idle(a);
 	conns_sweep(a);
-	if (!a->drained && !evtimer_pending(a->sweep, NULL)) {
-		struct timeval tick = {0, 100000};
-
-		evtimer_add(a->sweep, &tick);
-	}
 }
 
 void agent_reload_token(struct agent *a)
@@ -116,43 +105,14 @@ static void prime(struct agent *a)
 	trust_records_free(recs, n);
 }
 
-static int open_listeners(struct agent *a, struct cerr *e)
-{
-	size_t i;
-
-	for (i = 0; i < a->cfg->nlisten; i++) {
-		const struct addr *l = &a->cfg->listen[i];
-		struct evconnlistener *lev;
-		int fd = addr_listen(l, LISTEN_BACKLOG, e);
-
-		if (fd < 0)
-			return CAINIT_EOPS;
-		a->made_socket[i] = l->is_unix;
-		lev = evconnlistener_new(a->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-		if (lev == NULL) {
-			close(fd);
-			return cerr_set(e, CAINIT_EOPS, "%s: cannot listen", l->text);
-		}
-		a->bound[a->nbound] = evhttp_bind_listener(a->http, lev);
-		if (a->bound[a->nbound] == NULL) {
-			evconnlistener_free(lev);
-			return cerr_set(e, CAINIT_EOPS, "%s: cannot listen", l->text);
-		}
-		a->nbound++;
-		fprintf(stderr, "cainit %s: listening on %s\n", a->cfg->log_name, l->text);
-	}
-	return 0;
-}
-
 void agent_free(struct agent *a)
 {
 	size_t i;
 
 	if (a == NULL)
 		return;
-	if (a->http)
-		evhttp_free(a->http); /* frees the connections (their fds wait for us) */
-	conns_release_all(a);
+	conns_free_all(a);
+	conns_stop_listening(a);
 	if (a->sweep)
 		event_free(a->sweep);
 	for (i = 0; i < a->nmemos; i++) {
@@ -162,11 +122,11 @@ void agent_free(struct agent *a)
 	}
 	free(a->memos);
 	free(a->init_body);
-	for (i = 0; i < a->cfg->nlisten; i++) {
+	for (i = 0; i < a->nlisteners; i++) {
 		struct stat st;
 
-		if (a->made_socket[i] && lstat(a->cfg->listen[i].path, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(a->cfg->listen[i].path);
+		if (a->listeners[i].made_socket && lstat(a->listeners[i].path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(a->listeners[i].path);
 	}
 	memset(a->token, 0, sizeof(a->token));
 	free(a);
@@ -174,7 +134,6 @@ void agent_free(struct agent *a)
 
 struct agent *agent_start(const struct agent_config *cfg, struct event_base *base, struct cerr *e)
 {
-	struct timeval idle = {cfg->idle_timeout_us / 1000000, cfg->idle_timeout_us % 1000000};
 	struct agent *a = calloc(1, sizeof(*a));
 	bool recovered;
 	size_t i;
@@ -201,21 +160,12 @@ struct agent *agent_start(const struct agent_config *cfg, struct event_base *bas
 		fprintf(stderr, "cainit %s: a change had been interrupted; the stores are back to the last one that finished\n",
 			cfg->log_name);
 	signal(SIGPIPE, SIG_IGN);
-	a->http = evhttp_new(base);
-	a->sweep = event_new(base, -1, EV_PERSIST, on_sweep, a);
-	if (a->http == NULL || a->sweep == NULL) {
+	a->sweep = event_new(base, -1, 0, on_sweep, a);
+	if (a->sweep == NULL) {
 		cerr_set(e, CAINIT_EOPS, "%s: out of memory", cfg->log_name);
 		goto fail;
 	}
-	evhttp_set_gencb(a->http, http_on_request, a);
-	evhttp_set_bevcb(a->http, conns_on_new, a);
-	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-						    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-						    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_max_body_size(a->http, CERT_INPUT_MAX);
-	evhttp_set_max_headers_size(a->http, MAX_HEADERS);
-	evhttp_set_timeout_tv(a->http, &idle);
-	if (open_listeners(a, e) != 0)
+	if (conns_listen(a, e) != 0)
 		goto fail;
 	prime(a);
 	return a;

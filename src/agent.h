@@ -1,6 +1,7 @@
 /*
  * agent.h: `cainit serve`, the in-sandbox agent. An HTTP/1.1 server on
- * libevent's evhttp that orchestrators call to make the sandbox trust a CA:
+ * libevent (its own strict framing: http_req.h) that orchestrators call to
+ * make the sandbox trust a CA:
  * POST /init (the envd-style body with caBundle), PUT and DELETE /ca/{set},
  * GET /ca, /health and /metrics. docs/api.yaml describes every endpoint.
  */
@@ -23,7 +24,8 @@ struct agent_config {
 	size_t nlisten;
 	const char *token_file;        /* NULL: CAINIT_TOKEN */
 	bool insecure_no_token;
-	int max_connections;           /* accepting pauses at this many */
+	int max_connections;           /* at this many, a new connection evicts the oldest
+					* that never presented the token */
 	long long idle_timeout_us;     /* a connection silent this long is closed */
 	long long request_timeout_us;  /* a request must arrive whole within this */
 	bool quiet;                    /* no log line per request */

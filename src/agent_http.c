@@ -1,8 +1,9 @@
 /*
- * agent_http.c: the agent's requests, one function per endpoint, over one
- * dispatcher that does routing (404, 405), authentication (401), the reply,
- * the log line and the counters. Handlers call the engine (trust.h) and
- * never touch a file themselves. docs/api.yaml is the contract.
+ * agent_http.c: the agent's endpoints, one function each, behind routing
+ * (404, 405) and authentication (401), which the connection layer asks
+ * for before it reads a body (agent_conns.c). Handlers call the engine
+ * (trust.h) and never touch a file themselves. docs/api.yaml is the
+ * contract.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -15,16 +16,7 @@
 #include "token.h"
 #include "trust.h"
 
-/* What a handler decided, for the dispatcher to send and log. */
-struct reply {
-	int status;
-	json_t *json;          /* body (taken), or NULL */
-	struct evbuffer *text; /* text body (taken), or NULL */
-	const char *allow;     /* Allow header for 405 */
-	char note[256];        /* "set=... sha256=..." for the log */
-};
-
-static const char *phrase(int status)
+const char *http_phrase(int status)
 {
 	switch (status) {
 	case 200: return "OK";
@@ -33,15 +25,37 @@ static const char *phrase(int status)
 	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 417: return "Expectation Failed";
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 505: return "HTTP Version Not Supported";
 	default: return "Error";
 	}
 }
 
-static void fail(struct reply *r, int status, const char *code, const char *msg)
+static void set_json(struct reply *r, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	if (r->body != NULL)
+		evbuffer_free(r->body);
+	r->body = text ? evbuffer_new() : NULL;
+	if (r->body != NULL) {
+		evbuffer_add(r->body, text, strlen(text));
+		evbuffer_add(r->body, "\n", 1);
+		r->content_type = "application/json";
+	}
+	free(text);
+	json_decref(j);
+}
+
+void http_error(struct reply *r, int status, const char *code, const char *msg)
 {
 	r->status = status;
-	r->json = json_pack("{s:s, s:s}", "error", msg, "code", code);
+	set_json(r, json_pack("{s:s, s:s}", "error", msg, "code", code));
 }
 
 /* Stores the engine left alone (a keystore it cannot edit, no certutil):
@@ -59,7 +73,7 @@ static void fail_cerr(struct agent *a, struct reply *r, const struct cerr *e)
 	const char *reason = e->reason ? e->reason : (e->code == CAINIT_EINPUT ? "bad_input" : "io");
 
 	metrics_failure(&a->m, reason);
-	fail(r, e->code == CAINIT_EINPUT ? 400 : 500, reason, e->msg);
+	http_error(r, e->code == CAINIT_EINPUT ? 400 : 500, reason, e->msg);
 }
 
 static struct set_memo *memo_find(struct agent *a, const char *set)
@@ -214,11 +228,10 @@ static void keep_init_body(struct agent *a, const char *data, size_t len)
 		memcpy(a->init_body, data, len);
 }
 
-static void handle_init(struct agent *a, struct evhttp_request *req, struct reply *r)
+static void handle_init(struct agent *a, const struct request *req, struct reply *r)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
-	const char *data = (const char *)evbuffer_pullup(in, -1);
+	size_t len = req->body_len;
+	const char *data = (const char *)req->body;
 	const char *pem;
 	size_t pem_len;
 	json_t *doc;
@@ -234,11 +247,11 @@ static void handle_init(struct agent *a, struct evhttp_request *req, struct repl
 	switch (init_body_decode(data, len, &doc, &pem, &pem_len, msg, sizeof(msg))) {
 	case INIT_BODY_BAD_JSON:
 		metrics_failure(&a->m, "bad_json");
-		fail(r, 400, "bad_json", msg);
+		http_error(r, 400, "bad_json", msg);
 		break;
 	case INIT_BODY_BAD_REQUEST:
 		metrics_failure(&a->m, "bad_request");
-		fail(r, 400, "bad_request", msg);
+		http_error(r, 400, "bad_request", msg);
 		break;
 	case INIT_BODY_NOTHING:
 		r->status = 204; /* nothing asked: nothing changes */
@@ -252,16 +265,11 @@ static void handle_init(struct agent *a, struct evhttp_request *req, struct repl
 	json_decref(doc);
 }
 
-static void handle_put(struct agent *a, struct evhttp_request *req, struct reply *r, const char *set)
+static void handle_put(struct agent *a, const struct request *req, struct reply *r, const char *set)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
-	const unsigned char *data = evbuffer_pullup(in, -1);
-
 	if (strcmp(set, "default") == 0)
 		forget_init_body(a); /* PUT /ca/default changes what /init installed */
-
-	install_body(a, r, set, data ? data : (const unsigned char *)"", len);
+	install_body(a, r, set, req->body, req->body_len);
 }
 
 static void handle_delete(struct agent *a, struct reply *r, const char *set)
@@ -295,20 +303,22 @@ static void handle_status(struct agent *a, struct reply *r)
 		fail_cerr(a, r, &e);
 		return;
 	}
-	r->json = status_to_json(&st);
+	set_json(r, status_to_json(&st));
 	trust_status_free(&st);
-	r->status = r->json ? 200 : 500;
-	if (r->json == NULL)
-		fail(r, 500, "io", "out of memory");
+	r->status = r->body ? 200 : 500;
+	if (r->body == NULL)
+		http_error(r, 500, "io", "out of memory");
 }
 
-static bool authorized(const struct agent *a, struct evhttp_request *req)
+bool http_authorized(const struct agent *a, const struct http_req *h)
 {
-	const char *tok = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Access-Token");
+	return !a->has_token || (h->has_token && token_matches(a->token, h->token, h->token_len));
+}
 
-	if (!a->has_token)
-		return true;
-	return tok != NULL && token_matches(a->token, tok, strlen(tok));
+void http_unauthorized(struct agent *a, struct reply *r)
+{
+	metrics_failure(&a->m, "unauthorized");
+	http_error(r, 401, "unauthorized", "missing or wrong X-Access-Token");
 }
 
 /* "/ca/NAME" (one non-empty segment) -> NAME, else NULL; the name is
@@ -321,138 +331,62 @@ static const char *set_of(const char *path, char *buf, size_t n)
 	return buf;
 }
 
-static void route(struct agent *a, struct evhttp_request *req, const char *path, struct reply *r)
+bool http_needs_token(struct agent *a, const struct http_req *h, struct reply *r)
 {
-	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	enum http_method m = h->method;
+	char set[SET_NAME_MAX + 2];
+
+	(void)a;
+	if (strcmp(h->path, "/health") == 0) {
+		if (m != HTTP_GET && m != HTTP_HEAD)
+			r->allow = "GET, HEAD";
+	} else if (strcmp(h->path, "/init") == 0) {
+		if (m != HTTP_POST)
+			r->allow = "POST";
+	} else if (strcmp(h->path, "/ca") == 0 || strcmp(h->path, "/metrics") == 0) {
+		if (m != HTTP_GET)
+			r->allow = "GET";
+	} else if (set_of(h->path, set, sizeof(set)) != NULL) {
+		if (m != HTTP_PUT && m != HTTP_DELETE)
+			r->allow = "PUT, DELETE";
+	} else {
+		http_error(r, 404, "not_found", "no such endpoint");
+		return false;
+	}
+	if (r->allow != NULL) {
+		http_error(r, 405, "method_not_allowed", "method not allowed on this endpoint");
+		return false;
+	}
+	return strcmp(h->path, "/health") != 0;
+}
+
+void http_handle(struct agent *a, const struct request *req, struct reply *r)
+{
+	const char *path = req->head->path;
 	char set[SET_NAME_MAX + 2];
 	const char *name;
 
 	if (strcmp(path, "/health") == 0) {
-		if (m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD)
-			r->status = 204;
-		else
-			r->allow = "GET, HEAD";
-		return;
-	}
-	if (strcmp(path, "/init") == 0) {
-		if (m != EVHTTP_REQ_POST)
-			r->allow = "POST";
-	} else if (strcmp(path, "/ca") == 0 || strcmp(path, "/metrics") == 0) {
-		if (m != EVHTTP_REQ_GET)
-			r->allow = "GET";
-	} else if (set_of(path, set, sizeof(set)) != NULL) {
-		if (m != EVHTTP_REQ_PUT && m != EVHTTP_REQ_DELETE)
-			r->allow = "PUT, DELETE";
-	} else {
-		fail(r, 404, "not_found", "no such endpoint");
-		return;
-	}
-	if (r->allow != NULL)
-		return;
-	if (!authorized(a, req)) {
-		metrics_failure(&a->m, "unauthorized");
-		fail(r, 401, "unauthorized", "missing or wrong X-Access-Token");
-		return;
-	}
-	if (strcmp(path, "/init") == 0) {
+		r->status = 204;
+	} else if (strcmp(path, "/init") == 0) {
 		handle_init(a, req, r);
 	} else if (strcmp(path, "/ca") == 0) {
 		handle_status(a, r);
 	} else if (strcmp(path, "/metrics") == 0) {
 		r->status = 200;
-		r->text = evbuffer_new();
-		if (r->text)
-			metrics_render(a, r->text);
+		r->body = evbuffer_new();
+		r->content_type = "text/plain; version=0.0.4";
+		if (r->body)
+			metrics_render(a, r->body);
 	} else {
 		name = set_of(path, set, sizeof(set));
 		if (!set_name_valid(name)) {
 			metrics_failure(&a->m, "invalid_set");
-			fail(r, 400, "invalid_set", "set names are letters, digits, '-' and '_', at most 64");
-		} else if (m == EVHTTP_REQ_PUT) {
+			http_error(r, 400, "invalid_set", "set names are letters, digits, '-' and '_', at most 64");
+		} else if (req->head->method == HTTP_PUT) {
 			handle_put(a, req, r, name);
 		} else {
 			handle_delete(a, r, name);
 		}
 	}
-}
-
-/* The path, printable and short, for the log. */
-static void log_path(const char *path, char *out, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; path[i] && k + 5 < n; i++) {
-		unsigned char c = (unsigned char)path[i];
-
-		if (c < 0x21 || c > 0x7e)
-			k += (size_t)snprintf(out + k, n - k, "%%%02X", c);
-		else
-			out[k++] = (char)c;
-	}
-	out[k] = '\0';
-}
-
-static const char *method_name(enum evhttp_cmd_type m)
-{
-	switch (m) {
-	case EVHTTP_REQ_GET: return "GET";
-	case EVHTTP_REQ_POST: return "POST";
-	case EVHTTP_REQ_HEAD: return "HEAD";
-	case EVHTTP_REQ_PUT: return "PUT";
-	case EVHTTP_REQ_DELETE: return "DELETE";
-	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-	case EVHTTP_REQ_TRACE: return "TRACE";
-	case EVHTTP_REQ_CONNECT: return "CONNECT";
-	case EVHTTP_REQ_PATCH: return "PATCH";
-	}
-	return "?";
-}
-
-void http_on_request(struct evhttp_request *req, void *arg)
-{
-	struct agent *a = arg;
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	struct reply r = {0};
-	struct evbuffer *body = NULL;
-	long long t0 = agent_now_us();
-	char shown[256];
-
-	if (path == NULL || *path == '\0')
-		path = "/";
-	route(a, req, path, &r);
-	if (r.allow != NULL) {
-		evhttp_add_header(out, "Allow", r.allow);
-		fail(&r, 405, "method_not_allowed", "method not allowed on this endpoint");
-	}
-	if (a->draining)
-		evhttp_add_header(out, "Connection", "close");
-	if (r.json != NULL) {
-		char *text = json_dumps(r.json, JSON_COMPACT);
-
-		body = evbuffer_new();
-		if (text && body) {
-			evbuffer_add(body, text, strlen(text));
-			evbuffer_add(body, "\n", 1);
-		}
-		free(text);
-		json_decref(r.json);
-		evhttp_add_header(out, "Content-Type", "application/json");
-	} else if (r.text != NULL) {
-		body = r.text;
-		evhttp_add_header(out, "Content-Type", "text/plain; version=0.0.4");
-	}
-	if (r.status == 0)
-		r.status = 500;
-	evhttp_send_reply(req, r.status, phrase(r.status), r.status == 204 ? NULL : body);
-	if (body)
-		evbuffer_free(body);
-	metrics_response(&a->m, r.status);
-	if (!a->cfg->quiet) {
-		log_path(path, shown, sizeof(shown));
-		fprintf(stderr, "cainit %s: %s %s %d %lldus%s%s\n", a->cfg->log_name, method_name(evhttp_request_get_command(req)),
-			shown, r.status, agent_now_us() - t0, r.note[0] ? " " : "", r.note);
-	}
-	conns_request_done(a, req);
 }

@@ -104,6 +104,9 @@ void metrics_render(const struct agent *a, struct evbuffer *out)
 	for (i = 0; i < m->nresponses; i++)
 		evbuffer_add_printf(out, "cainit_http_responses_total{code=\"%d\"} %llu\n", m->responses[i].status,
 				    m->responses[i].n);
+	evbuffer_add_printf(out, "# HELP cainit_connections_shed_total Connections closed to make room for a new one.\n"
+				 "# TYPE cainit_connections_shed_total counter\n"
+				 "cainit_connections_shed_total %llu\n", m->shed);
 	evbuffer_add_printf(out, "# HELP cainit_connections Connections open now.\n"
 				 "# TYPE cainit_connections gauge\n"
 				 "cainit_connections %zu\n"

@@ -87,6 +87,8 @@ static enum source_result apply(struct run *r)
 	struct cerr e = {0};
 	enum source_result res = source_apply(&r->src, &repeat, &e);
 
+	if (r->installed && res == SOURCE_MISSING && r->last != SOURCE_MISSING)
+		fprintf(stderr, "cainit run: %s is gone (the CAs installed before stay trusted)\n", r->src.path);
 	r->last = res;
 	if (res == SOURCE_INSTALLED || res == SOURCE_UNCHANGED)
 		r->installed = true;
@@ -129,6 +131,7 @@ static int wait_for_file(struct run *r)
 		fprintf(stderr, "cainit: run: cannot set a timer\n");
 		return 1;
 	}
+	fprintf(stderr, "cainit run: waiting for %s (at most %.3gs)\n", r->src.path, (double)r->timeout_us / 1e6);
 	while (!r->installed && !r->timed_out && !r->sv.stop_signal)
 		event_base_loop(r->base, EVLOOP_ONCE);
 	event_free(timer);

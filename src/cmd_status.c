@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -38,7 +39,24 @@ static void print_text(const struct trust_status *st)
 		printf(" %s", st->layouts[i]);
 	if (st->nlayouts == 0)
 		printf(" none");
-	printf("%s\n", st->fallback ? " (no distro trust store: cainit keeps its own bundle at " FALLBACK_BUNDLE ")" : "");
+	if (st->fallback && st->nlayouts > 0)
+		printf(" (CA files in a hashed directory and no bundle: cainit keeps its own bundle at " FALLBACK_BUNDLE
+		       ")\n");
+	else
+		printf("%s\n", st->fallback ? " (no distro trust store: cainit keeps its own bundle at " FALLBACK_BUNDLE ")"
+					    : "");
+	if (st->made_dirs != NULL) {
+		const char *p = st->made_dirs;
+
+		printf("made by cainit (removed with the last set when empty):");
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+
+			printf(" %.*s", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+		printf("\n");
+	}
 	printf("stores:\n");
 	for (i = 0; i < st->nstores; i++)
 		printf("  %-8s %s%s%s%s%s%s\n", store_kind_name(st->stores[i].kind), st->stores[i].path,

@@ -21,8 +21,6 @@
 #include "err.h"
 #include "scan.h"
 
-#define NSS_RECORD_NAME "nss" /* /etc/cainit/nss */
-
 struct trust_report;
 struct txn;
 struct want;

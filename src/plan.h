@@ -36,6 +36,13 @@ int plan_ca_file(struct scan *s, const struct want *w, struct txn *t, bool *sets
 int plan_env_file(struct scan *s, bool sets_left, struct txn *t, struct cerr *e);
 int plan_profile(struct scan *s, bool sets_left, struct txn *t, struct cerr *e);
 
+/* /etc/cainit/dirs: the directories this change made, added to the ones
+ * recorded before (plan_dirs.c). */
+int plan_dirs_record(struct scan *s, struct txn *t, struct cerr *e);
+/* After a change that left no set: every recorded directory that is empty
+ * again goes, deepest first, then the record and /etc/cainit itself. */
+void dirs_remove_made(struct scan *s);
+
 /* Make dirfd/name hold exactly content (which the call consumes). */
 int plan_ensure_file(struct txn *t, int dirfd, const char *name, const char *show,
 		     struct rope *content, struct cerr *e);

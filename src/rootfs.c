@@ -58,6 +58,11 @@ void rootfs_close(struct rootfs *r)
 {
 	rootfs_unlock(r);
 	rootfs_forget(r);
+	for (size_t i = 0; i < r->ncreated; i++)
+		free(r->created[i]);
+	free(r->created);
+	r->created = NULL;
+	r->ncreated = 0;
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = -1;
@@ -131,9 +136,20 @@ static int open_dir(struct rootfs *r, int cur, const char *comp, const char *can
 		return -1;
 	}
 	if (fd < 0 && errno == ENOENT && mkdirs) {
-		if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
-			*mkdir_failed = true;
-			return -1;
+		if (mkdirat(cur, comp, 0755) < 0) {
+			if (errno != EEXIST) {
+				*mkdir_failed = true;
+				return -1;
+			}
+		} else {
+			/* remembered: what cainit made, it may take away again */
+			char **v = realloc(r->created, (r->ncreated + 1) * sizeof(*v));
+
+			if (v != NULL) {
+				r->created = v;
+				if ((v[r->ncreated] = strdup(cand)) != NULL)
+					r->ncreated++;
+			}
 		}
 		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}

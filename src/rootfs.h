@@ -33,6 +33,8 @@ struct rootfs {
 	int lockfd;             /* fd holding the flock (r->fd unless lock_owned) */
 	bool lock_owned;
 	unsigned max_depth;     /* refuse paths with more components (0: no limit) */
+	char **created;         /* directories RP_MKDIRS made (canonical), in order */
+	size_t ncreated;
 };
 
 struct rpath {

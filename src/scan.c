@@ -585,6 +585,9 @@ static int find_own(struct scan *s, unsigned flags, struct cerr *e)
 		rootfs_show(s->r, ENV_FILE, show, sizeof(show));
 		if (read_owned(s->cainit_dir.dirfd, ENV_FILE_NAME, show, &s->env_file, e) != 0)
 			return CAINIT_EOPS;
+		rootfs_show(s->r, CAINIT_DIR "/" DIRS_RECORD_NAME, show, sizeof(show));
+		if (read_owned(s->cainit_dir.dirfd, DIRS_RECORD_NAME, show, &s->dirs_record, e) != 0)
+			return CAINIT_EOPS;
 	}
 	if (rootfs_resolve(s->r, PROFILE_DIR, RP_DIR, &s->profiled, e) != 0)
 		return CAINIT_EOPS;
@@ -628,6 +631,8 @@ static int list_all(struct scan *s, unsigned flags, struct cerr *e)
 		if (s->cainit_dir_exists) {
 			scan_clean_temp(s->cainit_dir.dirfd, CA_FILE_NAME);
 			scan_clean_temp(s->cainit_dir.dirfd, ENV_FILE_NAME);
+			scan_clean_temp(s->cainit_dir.dirfd, DIRS_RECORD_NAME);
+			scan_clean_temp(s->cainit_dir.dirfd, NSS_RECORD_NAME);
 		}
 		if (s->profiled.exists)
 			scan_clean_temp(s->profiled.dirfd, PROFILE_NAME);
@@ -865,6 +870,7 @@ void scan_free(struct scan *s)
 	free(s->ca_file.buf);
 	free(s->env_file.buf);
 	free(s->profile.buf);
+	free(s->dirs_record.buf);
 	free(s->known);
 	nss_stores_free(s);
 	memset(s, 0, sizeof(*s));

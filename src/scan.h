@@ -168,6 +168,7 @@ struct scan {
 	size_t nnss;
 	bool nss_discover;           /* --nss: every database found takes the set */
 	struct owned_read nss_record; /* /etc/cainit/nss */
+	struct owned_read dirs_record; /* /etc/cainit/dirs: the directories cainit made */
 };
 
 enum {
@@ -184,6 +185,8 @@ enum {
 #define CA_FILE CAINIT_DIR "/" CA_FILE_NAME
 #define ENV_FILE_NAME "env" /* /etc/cainit/env: the runtime variables, NAME=value */
 #define ENV_FILE CAINIT_DIR "/" ENV_FILE_NAME
+#define DIRS_RECORD_NAME "dirs" /* /etc/cainit/dirs: the directories cainit made */
+#define NSS_RECORD_NAME "nss"   /* /etc/cainit/nss: the NSS databases it wrote */
 #define PROFILE_DIR "/etc/profile.d"
 #define PROFILE_NAME "cainit.sh"
 

@@ -347,6 +347,21 @@ int trust_status(const char *root, const char *java_home, struct trust_status *s
 	for (i = 0; i < s.nlayouts; i++)
 		st->layouts[st->nlayouts++] = s.layouts[i]->name;
 	st->fallback = s.fallback;
+	/* OpenWrt, LEDE: CA files and their hash links, no bundle at all */
+	for (i = 0; s.fallback && i < s.nhashed && st->nlayouts < sizeof(st->layouts) / sizeof(st->layouts[0]); i++) {
+		size_t k, foreign = 0;
+
+		for (k = 0; k < s.hashed[i].nlinks; k++) {
+			const char *t = scan_link_target(&s.hashed[i], &s.hashed[i].links[k]);
+
+			foreign += t == NULL || strncmp(t, "cainit.", 7) != 0;
+		}
+		if (foreign > 0) {
+			st->layouts[st->nlayouts++] = "openwrt";
+			break;
+		}
+	}
+	st->made_dirs = s.dirs_record.exists ? strndup(s.dirs_record.buf, s.dirs_record.len) : NULL;
 	if ((rc = list_stores(&s, st, e)) != 0)
 		goto out;
 	n = scan_set_names(&s, NULL, names, SETS_MAX);
@@ -396,6 +411,7 @@ void trust_status_free(struct trust_status *st)
 	}
 	free(st->sets);
 	free(st->stores);
+	free(st->made_dirs);
 	memset(st, 0, sizeof(*st));
 }
 

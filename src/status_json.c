@@ -5,6 +5,7 @@
 #include "status_json.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static json_t *cert_json(const struct cert *c)
 {
@@ -57,6 +58,19 @@ json_t *status_to_json(const struct trust_status *st)
 	json_object_set_new(doc, "root", json_string(st->root));
 	json_object_set_new(doc, "layouts", layouts);
 	json_object_set_new(doc, "fallback_bundle", json_boolean(st->fallback));
+	{
+		json_t *dirs = json_array();
+		const char *p = st->made_dirs ? st->made_dirs : "";
+
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+
+			if (n > 0)
+				json_array_append_new(dirs, json_stringn(p, n));
+			p += n + (p[n] == '\n');
+		}
+		json_object_set_new(doc, "made_dirs", dirs);
+	}
 	json_object_set_new(doc, "interrupted_change", json_boolean(st->interrupted));
 	json_object_set_new(doc, "stores", stores);
 	json_object_set_new(doc, "sets", sets);

@@ -49,15 +49,38 @@ int token_load(const char *file, char *out, size_t n, bool *found, struct cerr *
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cerr_sys(e, file, "open", errno);
-	while (len + 1 < n && (k = read(fd, out + len, n - 1 - len)) > 0)
+	/* one byte more than fits: a longer file is refused, never cut short */
+	while (len < n && (k = read(fd, out + len, n - len)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int err = errno;
+
+			close(fd);
+			return cerr_sys(e, file, "read", err);
+		}
 		len += (size_t)k;
+	}
 	close(fd);
+	if (len == n) {
+		out[0] = '\0';
+		return cerr_input(e, "bad_token", "%s: longer than %zu bytes: not a token file", file, n - 1);
+	}
 	out[len] = '\0';
 	nl = memchr(out, '\n', len);
 	if (nl != NULL)
 		len = (size_t)(nl - out);
+	if (memchr(out, '\0', len) != NULL) {
+		out[0] = '\0';
+		return cerr_input(e, "bad_token", "%s: a NUL byte in the token", file);
+	}
 	if (trim(out, len) == 0)
 		return cerr_input(e, "bad_token", "%s: no token on its first line", file);
+	for (const char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			out[0] = '\0';
+			return cerr_input(e, "bad_token", "%s: a control character in the token", file);
+		}
 	*found = true;
 	return 0;
 }

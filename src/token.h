@@ -11,7 +11,7 @@
 
 #include "err.h"
 
-#define TOKEN_MAX 4096
+#define TOKEN_MAX 4096 /* buffer size: a token is at most 4095 bytes */
 
 /* Read the token text from file (or, with file NULL, from CAINIT_TOKEN) into
  * out; *found false when neither gives one. */

@@ -127,6 +127,8 @@ static int run_locked(struct rootfs *r, const struct want *w, const struct trust
 		rc = plan_env_file(&s, sets_left, &t, e);
 	if (rc == 0)
 		rc = plan_profile(&s, sets_left, &t, e);
+	if (rc == 0 && sets_left)
+		rc = plan_dirs_record(&s, &t, e);
 	if (rc == 0)
 		rc = plan_set_file(&s, w, &t, e); /* last: the record of a finished change */
 	if (rc == 0 && t.n > 0 && !keep_mark)
@@ -135,6 +137,8 @@ static int run_locked(struct rootfs *r, const struct want *w, const struct trust
 		rc = txn_run(&t, e);
 	if (!keep_mark && ((rc == 0 && (t.n > 0 || s.interrupted)) || (rc != 0 && t.restored)))
 		scan_unmark_txn(&s);
+	if (rc == 0 && !sets_left && !keep_mark)
+		dirs_remove_made(&s); /* the root as it was before the first set */
 	if (rc == 0) {
 		rep->changes = t.n;
 		for (size_t i = 0; i < t.n; i++)

@@ -154,6 +154,7 @@ struct trust_status {
 	size_t nstores;
 	struct status_set *sets;
 	size_t nsets;
+	char *made_dirs;             /* the directories cainit made, one per line (NULL: none) */
 };
 
 /* java_home: as for install (NULL: none). */

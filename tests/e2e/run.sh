@@ -58,7 +58,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$work/leaf.pem" -key "$work/leaf.key" \
 	-no-CAfile -no-CApath -no-CAstore >/dev/null 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 
 # bake BASE NEWTAG [args]: prints the fingerprint
 bake() {
@@ -78,7 +78,7 @@ PY
 stop_check() {
 	local img=$1 want=$2 id rc start ms; shift 2
 	id=$(pod run -d --network host "$img" "$@")
-	for _ in $(seq 200); do pod logs "$id" 2>&1 | grep -q waiting && break; sleep 0.05; done
+	for _ in $(seq 1200); do pod logs "$id" 2>&1 | grep -q waiting && break; sleep 0.05; done
 	pod logs "$id" 2>&1 | grep -q waiting || die "$img: the app never got ready: $(pod logs "$id" 2>&1)"
 	start=$(date +%s%N)
 	pod stop -t 20 "$id" >/dev/null

@@ -12,6 +12,21 @@ die() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "$*"; exit 77; }
 note() { echo "# $*"; }
 
+# wait_until SECONDS CMD...: run CMD until it succeeds (a real readiness
+# check: a connect, a file, a line of output); false if SECONDS pass first.
+# The limit only bounds a hang: it is never what a test waits for.
+wait_until() {
+	local limit=$1 end
+	shift
+	end=$(($(date +%s) + limit))
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.02
+	done
+}
+# listening PORT: does something accept on 127.0.0.1:PORT?
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # on_exit CMD: run CMD when the test ends (after the test's own cleanups,
 # every background job it started is killed)
 EXIT_CMDS=()
@@ -246,13 +261,11 @@ start_agent() {
 	unix:*) AGENT_CURL=(--unix-socket "${first#unix:}"); AGENT_URL=http://agent ;;
 	*) AGENT_CURL=(); AGENT_URL=http://$first ;;
 	esac
-	local i
-	for i in $(seq 1 200); do
-		curl -s -o /dev/null -m 1 "${AGENT_CURL[@]}" "$AGENT_URL/health" && return 0
+	agent_up() {
 		kill -0 "$AGENT_PID" 2>/dev/null || die "agent exited: $(tail -n 3 "$AGENT_LOG")"
-		sleep 0.02
-	done
-	die "agent did not answer /health"
+		curl -s -o /dev/null -m 5 "${AGENT_CURL[@]}" "$AGENT_URL/health"
+	}
+	wait_until 60 agent_up || die "agent did not answer /health"
 }
 
 stop_agent() {

@@ -57,6 +57,10 @@ make_input() {
 	header-flood | wrong-token) init_body "$SCRATCH/A.pem" >"$in" ;;
 	private-key) python3 -c 'import json, sys; print(json.dumps({"caBundle": open(sys.argv[1]).read() + open(sys.argv[2]).read()}))' "$SCRATCH/A.pem" "$SCRATCH/A.key" >"$in" ;;
 	not-json) echo 'caBundle=-----BEGIN CERTIFICATE-----' >"$in" ;;
+	http-bad-version) printf 'GET /health HTTP/1.-1\r\nHost: x\r\n\r\n' >"$in" ;;
+	http-two-lengths) { printf 'POST /init HTTP/1.1\r\nX-Access-Token: %s\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n' "$token"
+		printf '{}'; } >"$in" ;;
+	http-nul-token) printf 'GET /ca HTTP/1.1\r\nX-Access-Token: %s\0anything\r\n\r\n' "$token" >"$in" ;;
 	symlink-escape | read-only | full-disk | bake-escape | dynamic-agent | txn-fifo | txn-hardlink | bake-deep-root | \
 		oci-deep-layer | oci-big-layer | oci-blobs-symlink) cp "$SCRATCH/A.pem" "$in" ;;
 	*) die "no recipe $1" ;;
@@ -124,6 +128,11 @@ except Exception:
 		GOT_RC=0
 		timeout 30 "$CAINIT" install --root "$d/root" "$in" 2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
 		GOT_MSG=$(sed "s|$d|\$SPECIAL|g" "$SCRATCH/.err") ;;
+	http)
+		# raw bytes, as they are, to the agent
+		python3 "$HERE/../tools/rawreq.py" "${AGENT_URL##*:}" "$in" >"$SCRATCH/.raw"
+		GOT_RC=$(sed -n '1s/^HTTP\/1\.1 \([0-9]*\) .*/\1/p' "$SCRATCH/.raw")
+		GOT_MSG=$(sed -n 2p "$SCRATCH/.raw") ;;
 	bake-oci)
 		# a layout with one layer that needs no CA store, and a bad second one
 		d=$SCRATCH/special

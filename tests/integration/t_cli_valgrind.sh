@@ -2,8 +2,9 @@
 # valgrind cannot follow malloc in a static binary): install, the same
 # again, rotation with Java and a PKCS#12 keystore in the root, status
 # (text and JSON), verify, env, refusals (private key, bad PEM, expired),
-# remove and remove --all, and bake --rootfs. Each run must report no error
-# and no definite leak.
+# remove and remove --all, NSS databases (made by --nss-user, rotated,
+# removed), and bake --rootfs. Each run must report no error and no
+# definite leak.
 need_valgrind
 r=$SCRATCH/r
 mkroot debian "$r"
@@ -14,6 +15,8 @@ if [ -f /etc/ssl/certs/java/cacerts ]; then
 	mkdir -p "$r/etc/ssl/certs/java"
 	cp /etc/ssl/certs/java/cacerts "$r/etc/ssl/certs/java/cacerts"
 fi
+mkdir -p "$r/root"
+grep -q '^root:' "$r/etc/passwd" 2>/dev/null || echo "root:x:0:0:root:/root:/bin/sh" >>"$r/etc/passwd"
 runs=0
 # vg WANT_RC ARGS...: cainit ARGS under memcheck
 vg() {
@@ -37,6 +40,9 @@ vg 0 env --root "$r"
 vg 2 install --root "$r" "$SCRATCH/keyed.pem"
 vg 2 install --root "$r" "$SCRATCH/torn.pem"
 vg 2 install --root "$r" "$SCRATCH/Old.pem"
+vg 0 install --root "$r" --name web --nss --nss-user root "$SCRATCH/A.pem"
+vg 0 install --root "$r" --name web "$SCRATCH/B.pem"
+vg 0 status --root "$r" --json
 vg 0 remove --root "$r" --name other
 vg 0 remove --root "$r" --all
 mkroot debian "$SCRATCH/b"

@@ -31,7 +31,7 @@ mkleaf LA A
 port=$(free_port)
 python3 "$HERE/../tools/origin.py" "$SCRATCH/LA.pem" "$SCRATCH/LA.key" "$port" &
 on_exit "kill $!"
-for i in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+wait_until 60 listening "$port" || die "nothing listens on $port"
 url=https://localhost:$port/
 
 javac -d "$SCRATCH/cls" "$HERE/../tools/HttpGet.java" || die "javac HttpGet.java"

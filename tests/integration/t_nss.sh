@@ -32,11 +32,8 @@ on_exit "kill $!"
 mitmdump -q --listen-host 127.0.0.1 -p "$pport" --ssl-insecure >"$SCRATCH/mitm.log" 2>&1 &
 on_exit "kill $!"
 mitm_ca=/root/.mitmproxy/mitmproxy-ca-cert.pem
-for i in $(seq 1 200); do
-	[ -s "$mitm_ca" ] && (exec 3<>"/dev/tcp/127.0.0.1/$pport") 2>/dev/null && break
-	sleep 0.05
-done
-[ -s "$mitm_ca" ] || die "mitmdump made no CA: $(cat "$SCRATCH/mitm.log")"
+proxy_up() { [ -s "$mitm_ca" ] && listening "$pport" && listening "$oport"; }
+wait_until 120 proxy_up || die "mitmdump (or the origin) is not up: $(cat "$SCRATCH/mitm.log")"
 
 # the flags of the machine notes, a fresh profile, everything through the proxy
 browse() {

@@ -67,3 +67,20 @@ never_ran "run --nss"
 expect_rc 0 "$CAINIT" remove --root "$r" --all
 never_ran "the last remove"
 note "a planted certutil (setuid, static, escaping) never ran in install, rotation, remove, remove --all, serve or run; the database followed each"
+
+# remove without --nss touches only the databases cainit recorded: one it
+# never wrote (here holding a cainit-named entry someone else made) stays
+# as it is; remove --nss searches the root and takes the entry out
+mkdir -p "$r/etc/pki/nssdb"
+certutil -N -d "sql:$r/etc/pki/nssdb" --empty-password
+certutil -A -d "sql:$r/etc/pki/nssdb" -n "$(nick_of "$SCRATCH/A.pem")" -t C,, -i "$SCRATCH/A.pem"
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
+cp "$r/etc/pki/nssdb/cert9.db" "$SCRATCH/cert9.before"
+expect_rc 0 "$CAINIT" remove --root "$r" --all
+assert_same "$r/etc/pki/nssdb/cert9.db" "$SCRATCH/cert9.before"
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
+expect_rc 0 "$CAINIT" remove --root "$r" --all --nss
+[ -z "$(certutil -L -d "sql:$r/etc/pki/nssdb" | awk 'NR > 3 { print $1 }' | grep '^cainit\.')" ] ||
+	die "remove --nss left the entry"
+never_ran "remove --nss"
+note "remove without --nss leaves a database cainit never wrote byte for byte; remove --nss searches"

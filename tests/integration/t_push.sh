@@ -10,17 +10,19 @@ echo tok > "$SCRATCH/token"
 port=$(free_port)
 url=http://127.0.0.1:$port
 
-# an agent that starts 300 ms late: push keeps trying, then is acknowledged
+# an agent that starts 300 ms late (the delay is the scenario, not a wait):
+# push keeps trying, then is acknowledged (the deadline is generous: a
+# loaded machine may start the agent later still)
 ( sleep 0.3; exec "$CAINIT" serve --root "$r" --listen "127.0.0.1:$port" --token-file "$SCRATCH/token" \
 	2>>"$SCRATCH/agent.log" ) &
 late=$!
 t0=$(date +%s%N)
 expect_rc 0 "$CAINIT" push --to "$url" --token-file "$SCRATCH/token" --timeout 50ms --retry-every 5ms \
-	--deadline 5s "$SCRATCH/A.pem"
+	--deadline 60s "$SCRATCH/A.pem"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 attempts=$(sed -n 's/.*after \([0-9]*\) attempts.*/\1/p' <<<"$ERR")
-[ "${attempts:-1}" -gt 5 ] || die "push did not retry: $ERR"
-[ "$ms" -ge 300 ] && [ "$ms" -lt 2000 ] || die "push took ${ms} ms"
+[ "${attempts:-1}" -gt 1 ] || die "push did not retry: $ERR"
+[ "$ms" -ge 300 ] || die "acknowledged after ${ms} ms, before the agent started"
 note "agent 300 ms late: acknowledged after $attempts attempts, ${ms} ms"
 echo "POST /init 204" >> "$API_LOG"
 expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/L.pem"
@@ -54,9 +56,10 @@ stop_agent
 t0=$(date +%s%N)
 expect_rc 1 "$CAINIT" push --to "$url" --deadline 300ms "$SCRATCH/A.pem"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-[ "$ms" -ge 290 ] && [ "$ms" -lt 1000 ] || die "deadline 300ms took ${ms} ms"
+# (never before the deadline; the upper bound only catches one ignored)
+[ "$ms" -ge 290 ] && [ "$ms" -lt 30000 ] || die "deadline 300ms took ${ms} ms"
 attempts=$(sed -n 's/.*(\([0-9]*\) attempts.*/\1/p' <<<"$ERR")
-[ "${attempts:-0}" -ge 10 ] || die "too few attempts: $ERR"
+[ "${attempts:-0}" -ge 2 ] || die "no retry: $ERR"
 expect_err "Connection refused"
 
 # a server that accepts and never answers: each attempt gives up at --timeout
@@ -69,9 +72,11 @@ while True:
     c, _ = s.accept(); held.append(c)
 ' "$port" &
 mute=$!
-sleep 0.3
+wait_until 60 listening "$port" || die "the mute server is not listening"
 expect_rc 1 "$CAINIT" push --to "$url" --timeout 50ms --retry-every 5ms --deadline 500ms "$SCRATCH/A.pem"
 attempts=$(sed -n 's/.*(\([0-9]*\) attempts.*/\1/p' <<<"$ERR")
-[ "${attempts:-0}" -ge 6 ] && [ "${attempts:-0}" -le 12 ] || die "attempts against a mute server: $ERR"
+# each attempt waits its whole 50 ms (never less, however loaded the
+# machine): at most 11 fit in 500 ms; at least two, or it did not retry
+[ "${attempts:-0}" -ge 2 ] && [ "${attempts:-0}" -le 11 ] || die "attempts against a mute server: $ERR"
 expect_err "no answer within" # (the last attempt gets what is left of the deadline)
 kill $mute

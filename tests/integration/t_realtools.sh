@@ -26,7 +26,7 @@ openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$po
 	>/dev/null 2>&1 &
 server=$!
 on_exit "kill $server"
-for i in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+wait_until 60 listening "$port" || die "nothing listens on $port"
 
 tls_ok() { # every client, no CA flags of its own
 	openssl s_client -connect "127.0.0.1:$port" -servername localhost -verify_hostname localhost \

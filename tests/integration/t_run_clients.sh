@@ -22,7 +22,7 @@ port=$(free_port)
 openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$port" \
 	-cert "$SCRATCH/L.pem" -key "$SCRATCH/L.key" -www >/dev/null 2>&1 &
 on_exit "kill $!"
-for i in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+wait_until 60 listening "$port" || die "nothing listens on $port"
 url=https://localhost:$port/
 
 python_get=("$py" -c 'import requests, sys; r = requests.get(sys.argv[1], timeout=5); print(r.status_code)' "$url")

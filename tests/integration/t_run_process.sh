@@ -8,12 +8,8 @@ r=$SCRATCH/r
 mkroot debian "$r"
 rec=$HERE/../tools/sigrecord.py
 
-# wait_for COND_CMD...: up to 5 s
-wait_for() {
-	local i
-	for i in $(seq 1 250); do "$@" && return 0; sleep 0.02; done
-	return 1
-}
+# wait_for COND_CMD...: until it holds (60 s bound a hang)
+wait_for() { wait_until 60 "$@"; }
 last_is() { [ -f "$1" ] && [ "$(tail -n 1 "$1")" = "$2" ]; }
 
 # ---- every forwarded signal ----
@@ -65,13 +61,15 @@ out=$("$CAINIT" run --root "$r" -- printf '[%s]' 'a b' '' --ca -x 2>/dev/null)
 note "exit codes: status, 128+N, 126, 127"
 
 # ---- orphaned grandchildren are reaped (child subreaper) ----
-"$CAINIT" run --root "$r" -- sh -c '(sleep 0.5 & echo $! > "$0"); sleep 3' "$SCRATCH/orphan" 2>/dev/null &
+# (the orphan lives until the test has seen it re-parented, then is killed)
+"$CAINIT" run --root "$r" -- sh -c '(sleep 60 & echo $! > "$0"); sleep 60' "$SCRATCH/orphan" 2>/dev/null &
 run=$!
 wait_for test -s "$SCRATCH/orphan" || die "no orphan"
 orphan=$(cat "$SCRATCH/orphan")
 ppid_is_run() { [ "$(awk '/^PPid/ {print $2}' "/proc/$orphan/status" 2>/dev/null)" = "$run" ]; }
 wait_for ppid_is_run || die "the orphan was not re-parented to cainit run"
-gone() { [ ! -e "/proc/$orphan" ]; }
+kill "$orphan"
+gone() { [ ! -e "/proc/$orphan" ]; } # (a zombie keeps its /proc entry until reaped)
 wait_for gone || die "orphan $orphan not reaped: $(cat "/proc/$orphan/stat" 2>/dev/null)"
 kill "$run"; wait "$run" || true
 note "orphaned grandchild re-parented to cainit run and reaped"
@@ -79,11 +77,23 @@ note "orphaned grandchild re-parented to cainit run and reaped"
 # ---- as PID 1 of a PID namespace ----
 out=$(unshare --pid --fork --mount-proc "$CAINIT" run --root "$r" -- sh -c '
 	echo "pid1=$(cat /proc/1/comm)"
-	for i in 1 2 3 4 5; do (sleep 0.1 &); done
-	sleep 0.6
-	echo "zombies=$(ps -eo stat= | grep -c "^Z" || true)"' 2>&1)
+	: > "$0"
+	for i in 1 2 3 4 5; do (sh -c "echo \$\$ >> $0" &); done
+	exited() { # five orphans recorded, each gone or a zombie
+		[ "$(wc -l < "$0")" = 5 ] || return 1
+		for p in $(cat "$0"); do
+			case $(ps -o stat= -p "$p") in "" | Z*) ;; *) return 1 ;; esac
+		done
+	}
+	for i in $(seq 1 1200); do exited && break; sleep 0.05; done
+	for i in $(seq 1 1200); do
+		z=$(ps -eo stat= | grep -c "^Z" || true)
+		[ "$z" = 0 ] && break
+		sleep 0.05
+	done
+	echo "orphans=$(wc -l < "$0") zombies=$z"' "$SCRATCH/orphans" 2>&1)
 grep -qx "pid1=cainit" <<<"$out" || die "cainit is not PID 1: $out"
-grep -qx "zombies=0" <<<"$out" || die "zombies left under cainit as PID 1: $out"
+grep -qx "orphans=5 zombies=0" <<<"$out" || die "zombies left under cainit as PID 1: $out"
 # a signal sent to PID 1 from outside reaches the command
 unshare --pid --fork --mount-proc "$CAINIT" run --root "$r" -- sleep 30 2>/dev/null &
 ns=$!

@@ -17,9 +17,8 @@ env --default-signal "$CAINIT" run --root "$r" --serve "127.0.0.1:$port" --token
 run=$!
 on_exit "kill $run 2>/dev/null"
 AGENT_CURL=(); AGENT_URL=http://127.0.0.1:$port
-for i in $(seq 1 250); do curl -s -o /dev/null -m 1 "$AGENT_URL/health" && break; sleep 0.02; done
-for i in $(seq 1 250); do [ -s "$log.ready" ] && break; sleep 0.02; done
-[ -s "$log.ready" ] || die "command did not start: $(cat "$SCRATCH/run.log")"
+wait_until 60 curl -s -o /dev/null -m 5 "$AGENT_URL/health" || die "no agent: $(cat "$SCRATCH/run.log")"
+wait_until 60 test -s "$log.ready" || die "command did not start: $(cat "$SCRATCH/run.log")"
 [ "$(cat "$SCRATCH/env.out")" = /etc/cainit/ca.pem ] || die "NODE_EXTRA_CA_CERTS before the CA: $(cat "$SCRATCH/env.out")"
 [ ! -e "$r/etc/cainit/ca.pem" ] || die "CA file exists before any CA"
 
@@ -31,8 +30,9 @@ expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/A.pem"
 # SIGHUP: the token file is read again, and the command gets the signal too
 printf 'second-token\n' > "$SCRATCH/token"
 kill -HUP "$run"
-for i in $(seq 1 250); do [ "$(tail -n 1 "$log" 2>/dev/null)" = SIGHUP ] && break; sleep 0.02; done
-[ "$(tail -n 1 "$log" 2>/dev/null)" = SIGHUP ] || die "SIGHUP did not reach the command"
+last_is_hup() { [ "$(tail -n 1 "$log" 2>/dev/null)" = SIGHUP ]; }
+wait_until 60 last_is_hup || die "SIGHUP did not reach the command"
+wait_until 60 grep -q "token re-read" "$SCRATCH/run.log" || die "no token reload logged: $(cat "$SCRATCH/run.log")"
 expect_call 401 GET /ca -H "X-Access-Token: first-token"
 expect_call 200 GET /ca -H "X-Access-Token: second-token"
 grep -q "token re-read" "$SCRATCH/run.log" || die "no token reload logged: $(cat "$SCRATCH/run.log")"

@@ -53,7 +53,7 @@ port=$(free_port)
 openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$port" \
 	-cert "$SCRATCH/L.pem" -key "$SCRATCH/L.key" -www >/dev/null 2>&1 &
 on_exit "kill $!"
-for i in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+wait_until 60 listening "$port" || die "nothing listens on $port"
 curl -sS --max-time 5 -o /dev/null "https://localhost:$port/" || die "curl after update-ca-certificates on tmpfs"
 [ "$(fstype /etc/ssl/certs)" = tmpfs ] || die "no longer tmpfs"
 note "update-ca-certificates (plain and --fresh) on the tmpfs: CA kept, curl handshake OK"

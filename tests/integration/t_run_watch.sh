@@ -39,11 +39,7 @@ sets = d["sets"]
 sys.exit(0 if len(sets) == 1 and sets[0]["ok"] and [c["sha256"] for c in sets[0]["cas"]] == [sys.argv[2]] else 1)
 PY
 }
-wait_trusted() { # CA: up to 5 s
-	local i
-	for i in $(seq 1 250); do trusted_only "$r" "$1" && return 0; sleep 0.02; done
-	return 1
-}
+wait_trusted() { wait_until 60 trusted_only "$r" "$1"; } # CA
 # nothing of the previous CA anywhere under the root (its signature's base64)
 no_trace_of() {
 	! grep -rqF "$(tail -n 3 "$SCRATCH/$1.pem" | head -n 1)" "$r" || die "$1 left in: $(grep -rlF "$(tail -n 3 "$SCRATCH/$1.pem" | head -n 1)" "$r")"
@@ -68,7 +64,7 @@ kill -0 "$run" || die "cainit run exited during rotations: $(cat "$SCRATCH/run.l
 
 # bad content: refused with a warning, D stays trusted
 kube_publish "$SCRATCH/D.key"
-for i in $(seq 1 250); do grep -q "private key" "$SCRATCH/run.log" && break; sleep 0.02; done
+wait_until 60 grep -q "private key" "$SCRATCH/run.log" || true
 grep -q "private key.*stay trusted" "$SCRATCH/run.log" || die "no warning for a private key: $(cat "$SCRATCH/run.log")"
 trusted_only "$r" D || die "D not trusted after a bad update"
 # a plain file rewritten in place (no symlinks) is seen as well
@@ -76,9 +72,10 @@ rm "$vol/ca.crt"
 cat "$SCRATCH/A.pem" > "$vol/ca.crt"
 wait_trusted A || die "in-place rewrite not seen"
 no_trace_of D
-# deleting the file keeps the CA (nothing says what else to trust)
+# deleting the file keeps the CA (nothing says what else to trust): once run
+# has seen the deletion (it says so), the stores are as they were
 rm "$vol/ca.crt"
-sleep 0.2
+wait_until 60 grep -q "ca.crt is gone" "$SCRATCH/run.log" || die "the deletion was not seen: $(cat "$SCRATCH/run.log")"
 trusted_only "$r" A || die "deleting the watched file changed the stores"
 kill -0 "$run" || die "cainit run exited: $(cat "$SCRATCH/run.log")"
 

@@ -45,7 +45,8 @@ grep -q "POST /init 204 .* set=default sha256=$(fp_of "$SCRATCH/A.pem")" "$AGENT
 # the same bundle again: 204 and no file touched (the agent is traced)
 strace -f -qq -p "$AGENT_PID" -e trace=%file,read,write,pread64,pwrite64,writev -o "$SCRATCH/trace" &
 tracer=$!
-sleep 0.5
+traced() { [ "$(awk '/^TracerPid/ {print $2}' "/proc/$AGENT_PID/status")" != 0 ]; }
+wait_until 60 traced || die "strace did not attach"
 expect_call 204 POST /init "${T[@]}" -d "$(init_body "$SCRATCH/A.pem")"
 # same CAs, other bytes (CRLF): still nothing touched
 expect_call 204 POST /init "${T[@]}" -d "$(python3 -c 'import json,sys; print(json.dumps({"caBundle": open(sys.argv[1]).read().replace("\n", "\r\n")}))' "$SCRATCH/A.pem")"
@@ -139,12 +140,12 @@ PY
 # SIGHUP re-reads the token file
 echo "second-token" > "$SCRATCH/token"
 kill -HUP "$AGENT_PID"
-sleep 0.3
+wait_until 60 grep -q "token re-read" "$AGENT_LOG" || die "SIGHUP: token not re-read"
 expect_call 401 GET /ca "${T[@]}"
 expect_call 200 GET /ca -H "X-Access-Token: second-token"
 : > "$SCRATCH/token"          # an empty file keeps the old token
 kill -HUP "$AGENT_PID"
-sleep 0.3
+wait_until 60 grep -q "keeping the previous token" "$AGENT_LOG" || die "SIGHUP with a bad file: nothing logged"
 expect_call 200 GET /ca -H "X-Access-Token: second-token"
 grep -q "keeping the previous token" "$AGENT_LOG" || die "HUP with a bad file"
 stop_agent || die "agent did not exit 0"

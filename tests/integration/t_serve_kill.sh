@@ -36,7 +36,8 @@ for spec in renameat2:1 renameat2:2 renameat2:3 renameat:1 renameat:2 symlinkat:
 		"$CAINIT" serve --root "$r" --listen "127.0.0.1:$port" --token-file "$SCRATCH/token" --quiet \
 		2>>"$SCRATCH/agent.log" &
 	tracer=$!
-	for i in $(seq 1 100); do curl -s -o /dev/null -m 1 "$url/health" && break; kill -0 $tracer 2>/dev/null || break; sleep 0.05; done
+	up_or_dead() { curl -s -o /dev/null -m 5 "$url/health" || ! kill -0 "$tracer" 2>/dev/null; }
+	wait_until 60 up_or_dead || die "the agent neither answered nor died"
 	code=$(curl -s -o /dev/null -w '%{http_code}' -m 5 -X POST -H "X-Access-Token: tok" "$url/init" \
 		-d "$(init_body "$SCRATCH/B.pem")") || true
 	tried=$((tried + 1))

@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """rawhttp.py: HTTP requests that misbehave, for the agent's limit tests.
 
-  rawhttp.py PORT declared-too-big   headers announce 50 MB, no body sent:
-                                     prints the status that comes back, and
-                                     how long it took (the body is never sent)
-  rawhttp.py PORT chunked-too-big    a chunked body growing past 1 MiB
+  rawhttp.py PORT declared-too-big [TOKEN]
+                                     headers announce 50 MB, no body sent:
+                                     prints the status that comes back (so it
+                                     came before any body)
+  rawhttp.py PORT chunked-too-big [TOKEN]   a chunked body growing past 1 MiB
   rawhttp.py PORT truncated TOKEN    announces 1000 bytes, sends 10, closes
   rawhttp.py PORT slow TOKEN         one byte a second; prints when the agent
                                      closed the connection
   rawhttp.py PORT idle               connects, sends nothing; prints when closed
   rawhttp.py PORT header-flood       a 100 KiB header
   rawhttp.py PORT hold N SECONDS     opens N idle connections, holds them
+  rawhttp.py PORT held N TOKEN       N connections that each sent the head of
+                                     an authenticated request and half its
+                                     body; prints "holding", then finishes one
+                                     request when a line arrives on stdin and
+                                     prints its status
 """
 import socket
 import sys
@@ -46,13 +52,17 @@ def wait_closed(s, start):
 
 
 start = time.monotonic()
+def token_header():
+    return b"X-Access-Token: %s\r\n" % sys.argv[3].encode() if len(sys.argv) > 3 else b""
+
+
 if mode == "declared-too-big":
     s = conn()
-    s.sendall(b"PUT /ca/big HTTP/1.1\r\nHost: x\r\nContent-Length: 52428800\r\n\r\n")
-    print(status(s), "%.3f" % (time.monotonic() - start))
+    s.sendall(b"PUT /ca/big HTTP/1.1\r\nHost: x\r\n%sContent-Length: 52428800\r\n\r\n" % token_header())
+    print(status(s))
 elif mode == "chunked-too-big":
     s = conn()
-    s.sendall(b"PUT /ca/big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+    s.sendall(b"PUT /ca/big HTTP/1.1\r\nHost: x\r\n%sTransfer-Encoding: chunked\r\n\r\n" % token_header())
     chunk = b"%x\r\n%s\r\n" % (65536, b"A" * 65536)
     try:
         for _ in range(40):
@@ -99,5 +109,17 @@ elif mode == "hold":
     socks = [conn() for _ in range(int(sys.argv[3]))]
     print("holding", flush=True)
     time.sleep(float(sys.argv[4]))
+elif mode == "held":
+    body = b"{" * 40
+    socks = []
+    for _ in range(int(sys.argv[3])):
+        s = conn()
+        s.sendall(b"POST /init HTTP/1.1\r\nHost: x\r\nX-Access-Token: %s\r\nContent-Length: %d\r\n\r\n"
+                  % (sys.argv[4].encode(), len(body)) + body[:20])
+        socks.append(s)
+    print("holding", flush=True)
+    sys.stdin.readline()
+    socks[0].sendall(body[20:])
+    print(status(socks[0]), flush=True)
 else:
     sys.exit("unknown mode " + mode)
