@@ -137,6 +137,22 @@ static void load_store(struct scan *s, struct nss_store *n, bool clean)
 	n->loaded = true;
 }
 
+/* Append n (its dir resolved) to the scan's stores. */
+static int push_store(struct scan *s, struct nss_store *n, const char *path, struct cerr *e)
+{
+	struct nss_store *v;
+
+	if (s->nnss == NSS_STORES_MAX)
+		return 0;
+	v = realloc(s->nss, (s->nnss + 1) * sizeof(*v));
+	if (v == NULL)
+		return cerr_sys(e, path, "scan", ENOMEM);
+	s->nss = v;
+	rootfs_show(s->r, n->dir.canon, n->show, sizeof(n->show));
+	s->nss[s->nnss++] = *n;
+	return 0;
+}
+
 /* The database in directory path (inside the root). need_db: only when
  * cert9.db is there (discovery); a recorded one is kept even when gone. */
 static int add_store(struct scan *s, const char *path, bool recorded, bool need_db, bool clean, struct cerr *e)
@@ -165,15 +181,16 @@ static int add_store(struct scan *s, const char *path, bool recorded, bool need_
 	}
 	if (s->nnss == NSS_STORES_MAX)
 		return 0;
-	v = realloc(s->nss, (s->nnss + 1) * sizeof(*v));
-	if (v == NULL)
-		return cerr_sys(e, path, "scan", ENOMEM);
-	s->nss = v;
 	rootfs_show(s->r, n.dir.canon, n.show, sizeof(n.show));
 	n.recorded = recorded;
 	n.discovered = !recorded;
 	load_store(s, &n, clean);
-	s->nss[s->nnss++] = n;
+	if (push_store(s, &n, path, e) != 0) {
+		nss_sdb_close(&n.db);
+		free(n.cert_buf);
+		free(n.key_buf);
+		return CAINIT_EOPS;
+	}
 	return 0;
 }
 
@@ -275,7 +292,7 @@ static int create_user_db(struct scan *s, const char *user, struct trust_report 
 		 * was the last component, never cached as missing) */
 	}
 	{
-		struct nss_store n, *v;
+		struct nss_store n;
 		struct rpath db;
 		struct cerr ignored;
 
@@ -287,16 +304,11 @@ static int create_user_db(struct scan *s, const char *user, struct trust_report 
 		if (rootfs_resolve(s->r, path, RP_DIR, &n.dir, &ignored) != 0 || !n.dir.exists ||
 		    find_store(s, n.dir.canon) != NULL)
 			return 0;
-		v = realloc(s->nss, (s->nnss + 1) * sizeof(*v));
-		if (v == NULL)
-			return cerr_sys(e, path, "scan", ENOMEM);
-		s->nss = v;
-		rootfs_show(s->r, n.dir.canon, n.show, sizeof(n.show));
 		n.discovered = true;
 		n.create = true;
 		n.uid = pw.uid;
 		n.gid = pw.gid;
-		s->nss[s->nnss++] = n;
+		return push_store(s, &n, path, e);
 	}
 	return 0;
 }

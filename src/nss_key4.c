@@ -37,6 +37,15 @@ static const unsigned char entry_head[] = {
 };
 static const unsigned char aes256_head[] = {0x30, 0x1b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
 					    0x03, 0x04, 0x01, 0x2a, 0x04, 0x0e};
+/* after a PBKDF2 salt: iterations 1, key length 32, PRF hmacWithSHA256 */
+static const unsigned char kdf_tail[] = {0x02, 0x01, 0x01, 0x02, 0x01, 0x20, 0x30, 0x0a, 0x06, 0x08,
+					 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x09};
+
+static unsigned char *put(unsigned char *p, const void *bytes, size_t n)
+{
+	memcpy(p, bytes, n);
+	return p + n;
+}
 
 static void passkey_of(const unsigned char *salt, size_t salt_len, struct nss_passkey *pk)
 {
@@ -172,20 +181,12 @@ int nss_key4_new_empty(unsigned char salt[NSS_SALT_LEN], unsigned char entry[NSS
 	passkey_of(salt, NSS_SALT_LEN, pk);
 	if (pbkdf2(pk, kdf_salt, sizeof(kdf_salt), 1, EVP_sha256(), key, KEY_LEN) != 0)
 		return -1;
-	memcpy(p, entry_head, sizeof(entry_head));
-	p += sizeof(entry_head);
-	memcpy(p, kdf_salt, 32);
-	p += 32;
-	memcpy(p, (const unsigned char[]){0x02, 0x01, 0x01, 0x02, 0x01, 0x20}, 6);
-	p += 6;
-	memcpy(p, hmac_sha256_alg, sizeof(hmac_sha256_alg));
-	p += sizeof(hmac_sha256_alg);
-	memcpy(p, aes256_head, sizeof(aes256_head));
-	p += sizeof(aes256_head);
-	memcpy(p, iv, sizeof(iv));
-	p += sizeof(iv);
-	*p++ = 0x04;
-	*p++ = 0x10;
+	p = put(p, entry_head, sizeof(entry_head));
+	p = put(p, kdf_salt, sizeof(kdf_salt));
+	p = put(p, kdf_tail, sizeof(kdf_tail));
+	p = put(p, aes256_head, sizeof(aes256_head));
+	p = put(p, iv, sizeof(iv));
+	p = put(p, "\x04\x10", 2);
 	if (aes_cbc(1, key, iv, sizeof(iv), (const unsigned char *)CHECK_STRING, strlen(CHECK_STRING), p, &clen) != 0 ||
 	    clen != 16) {
 		OPENSSL_cleanse(key, sizeof(key));
@@ -222,20 +223,14 @@ int nss_key4_sign(const struct nss_passkey *pk, unsigned long objid, unsigned lo
 {
 	unsigned char *p = sig;
 
-	memcpy(p, sig_head, sizeof(sig_head));
-	p += sizeof(sig_head);
+	p = put(p, sig_head, sizeof(sig_head));
 	if (RAND_bytes(p, 32) != 1)
 		return -1;
 	p += 32;
-	/* the iteration count NSS uses while the password is empty */
-	memcpy(p, (const unsigned char[]){0x02, 0x01, 0x01, 0x02, 0x01, 0x20}, 6);
-	p += 6;
-	memcpy(p, hmac_sha256_alg, sizeof(hmac_sha256_alg));
-	p += sizeof(hmac_sha256_alg);
-	memcpy(p, hmac_sha256_alg, sizeof(hmac_sha256_alg));
-	p += sizeof(hmac_sha256_alg);
-	*p++ = 0x04;
-	*p++ = 0x20;
+	/* (iterations 1: what NSS uses while the password is empty) */
+	p = put(p, kdf_tail, sizeof(kdf_tail));
+	p = put(p, hmac_sha256_alg, sizeof(hmac_sha256_alg));
+	p = put(p, "\x04\x20", 2);
 	return mac(pk, sig + SIG_SALT, 1, objid, type, value, len, p);
 }
 
@@ -247,10 +242,10 @@ bool nss_key4_verify(const struct nss_passkey *pk, unsigned long objid, unsigned
 
 	if (sig_len != NSS_SIG_LEN || memcmp(sig, sig_head, sizeof(sig_head)) != 0)
 		return false;
-	p = sig + SIG_ITER;
-	if (p[-2] != 0x02 || p[-1] != 0x01 || p[0] == 0 || p[0] > 0x7f || memcmp(p + 1, "\x02\x01\x20", 3) != 0 ||
-	    memcmp(p + 4, hmac_sha256_alg, sizeof(hmac_sha256_alg)) != 0 ||
-	    memcmp(p + 4 + sizeof(hmac_sha256_alg), hmac_sha256_alg, sizeof(hmac_sha256_alg)) != 0 ||
+	p = sig + SIG_ITER; /* any iteration count of one byte; the rest as written */
+	if (p[-2] != 0x02 || p[-1] != 0x01 || p[0] == 0 || p[0] > 0x7f ||
+	    memcmp(p + 1, kdf_tail + 3, sizeof(kdf_tail) - 3) != 0 ||
+	    memcmp(p + sizeof(kdf_tail) - 2, hmac_sha256_alg, sizeof(hmac_sha256_alg)) != 0 ||
 	    sig[SIG_MAC - 2] != 0x04 || sig[SIG_MAC - 1] != 0x20)
 		return false;
 	if (mac(pk, sig + SIG_SALT, p[0], objid, type, value, len, want) != 0)

@@ -99,6 +99,17 @@ static void frame_free(struct frame *f, int keep_fd)
 	f->fd = -1;
 }
 
+/* Frame f becomes the directory parent/name, opened (never through a
+ * symlink) and listed; 0 or the error code. */
+static int descend(struct frame *f, int parent, const char *name, const char *show, struct cerr *e)
+{
+	f->next = 0;
+	f->fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (f->fd < 0)
+		return cerr_sys(e, show, "open", errno);
+	return list_sorted(f->fd, show, &f->names, &f->n, e) != 0 ? e->code : 0;
+}
+
 int tree_walk(int dirfd, const char *show, tree_visit_fn fn, void *ctx, struct cerr *e)
 {
 	struct frame *st = calloc(TREE_DEPTH_MAX + 1, sizeof(*st));
@@ -125,7 +136,6 @@ int tree_walk(int dirfd, const char *show, tree_visit_fn fn, void *ctx, struct c
 		struct frame *f = &st[depth];
 		struct stat sb;
 		const char *name;
-		int sub;
 
 		if (f->next == f->n) {
 			frame_free(f, dirfd);
@@ -163,19 +173,10 @@ int tree_walk(int dirfd, const char *show, tree_visit_fn fn, void *ctx, struct c
 				      where, TREE_DEPTH_MAX);
 			break;
 		}
-		sub = openat(f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0) {
-			rc = cerr_sys(e, where, "open", errno);
-			break;
-		}
 		depth++;
-		st[depth].fd = sub;
 		st[depth].plen = strlen(path);
-		st[depth].next = 0;
-		if (list_sorted(sub, where, &st[depth].names, &st[depth].n, e) != 0) {
-			rc = e->code;
+		if ((rc = descend(&st[depth], f->fd, name, where, e)) != 0)
 			break;
-		}
 	}
 out:
 	while (st != NULL && rc != 0 && depth > 0)
@@ -211,20 +212,15 @@ int tree_remove_at(int dirfd, const char *name, const char *show, struct cerr *e
 		return cerr_sys(e, show, "unlink", errno);
 	if ((st = calloc(TREE_REMOVE_DEPTH_MAX + 1, sizeof(*st))) == NULL)
 		return cerr_sys(e, show, "remove", ENOMEM);
-	st[0].fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	st[0].name = strdup(name);
-	if (st[0].fd < 0 || st[0].name == NULL) {
-		rc = cerr_sys(e, show, "open", st[0].fd < 0 ? errno : ENOMEM);
+	if ((st[0].name = strdup(name)) == NULL) {
+		rc = cerr_sys(e, show, "remove", ENOMEM);
 		goto out;
 	}
-	if (list_sorted(st[0].fd, show, &st[0].names, &st[0].n, e) != 0) {
-		rc = e->code;
+	if ((rc = descend(&st[0], dirfd, name, show, e)) != 0)
 		goto out;
-	}
 	for (;;) {
 		struct frame *f = &st[depth];
 		const char *child;
-		int sub;
 
 		if (f->next == f->n) {
 			int parent = depth == 0 ? dirfd : st[depth - 1].fd;
@@ -252,22 +248,13 @@ int tree_remove_at(int dirfd, const char *name, const char *show, struct cerr *e
 				      TREE_REMOVE_DEPTH_MAX);
 			break;
 		}
-		sub = openat(f->fd, child, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0) {
-			rc = cerr_sys(e, show, "open", errno);
-			break;
-		}
 		depth++;
-		st[depth].fd = sub;
-		st[depth].next = 0;
 		if ((st[depth].name = strdup(child)) == NULL) {
 			rc = cerr_sys(e, show, "remove", ENOMEM);
 			break;
 		}
-		if (list_sorted(sub, show, &st[depth].names, &st[depth].n, e) != 0) {
-			rc = e->code;
+		if ((rc = descend(&st[depth], f->fd, child, show, e)) != 0)
 			break;
-		}
 	}
 out:
 	for (;;) {
