@@ -39,8 +39,8 @@ int plan_profile(struct scan *s, bool sets_left, struct txn *t, struct cerr *e);
 /* /etc/cainit/dirs: the directories this change made, added to the ones
  * recorded before (plan_dirs.c). */
 int plan_dirs_record(struct scan *s, struct txn *t, struct cerr *e);
-/* After a change that left no set: every recorded directory that is empty
- * again goes, deepest first, then the record and /etc/cainit itself. */
+/* After a change that left no set: the record goes, then every recorded
+ * directory that is empty again, deepest first. */
 void dirs_remove_made(struct scan *s);
 
 /* Make dirfd/name hold exactly content (which the call consumes). */

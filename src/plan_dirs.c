@@ -5,9 +5,10 @@
  * confined resolver, which remembers it; the change records it in
  * /etc/cainit/dirs, one path per line, in the same transaction. When a
  * change leaves no set at all, every recorded directory that is empty again
- * is removed, deepest first, then the record and cainit's own directories:
- * the root is given back as it was. A recorded directory that holds
- * someone else's files now stays (it is theirs too).
+ * is removed, deepest first (/etc/cainit too, when cainit made it): the
+ * root is given back as it was. A recorded directory that holds someone
+ * else's files now stays (it is theirs too); one cainit did not make is
+ * never removed.
  */
 #include "plan.h"
 
@@ -93,19 +94,19 @@ void dirs_remove_made(struct scan *s)
 	char *copy = NULL, *v[4096];
 	size_t n = 0;
 
-	if (!s->cainit_dir_exists)
+	if (!s->cainit_dir_exists || !s->dirs_record.exists)
 		return;
-	if (s->dirs_record.exists && (copy = malloc(s->dirs_record.len + 1)) != NULL) {
-		memcpy(copy, s->dirs_record.buf, s->dirs_record.len);
-		n = record_lines(copy, s->dirs_record.len, v, 4096);
-	}
-	/* deepest first: a child sorts after its parent */
+	if ((copy = malloc(s->dirs_record.len + 1)) == NULL)
+		return;
+	memcpy(copy, s->dirs_record.buf, s->dirs_record.len);
+	n = record_lines(copy, s->dirs_record.len, v, 4096);
+	/* the record first (it may live in one of them); then deepest first:
+	 * a child sorts after its parent. Killed in between, the directories
+	 * left are empty ones. */
+	unlinkat(s->cainit_dir.dirfd, DIRS_RECORD_NAME, 0);
 	qsort(v, n, sizeof(*v), cmp_str);
 	while (n > 0)
 		remove_dir(s->r, v[--n]);
 	free(copy);
-	unlinkat(s->cainit_dir.dirfd, DIRS_RECORD_NAME, 0);
-	remove_dir(s->r, CAINIT_SET_DIR);
-	remove_dir(s->r, CAINIT_DIR);
 	rootfs_forget(s->r); /* (pinned directories may be gone) */
 }
