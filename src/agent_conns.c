@@ -67,25 +67,45 @@ static bool output_empty(const struct conn *c)
 	return evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
 }
 
-/* Close the oldest connection that never presented the token, else the
- * oldest idle one that did; false when every slot is a trusted request
- * under way. */
-static bool make_room(struct agent *a)
+/* The oldest connection that matches pick, or NULL. */
+static struct conn *oldest(struct agent *a, bool (*pick)(const struct conn *c))
 {
 	struct conn *victim = NULL;
 
-	for (size_t i = 0; i < a->nconns; i++) {
-		struct conn *c = a->conns[i];
+	for (size_t i = 0; i < a->nconns; i++)
+		if (pick(a->conns[i]) && (victim == NULL || a->conns[i]->accepted_us < victim->accepted_us))
+			victim = a->conns[i];
+	return victim;
+}
 
-		if (!c->trusted && (victim == NULL || c->accepted_us < victim->accepted_us))
-			victim = c;
-	}
-	for (size_t i = 0; victim == NULL && i < a->nconns; i++) {
-		struct conn *c = a->conns[i];
+/* never presented the token, and no request past its head */
+static bool anonymous_waiting(const struct conn *c)
+{
+	return !c->trusted && c->state == S_HEAD;
+}
 
-		if (c->since_us == 0 && output_empty(c))
-			victim = c;
-	}
+static bool anonymous(const struct conn *c)
+{
+	return !c->trusted;
+}
+
+static bool idle(const struct conn *c)
+{
+	return c->since_us == 0 && output_empty(c);
+}
+
+/* Close the oldest connection that never presented the token (one still
+ * sending its head first: without a token configured, a body under way is
+ * a request like any other), else the oldest idle one that did; false when
+ * every slot is an authenticated request under way. */
+static bool make_room(struct agent *a)
+{
+	struct conn *victim = oldest(a, anonymous_waiting);
+
+	if (victim == NULL)
+		victim = oldest(a, anonymous);
+	if (victim == NULL)
+		victim = oldest(a, idle);
 	if (victim == NULL)
 		return false;
 	a->m.shed++;
