@@ -159,7 +159,9 @@ struct opaque_ctx {
 };
 
 /* tree_walk callback: remove each entry a lower layer put there (the walk
- * has listed the directory already, so removing as it goes is safe). */
+ * has listed the directory already, so removing as it goes is safe); walk
+ * on into a directory of this layer's own, which may still hold what lower
+ * layers had put there. */
 static int opaque_entry(int dirfd, const char *name, const char *path, const struct stat *st, void *ctx,
 			struct cerr *e)
 {
@@ -167,9 +169,9 @@ static int opaque_entry(int dirfd, const char *name, const char *path, const str
 	char canon[PATH_MAX];
 
 	(void)st;
-	child_of(canon, sizeof(canon), o->dir, name);
+	child_of(canon, sizeof(canon), o->dir, path);
 	if (created_has(&o->l->created, canon))
-		return 1; /* this layer's own: kept (and not walked) */
+		return 0; /* this layer's own: kept */
 	return tree_remove_at(dirfd, name, path, e) != 0 ? e->code : 1;
 }
 

@@ -37,6 +37,9 @@ CASES = {
     # an opaque marker keeps what its own layer put in the directory
     "opaque-keeps-own-layer": [[(D, "x"), (D, "x/y"), (F, "x/y/old", "o")],
                                [(F, "x/y/early", "e"), (F, "x/y/.wh..wh..opq"), (F, "x/y/late", "l")]],
+    # ... and what lower layers put under a directory its own layer names
+    "opaque-below-own-dir": [[(D, "x"), (D, "x/y"), (F, "x/y/old", "o"), (F, "x/z", "z")],
+                             [(D, "x/y"), (F, "x/.wh..wh..opq"), (F, "x/y/new", "n")]],
     # a whiteout never removes what its own layer created
     "whiteout-own-layer": [[(F, "a", "a")], [(F, "b", "b"), (F, ".wh.b"), (F, ".wh.a")]],
     # a parent that is an absolute symlink is resolved inside the root
