@@ -62,7 +62,7 @@ make_input() {
 		printf '{}'; } >"$in" ;;
 	http-nul-token) printf 'GET /ca HTTP/1.1\r\nX-Access-Token: %s\0anything\r\n\r\n' "$token" >"$in" ;;
 	symlink-escape | read-only | full-disk | bake-escape | dynamic-agent | txn-fifo | txn-hardlink | bake-deep-root | \
-		oci-deep-layer | oci-big-layer | oci-blobs-symlink) cp "$SCRATCH/A.pem" "$in" ;;
+		oci-deep-layer | oci-big-layer | oci-blobs-symlink | planted-certutil | oci-whiteout-symlink) cp "$SCRATCH/A.pem" "$in" ;;
 	*) die "no recipe $1" ;;
 	esac
 }
@@ -99,6 +99,7 @@ try:
 except Exception:
     print("(no JSON body)")' "$SCRATCH/.body") ;;
 	root)
+		local extra=()
 		d=$SCRATCH/special
 		mkdir -p "$d"
 		case $recipe in
@@ -118,6 +119,15 @@ except Exception:
 			mkroot debian "$d/root" && mkdir -p "$d/root/etc/cainit"
 			mkfifo "$d/root/etc/cainit/txn"
 			WATCH=$d/root/usr/share ;;
+		planted-certutil)
+			# an NSS database, and as its certutil a static program that
+			# tries to escape if anything ever runs it (tests/tools/escape.c)
+			mkroot debian "$d/root" && mkdir -p "$d/root/etc/pki/nssdb" "$d/root/usr/bin" "$d/outside"
+			certutil -N -d "sql:$d/root/etc/pki/nssdb" --empty-password
+			cp "$(dirname "$AGENT")/tests/escape" "$d/root/usr/bin/certutil"
+			echo "$d/outside/escaped" >"$d/root/escape-target"
+			extra=(--nss)
+			WATCH=$d/outside ;;
 		txn-hardlink)
 			mkroot debian "$d/root" && mkdir -p "$d/root/etc/cainit" "$d/root/keep"
 			echo "someone else's" >"$d/root/keep/file"
@@ -126,7 +136,8 @@ except Exception:
 		esac
 		snap_before=$(content_snapshot "$WATCH")
 		GOT_RC=0
-		timeout 30 "$CAINIT" install --root "$d/root" "$in" 2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
+		timeout 30 "$CAINIT" install --root "$d/root" "${extra[@]}" "$in" 2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
+		[ ! -e "$d/root/CAINIT-RAN" ] || die "$recipe: a program from the root ran"
 		GOT_MSG=$(sed "s|$d|\$SPECIAL|g" "$SCRATCH/.err") ;;
 	http)
 		# raw bytes, as they are, to the agent
@@ -151,6 +162,12 @@ def tar(path, entries):
 tar(f"{d}/l1.tar", [("etc", "d", 0), ("etc/ssl", "d", 0), ("etc/ssl/certs", "d", 0), ("etc/ssl/certs/ca-certificates.crt", "f", 0)])
 if recipe == "oci-deep-layer":
     tar(f"{d}/l2.tar", [("/".join(["d"] * i), "d", 0) for i in range(1, 301)])
+elif recipe == "oci-whiteout-symlink":
+    # an Alpine-style link to the bundle, then a layer that whites the link out
+    with tarfile.open(f"{d}/l1.tar", "a") as t:
+        ti = tarfile.TarInfo("etc/ssl/cert.pem"); ti.type = tarfile.SYMTYPE; ti.linkname = "certs/ca-certificates.crt"
+        t.addfile(ti)
+    tar(f"{d}/l2.tar", [("etc/ssl/.wh.cert.pem", "f", 0)])
 elif recipe == "oci-big-layer":
     tar(f"{d}/l2.raw", [("big", "f", 5 * 1024 * 1024)])
     open(f"{d}/l2.tar", "wb").write(gzip.compress(open(f"{d}/l2.raw", "rb").read(), mtime=0))
@@ -162,11 +179,22 @@ PY
 			mv "$d/layout/blobs" "$d/blobs" && ln -s "$d/blobs" "$d/layout/blobs"
 		fi
 		WATCH=$d/layout
+		if [ "$recipe" = oci-whiteout-symlink ]; then
+			# (a bake that works writes the layout: what must not change is
+			# the base's layers)
+			mkdir -p "$d/base-blobs" && cp "$d/layout/blobs/sha256/"* "$d/base-blobs/"
+			WATCH=$d/base-blobs
+		fi
 		snap_before=$(content_snapshot "$WATCH")
 		GOT_RC=0
 		TMPDIR=$d/tmp "$CAINIT" bake --oci "$d/layout:t" --tag baked --agent "$AGENT" --ca "$in" --max-layer-size 4M \
 			2>"$SCRATCH/.err" >/dev/null || GOT_RC=$?
 		[ -z "$(ls -A "$d/tmp")" ] || die "$recipe: scratch left behind"
+		if [ "$recipe" = oci-whiteout-symlink ] && [ "$GOT_RC" = 0 ]; then
+			umoci unpack --image "$d/layout:baked" "$d/baked" >/dev/null 2>&1 || die "$recipe: umoci cannot unpack"
+			grep -q "^# cainit set=default" "$d/baked/rootfs/etc/ssl/certs/ca-certificates.crt" ||
+				die "$recipe: the baked image's real bundle lacks the CA"
+		fi
 		GOT_MSG=$(sed "s|$d|\$SPECIAL|g" "$SCRATCH/.err") ;;
 	bake)
 		local agent=$AGENT r=$R
