@@ -21,7 +21,7 @@ agent_sha=$(sha256sum "$AGENT" | cut -d' ' -f1)
 # one CA of the hashed directory (a whiteout) and adds a file
 mkroot debian "$SCRATCH/l1"
 mkdir -p "$SCRATCH/l1/usr/local/bin" "$SCRATCH/l2/etc/ssl/certs" "$SCRATCH/l2/app"
-gone=$(cd "$SCRATCH/l1/etc/ssl/certs" && ls *.pem | head -n1)
+pems=("$SCRATCH"/l1/etc/ssl/certs/*.pem); gone=${pems[0]##*/}
 touch "$SCRATCH/l2/etc/ssl/certs/.wh.$gone"
 echo hello > "$SCRATCH/l2/app/data"
 $MKOCI make "$SCRATCH/layout" base --entrypoint '["/app/run"]' --cmd '["serve","--port","80"]' \
