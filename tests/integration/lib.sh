@@ -100,7 +100,7 @@ mkleaf() {
 fp_of() { openssl x509 -noout -fingerprint -sha256 -in "$1" | cut -d= -f2; }
 
 # some of the host's real CAs, as distro content for fixture roots
-host_cas() { ls /usr/share/ca-certificates/mozilla/*.crt | head -n "${1:-40}"; }
+host_cas() { local a=(/usr/share/ca-certificates/mozilla/*.crt); printf '%s\n' "${a[@]:0:${1:-40}}"; }
 
 # mkroot LAYOUT DIR: a fixture root with that layout's paths and the
 # symlinks the distro ships (docs/stores.md), holding real CA certificates.
