@@ -21,7 +21,7 @@
 
 #include "bundle.h"
 #include "certgen.h"
-#include "err.h"
+#include "cerr.h"
 #include "pem.h"
 #include "rope.h"
 

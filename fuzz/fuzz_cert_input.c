@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cert.h"
-#include "err.h"
+#include "cerr.h"
 #include "pem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,7 +14,7 @@
 #include "bundle.h"
 #include "cert.h"
 #include "duration.h"
-#include "err.h"
+#include "cerr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cert.h"
-#include "err.h"
+#include "cerr.h"
 #include "init_body.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

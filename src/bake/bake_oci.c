@@ -1,0 +1,553 @@
+/*
+ * bake_oci.c: `cainit bake --oci LAYOUT:TAG --tag NEWTAG`: a new image in
+ * the same OCI layout, the base plus one uncompressed layer holding the
+ * agent and, with CAs, every trust file the engine changed in the image's
+ * unpacked root (whiteouts for what it removed). The config's entrypoint
+ * becomes `cainit run <run-args> --` + the original Entrypoint (Cmd stays
+ * Cmd, so `podman run IMAGE ARGS` still replaces it), with labels naming
+ * the agent and the CAs. Same inputs, same bytes: entries sorted, times
+ * fixed (o->epoch), JSON with sorted keys.
+ */
+#include "bake.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dirwalk.h"
+#include "oci.h"
+#include "tar.h"
+#include "trust.h"
+#include "tree.h"
+#include "unpack.h"
+
+#define DEFAULT_CMD "/bin/sh" /* the command of an image with neither Entrypoint nor Cmd */
+#define LABEL_AGENT "io.cainit.agent.sha256"
+#define LABEL_CAS "io.cainit.ca.sha256"
+#define LABEL_FP "io.cainit.fingerprint"
+
+#if defined(__x86_64__)
+#define HOST_ARCH "amd64"
+#elif defined(__aarch64__)
+#define HOST_ARCH "arm64"
+#else
+#define HOST_ARCH "unknown"
+#endif
+
+struct bake_oci {
+	const struct bake_opts *o;
+	struct bake_result *res;
+	struct oci_layout l;
+	struct bake_agent agent;
+	json_t *index_owner;     /* an image index the manifest came from */
+	json_t *desc;            /* the base manifest's descriptor (borrowed) */
+	json_t *manifest, *config;
+	char work[PATH_MAX];     /* the unpacked root's parent, removed at the end */
+	bool work_made;
+};
+
+/* ---- the layer ---- */
+
+static int add_change(struct tar_writer *w, int rootfd, const struct tree_change *c, long long epoch,
+		      struct cerr *e)
+{
+	struct tar_entry ent = {.path = c->path, .mtime = epoch};
+	char wh[PATH_MAX + 8], target[PATH_MAX];
+	char *data = NULL;
+	bool root = geteuid() == 0;
+
+	if (c->deleted) {
+		const char *slash = strrchr(c->path, '/');
+
+		snprintf(wh, sizeof(wh), "%.*s.wh.%s", slash ? (int)(slash - c->path + 1) : 0, c->path,
+			 slash ? slash + 1 : c->path);
+		ent.path = wh;
+		ent.type = TAR_FILE;
+		ent.mode = 0644;
+		tar_write_entry(w, &ent, NULL);
+		return 0;
+	}
+	ent.mode = c->st.st_mode & 07777;
+	ent.uid = root ? c->st.st_uid : 0; /* unprivileged unpacks own everything */
+	ent.gid = root ? c->st.st_gid : 0;
+	if (S_ISDIR(c->st.st_mode)) {
+		ent.type = TAR_DIR;
+	} else if (S_ISLNK(c->st.st_mode)) {
+		ssize_t n = readlinkat(rootfd, c->path, target, sizeof(target) - 1);
+
+		if (n < 0)
+			return cerr_sys(e, c->path, "readlink", errno);
+		target[n] = '\0';
+		ent.type = TAR_SYMLINK;
+		ent.link = target;
+	} else if (S_ISREG(c->st.st_mode)) {
+		struct stat st;
+		size_t len;
+
+		/* (the walk went through real directories only: no symlink in path) */
+		if (rootfs_read_at(rootfd, c->path, c->path, BUNDLE_MAX + (size_t)BAKE_AGENT_MAX, &data, &len,
+				   &st, e) != 0)
+			return e->code;
+		if (data == NULL)
+			return cerr_sys(e, c->path, "open", ENOENT);
+		ent.type = TAR_FILE;
+		ent.size = len;
+	} else {
+		return 0; /* the engine makes no device or FIFO */
+	}
+	tar_write_entry(w, &ent, data);
+	free(data);
+	return 0;
+}
+
+/* Unpack the base, let the engine and the agent copy change it, and put
+ * what changed into w. */
+static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr *e)
+{
+	const struct bake_opts *o = b->o;
+	char root[PATH_MAX + 8];
+	json_t *layers = json_object_get(b->manifest, "layers"), *d;
+	struct tree_snapshot before = {0};
+	struct tree_change *changes = NULL;
+	struct unpack_stats us = {0};
+	struct unpack_limits lim = {o->max_layer_bytes, o->max_image_bytes};
+	struct trust_report rep;
+	struct rootfs r;
+	size_t i, n = 0;
+	int rootfd = -1, rc = 0;
+
+	snprintf(root, sizeof(root), "%s/root", b->work);
+	if (mkdir(root, 0755) != 0)
+		return cerr_sys(e, root, "mkdir", errno);
+	if (rootfs_open(&r, root, e) != 0)
+		return e->code;
+	json_array_foreach(layers, i, d) {
+		const char *digest = json_string_value(json_object_get(d, "digest"));
+		char show[PATH_MAX + 100];
+		int fd;
+
+		snprintf(show, sizeof(show), "%s: layer %zu (%.19s)", b->l.show, i + 1, digest ? digest : "?");
+		if ((rc = oci_open_blob(&b->l, digest, &fd, e)) != 0 ||
+		    (rc = unpack_layer(&r, fd, digest + 7, show, &lim, &us, e)) != 0)
+			break;
+	}
+	if (rc == 0 && (rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = cerr_sys(e, root, "open", errno);
+	if (rc == 0)
+		rc = tree_snapshot(rootfd, root, &before, e);
+	if (rc == 0 && o->cas != NULL && o->cas->n > 0)
+		rc = trust_install(root, o->set, o->cas, &(struct trust_opts){.flags = o->cert_flags}, o->origin, &rep, e);
+	if (rc == 0)
+		rc = bake_agent_place(&r, &b->agent, e);
+	if (rc == 0)
+		rc = tree_diff(rootfd, root, &before, &changes, &n, e);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = add_change(w, rootfd, &changes[i], o->epoch, e);
+	b->res->layer_entries = n;
+	tree_changes_free(changes, n);
+	tree_snapshot_free(&before);
+	rootfs_close(&r);
+	if (rootfd >= 0)
+		close(rootfd);
+	return rc;
+}
+
+/* Without CAs the base need not be read: the layer is the agent alone
+ * (parents left to the runtime, so no directory of the base changes). */
+static void layer_agent_only(struct bake_oci *b, struct tar_writer *w)
+{
+	struct tar_entry ent = {
+		.path = &BAKE_AGENT_PATH[1],
+		.type = TAR_FILE,
+		.mode = 0755,
+		.size = b->agent.len,
+		.mtime = b->o->epoch,
+	};
+
+	tar_write_entry(w, &ent, b->agent.buf);
+	b->res->layer_entries = 1;
+}
+
+/* ---- the config ---- */
+
+static bool string_array(const json_t *a)
+{
+	size_t i;
+	json_t *v;
+
+	if (a == NULL || json_is_null(a))
+		return true;
+	if (!json_is_array(a))
+		return false;
+	json_array_foreach(a, i, v)
+		if (!json_is_string(v))
+			return false;
+	return true;
+}
+
+/* Entrypoint: [agent, "run", run-args..., "--", the original's] (the
+ * original unwrapped first when an earlier bake already wrapped it). */
+static int set_entrypoint(struct bake_oci *b, json_t *cfg, struct cerr *e)
+{
+	json_t *ep = json_object_get(cfg, "Entrypoint"), *cmd = json_object_get(cfg, "Cmd");
+	json_t *nep = json_array();
+	size_t i, from = 0, n;
+
+	if (!string_array(ep) || !string_array(cmd)) {
+		json_decref(nep);
+		return cerr_input(e, "bad_config", "%s: the image's Entrypoint or Cmd is not a list of strings", b->l.show);
+	}
+	n = json_array_size(ep);
+	if (n >= 2 && strcmp(json_string_value(json_array_get(ep, 0)), BAKE_AGENT_PATH) == 0 &&
+	    strcmp(json_string_value(json_array_get(ep, 1)), "run") == 0) {
+		for (i = 2; i < n; i++)
+			if (strcmp(json_string_value(json_array_get(ep, i)), "--") == 0)
+				break;
+		from = i < n ? i + 1 : n;
+	}
+	json_array_append_new(nep, json_string(BAKE_AGENT_PATH));
+	json_array_append_new(nep, json_string("run"));
+	for (i = 0; i < b->o->nrun_args; i++)
+		json_array_append_new(nep, json_string(b->o->run_args[i]));
+	json_array_append_new(nep, json_string("--"));
+	for (i = from; i < n; i++)
+		json_array_append(nep, json_array_get(ep, i));
+	if (from >= n && json_array_size(cmd) == 0)
+		json_object_set_new(cfg, "Cmd", json_pack("[s]", DEFAULT_CMD));
+	json_object_set_new(cfg, "Entrypoint", nep);
+	return 0;
+}
+
+static int new_config(struct bake_oci *b, const char *layer_digest, json_t **out, struct cerr *e)
+{
+	json_t *c = json_deep_copy(b->config), *cfg, *labels, *rootfs, *ids, *hist;
+	const struct cert_list *cas = b->o->cas;
+	char *list = NULL;
+	size_t i, n = cas ? cas->n : 0;
+
+	if (c == NULL)
+		return cerr_sys(e, b->l.show, "json", ENOMEM);
+	cfg = json_object_get(c, "config");
+	if (!json_is_object(cfg)) {
+		cfg = json_object();
+		json_object_set_new(c, "config", cfg);
+	}
+	if (set_entrypoint(b, cfg, e) != 0) {
+		json_decref(c);
+		return e->code;
+	}
+	labels = json_object_get(cfg, "Labels");
+	if (!json_is_object(labels)) {
+		labels = json_object();
+		json_object_set_new(cfg, "Labels", labels);
+	}
+	json_object_set_new(labels, LABEL_AGENT, json_string(b->res->agent_sha256));
+	json_object_set_new(labels, LABEL_FP, json_string(b->res->fingerprint));
+	if (n > 0 && (list = calloc(n * 65 + 1, 1)) != NULL) {
+		for (i = 0; i < n; i++)
+			snprintf(list + strlen(list), 66, "%s%s", i ? "," : "", cas->v[i].fp_hex);
+		json_object_set_new(labels, LABEL_CAS, json_string(list));
+		free(list);
+	} else {
+		json_object_del(labels, LABEL_CAS);
+	}
+	rootfs = json_object_get(c, "rootfs");
+	ids = json_object_get(rootfs, "diff_ids");
+	if (!json_is_array(ids)) {
+		json_decref(c);
+		return cerr_input(e, "bad_config", "%s: the image config has no rootfs.diff_ids", b->l.show);
+	}
+	json_array_append_new(ids, json_string(layer_digest)); /* uncompressed: the diff_id is the digest */
+	hist = json_object_get(c, "history");
+	if (json_is_array(hist))
+		json_array_append_new(hist, json_pack("{s:s,s:s}", "created_by",
+						      "cainit bake: " BAKE_AGENT_PATH " and the trust files",
+						      "comment", b->res->fingerprint));
+	*out = c;
+	return 0;
+}
+
+/* ---- the whole bake ---- */
+
+static int load_base(struct bake_oci *b, const char *dir, const char *tag, struct cerr *e)
+{
+	const char *arch, *os, *mine;
+
+	if (oci_open(&b->l, dir, e) != 0)
+		return e->code;
+	mine = bake_machine_arch(b->agent.machine);
+	/* an image index: the platform the agent runs on */
+	if (oci_find(&b->l, tag, mine ? mine : HOST_ARCH, &b->desc, &b->index_owner, e) != 0 ||
+	    oci_read_json(&b->l, json_string_value(json_object_get(b->desc, "digest")), &b->manifest, NULL, e) != 0)
+		return e->code;
+	if (!json_is_array(json_object_get(b->manifest, "layers")) ||
+	    !json_is_object(json_object_get(b->manifest, "config")))
+		return cerr_input(e, "bad_layout", "%s: the manifest has no config or no layers", dir);
+	if (oci_read_json(&b->l, json_string_value(json_object_get(json_object_get(b->manifest, "config"), "digest")),
+			  &b->config, NULL, e) != 0)
+		return e->code;
+	os = json_string_value(json_object_get(b->config, "os"));
+	arch = json_string_value(json_object_get(b->config, "architecture"));
+	if (os && strcmp(os, "linux") != 0)
+		return cerr_input(e, "bad_image", "%s: a %s image: cainit runs on linux", dir, os);
+	if (arch && mine && strcmp(arch, mine) != 0)
+		return cerr_input(e, "bad_image", "%s: a %s image, and the agent is built for %s", dir, arch, mine);
+	snprintf(b->res->base, sizeof(b->res->base), "%s", json_string_value(json_object_get(b->desc, "digest")));
+	return 0;
+}
+
+static int make_work(struct bake_oci *b, struct cerr *e)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(b->work, sizeof(b->work), "%s/cainit-bake.XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
+	if (mkdtemp(b->work) == NULL)
+		return cerr_sys(e, b->work, "mkdtemp", errno);
+	b->work_made = true;
+	return 0;
+}
+
+static void remove_work(struct bake_oci *b)
+{
+	char *slash = strrchr(b->work, '/');
+	struct cerr ignored = {0};
+	int fd;
+
+	if (!b->work_made)
+		return;
+	*slash = '\0';
+	fd = open(b->work[0] ? b->work : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*slash = '/';
+	if (fd >= 0) {
+		(void)tree_remove_at(fd, slash + 1, b->work, &ignored);
+		close(fd);
+	}
+}
+
+static int write_image(struct bake_oci *b, const char *newtag, struct tar_writer *w, struct cerr *e)
+{
+	const char *mt = json_string_value(json_object_get(b->desc, "mediaType"));
+	bool docker = strcmp(mt, DOCKER_MANIFEST) == 0;
+	json_t *config = NULL, *manifest = NULL, *desc = NULL, *platform;
+	char *text = NULL;
+	int rc;
+
+	if ((rc = oci_write_blob(&b->l, w->buf, w->len, b->res->layer, e)) != 0)
+		return rc;
+	b->res->layer_bytes = w->len;
+	if ((rc = new_config(b, b->res->layer, &config, e)) != 0)
+		return rc;
+	rc = CAINIT_EOPS;
+	text = oci_dump(config);
+	if (text == NULL || oci_write_blob(&b->l, text, strlen(text), b->res->config, e) != 0)
+		goto out;
+	manifest = json_deep_copy(b->manifest);
+	if (manifest == NULL)
+		goto out;
+	json_object_set_new(json_object_get(manifest, "config"), "digest", json_string(b->res->config));
+	json_object_set_new(json_object_get(manifest, "config"), "size", json_integer((json_int_t)strlen(text)));
+	json_array_append_new(json_object_get(manifest, "layers"),
+			      json_pack("{s:s,s:s,s:I}", "mediaType", docker ? DOCKER_LAYER_TAR : OCI_LAYER_TAR,
+					"digest", b->res->layer, "size", (json_int_t)w->len));
+	free(text);
+	text = oci_dump(manifest);
+	if (text == NULL || oci_write_blob(&b->l, text, strlen(text), b->res->manifest, e) != 0)
+		goto out;
+	desc = json_pack("{s:s,s:s,s:I}", "mediaType", mt, "digest", b->res->manifest, "size",
+			 (json_int_t)strlen(text));
+	platform = json_object_get(b->desc, "platform");
+	if (desc != NULL && platform != NULL)
+		json_object_set(desc, "platform", platform);
+	if (desc == NULL)
+		goto out;
+	rc = oci_set_tag(&b->l, newtag, desc, e);
+out:
+	if (rc != 0 && e->msg[0] == '\0')
+		cerr_sys(e, b->l.show, "json", ENOMEM);
+	free(text);
+	json_decref(config);
+	json_decref(manifest);
+	json_decref(desc);
+	return rc;
+}
+
+/* ---- the work process ---- */
+
+/* What the work process sends back. */
+struct outcome {
+	int rc;
+	struct cerr e;
+	struct bake_result res;
+};
+
+static bool read_all(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n > 0) {
+		ssize_t k = read(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* A killed work process may leave its temp files in the layout (named
+ * after its pid): they go too. */
+static int sweep_one(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	const char *suffix = ctx;
+	size_t n = strlen(name), k = strlen(suffix);
+
+	(void)type;
+	if (name[0] == '.' && n > k && strcmp(name + n - k, suffix) == 0)
+		unlinkat(dirfd, name, 0);
+	return 0;
+}
+
+static void sweep_temps(struct bake_oci *b, pid_t pid)
+{
+	char suffix[32];
+	int dirs[2] = {b->l.fd, b->l.blobs_fd};
+	struct cerr ignored = {0};
+
+	snprintf(suffix, sizeof(suffix), ".cainit-tmp.%ld", (long)pid);
+	for (int i = 0; i < 2; i++)
+		if (dirs[i] >= 0)
+			dir_each(dirs[i], "layout", sweep_one, suffix, &ignored);
+}
+
+/* Unpack, change and write the image in a child process, while this one
+ * keeps the scratch directory: however the child ends (an error, a crash,
+ * SIGKILL), and whatever SIGINT, SIGTERM, SIGHUP or SIGQUIT this process
+ * gets meanwhile, the scratch directory (which can hold a whole unpacked
+ * image) is removed. A signal then ends this process as it would have. */
+static int guarded(struct bake_oci *b, const char *newtag, struct tar_writer *w, struct cerr *e)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old_chld;
+	struct outcome out;
+	sigset_t block, old;
+	int p[2], sig = 0, st = 0;
+	pid_t pid;
+
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&block, sigs[i]);
+	sigaddset(&block, SIGCHLD);
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return cerr_sys(e, "bake", "pipe", errno);
+	sigaction(SIGCHLD, &dfl, &old_chld); /* (never SIG_IGN: the child is waited for) */
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
+	if (pid == 0) {
+		memset(&out, 0, sizeof(out));
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(p[0]);
+		out.rc = layer_from_root(b, w, &out.e);
+		if (out.rc == 0 && tar_finish(w) != 0)
+			out.rc = cerr_sys(&out.e, b->l.show, "layer", ENOMEM);
+		if (out.rc == 0)
+			out.rc = write_image(b, newtag, w, &out.e);
+		out.res = *b->res;
+		(void)!write(p[1], &out, sizeof(out));
+		_exit(out.rc);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		sigaction(SIGCHLD, &old_chld, NULL);
+		return cerr_sys(e, "bake", "fork", errno);
+	}
+	for (;;) {
+		siginfo_t si;
+		int got = sigwaitinfo(&block, &si);
+
+		if (got == SIGCHLD && waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		if (got > 0 && got != SIGCHLD) {
+			sig = got;
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+	}
+	memset(&out, 0, sizeof(out));
+	if (sig == 0 && read_all(p[0], &out, sizeof(out))) {
+		*e = out.e;
+		*b->res = out.res;
+	} else {
+		out.rc = cerr_set(e, CAINIT_EOPS, "bake: the work process %s %d", sig ? "was stopped by signal" :
+				  WIFSIGNALED(st) ? "died of signal" : "exited with status",
+				  sig ? sig : WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		sweep_temps(b, pid);
+	}
+	close(p[0]);
+	remove_work(b);
+	b->work_made = false;
+	if (sig != 0) {
+		/* end as the signal would have ended us, the scratch gone */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	return out.rc;
+}
+
+int bake_oci(const char *layout, const char *tag, const char *newtag, const struct bake_opts *o,
+	     struct bake_result *res, struct cerr *e)
+{
+	struct bake_oci b = {.o = o, .res = res, .l = {.fd = -1, .blobs_fd = -1}};
+	struct tar_writer w;
+	bool with_cas = o->cas != NULL && o->cas->n > 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	tar_writer_init(&w);
+	if ((rc = bake_agent_load(o->agent, &b.agent, e)) != 0)
+		goto out;
+	snprintf(res->agent_sha256, sizeof(res->agent_sha256), "%s", b.agent.sha256);
+	if (with_cas && (rc = cert_list_check(o->cas, o->cert_flags, time(NULL), o->origin, e)) != 0)
+		goto out;
+	if ((rc = load_base(&b, layout, tag, e)) != 0)
+		goto out;
+	if ((rc = bake_fingerprint("oci-manifest", res->base, b.agent.sha256, o->cas, o->set, o->run_args,
+				   o->nrun_args, res->fingerprint, e)) != 0)
+		goto out;
+	if (with_cas) {
+		if ((rc = make_work(&b, e)) == 0)
+			rc = guarded(&b, newtag, &w, e);
+		goto out;
+	}
+	layer_agent_only(&b, &w);
+	if (tar_finish(&w) != 0) {
+		rc = cerr_sys(e, layout, "layer", ENOMEM);
+		goto out;
+	}
+	rc = write_image(&b, newtag, &w, e);
+out:
+	remove_work(&b);
+	tar_writer_free(&w);
+	bake_agent_free(&b.agent);
+	json_decref(b.manifest);
+	json_decref(b.config);
+	json_decref(b.index_owner);
+	if (b.l.fd >= 0)
+		oci_close(&b.l);
+	return rc;
+}

@@ -1,0 +1,189 @@
+/*
+ * cmd_push.c: `cainit push` - send CAs to an agent the way orchestrators
+ * call envd's /init: a short timeout per attempt, a fixed retry interval, an
+ * overall deadline; no retry for an answer that says the request is bad.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "bundle.h"
+#include "cli.h"
+#include "duration.h"
+#include "push.h"
+#include "token.h"
+
+static const char USAGE[] =
+	"usage: cainit push --to URL [--token-file F] [--timeout 50ms] [--retry-every 5ms]\n"
+	"                   [--deadline 5s] [--set NAME] FILE|-\n"
+	"\n"
+	"Send the CAs in FILE (PEM or DER) to a cainit agent: as POST /init's\n"
+	"caBundle, or with --set NAME as PUT /ca/NAME. Each attempt gets --timeout;\n"
+	"a failed or unanswered attempt is retried every --retry-every until\n"
+	"--deadline. The input is checked here first, as `install` would.\n"
+	"\n"
+	"  --to URL            http://HOST:PORT (an IP address or localhost) or unix:/path\n"
+	"  --token-file F      sent as X-Access-Token (default: $CAINIT_TOKEN, if set)\n"
+	"\n"
+	"Exit status: 0 the agent acknowledged, 1 the deadline passed, 2 bad input or\n"
+	"the agent answered 4xx (not retried).\n";
+
+static int duration_opt(const char *s, long long *out)
+{
+	long long v = duration_parse(s);
+
+	if (v <= 0)
+		return cli_usage_error("push", "bad duration \"%s\" (like 50ms, 5s)", s);
+	*out = v;
+	return 0;
+}
+
+/* The request body: every certificate, as canonical PEM. */
+static char *pem_of(const struct cert_list *certs, size_t *len)
+{
+	size_t i, n = 0;
+	char *out;
+
+	for (i = 0; i < certs->n; i++)
+		n += certs->v[i].pem_len;
+	out = malloc(n + 1);
+	if (out == NULL)
+		return NULL;
+	for (n = 0, i = 0; i < certs->n; i++) {
+		memcpy(out + n, certs->v[i].pem, certs->v[i].pem_len);
+		n += certs->v[i].pem_len;
+	}
+	out[n] = '\0';
+	*len = n;
+	return out;
+}
+
+int cmd_push(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"to", required_argument, NULL, 'u'},
+		{"token-file", required_argument, NULL, 't'},
+		{"timeout", required_argument, NULL, 'T'},
+		{"retry-every", required_argument, NULL, 'r'},
+		{"deadline", required_argument, NULL, 'd'},
+		{"set", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	long long timeout = 50000, every = 5000, deadline = 5000000, start, left;
+	const char *url = NULL, *token_file = NULL, *set = NULL, *origin;
+	char token[TOKEN_MAX], path[SET_NAME_MAX + 8], *body = NULL, *pem;
+	struct push_answer ans = {0};
+	struct push_target target;
+	struct cert_list certs;
+	struct cerr e = {0};
+	bool have_token;
+	unsigned attempts = 0;
+	size_t len;
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			url = optarg;
+			break;
+		case 't':
+			token_file = optarg;
+			break;
+		case 'T':
+			if (duration_opt(optarg, &timeout) != 0)
+				return CAINIT_EINPUT;
+			break;
+		case 'r':
+			if (duration_opt(optarg, &every) != 0)
+				return CAINIT_EINPUT;
+			break;
+		case 'd':
+			if (duration_opt(optarg, &deadline) != 0)
+				return CAINIT_EINPUT;
+			break;
+		case 's':
+			set = optarg;
+			break;
+		case 'h':
+			fputs(USAGE, stdout);
+			return 0;
+		default:
+			return cli_usage_error("push", "bad option");
+		}
+	}
+	if (url == NULL)
+		return cli_usage_error("push", "--to URL is required");
+	if (optind + 1 != argc)
+		return cli_usage_error("push", "expected exactly one FILE (or '-')");
+	if (set != NULL && !set_name_valid(set))
+		return cli_usage_error("push", "invalid set name \"%.80s\"", set);
+	if (push_parse_url(url, &target, &e) != 0 || token_load(token_file, token, sizeof(token), &have_token, &e) != 0)
+		return cli_fail(&e);
+	if (cli_read_certs(argv[optind], &certs, &origin, &e) != 0)
+		return cli_fail(&e);
+	if (cert_list_check(&certs, 0, time(NULL), origin, &e) != 0) {
+		cert_list_free(&certs);
+		return cli_fail(&e);
+	}
+	pem = pem_of(&certs, &len);
+	cert_list_free(&certs);
+	if (pem == NULL)
+		return cli_fail(&(struct cerr){.code = CAINIT_EOPS, .reason = "io", .msg = "push: out of memory"});
+	if (set == NULL) {
+		json_t *doc = json_pack("{s:s%}", "caBundle", pem, len);
+
+		body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+		json_decref(doc);
+		free(pem);
+		if (body == NULL)
+			return cli_fail(&(struct cerr){.code = CAINIT_EOPS, .reason = "io", .msg = "push: out of memory"});
+		len = strlen(body);
+		snprintf(path, sizeof(path), "/init");
+	} else {
+		body = pem;
+		snprintf(path, sizeof(path), "/ca/%s", set);
+	}
+	start = clock_now_us();
+	for (;;) {
+		left = start + deadline - clock_now_us();
+		if (left < 1000)
+			break; /* not worth an attempt */
+		attempts++;
+		if (push_request(&target, set ? "PUT" : "POST", path, have_token ? token : NULL,
+				 set ? "application/x-pem-file" : "application/json", body, len,
+				 timeout < left ? timeout : left, &ans) == 0) {
+			if (ans.status >= 200 && ans.status < 300) {
+				fprintf(stderr, "cainit: push: %s acknowledged %s (set=%s) after %u attempt%s in %lldms\n",
+					target.text, path, set ? set : "default", attempts, attempts == 1 ? "" : "s",
+					(clock_now_us() - start) / 1000);
+				rc = 0;
+				goto out;
+			}
+			if (ans.status >= 400 && ans.status < 500) {
+				fprintf(stderr, "cainit: push: %s answered %d: %s\n", target.text, ans.status,
+					ans.error[0] ? ans.error : "request refused");
+				rc = 2;
+				goto out;
+			}
+			snprintf(ans.error, sizeof(ans.error), "answered %d", ans.status);
+		}
+		left = start + deadline - clock_now_us();
+		if (left > 0) {
+			long long nap = every < left ? every : left;
+			struct timespec ts = {nap / 1000000, (nap % 1000000) * 1000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	fprintf(stderr, "cainit: push: %s: no acknowledgement within %lldms (%u attempt%s; last: %s)\n", target.text,
+		deadline / 1000, attempts, attempts == 1 ? "" : "s", ans.error);
+out:
+	memset(token, 0, sizeof(token));
+	free(body);
+	return rc;
+}

@@ -1,0 +1,171 @@
+/*
+ * env.c: which runtime variable points where (docs/env.md has the table
+ * and its sources), and the shell form /etc/profile.d/cainit.sh holds.
+ */
+#include "env.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "layout.h"
+#include "scan.h"
+#include "trust.h"
+
+static const struct {
+	const char *name;
+	enum env_target target;
+} vars[] = {
+	{"NODE_EXTRA_CA_CERTS", ENV_CA_FILE},
+	{"DENO_CERT", ENV_CA_FILE},
+	{"SSL_CERT_FILE", ENV_BUNDLE},
+	{"SSL_CERT_DIR", ENV_HASHED_DIR},
+	{"REQUESTS_CA_BUNDLE", ENV_BUNDLE},
+	{"CURL_CA_BUNDLE", ENV_BUNDLE},
+	{"GIT_SSL_CAINFO", ENV_BUNDLE},
+	{"CARGO_HTTP_CAINFO", ENV_BUNDLE},
+	{"AWS_CA_BUNDLE", ENV_BUNDLE},
+	{"PIP_CERT", ENV_BUNDLE},
+	{"PERL_LWP_SSL_CA_FILE", ENV_BUNDLE},
+	{"HTTPS_CA_FILE", ENV_BUNDLE},
+	{"HTTPLIB2_CA_CERTS", ENV_BUNDLE},
+	{"GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", ENV_BUNDLE},
+	{"NPM_CONFIG_CAFILE", ENV_BUNDLE},
+};
+
+_Static_assert(sizeof(vars) / sizeof(vars[0]) <= ENV_VARS_MAX, "ENV_VARS_MAX too small");
+
+/* Where each target is in this root, "" when it has none. */
+static void targets(const struct scan *s, unsigned flags, const char *paths[3])
+{
+	size_t i;
+
+	paths[ENV_CA_FILE] = (s->ca_file.exists || (flags & ENV_PLANNED)) ? CA_FILE : "";
+	paths[ENV_BUNDLE] = "";
+	for (i = 0; i < s->nbundles && !*paths[ENV_BUNDLE]; i++)
+		if (s->bundles[i].exists || (flags & ENV_PLANNED))
+			paths[ENV_BUNDLE] = s->bundles[i].p.canon;
+	paths[ENV_HASHED_DIR] = s->nhashed > 0 ? s->hashed[0].p.canon : "";
+	if (!*paths[ENV_HASHED_DIR] && s->fallback && (flags & ENV_PLANNED))
+		paths[ENV_HASHED_DIR] = FALLBACK_HASHED_DIR;
+}
+
+size_t env_from_scan(const struct scan *s, unsigned flags, struct env_var *out)
+{
+	const char *paths[3];
+	size_t i, n = 0;
+
+	targets(s, flags, paths);
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *p = paths[vars[i].target];
+
+		if (*p == '\0' || strchr(p, '\n') != NULL || strlen(p) >= sizeof(out[n].value))
+			continue; /* (a newline cannot go in a NAME=value line) */
+		out[n].name = vars[i].name;
+		out[n].target = vars[i].target;
+		snprintf(out[n].value, sizeof(out[n].value), "%s", p);
+		n++;
+	}
+	return n;
+}
+
+/* value in single quotes, each ' as '\'' */
+static int quote(struct rope *out, const char *v)
+{
+	const char *q;
+
+	if (rope_copy(out, "'", 1) < 0)
+		return -1;
+	while ((q = strchr(v, '\'')) != NULL) {
+		if (rope_copy(out, v, (size_t)(q - v)) < 0 || rope_copy(out, "'\\''", 4) < 0)
+			return -1;
+		v = q + 1;
+	}
+	return rope_copy(out, v, strlen(v)) < 0 || rope_copy(out, "'", 1) < 0 ? -1 : 0;
+}
+
+int env_render_sh(const struct env_var *v, size_t n, bool keep_set, struct rope *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (keep_set && rope_printf(out, "[ -n \"${%s+x}\" ] || ", v[i].name) < 0)
+			return -1;
+		if (rope_printf(out, "export %s=", v[i].name) < 0 || quote(out, v[i].value) < 0 ||
+		    rope_copy(out, "\n", 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int env_render_dotenv(const struct env_var *v, size_t n, struct rope *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rope_printf(out, "%s=%s\n", v[i].name, v[i].value) < 0)
+			return -1;
+	return 0;
+}
+
+size_t env_parse_dotenv(const char *buf, size_t len, struct env_var *out)
+{
+	const char *p = buf, *end = buf + len;
+	size_t n = 0, i;
+
+	while (p < end && n < ENV_VARS_MAX) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eq;
+		size_t line = (size_t)((nl ? nl : end) - p);
+
+		eq = memchr(p, '=', line);
+		for (i = 0; eq != NULL && i < sizeof(vars) / sizeof(vars[0]); i++) {
+			size_t vlen = line - (size_t)(eq - p) - 1;
+
+			if (strlen(vars[i].name) != (size_t)(eq - p) || memcmp(p, vars[i].name, (size_t)(eq - p)) != 0 ||
+			    vlen == 0 || vlen >= sizeof(out[n].value))
+				continue;
+			out[n].name = vars[i].name; /* only names cainit sets */
+			out[n].target = vars[i].target;
+			memcpy(out[n].value, eq + 1, vlen);
+			out[n].value[vlen] = '\0';
+			n++;
+			break;
+		}
+		p += line + 1;
+	}
+	return n;
+}
+
+int trust_env(const char *root, unsigned flags, struct env_var *out, size_t *n, struct cerr *e)
+{
+	char show[SHOW_MAX], *buf;
+	struct rootfs r;
+	struct rpath dir;
+	struct stat st;
+	struct scan s;
+	size_t len;
+	int rc;
+
+	*n = 0;
+	if ((rc = rootfs_open(&r, root, e)) != 0)
+		return rc;
+	/* no lock: every file read here is replaced whole, never edited in place */
+	rootfs_show(&r, ENV_FILE, show, sizeof(show));
+	rc = rootfs_resolve(&r, CAINIT_DIR, RP_DIR, &dir, e);
+	if (rc == 0 && dir.exists)
+		rc = rootfs_read_at(dir.dirfd, ENV_FILE_NAME, show, 64 * 1024, &buf, &len, &st, e);
+	else
+		buf = NULL;
+	if (rc == 0 && buf != NULL) {
+		/* a set is installed: install wrote what its variables are */
+		*n = env_parse_dotenv(buf, len, out);
+		free(buf);
+	} else if (rc == 0 && (flags & ENV_PLANNED)) {
+		/* nothing yet: where a set will be, once one is installed */
+		rc = scan_root(&r, SCAN_PATHS, NULL, &s, e);
+		if (rc == 0)
+			*n = env_from_scan(&s, ENV_PLANNED, out);
+		scan_free(&s);
+	}
+	rootfs_close(&r);
+	return rc;
+}

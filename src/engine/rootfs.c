@@ -1,0 +1,462 @@
+/*
+ * rootfs.c: see rootfs.h. The resolver keeps a cache of the directories it
+ * pinned during one operation, so the dozen store paths that share /etc and
+ * /etc/ssl cost one syscall per new component rather than per path.
+ */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+#define MAX_LINKS 40
+
+int rootfs_open(struct rootfs *r, const char *path, struct cerr *e)
+{
+	size_t n;
+
+	memset(r, 0, sizeof(*r));
+	r->lockfd = -1;
+	/* readable (not O_PATH) so the same fd can carry the flock */
+	r->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->fd < 0 && errno == EACCES)
+		r->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r->fd < 0)
+		return cerr_sys(e, path, "open root", errno);
+	n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	if (n >= sizeof(r->prefix))
+		return cerr_set(e, CAINIT_EINPUT, "%s: root path too long", path);
+	memcpy(r->prefix, path, n);
+	r->prefix[n] = '\0';
+	return 0;
+}
+
+void rootfs_forget(struct rootfs *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ndirs; i++) {
+		if (r->dirs[i].fd >= 0)
+			close(r->dirs[i].fd);
+		free(r->dirs[i].canon);
+	}
+	free(r->dirs);
+	r->dirs = NULL;
+	r->ndirs = r->capdirs = 0;
+}
+
+void rootfs_close(struct rootfs *r)
+{
+	rootfs_unlock(r);
+	rootfs_forget(r);
+	for (size_t i = 0; i < r->ncreated; i++)
+		free(r->created[i]);
+	free(r->created);
+	r->created = NULL;
+	r->ncreated = 0;
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+const char *rootfs_show(const struct rootfs *r, const char *canon, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s", r->prefix, canon[0] ? canon : "/");
+	return buf;
+}
+
+static int cache_get(const struct rootfs *r, const char *canon)
+{
+	size_t i;
+
+	if (canon[0] == '\0')
+		return r->fd;
+	for (i = 0; i < r->ndirs; i++)
+		if (r->dirs[i].fd >= 0 && strcmp(r->dirs[i].canon, canon) == 0)
+			return r->dirs[i].fd;
+	return -1;
+}
+
+static int cache_put(struct rootfs *r, const char *canon, int fd)
+{
+	char *c = strdup(canon);
+
+	if (c == NULL)
+		return -1;
+	if (r->ndirs == r->capdirs) {
+		size_t cap = r->capdirs ? r->capdirs * 2 : 16;
+		struct rootfs_dir *d = realloc(r->dirs, cap * sizeof(*d));
+
+		if (d == NULL) {
+			free(c);
+			return -1;
+		}
+		r->dirs = d;
+		r->capdirs = cap;
+	}
+	r->dirs[r->ndirs++] = (struct rootfs_dir){c, fd};
+	return 0;
+}
+
+/* Open (or create) the real directory comp under cur; -1 with errno. A
+ * directory found missing is remembered as such (fd -1 in the cache) for
+ * the rest of the operation, unless this call may create it. */
+static int open_dir(struct rootfs *r, int cur, const char *comp, const char *cand, bool mkdirs,
+		    bool *mkdir_failed)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < r->ndirs; i++) {
+		if (strcmp(r->dirs[i].canon, cand) != 0)
+			continue;
+		if (r->dirs[i].fd >= 0)
+			return r->dirs[i].fd;
+		if (!mkdirs) {
+			errno = ENOENT;
+			return -1;
+		}
+		free(r->dirs[i].canon); /* about to be created: forget "missing" */
+		r->dirs[i] = r->dirs[--r->ndirs];
+		break;
+	}
+	fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !mkdirs) {
+		cache_put(r, cand, -1);
+		errno = ENOENT;
+		return -1;
+	}
+	if (fd < 0 && errno == ENOENT && mkdirs) {
+		if (mkdirat(cur, comp, 0755) < 0) {
+			if (errno != EEXIST) {
+				*mkdir_failed = true;
+				return -1;
+			}
+		} else {
+			/* remembered: what cainit made, it may take away again */
+			char **v = realloc(r->created, (r->ncreated + 1) * sizeof(*v));
+
+			if (v != NULL) {
+				r->created = v;
+				if ((v[r->ncreated] = strdup(cand)) != NULL)
+					r->ncreated++;
+			}
+		}
+		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -1;
+	if (cache_put(r, cand, fd) < 0) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	return fd;
+}
+
+/* out = dir + rest with repeated and trailing slashes dropped. */
+static void canon_join(char *out, size_t n, const char *dir, const char *rest)
+{
+	size_t k = (size_t)snprintf(out, n, "%s", dir);
+
+	for (; *rest && k + 1 < n; rest++) {
+		if (*rest == '/' && (out[k - 1] == '/' || rest[1] == '\0'))
+			continue;
+		out[k++] = *rest;
+	}
+	out[k < n ? k : n - 1] = '\0';
+}
+
+int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rpath *out, struct cerr *e)
+{
+	char rest[2 * PATH_MAX], target[PATH_MAX], canon[PATH_MAX] = "", cand[PATH_MAX];
+	char show[PATH_MAX + 64];
+	const char *p;
+	int cur = r->fd, links = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->dirfd = -1;
+	if (snprintf(rest, sizeof(rest), "%s", path) >= (int)sizeof(rest))
+		return cerr_set(e, CAINIT_EOPS, "%s: path too long", path);
+	p = rest;
+	for (;;) {
+		char comp[NAME_MAX + 1];
+		const char *next, *q;
+		size_t clen;
+		bool last = true;
+		ssize_t n;
+		int fd;
+
+		while (*p == '/')
+			p++;
+		if (*p == '\0') {
+			/* every component walked as a directory */
+			if (!(flags & RP_DIR))
+				return cerr_set(e, CAINIT_EOPS, "%s: is a directory", path);
+			snprintf(out->canon, sizeof(out->canon), "%s", canon[0] ? canon : "/");
+			out->dirfd = cur;
+			out->exists = true;
+			out->st.st_mode = S_IFDIR; /* (no caller needs more of a directory) */
+			return 0;
+		}
+		next = strchr(p, '/');
+		clen = next ? (size_t)(next - p) : strlen(p);
+		if (!next)
+			next = p + clen;
+		if (clen > NAME_MAX)
+			return cerr_sys(e, path, "resolve", ENAMETOOLONG);
+		memcpy(comp, p, clen);
+		comp[clen] = '\0';
+		for (q = next; *q; q++)
+			if (*q != '/')
+				last = false;
+		if (flags & RP_DIR)
+			last = false;
+		if (strcmp(comp, ".") == 0) {
+			p = next;
+			continue;
+		}
+		if (strcmp(comp, "..") == 0) {
+			char *slash = strrchr(canon, '/');
+
+			if (slash)
+				*slash = '\0'; /* ".." stops at the root */
+			cur = cache_get(r, canon);
+			p = next;
+			continue;
+		}
+		if (snprintf(cand, sizeof(cand), "%s/%s", canon, comp) >= (int)sizeof(cand))
+			return cerr_sys(e, path, "resolve", ENAMETOOLONG);
+		if (r->max_depth > 0) {
+			unsigned depth = 0;
+
+			for (const char *c = cand; *c; c++)
+				depth += *c == '/';
+			if (depth > r->max_depth)
+				return cerr_input(e, "too_deep", "%s: deeper than %u directories", rootfs_show(r, cand, show, sizeof(show)),
+						  r->max_depth);
+		}
+		if (!last) {
+			bool mkdir_failed = false;
+
+			fd = open_dir(r, cur, comp, cand, flags & RP_MKDIRS, &mkdir_failed);
+			if (mkdir_failed)
+				return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "mkdir", errno);
+			if (fd >= 0) {
+				cur = fd;
+				memcpy(canon, cand, sizeof(canon));
+				p = next;
+				continue;
+			}
+			if (errno == ENOENT) {
+				/* a missing parent: the path does not exist */
+				canon_join(out->canon, sizeof(out->canon), cand, next);
+				return 0;
+			}
+			if (errno != ENOTDIR && errno != ELOOP)
+				return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "open", errno);
+		} else {
+			if (fstatat(cur, comp, &out->st, AT_SYMLINK_NOFOLLOW) < 0) {
+				if (errno != ENOENT)
+					return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "stat", errno);
+				memcpy(out->canon, cand, sizeof(out->canon));
+				snprintf(out->base, sizeof(out->base), "%s", comp);
+				out->dirfd = cur;
+				return 0;
+			}
+			if (!S_ISLNK(out->st.st_mode) || (flags & RP_NOFOLLOW)) {
+				memcpy(out->canon, cand, sizeof(out->canon));
+				snprintf(out->base, sizeof(out->base), "%s", comp);
+				out->dirfd = cur;
+				out->exists = true;
+				return 0;
+			}
+		}
+		/* a symlink (or a file where a directory was expected) */
+		n = readlinkat(cur, comp, target, sizeof(target) - 1);
+		if (n < 0) {
+			int err = errno == EINVAL ? ENOTDIR : errno;
+
+			return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "resolve", err);
+		}
+		target[n] = '\0';
+		if (++links > MAX_LINKS)
+			return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "resolve", ELOOP);
+		{
+			char tmp[2 * PATH_MAX];
+
+			if (snprintf(tmp, sizeof(tmp), "%s/%s", target, next) >= (int)sizeof(tmp))
+				return cerr_sys(e, path, "resolve", ENAMETOOLONG);
+			memcpy(rest, tmp, sizeof(rest));
+		}
+		p = rest;
+		if (target[0] == '/') {
+			canon[0] = '\0';
+			cur = r->fd;
+		}
+	}
+}
+
+int rootfs_open_regular(int dirfd, const char *name, const char *show, int *fd, struct stat *st,
+			struct cerr *e)
+{
+	*fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0 && errno == ELOOP)
+		return cerr_set(e, CAINIT_EOPS, "%s: open: a symbolic link (never followed here)", show);
+	if (*fd < 0)
+		return errno == ENOENT ? 0 : cerr_sys(e, show, "open", errno);
+	if (fstat(*fd, st) < 0) {
+		int err = errno;
+
+		close(*fd);
+		*fd = -1;
+		return cerr_sys(e, show, "stat", err);
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return cerr_set(e, CAINIT_EOPS, "%s: not a regular file", show);
+	}
+	return 0;
+}
+
+int rootfs_read_at(int dirfd, const char *name, const char *show, size_t max,
+		   char **buf, size_t *len, struct stat *st, struct cerr *e)
+{
+	size_t cap, n = 0;
+	char *b = NULL;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	if (rootfs_open_regular(dirfd, name, show, &fd, st, e) != 0)
+		return CAINIT_EOPS;
+	if (fd < 0)
+		return 0;
+	if ((size_t)st->st_size > max) {
+		cerr_set(e, CAINIT_EOPS, "%s: larger than %zu bytes", show, max);
+		goto fail;
+	}
+	cap = (size_t)st->st_size + 1;
+	b = malloc(cap + 1);
+	if (b == NULL) {
+		cerr_sys(e, show, "read", ENOMEM);
+		goto fail;
+	}
+	if (cap >= 64 * 1024) {
+		/* fault a fresh bundle-sized buffer in with one call, not one
+		 * page fault per 4 KB (no-op before Linux 5.14) */
+		uintptr_t lo = ((uintptr_t)b + 4095) & ~(uintptr_t)4095;
+		uintptr_t hi = ((uintptr_t)b + cap) & ~(uintptr_t)4095;
+
+		if (hi > lo)
+			(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+	}
+	for (;;) {
+		ssize_t k = read(fd, b + n, cap - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			cerr_sys(e, show, "read", errno);
+			goto fail;
+		}
+		n += (size_t)k;
+		if (k == 0 || n < cap)
+			break; /* a short read of a regular file is its end */
+		if (n == cap) {
+			char *nb;
+
+			if (cap > max) {
+				cerr_set(e, CAINIT_EOPS, "%s: larger than %zu bytes", show, max);
+				goto fail;
+			}
+			cap *= 2;
+			nb = realloc(b, cap + 1);
+			if (nb == NULL) {
+				cerr_sys(e, show, "read", ENOMEM);
+				goto fail;
+			}
+			b = nb;
+		}
+	}
+	close(fd);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+fail:
+	free(b);
+	close(fd);
+	return CAINIT_EOPS;
+}
+
+int rootfs_read(struct rootfs *r, const struct rpath *p, size_t max, char **buf, size_t *len, struct cerr *e)
+{
+	char show[PATH_MAX + 64];
+	struct stat st;
+	int rc;
+
+	rootfs_show(r, p->canon, show, sizeof(show));
+	rc = rootfs_read_at(p->dirfd, p->base, show, max, buf, len, &st, e);
+	if (rc == 0 && *buf == NULL)
+		return cerr_sys(e, show, "open", ENOENT);
+	return rc;
+}
+
+int rootfs_lock(struct rootfs *r, int timeout_ms, struct cerr *e)
+{
+	char show[PATH_MAX + 64];
+	struct timespec nap = {0, 50000};
+	long long start;
+
+	if (r->lockfd >= 0)
+		return 0;
+	/* the root fd itself when it is readable; a second open otherwise */
+	r->lock_owned = (fcntl(r->fd, F_GETFL) & O_PATH) != 0;
+	r->lockfd = r->lock_owned ? openat(r->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : r->fd;
+	if (r->lockfd < 0)
+		return cerr_sys(e, rootfs_show(r, "", show, sizeof(show)), "open for lock", errno);
+	start = clock_now_us();
+	for (;;) {
+		if (flock(r->lockfd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		if (clock_now_us() - start >= (long long)timeout_ms * 1000) {
+			errno = ETIMEDOUT;
+			break;
+		}
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 10000000)
+			nap.tv_nsec *= 2; /* 50 us, 100 us, ... up to 12.8 ms */
+	}
+	cerr_set(e, CAINIT_EOPS, "%s: lock: %s (another cainit holds it)",
+		 rootfs_show(r, "", show, sizeof(show)), strerror(errno));
+	if (r->lock_owned)
+		close(r->lockfd);
+	r->lockfd = -1;
+	return CAINIT_EOPS;
+}
+
+void rootfs_unlock(struct rootfs *r)
+{
+	if (r->lockfd < 0)
+		return;
+	if (r->lock_owned)
+		close(r->lockfd); /* closing drops the flock */
+	else
+		flock(r->lockfd, LOCK_UN);
+	r->lockfd = -1;
+}

@@ -1,0 +1,247 @@
+/*
+ * scan.h: what trust stores a root has, read once per operation.
+ *
+ * Layouts are detected from files under the root: a layout is present when
+ * its real bundle exists there (and is not one cainit created) or its anchor
+ * directory does. Bundles are every known bundle path that resolves, inside
+ * the root, to a regular file, each real file once. A root with no bundle at
+ * all gets cainit's own at FALLBACK_BUNDLE.
+ *
+ * Every CA cainit manages is named by a self-describing record (a marked
+ * block in a bundle, its set's anchor file or CA-only file), so an install
+ * finds its old files by name and never lists a directory. Only a "deep"
+ * scan lists directories: for remove, for status, and when /etc/cainit/txn
+ * says a previous change was interrupted, so that its leftovers get swept.
+ */
+#ifndef CAINIT_SCAN_H
+#define CAINIT_SCAN_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "bundle.h"
+#include "cerr.h"
+#include "keystore.h"
+#include "layout.h"
+#include "nss_sdb.h"
+#include "rootfs.h"
+
+#define SHOW_MAX (PATH_MAX + 64)
+#define ENTRY_SHOW_MAX (SHOW_MAX + NAME_MAX + 2) /* a store path + "/" + a name */
+#define BUNDLE_MAX (64 * 1024 * 1024)
+
+struct bundle_store {
+	struct rpath p;
+	char show[SHOW_MAX];
+	char *buf;
+	size_t len;
+	struct bundle_view view;
+	bool exists;          /* false: cainit will create it (no store at all) */
+};
+
+/* An OpenSSL hash entry "HHHHHHHH.N" in a hashed directory. */
+struct hash_link {
+	unsigned long hash;
+	unsigned idx;
+	char name[24];
+	bool is_link;
+	bool target_read;
+	char *target;         /* readlink, read on demand */
+};
+
+/* A file cainit owns: "cainit.SET.HASH8.SLOT.pem" (hashed dir; before
+ * that, "cainit.SET.FP16.HASH8.pem"), "cainit.SET.crt" (anchor dir),
+ * "SET.pem" (set dir), or the "cainit.SET.pem" link update-ca-certificates
+ * makes from an anchor. */
+struct owned_file {
+	char set[SET_NAME_MAX + 1];
+	char name[NAME_MAX + 1];
+	char fp16[17];          /* legacy names */
+	unsigned long hash;
+	unsigned slot;          /* slot names */
+	bool legacy;
+};
+
+struct hashed_store {
+	struct rpath p;
+	char show[SHOW_MAX];
+	bool exists;
+	struct hash_link *links;
+	size_t nlinks;
+	struct owned_file *cas;     /* cainit.SET.FP16.HASH8.pem */
+	size_t ncas;
+	struct owned_file *derived; /* cainit.SET.pem symlinks */
+	size_t nderived;
+	unsigned long *probed;      /* hashes whose entries are in links */
+	size_t nprobed;
+};
+
+/* One of cainit's own files, as read during the scan. */
+struct owned_read {
+	bool exists;
+	struct stat st;
+	char *buf;
+	size_t len;
+};
+
+struct anchor_store {
+	struct rpath p;
+	char show[SHOW_MAX];
+	const struct layout *layout;
+	bool exists;
+	struct owned_file *files;   /* cainit.SET.crt (deep scans) */
+	size_t nfiles;
+	struct owned_read mine;     /* cainit.SET.crt of the operation's set */
+};
+
+/* A Java keystore (`cacerts`), each real file once. One that does not
+ * parse is kept here (bad, with why) so that status can show it; it is
+ * never written. */
+struct keystore_store {
+	struct rpath p;
+	char show[SHOW_MAX];
+	char *buf;
+	size_t len;
+	struct keystore ks;
+	bool bad;
+	char why[KEYSTORE_WHY_MAX];
+};
+
+/* An NSS database directory (nss.c). */
+struct nss_store {
+	struct rpath dir;
+	char show[SHOW_MAX];
+	bool recorded;          /* named in /etc/cainit/nss */
+	bool discovered;        /* found (or to be made) by --nss */
+	bool create;            /* no database there yet: this change makes it (--nss-user) */
+	uid_t uid;              /* the owner of a database it makes */
+	gid_t gid;
+	bool bad;               /* cannot be read or edited: left as it is */
+	char why[NSS_WHY_MAX];
+	char *cert_buf, *key_buf; /* the files as read (key4.db may be missing) */
+	size_t cert_len, key_len;
+	struct stat cert_st, key_st;
+	struct nss_sdb db;
+	bool loaded;            /* db holds the database */
+};
+
+/* A CA that some record of its set names. */
+struct known_ca {
+	char set[SET_NAME_MAX + 1];
+	unsigned char sha256[32];
+	unsigned long hash;
+	bool has_hash;
+};
+
+struct scan {
+	struct rootfs *r;
+	const char *set;             /* the set this operation is about (NULL: all) */
+	bool deep;                   /* directories listed, leftovers swept */
+	bool interrupted;            /* /etc/cainit/txn: a change did not finish */
+	struct rpath cainit_dir;     /* /etc/cainit */
+	bool cainit_dir_exists;
+	struct owned_read set_file;  /* SET.pem of the operation's set */
+	struct owned_read ca_file;   /* /etc/cainit/ca.pem: every set's CAs */
+	struct owned_read env_file;  /* /etc/cainit/env: the runtime variables */
+	struct rpath profiled;       /* /etc/profile.d (cainit never creates it) */
+	struct owned_read profile;   /* /etc/profile.d/cainit.sh */
+	struct known_ca *known;
+	size_t nknown;
+	const struct layout *layouts[8];
+	size_t nlayouts;
+	struct bundle_store *bundles;
+	size_t nbundles;
+	struct anchor_store *anchors;
+	size_t nanchors;
+	struct hashed_store *hashed;
+	size_t nhashed;
+	struct rpath setdir;
+	char setdir_show[SHOW_MAX];
+	bool setdir_exists;
+	struct owned_file *setfiles; /* SET.pem */
+	size_t nsetfiles;
+	struct keystore_store *keystores; /* scan_keystores */
+	size_t nkeystores;
+	bool fallback;               /* the root had no store: cainit owns the bundle */
+	bool paths_only;             /* SCAN_PATHS: bundles were not read */
+	struct nss_store *nss;       /* scan_nss */
+	size_t nnss;
+	bool nss_discover;           /* --nss: every database found takes the set */
+	struct owned_read nss_record; /* /etc/cainit/nss */
+	struct owned_read dirs_record; /* /etc/cainit/dirs: the directories cainit made */
+};
+
+enum {
+	SCAN_CREATE = 1 << 0,      /* create missing store directories (install) */
+	SCAN_CLEAN_TEMPS = 1 << 1, /* remove leftovers of killed runs (lock held) */
+	SCAN_DEEP = 1 << 2,        /* list directories (remove, status) */
+	SCAN_PATHS = 1 << 3,       /* which stores exist, not what they hold: no
+				    * bundle read, no listing (env, tmpfs) */
+};
+
+#define CAINIT_DIR "/etc/cainit"
+#define TXN_MARK "txn"  /* /etc/cainit/txn: present while a change is under way */
+#define CA_FILE_NAME "ca.pem" /* /etc/cainit/ca.pem: the union of every set's CA-only file */
+#define CA_FILE CAINIT_DIR "/" CA_FILE_NAME
+#define ENV_FILE_NAME "env" /* /etc/cainit/env: the runtime variables, NAME=value */
+#define ENV_FILE CAINIT_DIR "/" ENV_FILE_NAME
+#define DIRS_RECORD_NAME "dirs" /* /etc/cainit/dirs: the directories cainit made */
+#define NSS_RECORD_NAME "nss"   /* /etc/cainit/nss: the NSS databases it wrote */
+#define PROFILE_DIR "/etc/profile.d"
+#define PROFILE_NAME "cainit.sh"
+
+/* Scan for an operation on `set` (NULL: every set; implies a deep scan). */
+int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s, struct cerr *e);
+
+/* Find and read every Java keystore under the root (scan_java.c): the
+ * distro paths, every JDK under java_home_parents, and java_home (NULL:
+ * none). clean: remove a killed run's temp files beside them. */
+int scan_keystores(struct scan *s, const char *java_home, bool clean, struct cerr *e);
+
+/* Call fn for each entry of the directory behind dirfd whose name does not
+ * start with '.' (clean_temps: removing a killed run's ".*.cainit-tmp").
+ * fn returns 0, -1 (out of memory) or an error code it put in e, which
+ * stops the listing. */
+typedef int (*scan_entry_fn)(void *ctx, int dirfd, const char *name, unsigned char type);
+int scan_list_dir(int dirfd, const char *show, scan_entry_fn fn, void *ctx, bool clean_temps, struct cerr *e);
+
+/* Remove a killed run's temp file for dirfd/name (txn.c names it), if any. */
+void scan_clean_temp(int dirfd, const char *name);
+
+/* Is (set, sha256) named by some record? */
+bool scan_is_known(const struct scan *s, const char *set, const char *fp16);
+
+/* Fill h->links with HASH.0, HASH.1, ... up to the first missing index
+ * (what OpenSSL looks at), unless already known. */
+int scan_probe_links(struct hashed_store *h, unsigned long hash, struct cerr *e);
+
+/* Mark a change under way in /etc/cainit/txn, naming its set ("*": all). */
+int scan_mark_txn(struct scan *s, const char *set, struct cerr *e);
+void scan_unmark_txn(struct scan *s);
+
+/* Is a change marked under way? *present, and the set it names in set
+ * ("*" when every set, or when the mark names none). */
+int scan_read_mark(struct rootfs *r, bool *present, char *set, size_t n, struct cerr *e);
+void scan_free(struct scan *s);
+
+/* The distinct set names found anywhere in s (only `only` when not NULL);
+ * up to max, pointing into s. Returns how many. */
+size_t scan_set_names(const struct scan *s, const char *only, const char **out, size_t max);
+
+/* readlink of a hash entry, cached; NULL when not a symlink. */
+const char *scan_link_target(struct hashed_store *h, struct hash_link *l);
+
+/* File names cainit uses; out holds NAME_MAX + 1 bytes. A CA's file in a
+ * hashed directory is named by its set, its subject hash and its slot: its
+ * rank by SHA-256 among the set's CAs of that hash. A rotation to a CA of
+ * the same subject rewrites the same name (an atomic rename), so the
+ * HASH.N link never points at a name that goes away. */
+void name_ca_slot(char *out, const char *set, unsigned long hash, unsigned slot);
+unsigned ca_slot(const struct cert_list *cas, size_t j);
+/* The names before slots ("cainit.SET.FP16.HASH8.pem"): retired on sight. */
+void name_ca_file_raw(char *out, const char *set, const unsigned char sha256[32], unsigned long hash);
+void name_anchor(char *out, const char *set);
+void name_set_file(char *out, const char *set);
+void name_hash_link(char *out, unsigned long hash, unsigned idx);
+
+#endif
