@@ -10,32 +10,37 @@ FUZZ_SECONDS ?= 300
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all deps build asan tsan fuzz-build fuzz check unit integration e2e demo bench clean
+.PHONY: all deps build asan tsan fuzz-build fuzz check lint unit integration e2e demo bench clean
 
 all: build
 
+# every group; plain `make` needs only the build group
 deps:
-	@bash scripts/deps.sh
+	@bash scripts/deps.sh build test e2e fuzz
 
-build: deps
+build:
+	@bash scripts/deps.sh build
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) -Dstatic=true
 	ninja -C $(BUILD)
 
 # ASan+UBSan build of the same sources (dynamically linked: ASan cannot be static)
-asan: deps
+asan:
+	@bash scripts/deps.sh build
 	@test -f $(ASAN)/build.ninja || meson setup $(ASAN) -Dstatic=false -Dbuildtype=debug \
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
 	ninja -C $(ASAN)
 
 # ThreadSanitizer build, for the agent's concurrent tests
-tsan: deps
+tsan:
+	@bash scripts/deps.sh build
 	@test -f $(TSAN)/build.ninja || meson setup $(TSAN) -Dstatic=false -Dbuildtype=debug \
 		-Db_sanitize=thread -Db_lundef=false
 	ninja -C $(TSAN) cainit tests/mkcert tests/bundle_reader tests/certhash
 
 # libFuzzer targets (clang, ASan+UBSan, the whole build instrumented)
-fuzz-build: deps
+fuzz-build:
+	@bash scripts/deps.sh build fuzz
 	@test -f $(FUZZ)/build.ninja || CC=clang meson setup $(FUZZ) -Dstatic=false -Dfuzz=true \
 		-Dbuildtype=debug -Doptimization=1 -Db_sanitize=address,undefined -Db_lundef=false \
 		"-Dc_args=-fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \
@@ -47,10 +52,19 @@ fuzz-build: deps
 fuzz: fuzz-build
 	bash fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS)
 
+# the module include graph: no cycle, each layer includes only lower ones,
+# front ends only the engine's trust.h (scripts/lint_includes.py)
+lint:
+	bash tests/lint/test_lint_includes.sh
+
 unit: build
+	@bash scripts/deps.sh test
+	@test -f $(BUILD)/tests/test_pem || meson setup --reconfigure $(BUILD) >/dev/null
+	ninja -C $(BUILD)
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
 integration: build
+	@bash scripts/deps.sh test
 	bash tests/integration/run.sh $(BUILD)
 
 # bake on real images run by podman (a Debian minbase image, cached in
@@ -58,13 +72,14 @@ integration: build
 # client through a real intercepting proxy (mitmdump), before and after
 # cainit, by each delivery path: the table in the README
 e2e: build
+	@bash scripts/deps.sh test e2e
 	bash tests/e2e/run.sh $(BUILD)
 	bash tests/e2e/matrix.sh $(BUILD)
 
 # Every test, then every test again under ASan+UBSan (e2e runs the static
 # build in containers: once), the agent's concurrent tests under TSan, and
 # each fuzz target for 30 s.
-check: build asan tsan fuzz-build
+check: deps lint build asan tsan fuzz-build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 	bash tests/integration/run.sh $(BUILD)
 	bash tests/e2e/run.sh $(BUILD)
@@ -79,9 +94,11 @@ check: build asan tsan fuzz-build
 	bash fuzz/run.sh $(FUZZ) 30
 
 demo: build
+	@bash scripts/deps.sh test
 	bash scripts/demo.sh $(BUILD)
 
 bench: build
+	@bash scripts/deps.sh test
 	bash bench/run.sh $(BUILD)
 
 clean:

@@ -1,28 +1,42 @@
 #!/bin/bash
-# deps.sh: install whatever the build, the tests, the demo and the benchmarks
-# need and this Debian machine lacks. Idempotent and non-interactive: it asks
-# dpkg first and runs apt-get (after apt-get update) only for missing packages.
+# deps.sh [GROUP...]: install the Debian packages that GROUPs need and this
+# machine lacks. Groups: build (compile cainit: plain `make`), test (unit and
+# integration tests, the demo, the benchmarks: real tools and TLS peers),
+# e2e (images run by podman, the client matrix), fuzz (clang + libFuzzer).
+# No group: all of them. Idempotent and non-interactive: it asks dpkg first
+# and runs apt-get (after apt-get update) only for missing packages.
 set -euo pipefail
 
-packages=(
-	# build
-	gcc make meson ninja-build pkg-config binutils
-	libssl-dev libevent-dev libjansson-dev libcmocka-dev zlib1g-dev libsqlite3-dev
-	# tests, demo, benchmarks: real tools and real TLS peers
-	openssl ca-certificates curl strace util-linux procps python3 valgrind python3-yaml
-	# fuzzing: clang with libFuzzer
-	clang libclang-rt-14-dev
-	python3-requests nodejs
+group_build=(gcc make meson ninja-build pkg-config binutils
+	libssl-dev libevent-dev libjansson-dev zlib1g-dev libsqlite3-dev)
+group_test=(libcmocka-dev python3
+	# real tools and real TLS peers
+	openssl ca-certificates curl strace util-linux procps valgrind python3-yaml python3-requests nodejs
 	# Java and browser trust: Debian's JDK and its JKS cacerts, NSS's certutil, Chromium
 	openjdk-17-jdk-headless ca-certificates-java libnss3-tools chromium
-	# a real intercepting proxy (makes its own CA), and the TLS clients of the
-	# end-to-end matrix (tests/e2e/matrix.sh)
-	mitmproxy wget git python3-pip golang-go ruby libwww-perl liblwp-protocol-https-perl
-	# e2e: images built with debootstrap, run by podman with runc
-	podman runc debootstrap
+	# a real intercepting proxy (makes its own CA), for the demo and the tests
+	mitmproxy wget
 	# the reference layer applier the unpack tests compare with
-	umoci
-)
+	umoci)
+group_e2e=(
+	# the TLS clients of the end-to-end matrix (tests/e2e/matrix.sh)
+	git python3-pip golang-go ruby libwww-perl liblwp-protocol-https-perl
+	# images built with debootstrap, run by podman with runc
+	podman runc debootstrap)
+group_fuzz=(clang libclang-rt-14-dev)
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(build test e2e fuzz)
+packages=()
+for g in "${groups[@]}"; do
+	case $g in
+	build) packages+=("${group_build[@]}") ;;
+	test) packages+=("${group_test[@]}") ;;
+	e2e) packages+=("${group_e2e[@]}") ;;
+	fuzz) packages+=("${group_fuzz[@]}") ;;
+	*) echo "deps: no group '$g' (build, test, e2e, fuzz)" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -14,9 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "agent_internal.h"
-#include "cert.h"
+#include "clock.h"
 #include "token.h"
 #include "trust.h"
 

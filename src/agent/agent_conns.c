@@ -28,8 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "agent_internal.h"
+#include "clock.h"
 
 #define SWEEP_US 100000
 #define ACCEPT_BATCH 8

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "agent_internal.h"
+#include "clock.h"
 #include "init_body.h"
 #include "status_json.h"
 #include "token.h"

@@ -13,8 +13,6 @@
 #include <stdbool.h>
 
 #include "agent.h"
-#include "bundle.h"
-#include "cert.h"
 #include "http_req.h"
 #include "trust.h"
 

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cert.h"
 #include "cerr.h"
 #include "rootfs.h"
+#include "trust.h"
 
 /* Where the agent lives inside an image: the one definition every part
  * of cainit (the copy, the layer, the entrypoint, the docs' examples)
@@ -74,12 +74,6 @@ int bake_oci(const char *layout, const char *tag, const char *newtag, const stru
 	     struct bake_result *res, struct cerr *e);
 
 /* ---- the fingerprint (bake_fp.c) ---- */
-
-/* SHA-256 of a root filesystem's content as cainit found it before any
- * bake: every non-directory entry's path, type, mode, owner and content,
- * leaving out what cainit itself writes (the agent, /etc/cainit, files
- * named cainit.*, links to them, and cainit's blocks inside bundles). */
-int bake_tree_hash(const char *dir, char out[80], struct cerr *e);
 
 /* "sha256:<hex>" of the canonical JSON of the inputs (see docs/bake.md). */
 int bake_fingerprint(const char *base_kind, const char *base, const char *agent_sha256,

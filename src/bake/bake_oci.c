@@ -24,8 +24,8 @@
 #include "dirwalk.h"
 #include "oci.h"
 #include "tar.h"
-#include "trust.h"
 #include "tree.h"
+#include "trust.h"
 #include "unpack.h"
 
 #define DEFAULT_CMD "/bin/sh" /* the command of an image with neither Entrypoint nor Cmd */

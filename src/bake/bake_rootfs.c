@@ -26,7 +26,7 @@ int bake_rootfs(const char *dir, const struct bake_opts *o, struct bake_result *
 	rc = with_cas ? cert_list_check(o->cas, o->cert_flags, time(NULL), o->origin, e) : 0;
 	/* the base as it was before this bake (cainit's own files left out) */
 	if (rc == 0)
-		rc = bake_tree_hash(dir, res->base, e);
+		rc = trust_tree_hash(dir, BAKE_AGENT_PATH, res->base, e);
 	if (rc == 0)
 		rc = bake_fingerprint("rootfs-tree", res->base, a.sha256, o->cas, o->set, NULL, 0, res->fingerprint, e);
 	if (rc == 0 && with_cas)

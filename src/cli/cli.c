@@ -15,7 +15,6 @@
 
 #include <openssl/crypto.h>
 
-#include "cert.h"
 
 int cli_read_input(const char *path, unsigned char **buf, size_t *len, struct cerr *e)
 {

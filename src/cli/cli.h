@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cert.h"
 #include "cerr.h"
+#include "trust.h"
 
 /* Read FILE ("-": standard input), at most CERT_INPUT_MAX bytes (more is
  * refused). Returns 0, or CAINIT_EINPUT with the message in e. */

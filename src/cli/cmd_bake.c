@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "bake.h"
-#include "bundle.h"
 #include "cli.h"
 #include "clock.h"
 #include "file_write.h"
+#include "trust.h"
 
 #define RUN_ARGS_MAX 64
 

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "cert.h"
 #include "cli.h"
+#include "clock.h"
 #include "trust.h"
 
 static const char USAGE[] =

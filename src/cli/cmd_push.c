@@ -10,12 +10,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "bundle.h"
 #include "cli.h"
+#include "clock.h"
 #include "duration.h"
 #include "push.h"
 #include "token.h"
+#include "trust.h"
 
 static const char USAGE[] =
 	"usage: cainit push --to URL [--token-file F] [--timeout 50ms] [--retry-every 5ms]\n"

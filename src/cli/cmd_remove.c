@@ -5,8 +5,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "clock.h"
 #include "cli.h"
+#include "clock.h"
 #include "trust.h"
 
 static const char USAGE[] =

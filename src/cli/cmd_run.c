@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "agent.h"
-#include "cert.h"
 #include "cli.h"
 #include "duration.h"
 #include "run_source.h"

@@ -59,7 +59,7 @@ static void print_text(const struct trust_status *st)
 	}
 	printf("stores:\n");
 	for (i = 0; i < st->nstores; i++)
-		printf("  %-8s %s%s%s%s%s%s\n", store_kind_name(st->stores[i].kind), st->stores[i].path,
+		printf("  %-8s %s%s%s%s%s%s\n", st->stores[i].kind, st->stores[i].path,
 		       st->stores[i].layout ? " (" : "", st->stores[i].layout ? st->stores[i].layout : "",
 		       st->stores[i].layout ? ")" : "", st->stores[i].why[0] ? "  UNUSABLE: " : "",
 		       st->stores[i].why);
@@ -79,7 +79,7 @@ static void print_text(const struct trust_status *st)
 		for (k = 0; k < ss->nstores; k++) {
 			const struct status_store *x = &ss->stores[k];
 
-			printf("  %-8s %-8s %s%s%s%s\n", store_kind_name(x->kind),
+			printf("  %-8s %-8s %s%s%s%s\n", x->kind,
 			       x->present ? "present" : "MISSING", x->path,
 			       x->verified == 1 ? "  verified" : x->verified == 0 ? "  NOT VERIFIED: " : "",
 			       x->verified == 0 ? x->why : "", "");

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cert.h"
 #include "cli.h"
 #include "trust.h"
 
@@ -62,7 +61,7 @@ int cmd_verify(int argc, char **argv)
 		return cli_fail(&e);
 	rc = trust_verify(root, cli_java_home(java_home), &chain, &res, &n, &e);
 	for (i = 0; i < n; i++)
-		printf("%-6s %-6s %s%s%s\n", store_kind_name(res[i].kind), res[i].ok ? "ok" : "FAIL",
+		printf("%-6s %-6s %s%s%s\n", res[i].kind, res[i].ok ? "ok" : "FAIL",
 		       res[i].path, res[i].ok ? "" : ": ", res[i].ok ? "" : res[i].why);
 	free(res);
 	if (rc != 0 && n == 0)

@@ -20,7 +20,7 @@ static json_t *cert_json(const struct cert *c)
 
 static json_t *store_json(const struct status_store *s, bool per_set)
 {
-	json_t *o = json_pack("{s:s, s:s}", "kind", store_kind_name(s->kind), "path", s->path);
+	json_t *o = json_pack("{s:s, s:s}", "kind", s->kind, "path", s->path);
 
 	if (o == NULL)
 		return NULL;

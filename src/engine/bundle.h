@@ -21,9 +21,9 @@
 #include <stddef.h>
 
 #include "cert.h"
+#include "paths.h"
 #include "rope.h"
 
-#define SET_NAME_MAX 64
 
 /* The first line of a bundle cainit created itself (root had none). */
 #define BUNDLE_HEADER "# cainit: this bundle was created by cainit because the root had no trust store; it is deleted with the last managed CA\n"
@@ -49,8 +49,7 @@ struct bundle_view {
 	bool created;        /* starts with BUNDLE_HEADER */
 };
 
-/* True for [A-Za-z0-9][A-Za-z0-9_-]{0,63}. */
-bool set_name_valid(const char *name);
+/* (set_name_valid: paths.h) */
 
 /* Find cainit's blocks in buf (which must outlive the view). -1 on ENOMEM. */
 int bundle_scan(const char *buf, size_t len, struct bundle_view *v);

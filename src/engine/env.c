@@ -9,7 +9,6 @@
 
 #include "layout.h"
 #include "scan.h"
-#include "trust.h"
 
 static const struct {
 	const char *name;
@@ -133,39 +132,4 @@ size_t env_parse_dotenv(const char *buf, size_t len, struct env_var *out)
 		p += line + 1;
 	}
 	return n;
-}
-
-int trust_env(const char *root, unsigned flags, struct env_var *out, size_t *n, struct cerr *e)
-{
-	char show[SHOW_MAX], *buf;
-	struct rootfs r;
-	struct rpath dir;
-	struct stat st;
-	struct scan s;
-	size_t len;
-	int rc;
-
-	*n = 0;
-	if ((rc = rootfs_open(&r, root, e)) != 0)
-		return rc;
-	/* no lock: every file read here is replaced whole, never edited in place */
-	rootfs_show(&r, ENV_FILE, show, sizeof(show));
-	rc = rootfs_resolve(&r, CAINIT_DIR, RP_DIR, &dir, e);
-	if (rc == 0 && dir.exists)
-		rc = rootfs_read_at(dir.dirfd, ENV_FILE_NAME, show, 64 * 1024, &buf, &len, &st, e);
-	else
-		buf = NULL;
-	if (rc == 0 && buf != NULL) {
-		/* a set is installed: install wrote what its variables are */
-		*n = env_parse_dotenv(buf, len, out);
-		free(buf);
-	} else if (rc == 0 && (flags & ENV_PLANNED)) {
-		/* nothing yet: where a set will be, once one is installed */
-		rc = scan_root(&r, SCAN_PATHS, NULL, &s, e);
-		if (rc == 0)
-			*n = env_from_scan(&s, ENV_PLANNED, out);
-		scan_free(&s);
-	}
-	rootfs_close(&r);
-	return rc;
 }

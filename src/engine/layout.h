@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "paths.h"
+
 struct layout {
 	const char *name;        /* short id, shown by status */
 	const char *distros;     /* who ships it */
@@ -33,11 +35,6 @@ extern const char *const java_keystores[];
 extern const char *const java_home_parents[];
 extern const char *const java_home_keystores[];
 
-/* Where a root with no store at all gets its bundle (and hashed dir). */
-#define FALLBACK_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
-#define FALLBACK_HASHED_DIR "/etc/ssl/certs"
-
-/* cainit's own place for the CA-only file of each set. */
-#define CAINIT_SET_DIR "/etc/cainit/sets"
+/* (FALLBACK_BUNDLE, FALLBACK_HASHED_DIR and CAINIT_SET_DIR: paths.h) */
 
 #endif

@@ -7,6 +7,11 @@
  * the root, to a regular file, each real file once. A root with no bundle at
  * all gets cainit's own at FALLBACK_BUNDLE.
  *
+ * The scan is the engine's view of a root for one operation: each kind of
+ * store (a row of store_table, see store.h) finds its stores and keeps them
+ * in its part of struct scan; the core here detects the layouts, opens
+ * cainit's own directory and its change mark, and decides how deep to look.
+ *
  * Every CA cainit manages is named by a self-describing record (a marked
  * block in a bundle, its set's anchor file or CA-only file), so an install
  * finds its old files by name and never lists a directory. Only a "deep"
@@ -24,11 +29,9 @@
 #include "keystore.h"
 #include "layout.h"
 #include "nss_sdb.h"
+#include "paths.h"
 #include "rootfs.h"
 
-#define SHOW_MAX (PATH_MAX + 64)
-#define ENTRY_SHOW_MAX (SHOW_MAX + NAME_MAX + 2) /* a store path + "/" + a name */
-#define BUNDLE_MAX (64 * 1024 * 1024)
 
 struct bundle_store {
 	struct rpath p;
@@ -37,6 +40,7 @@ struct bundle_store {
 	size_t len;
 	struct bundle_view view;
 	bool exists;          /* false: cainit will create it (no store at all) */
+	X509_STORE *x509;     /* its certificates for verification (status, verify) */
 };
 
 /* An OpenSSL hash entry "HHHHHHHH.N" in a hashed directory. */
@@ -103,6 +107,7 @@ struct keystore_store {
 	char *buf;
 	size_t len;
 	struct keystore ks;
+	X509_STORE *x509;     /* its anchors for verification (status), once checked */
 	bool bad;
 	char why[KEYSTORE_WHY_MAX];
 };
@@ -149,6 +154,7 @@ struct scan {
 	size_t nknown;
 	const struct layout *layouts[8];
 	size_t nlayouts;
+	bool layouts_known;          /* scan_layouts ran */
 	struct bundle_store *bundles;
 	size_t nbundles;
 	struct anchor_store *anchors;
@@ -177,26 +183,54 @@ enum {
 	SCAN_DEEP = 1 << 2,        /* list directories (remove, status) */
 	SCAN_PATHS = 1 << 3,       /* which stores exist, not what they hold: no
 				    * bundle read, no listing (env, tmpfs) */
+	SCAN_KEYSTORES = 1 << 4,   /* also the Java keystores */
+	SCAN_NSS = 1 << 5,         /* also the NSS databases */
 };
 
-#define CAINIT_DIR "/etc/cainit"
-#define TXN_MARK "txn"  /* /etc/cainit/txn: present while a change is under way */
-#define CA_FILE_NAME "ca.pem" /* /etc/cainit/ca.pem: the union of every set's CA-only file */
-#define CA_FILE CAINIT_DIR "/" CA_FILE_NAME
-#define ENV_FILE_NAME "env" /* /etc/cainit/env: the runtime variables, NAME=value */
-#define ENV_FILE CAINIT_DIR "/" ENV_FILE_NAME
-#define DIRS_RECORD_NAME "dirs" /* /etc/cainit/dirs: the directories cainit made */
-#define NSS_RECORD_NAME "nss"   /* /etc/cainit/nss: the NSS databases it wrote */
-#define PROFILE_DIR "/etc/profile.d"
-#define PROFILE_NAME "cainit.sh"
+struct trust_report;
 
-/* Scan for an operation on `set` (NULL: every set; implies a deep scan). */
+/* What a scan looks for. */
+struct scan_opts {
+	unsigned flags;              /* SCAN_* */
+	const char *java_home;       /* with SCAN_KEYSTORES: one more JDK (NULL: none) */
+	bool nss_discover;           /* with SCAN_NSS: every database found takes the set */
+	const char *nss_user;        /* with SCAN_NSS: create this user's database */
+	struct trust_report *rep;    /* where stores left alone are reported (may be NULL) */
+};
+
+/* Scan for an operation on `set` (NULL: every set; implies a deep scan):
+ * every row of store_table whose scan_flag is 0 or in o->flags finds its
+ * stores, in table order; then, when deep, each lists its directories. */
+int scan_root_opts(struct rootfs *r, const struct scan_opts *o, const char *set, struct scan *s, struct cerr *e);
+/* The same with only flags. */
 int scan_root(struct rootfs *r, unsigned flags, const char *set, struct scan *s, struct cerr *e);
 
-/* Find and read every Java keystore under the root (scan_java.c): the
- * distro paths, every JDK under java_home_parents, and java_home (NULL:
- * none). clean: remove a killed run's temp files beside them. */
-int scan_keystores(struct scan *s, const char *java_home, bool clean, struct cerr *e);
+/* The scan's first step: cainit's own directory (made with SCAN_CREATE)
+ * and whether a change is marked under way. */
+int scan_find_own(struct scan *s, unsigned flags, struct cerr *e);
+
+/* For rooms after the bundles: the layouts the root has (a layout is there
+ * when its real bundle is, or its anchor directory), found once. */
+int scan_layouts(struct scan *s, struct cerr *e);
+
+/* Read one of cainit's own files (missing: o->exists false). */
+int scan_read_owned(int dirfd, const char *name, const char *show, struct owned_read *o, struct cerr *e);
+
+/* Record in s->known the CAs that cainit's blocks in a view (or in buf)
+ * name; -1 when out of memory. */
+int scan_note_view(struct scan *s, const struct bundle_view *v);
+int scan_note_blocks(struct scan *s, const char *buf, size_t len);
+
+/* Names of cainit's files, parsed: "cainit.SET.HASH8.SLOT.pem" (or the
+ * older "cainit.SET.FP16.HASH8.pem"), and prefix + SET + suffix. */
+bool scan_parse_ca_name(const char *name, struct owned_file *f);
+bool scan_parse_set_name_file(const char *name, const char *prefix, const char *suffix, struct owned_file *f);
+int scan_push_owned(struct owned_file **v, size_t *n, const struct owned_file *f);
+/* d_type, or from fstatat when the filesystem gave DT_UNKNOWN. */
+unsigned char scan_entry_type(int dirfd, const char *name, unsigned char type);
+bool scan_ends_with(const char *s, const char *suffix);
+/* "HHHHHHHH.N": an OpenSSL hash entry's name. */
+bool scan_parse_hash_name(const char *name, unsigned long *hash, unsigned *idx);
 
 /* Call fn for each entry of the directory behind dirfd whose name does not
  * start with '.' (clean_temps: removing a killed run's ".*.cainit-tmp").
@@ -212,7 +246,7 @@ void scan_clean_temp(int dirfd, const char *name);
 bool scan_is_known(const struct scan *s, const char *set, const char *fp16);
 
 /* Fill h->links with HASH.0, HASH.1, ... up to the first missing index
- * (what OpenSSL looks at), unless already known. */
+ * (what OpenSSL looks at), unless already known (stores/hashed.c). */
 int scan_probe_links(struct hashed_store *h, unsigned long hash, struct cerr *e);
 
 /* Mark a change under way in /etc/cainit/txn, naming its set ("*": all). */
@@ -228,7 +262,7 @@ void scan_free(struct scan *s);
  * up to max, pointing into s. Returns how many. */
 size_t scan_set_names(const struct scan *s, const char *only, const char **out, size_t max);
 
-/* readlink of a hash entry, cached; NULL when not a symlink. */
+/* readlink of a hash entry, cached; NULL when not a symlink (stores/hashed.c). */
 const char *scan_link_target(struct hashed_store *h, struct hash_link *l);
 
 /* File names cainit uses; out holds NAME_MAX + 1 bytes. A CA's file in a
@@ -242,6 +276,7 @@ unsigned ca_slot(const struct cert_list *cas, size_t j);
 void name_ca_file_raw(char *out, const char *set, const unsigned char sha256[32], unsigned long hash);
 void name_anchor(char *out, const char *set);
 void name_set_file(char *out, const char *set);
+/* The HASH.N name of a hash entry; out holds 24 bytes. */
 void name_hash_link(char *out, unsigned long hash, unsigned idx);
 
 #endif

@@ -27,7 +27,7 @@
 
 #include "dirwalk.h"
 #include "rootfs.h"
-#include "scan.h"
+#include "store.h"
 
 #define TMPFS_MAGIC_NUMBER 0x01021994
 #define COPY_DEPTH_MAX 8
@@ -221,10 +221,17 @@ static int mount_classic(struct rootfs *r, const char *canon, int dirfd, const s
 
 /* ---- which directories ---- */
 
-static void add_dir(char (*dirs)[PATH_MAX], size_t *n, size_t max, const char *path)
+struct dir_list {
+	char (*dirs)[PATH_MAX];
+	size_t n, max;
+};
+
+static void add_dir(void *ctx, const char *path)
 {
-	if (*n < max && *path)
-		snprintf(dirs[(*n)++], PATH_MAX, "%s", path);
+	struct dir_list *l = ctx;
+
+	if (l->n < l->max && *path)
+		snprintf(l->dirs[l->n++], PATH_MAX, "%s", path);
 }
 
 /* Is a inside b (or b itself)? */
@@ -235,29 +242,18 @@ static bool within(const char *a, const char *b)
 	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || n == 1);
 }
 
-/* The directories to move, none inside another. */
+/* The directories to move (every room's, and cainit's own), none inside
+ * another. */
 static size_t pick_dirs(const struct scan *s, char (*dirs)[PATH_MAX], size_t max)
 {
-	char parent[PATH_MAX];
-	size_t n = 0, i, k, out = 0;
+	struct dir_list l = {dirs, 0, max};
+	size_t n, i, k, out = 0;
 
-	for (i = 0; i < s->nbundles; i++) {
-		char *slash;
-
-		if (!s->bundles[i].exists)
-			continue;
-		snprintf(parent, sizeof(parent), "%s", s->bundles[i].p.canon);
-		slash = strrchr(parent, '/');
-		if (slash != NULL && slash != parent) {
-			*slash = '\0';
-			add_dir(dirs, &n, max, parent);
-		}
-	}
-	for (i = 0; i < s->nhashed; i++)
-		add_dir(dirs, &n, max, s->hashed[i].p.canon);
-	for (i = 0; i < s->nanchors; i++)
-		add_dir(dirs, &n, max, s->anchors[i].p.canon);
-	add_dir(dirs, &n, max, CAINIT_DIR);
+	for (i = 0; i < store_table_len; i++)
+		if (store_table[i]->dirs != NULL)
+			store_table[i]->dirs(s, add_dir, &l);
+	add_dir(&l, CAINIT_DIR);
+	n = l.n;
 	for (i = 0; i < n; i++) {
 		bool keep = true;
 

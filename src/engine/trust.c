@@ -12,29 +12,17 @@
 #include "trust.h"
 
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "nss.h"
 #include "plan.h"
 #include "rootfs.h"
+#include "store.h"
 #include "txn.h"
 
 #define NAMES_MAX 1024
-
-void trust_warn(struct trust_report *rep, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (rep == NULL || rep->nwarnings == TRUST_WARN_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(rep->warnings[rep->nwarnings++], TRUST_WARN_LEN, fmt, ap);
-	va_end(ap);
-}
 
 static void add_sentinel(struct trust_report *rep, int dirfd, const char *name)
 {
@@ -89,59 +77,46 @@ void trust_sentinels_close(struct trust_sentinel *v, size_t n)
 			close(v[i].dirfd);
 }
 
-/* One scan-plan-commit cycle on a locked root. keep_mark: the run is part
- * of a recovery, which removes the mark itself when it is done. */
-static int run_locked(struct rootfs *r, const struct want *w, const struct trust_opts *o, unsigned scan_flags,
+/* One scan-plan-commit cycle on a locked root: every row of store_table
+ * finds its stores, then plans its part of the change, in table order;
+ * the transaction then commits it all. keep_mark: the run is part of a
+ * recovery, which removes the mark itself when it is done. */
+static int run_locked(struct rootfs *r, struct want *w, const struct trust_opts *o, unsigned scan_flags,
 		      bool keep_mark, struct trust_report *rep, struct cerr *e)
 {
-	bool nss = (o->flags & TRUST_NSS) != 0;
+	const struct scan_opts so = {
+		.flags = scan_flags | SCAN_KEYSTORES | SCAN_NSS,
+		.java_home = o->java_home,
+		.nss_discover = (o->flags & TRUST_NSS) != 0,
+		.nss_user = w->certs != NULL ? o->nss_user : NULL,
+		.rep = rep,
+	};
 	struct scan s;
 	struct txn t;
-	bool sets_left = false;
+	size_t i;
 	int rc;
 
 	txn_init(&t);
-	rc = scan_root(r, scan_flags, w->set, &s, e);
-	if (rc == 0)
-		rc = scan_keystores(&s, o->java_home, scan_flags & SCAN_CLEAN_TEMPS, e);
-	if (rc == 0)
-		rc = scan_nss(&s, nss, w->certs != NULL ? o->nss_user : NULL, scan_flags & SCAN_CLEAN_TEMPS, rep, e);
+	rc = scan_root_opts(r, &so, w->set, &s, e);
 	if (rc == 0 && w->certs == NULL) {
 		const char *names[NAMES_MAX];
 
 		rep->sets = scan_set_names(&s, w->set, names, NAMES_MAX);
 	}
-	if (rc == 0)
-		rc = plan_hashed(&s, w, &t, e);
-	if (rc == 0)
-		rc = plan_anchors(&s, w, &t, e);
-	if (rc == 0)
-		rc = plan_bundles(&s, w, &t, e);
-	if (rc == 0)
-		rc = plan_keystores(&s, w, &t, e);
-	if (rc == 0)
-		rc = plan_nss(&s, w, &t, e);
-	if (rc == 0)
-		rc = plan_ca_file(&s, w, &t, &sets_left, e);
-	if (rc == 0)
-		rc = plan_env_file(&s, sets_left, &t, e);
-	if (rc == 0)
-		rc = plan_profile(&s, sets_left, &t, e);
-	if (rc == 0 && sets_left)
-		rc = plan_dirs_record(&s, &t, e);
-	if (rc == 0)
-		rc = plan_set_file(&s, w, &t, e); /* last: the record of a finished change */
+	w->sets_left = false;
+	for (i = 0; i < store_table_len && rc == 0; i++)
+		rc = store_table[i]->plan(&s, w, &t, e); /* the record last: a finished change */
 	if (rc == 0 && t.n > 0 && !keep_mark)
 		rc = scan_mark_txn(&s, w->set, e);
 	if (rc == 0)
 		rc = txn_run(&t, e);
 	if (!keep_mark && ((rc == 0 && (t.n > 0 || s.interrupted)) || (rc != 0 && t.restored)))
 		scan_unmark_txn(&s);
-	if (rc == 0 && !sets_left && !keep_mark)
+	if (rc == 0 && !w->sets_left && !keep_mark)
 		dirs_remove_made(&s); /* the root as it was before the first set */
 	if (rc == 0) {
 		rep->changes = t.n;
-		for (size_t i = 0; i < t.n; i++)
+		for (i = 0; i < t.n; i++)
 			if (t.ops[i].skipped) {
 				rep->changes--;
 				trust_warn(rep, "%s: cannot be replaced (a bind-mounted file?); left as it is",
@@ -150,9 +125,10 @@ static int run_locked(struct rootfs *r, const struct want *w, const struct trust
 		rep->fallback = s.fallback;
 		if (w->certs != NULL && (o->flags & TRUST_SENTINELS))
 			take_sentinels(&s, w->set, rep);
-		rep->stores = s.nbundles + s.nanchors + s.nhashed + (s.setdir_exists ? 1 : 0);
-		for (size_t i = 0; i < s.nkeystores; i++)
-			rep->stores += !s.keystores[i].bad;
+		rep->stores = 0;
+		for (i = 0; i < store_table_len; i++)
+			if (store_table[i]->count != NULL)
+				rep->stores += store_table[i]->count(&s);
 	}
 	txn_free(&t);
 	scan_free(&s);
@@ -204,7 +180,7 @@ static int recover(struct rootfs *r, const char *marked, const char *java_home, 
 		return cerr_set(e, CAINIT_EOPS, "recovery: out of memory");
 	for (i = 0; i < n && rc == 0; i++) {
 		struct cert_list cas = {0};
-		struct want w = {sets[i], NULL, NULL};
+		struct want w = {sets[i], NULL, NULL, false};
 
 		if (recorded_cas(r, sets[i], &cas, e))
 			w.certs = &cas;
@@ -243,7 +219,7 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 		  const struct trust_opts *o, const char *origin, struct trust_report *rep, struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {set, certs, rep};
+	struct want w = {set, certs, rep, false};
 	struct rootfs r;
 	int rc;
 
@@ -269,7 +245,7 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 		 struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {set, NULL, rep};
+	struct want w = {set, NULL, rep, false};
 	struct rootfs r;
 	int rc;
 

@@ -1,10 +1,24 @@
 /*
- * nss.c: see nss.h. Finding databases (the record, and with --nss the
- * root's passwd homes and /etc/pki/nssdb), reading their two files through
- * the root's confined resolution, and turning a set's change into
- * transaction writes. The databases themselves are edited by nss_sdb.c.
+ * nss.c: the NSS room. NSS databases as a store of the engine (Chromium's ~/.pki/nssdb,
+ * Firefox profiles, /etc/pki/nssdb), written natively (nss_sdb.h): no
+ * program from the root ever runs, and images without certutil are served
+ * like any other.
+ *
+ * Databases are found only when asked (`--nss`: /etc/pki/nssdb, each
+ * /etc/passwd home's .pki/nssdb and Firefox profiles;
+ * `--nss-user USER` first creates USER's ~/.pki/nssdb). Every database
+ * cainit has written is recorded in /etc/cainit/nss, one directory per
+ * line, before its first change, so that later changes of a set (a
+ * rotation by /init, `remove` without --nss, the recovery of a killed run)
+ * reach exactly those databases and no other. A database's two files are
+ * replaced by the same transaction as every other store.
+ *
+ * Here: finding databases (the record, and with --nss the root's passwd
+ * homes and /etc/pki/nssdb), reading their two files through the root's
+ * confined resolution, and turning a set's change into transaction writes.
+ * The databases themselves are edited by nss_sdb.c.
  */
-#include "nss.h"
+#include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plan.h"
-#include "trust.h"
+#include "nss_sdb.h"
 
 #define NSS_STORES_MAX 256
 #define PASSWD_MAX (4 * 1024 * 1024)
@@ -313,9 +326,14 @@ static int create_user_db(struct scan *s, const char *user, struct trust_report 
 	return 0;
 }
 
-int scan_nss(struct scan *s, bool discover_dbs, const char *create_user, bool clean, struct trust_report *rep,
-	     struct cerr *e)
+/* Read the recorded databases and, with discovery, find the root's others
+ * (nss_user: make that user's ~/.pki/nssdb first when it has none). A
+ * database that cannot be read is kept as bad, with why, never fatal. */
+static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
+	bool discover_dbs = o->nss_discover, clean = o->flags & SCAN_CLEAN_TEMPS;
+	const char *create_user = o->nss_user;
+	struct trust_report *rep = o->rep;
 	int rc = 0;
 
 	s->nss_discover = discover_dbs;
@@ -350,7 +368,7 @@ int scan_nss(struct scan *s, bool discover_dbs, const char *create_user, bool cl
 	return rc;
 }
 
-void nss_stores_free(struct scan *s)
+static void release(struct scan *s)
 {
 	for (size_t i = 0; i < s->nnss; i++) {
 		nss_sdb_close(&s->nss[i].db);
@@ -464,7 +482,9 @@ static bool involved(const struct scan *s, struct nss_store *n, const struct wan
 	return nss_sdb_count(&n->db, w->set) > 0;
 }
 
-int plan_nss(struct scan *s, const struct want *w, struct txn *t, struct cerr *e)
+/* The change of w in every database that takes part: all of them for an
+ * install with discovery, otherwise those that hold the set. */
+static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
 {
 	const char **keep = calloc(s->nnss + 1, sizeof(*keep)), **add = calloc(s->nnss + 1, sizeof(*add));
 	bool *changed = calloc(s->nnss + 1, sizeof(*changed)), adding = false;
@@ -536,3 +556,55 @@ out:
 	free(changed);
 	return rc;
 }
+
+static int list(struct scan *s, bool clean, struct cerr *e)
+{
+	(void)e;
+	if (clean && s->cainit_dir_exists)
+		scan_clean_temp(s->cainit_dir.dirfd, NSS_RECORD_NAME);
+	return 0;
+}
+
+static int inventory(struct scan *s, struct store_sink *out)
+{
+	struct status_store *x;
+
+	for (size_t i = 0; i < s->nnss; i++) {
+		if ((x = store_push(out, store_nss.name, s->nss[i].show)) == NULL)
+			return -1;
+		if (s->nss[i].bad)
+			snprintf(x->why, sizeof(x->why), "%.150s; left as it is", s->nss[i].why);
+	}
+	return 0;
+}
+
+/* A database takes part in the sets it holds (--nss is per install). */
+static int check(struct scan *s, struct status_set *ss, struct cerr *e)
+{
+	struct store_sink out = {&ss->stores, &ss->nstores};
+	struct status_store *x;
+
+	(void)e;
+	for (size_t i = 0; i < s->nnss; i++) {
+		struct nss_store *d = &s->nss[i];
+
+		if (!d->loaded || nss_sdb_count(&d->db, ss->name) == 0)
+			continue;
+		if ((x = store_push(&out, store_nss.name, d->show)) == NULL)
+			return -1;
+		x->present = ss->cas.n > 0 && nss_sdb_holds(&d->db, ss->name, &ss->cas);
+	}
+	return 0;
+}
+
+/* (NSS databases are counted in trust_report.nss, not in stores.) */
+const struct store_ops store_nss = {
+	.name = "nss",
+	.scan_flag = SCAN_NSS,
+	.find = find,
+	.list = list,
+	.plan = plan,
+	.inventory = inventory,
+	.check = check,
+	.free = release,
+};

@@ -1,5 +1,6 @@
 /*
- * plan_dirs.c: the directories cainit made. A store directory a root
+ * made_dirs.c: the directories cainit made, a row of store_table (after
+ * the runtime row, which says whether any set is left). A store directory a root
  * lacked (/etc/ssl/certs and /usr/local/share/ca-certificates in a
  * distroless image, /etc/cainit itself) is created on the way by the
  * confined resolver, which remembers it; the change records it in
@@ -10,7 +11,7 @@
  * else's files now stays (it is theirs too); one cainit did not make is
  * never removed.
  */
-#include "plan.h"
+#include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,7 @@ static size_t record_lines(char *buf, size_t len, char **out, size_t max)
 	return n;
 }
 
-int plan_dirs_record(struct scan *s, struct txn *t, struct cerr *e)
+static int plan_record(struct scan *s, struct txn *t, struct cerr *e)
 {
 	char show[ENTRY_SHOW_MAX], **v, *copy = NULL;
 	size_t n = 0, i, cap;
@@ -110,3 +111,42 @@ void dirs_remove_made(struct scan *s)
 	free(copy);
 	rootfs_forget(s->r); /* (pinned directories may be gone) */
 }
+
+static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
+{
+	char show[ENTRY_SHOW_MAX];
+
+	(void)o;
+	if (!s->cainit_dir_exists)
+		return 0;
+	rootfs_show(s->r, CAINIT_DIR "/" DIRS_RECORD_NAME, show, sizeof(show));
+	return scan_read_owned(s->cainit_dir.dirfd, DIRS_RECORD_NAME, show, &s->dirs_record, e);
+}
+
+static int list(struct scan *s, bool clean, struct cerr *e)
+{
+	(void)e;
+	if (clean && s->cainit_dir_exists)
+		scan_clean_temp(s->cainit_dir.dirfd, DIRS_RECORD_NAME);
+	return 0;
+}
+
+/* While sets are left, the record gains the directories this change made;
+ * after the last set, trust.c calls dirs_remove_made once the change is in. */
+static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
+{
+	return w->sets_left ? plan_record(s, t, e) : 0;
+}
+
+static void release(struct scan *s)
+{
+	free(s->dirs_record.buf);
+}
+
+const struct store_ops store_made_dirs = {
+	.name = "made-dirs",
+	.find = find,
+	.list = list,
+	.plan = plan,
+	.free = release,
+};

@@ -1,18 +1,12 @@
 /*
- * plan_hashed.c: the OpenSSL hashed directory.
- *
- * Each managed CA gets a file "cainit.SET.HASH8.SLOT.pem" in the directory
- * and a symlink "HASH8.N" to it, as Debian does for its own CAs, so that
- * `openssl rehash` (run by update-ca-certificates) keeps them. The name
- * does not change when a CA of the same subject replaces the set's CA: the
- * file is rewritten (renamed over), the link stays, and a reader that has
- * followed the link never finds its target gone. OpenSSL looks up HASH8.0,
- * HASH8.1, ... and stops at the first missing index, so the indices of one
- * hash must stay contiguous at every step: a retired entry is re-pointed
- * atomically to a new CA when there is one, and otherwise the highest
- * entry of that hash is renamed over it.
+ * hashed_links.c: planning a change to one hashed directory (the hashed
+ * room, hashed.c). Every managed CA gets its file and a HASH8.N link to
+ * it; OpenSSL stops at the first missing index, so the indices of one hash
+ * stay contiguous at every step of the change: a retired entry is
+ * re-pointed atomically to a new CA when there is one, and otherwise the
+ * highest entry of that hash is renamed over it.
  */
-#include "plan.h"
+#include "hashed_links.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,7 +41,7 @@ static bool in_list(const char *s, const char **v, size_t n)
 	return false;
 }
 
-static bool is_derived_of(const char *target, const struct want *w)
+static bool is_derived_of(const char *target, struct want *w)
 {
 	size_t n = strlen(target);
 	char set[SET_NAME_MAX + 1];
@@ -60,7 +54,7 @@ static bool is_derived_of(const char *target, const struct want *w)
 	return set_name_valid(set) && want_covers(w, set);
 }
 
-static int plan_group(struct hashed_store *h, const struct want *w, const struct group *g,
+static int plan_group(struct hashed_store *h, struct want *w, const struct group *g,
 		      struct txn *t, struct cerr *e)
 {
 	char name[24], to[24], show[ENTRY_SHOW_MAX];
@@ -196,7 +190,7 @@ static int push_retiree(struct retiree **v, size_t *n, size_t *cap, const char *
  * no longer wanted, plus (deep scans) files that no record names at all,
  * left by an interrupted run. A normal install finds them by name: the
  * slots its set's records say it filled, and the names used before slots. */
-static int find_retirees(struct scan *s, struct hashed_store *h, const struct want *w,
+static int find_retirees(struct scan *s, struct hashed_store *h, struct want *w,
 			 char (*names)[NAME_MAX + 1], size_t nwant,
 			 struct retiree **out, size_t *nout, struct cerr *e)
 {
@@ -250,8 +244,7 @@ nomem:
 	return cerr_sys(e, h->show, "plan", ENOMEM);
 }
 
-static int plan_store(struct scan *s, struct hashed_store *h, const struct want *w, struct txn *t,
-		      struct cerr *e)
+int hashed_plan_store(struct scan *s, struct hashed_store *h, struct want *w, struct txn *t, struct cerr *e)
 {
 	size_t nwant = w->certs ? w->certs->n : 0, nretire = 0, i, j, k, nh = 0;
 	char (*names)[NAME_MAX + 1] = NULL, show[ENTRY_SHOW_MAX];
@@ -351,13 +344,3 @@ out:
 	return rc;
 }
 
-int plan_hashed(struct scan *s, const struct want *w, struct txn *t, struct cerr *e)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < s->nhashed; i++)
-		if ((rc = plan_store(s, &s->hashed[i], w, t, e)) != 0)
-			return rc;
-	return 0;
-}

@@ -1,0 +1,58 @@
+/*
+ * plan.c: the helpers every room plans with: whether an owned file of a
+ * set falls under a change, and "make this file hold exactly these bytes"
+ * as a transaction write that is skipped when it already does.
+ */
+#include "plan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool want_covers(const struct want *w, const char *set)
+{
+	return w->set == NULL || strcmp(w->set, set) == 0;
+}
+
+int plan_ensure_file(struct txn *t, int dirfd, const char *name, const char *show,
+		     struct rope *content, struct cerr *e)
+{
+	struct stat st;
+	char *old;
+	size_t len;
+	int rc;
+
+	rc = rootfs_read_at(dirfd, name, show, OWNED_FILE_MAX, &old, &len, &st, e);
+	if (rc != 0) {
+		rope_free(content);
+		return rc;
+	}
+	if (old != NULL && rope_equals(content, old, len)) {
+		free(old);
+		rope_free(content);
+		return 0;
+	}
+	if (old != NULL && txn_keep(t, old) < 0)
+		goto nomem;
+	if (txn_write(t, dirfd, name, show, content, old ? &st : NULL, old, len, TXN_FAIL) < 0)
+		goto nomem;
+	return 0;
+nomem:
+	rope_free(content);
+	return cerr_sys(e, show, "plan", ENOMEM);
+}
+
+int plan_ensure_read(struct txn *t, int dirfd, const char *name, const char *show,
+		     struct rope *content, const struct owned_read *cur, struct cerr *e)
+{
+	int rc = 0;
+
+	if (cur->exists && rope_equals(content, cur->buf, cur->len))
+		rope_free(content);
+	else if (txn_write(t, dirfd, name, show, content, cur->exists ? &cur->st : NULL, cur->buf,
+			   cur->len, TXN_FAIL) < 0)
+		rc = cerr_sys(e, show, "plan", ENOMEM);
+	rope_free(content);
+	return rc;
+}
