@@ -5,7 +5,15 @@
  * endings, or DER), then the CA checks. Property: it returns 0 or a refusal
  * with a one-line message; an accepted list holds only well-formed
  * certificates, each once, whose PEM re-encoding parses back to the same DER.
+ * Differential: cainit decodes certificates with its own DER reader and
+ * computes the subject hash (the hashed directory's file names) itself, so
+ * every certificate it accepts must also be one for libcrypto (d2i_X509,
+ * with an identical DER re-encoding), with the same subject hash
+ * (X509_subject_name_hash, what `openssl rehash` and OpenSSL's lookups
+ * use) and the same SHA-256.
  */
+#include <openssl/sha.h>
+#include <openssl/x509.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +48,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    back.n != 1 || back.v[0].der_len != l.v[i].der_len ||
 		    memcmp(back.v[0].der, l.v[i].der, l.v[i].der_len) != 0)
 			abort(); /* the canonical PEM cainit writes reads back as the same DER */
+		{
+			const unsigned char *p = l.v[i].der;
+			X509 *x = d2i_X509(NULL, &p, (long)l.v[i].der_len);
+			unsigned char *re = NULL, md[32];
+			int relen;
+
+			if (x == NULL || p != l.v[i].der + l.v[i].der_len)
+				abort(); /* cainit accepted what libcrypto does not decode whole */
+			relen = i2d_X509(x, &re);
+			if (relen < 0 || (size_t)relen != l.v[i].der_len || memcmp(re, l.v[i].der, l.v[i].der_len) != 0)
+				abort(); /* not the DER libcrypto would write: not canonical */
+			if (X509_subject_name_hash(x) != l.v[i].subject_hash)
+				abort(); /* the hashed directory's names would differ from OpenSSL's lookups */
+			SHA256(l.v[i].der, l.v[i].der_len, md);
+			if (memcmp(md, l.v[i].sha256, 32) != 0)
+				abort();
+			OPENSSL_free(re);
+			X509_free(x);
+		}
 		for (size_t j = 0; j < i; j++)
 			if (memcmp(l.v[j].sha256, l.v[i].sha256, 32) == 0)
 				abort(); /* duplicates are kept once */

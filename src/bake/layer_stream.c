@@ -27,6 +27,7 @@ struct layer_stream {
 	bool raw_eof;
 	z_stream z;
 	bool z_live;
+	bool in_member;       /* a gzip member begun and not ended yet */
 	unsigned char *raw;   /* compressed (or plain) bytes read ahead */
 	size_t raw_off, raw_len;
 	uint64_t out;         /* decompressed bytes handed out */
@@ -112,13 +113,22 @@ static ssize_t read_gzip(struct layer_stream *s, unsigned char *buf, size_t n, s
 	while (s->z.avail_out == n) {
 		if (fill_raw(s, e) != 0)
 			return -1;
-		if (s->raw_off == s->raw_len)
+		if (s->raw_off == s->raw_len) {
+			if (s->in_member) {
+				/* as Go's gzip reader (the runtimes') says: unexpected EOF */
+				cerr_input(e, "bad_layer", "%s: not valid gzip data (it ends in the middle of a member)",
+					   s->show);
+				return -1;
+			}
 			break; /* end of the blob */
+		}
 		s->z.next_in = s->raw + s->raw_off;
 		s->z.avail_in = (uInt)(s->raw_len - s->raw_off);
 		zr = inflate(&s->z, Z_NO_FLUSH);
 		s->raw_off = s->raw_len - s->z.avail_in;
+		s->in_member = true;
 		if (zr == Z_STREAM_END) {
+			s->in_member = false;
 			inflateReset(&s->z); /* another member may follow */
 			continue;
 		}

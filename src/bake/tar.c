@@ -429,13 +429,19 @@ static int pax_record(char *out, size_t cap, const char *key, const char *val)
 void tar_write_entry(struct tar_writer *w, const struct tar_entry *ent, const void *data)
 {
 	static const char flags[] = {[TAR_FILE] = '0', [TAR_HARDLINK] = '1', [TAR_SYMLINK] = '2',
-				     [TAR_DIR] = '5', [TAR_OTHER] = '0'};
+				     [TAR_DIR] = '5'};
 	char path[PATH_MAX + 2], *pax = NULL, *name = path, *prefix = NULL, cut[156];
 	size_t plen, paxlen = 0, cap;
 	uint64_t size = ent->type == TAR_FILE ? ent->size : 0;
 
 	if (w->failed)
 		return;
+	if (ent->type == TAR_OTHER) {
+		/* devices and FIFOs: cainit's layer never holds one, and written
+		 * as a regular file one would change kind */
+		w->failed = true;
+		return;
+	}
 	snprintf(path, sizeof(path), "%s%s", ent->path,
 		 ent->type == TAR_DIR && ent->path[strlen(ent->path) - 1] != '/' ? "/" : "");
 	plen = strlen(path);

@@ -60,9 +60,11 @@ struct tar_writer {
 };
 
 void tar_writer_init(struct tar_writer *w);
-/* Add an entry (data: ent->size bytes for TAR_FILE, else ignored). */
+/* Add an entry (data: ent->size bytes for TAR_FILE, else ignored); a
+ * TAR_OTHER entry (a device, a FIFO) fails the writer. */
 void tar_write_entry(struct tar_writer *w, const struct tar_entry *ent, const void *data);
-/* The two zero blocks that end an archive; 0, or -1 when memory ran out. */
+/* The two zero blocks that end an archive; 0, or -1 when memory ran out
+ * (or an entry could not be written). */
 int tar_finish(struct tar_writer *w);
 void tar_writer_free(struct tar_writer *w);
 

@@ -32,7 +32,15 @@
 
 #include "pem.h"
 
-/* RFC 5280's Certificate, with the SubjectPublicKeyInfo left undecoded. */
+/* RFC 5280's SubjectPublicKeyInfo, its structure checked as d2i_X509's
+ * is (an algorithm and a BIT STRING that fill it exactly), the key itself
+ * left undecoded. */
+typedef struct {
+	X509_ALGOR *algor;
+	ASN1_BIT_STRING *key;
+} CAINIT_SPKI;
+
+/* RFC 5280's Certificate, with the public key left undecoded. */
 typedef struct {
 	ASN1_INTEGER *version;
 	ASN1_INTEGER *serial;
@@ -40,7 +48,7 @@ typedef struct {
 	X509_NAME *issuer;
 	X509_VAL *validity;
 	X509_NAME *subject;
-	ASN1_TYPE *spki;
+	CAINIT_SPKI *spki;
 	ASN1_BIT_STRING *issuer_uid;
 	ASN1_BIT_STRING *subject_uid;
 	STACK_OF(X509_EXTENSION) *extensions;
@@ -52,6 +60,11 @@ typedef struct {
 	ASN1_BIT_STRING *sig;
 } CAINIT_CERT;
 
+ASN1_SEQUENCE(CAINIT_SPKI) = {
+	ASN1_SIMPLE(CAINIT_SPKI, algor, X509_ALGOR),
+	ASN1_SIMPLE(CAINIT_SPKI, key, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(CAINIT_SPKI)
+
 ASN1_SEQUENCE(CAINIT_TBS) = {
 	ASN1_EXP_OPT(CAINIT_TBS, version, ASN1_INTEGER, 0),
 	ASN1_SIMPLE(CAINIT_TBS, serial, ASN1_INTEGER),
@@ -59,7 +72,7 @@ ASN1_SEQUENCE(CAINIT_TBS) = {
 	ASN1_SIMPLE(CAINIT_TBS, issuer, X509_NAME),
 	ASN1_SIMPLE(CAINIT_TBS, validity, X509_VAL),
 	ASN1_SIMPLE(CAINIT_TBS, subject, X509_NAME),
-	ASN1_SIMPLE(CAINIT_TBS, spki, ASN1_ANY),
+	ASN1_SIMPLE(CAINIT_TBS, spki, CAINIT_SPKI),
 	ASN1_IMP_OPT(CAINIT_TBS, issuer_uid, ASN1_BIT_STRING, 1),
 	ASN1_IMP_OPT(CAINIT_TBS, subject_uid, ASN1_BIT_STRING, 2),
 	ASN1_EXP_SEQUENCE_OF_OPT(CAINIT_TBS, extensions, X509_EXTENSION, 3),
@@ -297,6 +310,20 @@ int cert_parse_fp(const char *s, size_t len, unsigned char sha256[32])
 	return 0;
 }
 
+/* Is der exactly the DER encoding of what it decoded to? libcrypto's
+ * decoder takes some BER (a BIT STRING's unused bits set, for one), and
+ * re-encodes it canonically: its fingerprint and every store's copy would
+ * then be of other bytes than cainit's. */
+static bool is_der(CAINIT_CERT *lite, const unsigned char *der, size_t len)
+{
+	unsigned char *re = NULL;
+	int n = ASN1_item_i2d((ASN1_VALUE *)lite, &re, ASN1_ITEM_rptr(CAINIT_CERT));
+	bool same = n >= 0 && (size_t)n == len && memcmp(re, der, len) == 0;
+
+	OPENSSL_free(re);
+	return same;
+}
+
 void cert_format_time(time_t t, char out[21])
 {
 	struct tm tm;
@@ -316,6 +343,8 @@ int cert_from_der(const unsigned char *der, size_t len, struct cert *c)
 	lite = (CAINIT_CERT *)ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(CAINIT_CERT));
 	if (lite == NULL || p != der + len)
 		goto fail; /* not a certificate, or trailing bytes after it */
+	if (!is_der(lite, der, len))
+		goto fail; /* BER, not DER: OpenSSL would store (and fingerprint) other bytes */
 	if (read_extensions(lite->tbs->extensions, c) < 0)
 		goto fail;
 	c->der = malloc(len);

@@ -1,5 +1,5 @@
 /*
- * err.c: formatting of the engine's one-line error messages.
+ * cerr.c: formatting of the engine's one-line error messages.
  */
 #include "cerr.h"
 

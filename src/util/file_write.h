@@ -3,7 +3,8 @@
  * done: a temp file beside it, written, given its mode, fsync'd, renamed
  * over the name. For the files bake writes (the agent, image blobs,
  * index.json, the fingerprint); trust stores have the engine's own
- * transactions (txn.h).
+ * transactions (txn.h), atomic but not fsync'd: the durability policy is
+ * in docs/architecture.md.
  */
 #ifndef CAINIT_FILE_WRITE_H
 #define CAINIT_FILE_WRITE_H

@@ -35,6 +35,26 @@ make_input() {
 	bad-base64) sed '3s/^./*/' "$SCRATCH/A.pem" >"$in" ;;
 	der-garbage) { printf '\x30\x82\x01\x00'; head -c 256 /dev/urandom; } >"$in" ;;
 	der-trailing) { openssl x509 -in "$SCRATCH/A.pem" -outform DER; printf 'trailing'; } >"$in" ;;
+	ber-bitstring) # the signature BIT STRING with padding bits set: BER that
+		# libcrypto decodes (and re-encodes as other bytes), not DER
+		openssl x509 -in "$SCRATCH/A.pem" -outform DER | python3 -c '
+import sys
+d = bytearray(sys.stdin.buffer.read())
+def tlv(p):  # (header length, content length) of the TLV at p
+	n = d[p + 1]
+	if n < 0x80:
+		return 2, n
+	k = n & 0x7f
+	return 2 + k, int.from_bytes(d[p + 2:p + 2 + k], "big")
+h, _ = tlv(0)
+p = h
+for _ in range(2):  # tbsCertificate, signatureAlgorithm
+	hh, n = tlv(p)
+	p += hh + n
+hh, n = tlv(p)
+d[p + hh] = 1        # one unused bit...
+d[p + hh + n - 1] |= 1  # ...which is set
+sys.stdout.buffer.write(d)' >"$in" ;;
 	nul-bytes) sed '3s/^\(....\)/\1\x00/' "$SCRATCH/A.pem" >"$in" ;;
 	utf16) { printf '\xff\xfe'; iconv -f UTF-8 -t UTF-16LE "$SCRATCH/A.pem"; } >"$in" ;;
 	empty) : >"$in" ;;

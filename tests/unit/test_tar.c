@@ -200,12 +200,50 @@ static void test_bad_checksum(void **state)
 	tar_writer_free(&w);
 }
 
+/* A gzip layer cut in the middle of its member is refused (Go's gzip
+ * reader, the runtimes', says "unexpected EOF"), not read as a shorter
+ * archive. */
+static void test_gzip_cut_short(void **state)
+{
+	struct sample v[] = {{{.path = "a", .type = TAR_FILE, .mode = 0644, .size = 1}, "x"},
+			     {{.path = "b", .type = TAR_FILE, .mode = 0644, .size = 1}, "y"}};
+	struct tar_writer w;
+	struct layer_stream *in;
+	struct tar_reader t;
+	struct cerr e = {0};
+	unsigned char gz[4096];
+	z_stream z;
+	int rc;
+
+	(void)state;
+	build(&w, v, 2);
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = w.buf;
+	z.avail_in = (uInt)w.len;
+	z.next_out = gz;
+	z.avail_out = sizeof(gz);
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&z);
+	/* the first half: the stream ends inside the first file's header */
+	assert_int_equal(layer_stream_open(&in, memfd_with(gz, z.total_out / 2), "layer", &e), 0);
+	tar_reader_init(&t, in, "layer");
+	while ((rc = tar_next(&t, &e)) == 1)
+		;
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(e.msg, "ends in the middle of a member"));
+	tar_reader_free(&t);
+	layer_stream_close(in);
+	tar_writer_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_digest_mismatch),
 		cmocka_unit_test(test_bad_checksum),
+		cmocka_unit_test(test_gzip_cut_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

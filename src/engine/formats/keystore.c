@@ -3,7 +3,7 @@
  * which entries an operation drops, and dispatch to the format back ends
  * (keystore_jks.c, keystore_p12.c).
  */
-#include "keystore.h"
+#include "keystore_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -90,17 +90,4 @@ void keystore_alias(char *out, const char *set, const unsigned char sha256[32]);
 /* Classify an alias (fills e->ours/derived/set/sha256). */
 void keystore_classify(struct keystore_entry *e);
 
-/* Format back ends (keystore_jks.c, keystore_p12.c). */
-int jks_parse(struct keystore *ks, char *why, size_t n);
-bool jks_integrity_ok(const struct keystore *ks, char *why, size_t n);
-int jks_render(const struct keystore *ks, const bool *drop, const char *set, const struct cert_list *certs,
-	       struct rope *out);
-int jks_add_anchors(const struct keystore *ks, X509_STORE *store);
-int p12_parse(struct keystore *ks, char *why, size_t n);
-bool p12_integrity_ok(const struct keystore *ks, char *why, size_t n);
-int p12_render(const struct keystore *ks, const bool *drop, const char *set, const struct cert_list *certs,
-	       struct rope *out, char *why, size_t n);
-int p12_add_anchors(const struct keystore *ks, X509_STORE *store, char *why, size_t n);
-void p12_free(struct keystore *ks);
-
 #endif

@@ -12,7 +12,7 @@
  * only the count and the digest change.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA1_Init...: see jks_digest */
-#include "keystore.h"
+#include "keystore_internal.h"
 
 #include <openssl/sha.h>
 #include <stdint.h>

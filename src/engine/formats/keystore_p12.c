@@ -9,7 +9,7 @@
  * needs to decrypt the file's other SafeContents; the file's own MAC
  * algorithm, salt and iteration count are kept.
  */
-#include "keystore.h"
+#include "keystore_internal.h"
 
 #include <openssl/evp.h>
 #include <openssl/objects.h>

@@ -1,8 +1,8 @@
 /*
- * nss.c: the NSS room. NSS databases as a store of the engine (Chromium's ~/.pki/nssdb,
- * Firefox profiles, /etc/pki/nssdb), written natively (nss_sdb.h): no
- * program from the root ever runs, and images without certutil are served
- * like any other.
+ * nss.c: the NSS room. NSS databases as a store of the engine
+ * (Chromium's ~/.pki/nssdb, Firefox profiles, /etc/pki/nssdb), written
+ * natively (nss_sdb.h): no program from the root ever runs, and images
+ * without certutil are served like any other.
  *
  * Databases are found only when asked (`--nss`: /etc/pki/nssdb, each
  * /etc/passwd home's .pki/nssdb and Firefox profiles;
