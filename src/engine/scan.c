@@ -293,7 +293,8 @@ int scan_layouts(struct scan *s, struct cerr *e)
 		bool found = false;
 
 		for (k = 0; k < s->nbundles && !found; k++)
-			found = strcmp(s->bundles[k].p.canon, l->bundle) == 0 && !s->bundles[k].view.created;
+			found = s->bundles[k].exists && !s->bundles[k].view.created &&
+				strcmp(s->bundles[k].p.canon, l->bundle) == 0; /* (not the fallback to be made) */
 		if (!found) {
 			if (rootfs_resolve(s->r, l->anchor_dir, RP_DIR, &anchor, e) != 0)
 				return CAINIT_EOPS;
