@@ -69,12 +69,16 @@ static bool covered(const struct keystore_entry *x, const char *set)
 
 int keystore_parse(const char *buf, size_t len, struct keystore *ks, char *why, size_t n)
 {
+	int rc;
+
 	memset(ks, 0, sizeof(*ks));
 	ks->buf = buf;
 	ks->len = len;
 	if (len >= 4 && memcmp(buf, "\xfe\xed\xfe\xed", 4) == 0) {
 		ks->format = KEYSTORE_JKS;
-		return jks_parse(ks, why, n);
+		if ((rc = jks_parse(ks, why, n)) != 0)
+			keystore_free(ks); /* a failure leaves nothing to free */
+		return rc;
 	}
 	if (len >= 4 && memcmp(buf, "\xce\xce\xce\xce", 4) == 0) {
 		snprintf(why, n, "a JCEKS keystore (not supported)");
@@ -82,7 +86,9 @@ int keystore_parse(const char *buf, size_t len, struct keystore *ks, char *why, 
 	}
 	if (len >= 2 && (unsigned char)buf[0] == 0x30) {
 		ks->format = KEYSTORE_PKCS12;
-		return p12_parse(ks, why, n);
+		if ((rc = p12_parse(ks, why, n)) != 0)
+			keystore_free(ks);
+		return rc;
 	}
 	snprintf(why, n, "neither JKS nor PKCS#12");
 	return -1;

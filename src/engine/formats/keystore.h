@@ -56,7 +56,8 @@ struct keystore {
 };
 
 /* Parse buf (which must outlive ks). -1 with the reason in why when it is
- * not a keystore cainit can edit; the file is then left alone. */
+ * not a keystore cainit can edit (nothing then to free); the file is then
+ * left alone. */
 int keystore_parse(const char *buf, size_t len, struct keystore *ks, char *why, size_t n);
 void keystore_free(struct keystore *ks);
 const char *keystore_format_name(enum keystore_format f);
