@@ -19,6 +19,19 @@
 
 #include "tar_entries.h"
 
+/* Paths are equal, a directory's with or without its trailing '/' (the
+ * writer adds one, as tar does). */
+static bool same_path(const char *x, const char *y, bool dir)
+{
+	size_t nx = strlen(x), ny = strlen(y);
+
+	while (dir && nx > 1 && x[nx - 1] == '/')
+		nx--;
+	while (dir && ny > 1 && y[ny - 1] == '/')
+		ny--;
+	return nx == ny && memcmp(x, y, nx) == 0;
+}
+
 static void same_items(const struct tar_items *a, const struct tar_items *b)
 {
 	if (a->n != b->n) {
@@ -28,7 +41,7 @@ static void same_items(const struct tar_items *a, const struct tar_items *b)
 	for (size_t i = 0; i < a->n; i++) {
 		const struct tar_entry *x = &a->v[i].ent, *y = &b->v[i].ent;
 
-		if (strcmp(x->path, y->path) != 0 || x->type != y->type || x->mode != y->mode ||
+		if (!same_path(x->path, y->path, x->type == TAR_DIR) || x->type != y->type || x->mode != y->mode ||
 		    x->uid != y->uid || x->gid != y->gid || (x->link == NULL) != (y->link == NULL) ||
 		    (x->link && strcmp(x->link, y->link) != 0) || a->v[i].len != b->v[i].len ||
 		    (a->v[i].len && memcmp(a->v[i].data, b->v[i].data, a->v[i].len) != 0)) {

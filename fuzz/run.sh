@@ -14,7 +14,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=
 mkdir -p "$build/artifacts"
 scratch=$(mktemp -d /tmp/cainit-fuzz.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-targets=(cert_input bundle init_body fingerprint http_req nss_sdb)
+targets=(cert_input bundle init_body fingerprint http_req nss_sdb tar keystore oci)
 # all at once (libFuzzer uses one core each): the run takes SECONDS
 pids=()
 for t in "${targets[@]}"; do
@@ -38,4 +38,9 @@ for i in "${!targets[@]}"; do
 	printf '%-18s %8s %12s %10s %8s\n' "$t" "$secs" "$execs" "$rate" \
 		"$(( $(ls "$scratch/$t" | wc -l) + $(ls "$here/corpus/$t" | wc -l) ))"
 done
+# the differential half of fuzz_tar: the seeds of real layers and what the
+# run grew from them, read by cainit, Python's tarfile and GNU tar
+if [ "$failed" = 0 ]; then
+	python3 "$here/tar_diff.py" "$build/tests/tar_list" "$here/corpus/tar" "$scratch/tar" || failed=1
+fi
 exit "$failed"

@@ -14,6 +14,7 @@ Python's tarfile and by GNU tar. Properties:
 
 Prints a summary; exits 1 naming the first input of each broken property.
 """
+import gzip
 import hashlib
 import io
 import os
@@ -44,11 +45,25 @@ def cainit_list(tool, path):
     return items
 
 
+def unprefixed(raw, m):
+    """tarfile prepends a header's prefix field to its name whatever the
+    magic; GNU tar and Go's archive/tar (the container runtimes') read the
+    prefix only in ustar headers, as cainit does: the name they read."""
+    hdr = raw[m.offset_data - 512:m.offset_data]
+    if len(hdr) < 512 or hdr[257:262] == b"ustar":
+        return m.name
+    prefix = hdr[345:500].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+    name = hdr[0:100].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+    return name if prefix and m.name == prefix + "/" + name else m.name
+
+
 def tarfile_list(data):
     try:
         items = []
+        raw = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as t:
             for m in t:
+                m.name = unprefixed(raw, m)
                 kind = "f" if m.isreg() else "h" if m.islnk() else "l" if m.issym() else "d" if m.isdir() else "o"
                 sha, size = "", 0
                 if kind == "f":

@@ -250,10 +250,12 @@ int oci_find(struct oci_layout *l, const char *tag, const char *arch, json_t **d
 		mt = str_of(found, "mediaType");
 	}
 	if (mt == NULL || (strcmp(mt, OCI_MANIFEST) != 0 && strcmp(mt, DOCKER_MANIFEST) != 0)) {
+		/* (the message first: mt may live in *owner) */
+		cerr_input(e, "bad_layout", "%s: \"%s\" is a %s, not an image manifest", l->show, tag ? tag : "the image",
+			   mt ? mt : "descriptor without a mediaType");
 		json_decref(*owner);
 		*owner = NULL;
-		return cerr_input(e, "bad_layout", "%s: \"%s\" is a %s, not an image manifest", l->show,
-				  tag ? tag : "the image", mt ? mt : "descriptor without a mediaType");
+		return e->code;
 	}
 	*desc = found;
 	return 0;

@@ -290,6 +290,10 @@ int tar_next(struct tar_reader *t, struct cerr *e)
 			cerr_input(e, "bad_layer", "%s: %s: a link without a target", t->show, t->cur.path);
 			goto fail;
 		}
+		if (t->cur.type != TAR_HARDLINK && t->cur.type != TAR_SYMLINK) {
+			free(t->cur.link); /* a linkname on anything else means nothing (as in GNU tar and Go) */
+			t->cur.link = NULL;
+		}
 		t->cur.mode = parse_num(u.h.mode, sizeof(u.h.mode), &v) ? (mode_t)(v & 07777) : 0644;
 		t->cur.uid = p.has_uid ? (uid_t)p.uid : parse_num(u.h.uid, sizeof(u.h.uid), &v) ? (uid_t)v : 0;
 		t->cur.gid = p.has_gid ? (gid_t)p.gid : parse_num(u.h.gid, sizeof(u.h.gid), &v) ? (gid_t)v : 0;

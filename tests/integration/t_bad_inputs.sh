@@ -82,7 +82,7 @@ sys.stdout.buffer.write(d)' >"$in" ;;
 		printf '{}'; } >"$in" ;;
 	http-nul-token) printf 'GET /ca HTTP/1.1\r\nX-Access-Token: %s\0anything\r\n\r\n' "$token" >"$in" ;;
 	symlink-escape | read-only | full-disk | bake-escape | dynamic-agent | txn-fifo | txn-hardlink | bake-deep-root | \
-		oci-deep-layer | oci-big-layer | oci-blobs-symlink | planted-certutil | oci-whiteout-symlink) cp "$SCRATCH/A.pem" "$in" ;;
+		oci-deep-layer | oci-big-layer | oci-blobs-symlink | planted-certutil | oci-whiteout-symlink | oci-platform-not-manifest) cp "$SCRATCH/A.pem" "$in" ;;
 	*) die "no recipe $1" ;;
 	esac
 }
@@ -197,6 +197,23 @@ PY
 		python3 "$HERE/../tools/mkoci.py" make "$d/layout" t --raw-layer "$d/l1.tar" --raw-layer "$d/l2.tar"
 		if [ "$recipe" = oci-blobs-symlink ]; then
 			mv "$d/layout/blobs" "$d/blobs" && ln -s "$d/blobs" "$d/layout/blobs"
+		fi
+		if [ "$recipe" = oci-platform-not-manifest ]; then
+			# tag t: an image index whose linux/amd64 entry says it is an index
+			python3 - "$d/layout" <<'PY'
+import hashlib, json, os, sys
+l = sys.argv[1]
+idx = json.load(open(f"{l}/index.json"))
+m = idx["manifests"][0]
+data = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [
+    {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": m["digest"], "size": m["size"],
+     "platform": {"os": "linux", "architecture": os.uname().machine.replace("x86_64", "amd64").replace("aarch64", "arm64")}}]}).encode()
+h = hashlib.sha256(data).hexdigest()
+open(f"{l}/blobs/sha256/{h}", "wb").write(data)
+idx["manifests"] = [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + h,
+                     "size": len(data), "annotations": {"org.opencontainers.image.ref.name": "t"}}]
+json.dump(idx, open(f"{l}/index.json", "w"))
+PY
 		fi
 		WATCH=$d/layout
 		if [ "$recipe" = oci-whiteout-symlink ]; then
