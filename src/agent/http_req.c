@@ -267,6 +267,8 @@ static int hexval(char c)
 	return -1;
 }
 
+/* (One function, longer than most: the chunked decoder is one state
+ * machine, each state a case, read top to bottom.) */
 int http_chunked_feed(struct http_chunked *c, const char *in, size_t n, size_t *used, struct http_body *out,
 		      size_t max)
 {

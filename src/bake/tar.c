@@ -210,6 +210,8 @@ static enum tar_type type_of(char flag)
 	}
 }
 
+/* (Longer than most: one header loop, the extended headers that may come
+ * before an entry (pax, GNU long names) gathered on the way.) */
 int tar_next(struct tar_reader *t, struct cerr *e)
 {
 	union {
@@ -283,6 +285,10 @@ int tar_next(struct tar_reader *t, struct cerr *e)
 		}
 		if (t->cur.path == NULL || (u.h.linkname[0] && t->cur.link == NULL)) {
 			cerr_sys(e, t->show, "malloc", ENOMEM);
+			goto fail;
+		}
+		if (t->cur.path[0] == '\0') {
+			cerr_input(e, "bad_layer", "%s: an entry without a name", t->show);
 			goto fail;
 		}
 		t->cur.type = type_of(u.h.typeflag);

@@ -158,6 +158,8 @@ static long long source_date_epoch(void)
 	return errno == 0 && *end == '\0' && v >= 0 ? v : -1;
 }
 
+/* (Longer than most: one case per option, then the checks between them,
+ * then the one call to bake.) */
 int cmd_bake(int argc, char **argv)
 {
 	static const struct option opts[] = {

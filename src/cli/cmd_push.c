@@ -62,6 +62,73 @@ static char *pem_of(const struct cert_list *certs, size_t *len)
 	return out;
 }
 
+/* The request: {"caBundle": PEM} for /init, or the PEM alone for
+ * PUT /ca/SET; path gets where it goes. NULL when out of memory. */
+static char *request_body(const struct cert_list *certs, const char *set, char *path, size_t pathlen, size_t *len)
+{
+	char *pem = pem_of(certs, len), *body;
+	json_t *doc;
+
+	if (pem == NULL)
+		return NULL;
+	if (set != NULL) {
+		snprintf(path, pathlen, "/ca/%s", set);
+		return pem;
+	}
+	snprintf(path, pathlen, "/init");
+	doc = json_pack("{s:s%}", "caBundle", pem, *len);
+	body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	free(pem);
+	if (body != NULL)
+		*len = strlen(body);
+	return body;
+}
+
+/* Send until the agent acknowledges (0), refuses (2, a 4xx: not retried)
+ * or the deadline passes (1), an attempt every `every` microseconds. */
+static int send_until_acknowledged(const struct push_target *target, const char *set, const char *path,
+				   const char *token, const char *body, size_t len, long long timeout, long long every,
+				   long long deadline)
+{
+	struct push_answer ans = {0};
+	long long start = clock_now_us(), left;
+	unsigned attempts = 0;
+
+	for (;;) {
+		left = start + deadline - clock_now_us();
+		if (left < 1000)
+			break; /* not worth an attempt */
+		attempts++;
+		if (push_request(target, set ? "PUT" : "POST", path, token,
+				 set ? "application/x-pem-file" : "application/json", body, len,
+				 timeout < left ? timeout : left, &ans) == 0) {
+			if (ans.status >= 200 && ans.status < 300) {
+				fprintf(stderr, "cainit: push: %s acknowledged %s (set=%s) after %u attempt%s in %lldms\n",
+					target->text, path, set ? set : "default", attempts, attempts == 1 ? "" : "s",
+					(clock_now_us() - start) / 1000);
+				return 0;
+			}
+			if (ans.status >= 400 && ans.status < 500) {
+				fprintf(stderr, "cainit: push: %s answered %d: %s\n", target->text, ans.status,
+					ans.error[0] ? ans.error : "request refused");
+				return 2;
+			}
+			snprintf(ans.error, sizeof(ans.error), "answered %d", ans.status);
+		}
+		left = start + deadline - clock_now_us();
+		if (left > 0) {
+			long long nap = every < left ? every : left;
+			struct timespec ts = {nap / 1000000, (nap % 1000000) * 1000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	fprintf(stderr, "cainit: push: %s: no acknowledgement within %lldms (%u attempt%s; last: %s)\n", target->text,
+		deadline / 1000, attempts, attempts == 1 ? "" : "s", ans.error);
+	return 1;
+}
+
 int cmd_push(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -74,17 +141,15 @@ int cmd_push(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	long long timeout = 50000, every = 5000, deadline = 5000000, start, left;
+	long long timeout = 50000, every = 5000, deadline = 5000000;
 	const char *url = NULL, *token_file = NULL, *set = NULL, *origin;
-	char token[TOKEN_MAX], path[SET_NAME_MAX + 8], *body = NULL, *pem;
-	struct push_answer ans = {0};
+	char token[TOKEN_MAX], path[SET_NAME_MAX + 8], *body;
 	struct push_target target;
 	struct cert_list certs;
 	struct cerr e = {0};
 	bool have_token;
-	unsigned attempts = 0;
 	size_t len;
-	int c, rc = 1;
+	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -130,59 +195,11 @@ int cmd_push(int argc, char **argv)
 		cert_list_free(&certs);
 		return cli_fail(&e);
 	}
-	pem = pem_of(&certs, &len);
+	body = request_body(&certs, set, path, sizeof(path), &len);
 	cert_list_free(&certs);
-	if (pem == NULL)
+	if (body == NULL)
 		return cli_fail(&(struct cerr){.code = CAINIT_EOPS, .reason = "io", .msg = "push: out of memory"});
-	if (set == NULL) {
-		json_t *doc = json_pack("{s:s%}", "caBundle", pem, len);
-
-		body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-		json_decref(doc);
-		free(pem);
-		if (body == NULL)
-			return cli_fail(&(struct cerr){.code = CAINIT_EOPS, .reason = "io", .msg = "push: out of memory"});
-		len = strlen(body);
-		snprintf(path, sizeof(path), "/init");
-	} else {
-		body = pem;
-		snprintf(path, sizeof(path), "/ca/%s", set);
-	}
-	start = clock_now_us();
-	for (;;) {
-		left = start + deadline - clock_now_us();
-		if (left < 1000)
-			break; /* not worth an attempt */
-		attempts++;
-		if (push_request(&target, set ? "PUT" : "POST", path, have_token ? token : NULL,
-				 set ? "application/x-pem-file" : "application/json", body, len,
-				 timeout < left ? timeout : left, &ans) == 0) {
-			if (ans.status >= 200 && ans.status < 300) {
-				fprintf(stderr, "cainit: push: %s acknowledged %s (set=%s) after %u attempt%s in %lldms\n",
-					target.text, path, set ? set : "default", attempts, attempts == 1 ? "" : "s",
-					(clock_now_us() - start) / 1000);
-				rc = 0;
-				goto out;
-			}
-			if (ans.status >= 400 && ans.status < 500) {
-				fprintf(stderr, "cainit: push: %s answered %d: %s\n", target.text, ans.status,
-					ans.error[0] ? ans.error : "request refused");
-				rc = 2;
-				goto out;
-			}
-			snprintf(ans.error, sizeof(ans.error), "answered %d", ans.status);
-		}
-		left = start + deadline - clock_now_us();
-		if (left > 0) {
-			long long nap = every < left ? every : left;
-			struct timespec ts = {nap / 1000000, (nap % 1000000) * 1000};
-
-			nanosleep(&ts, NULL);
-		}
-	}
-	fprintf(stderr, "cainit: push: %s: no acknowledgement within %lldms (%u attempt%s; last: %s)\n", target.text,
-		deadline / 1000, attempts, attempts == 1 ? "" : "s", ans.error);
-out:
+	rc = send_until_acknowledged(&target, set, path, have_token ? token : NULL, body, len, timeout, every, deadline);
 	memset(token, 0, sizeof(token));
 	free(body);
 	return rc;

@@ -306,6 +306,7 @@ static int start(struct run *r)
 	return rc;
 }
 
+/* (Longer than most: one case per option.) */
 static int parse(struct run *r, int argc, char **argv)
 {
 	static const struct option opts[] = {

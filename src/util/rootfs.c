@@ -178,6 +178,8 @@ static void canon_join(char *out, size_t n, const char *dir, const char *rest)
 	out[k < n ? k : n - 1] = '\0';
 }
 
+/* (Longer than most: the confined walk is one loop over the components,
+ * each case of a component handled where the next one depends on it.) */
 int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rpath *out, struct cerr *e)
 {
 	char rest[2 * PATH_MAX], target[PATH_MAX], canon[PATH_MAX] = "", cand[PATH_MAX];

@@ -54,6 +54,8 @@ static bool is_derived_of(const char *target, struct want *w)
 	return set_name_valid(set) && want_covers(w, set);
 }
 
+/* (Longer than most: the contiguity argument above is one sequence of
+ * steps, kept in one place so that it can be checked step by step.) */
 static int plan_group(struct hashed_store *h, struct want *w, const struct group *g,
 		      struct txn *t, struct cerr *e)
 {
@@ -244,6 +246,8 @@ nomem:
 	return cerr_sys(e, h->show, "plan", ENOMEM);
 }
 
+/* (Longer than most: files, then links, then retirements, in the order
+ * the transaction must commit them.) */
 int hashed_plan_store(struct scan *s, struct hashed_store *h, struct want *w, struct txn *t, struct cerr *e)
 {
 	size_t nwant = w->certs ? w->certs->n : 0, nretire = 0, i, j, k, nh = 0;
