@@ -210,6 +210,12 @@ static enum tar_type type_of(char flag)
 	}
 }
 
+static bool header_only(char flag, enum tar_type type)
+{
+	return type == TAR_HARDLINK || type == TAR_SYMLINK || type == TAR_DIR || flag == '3' || flag == '4' ||
+	       flag == '6';
+}
+
 /* (Longer than most: one header loop, the extended headers that may come
  * before an entry (pax, GNU long names) gathered on the way.) */
 int tar_next(struct tar_reader *t, struct cerr *e)
@@ -292,6 +298,8 @@ int tar_next(struct tar_reader *t, struct cerr *e)
 			goto fail;
 		}
 		t->cur.type = type_of(u.h.typeflag);
+		if (u.h.typeflag == '\0' && t->cur.path[strlen(t->cur.path) - 1] == '/')
+			t->cur.type = TAR_DIR; /* old tar's directories, as Go's archive/tar reads them */
 		if ((t->cur.type == TAR_HARDLINK || t->cur.type == TAR_SYMLINK) && t->cur.link == NULL) {
 			cerr_input(e, "bad_layer", "%s: %s: a link without a target", t->show, t->cur.path);
 			goto fail;
@@ -306,14 +314,13 @@ int tar_next(struct tar_reader *t, struct cerr *e)
 		t->cur.mtime = p.has_mtime ? p.mtime : parse_num(u.h.mtime, sizeof(u.h.mtime), &v) ? (int64_t)v : 0;
 		if (p.has_size)
 			size = p.size;
-		/* hard links and directories carry no data, whatever size says */
-		t->cur.size = t->cur.type == TAR_FILE || t->cur.type == TAR_OTHER ? size : 0;
+		/* links, directories, devices and FIFOs are headers only: whatever
+		 * size says, the next header follows at once, as Go's archive/tar
+		 * (the runtimes'), GNU tar and Python read them. Skipping `size`
+		 * bytes there would hide headers the runtime applies. */
+		t->cur.size = header_only(u.h.typeflag, t->cur.type) ? 0 : size;
 		t->left = t->cur.size;
 		t->pad = (BLOCK - t->cur.size % BLOCK) % BLOCK;
-		if (t->cur.type != TAR_FILE && t->cur.type != TAR_OTHER && size > 0) {
-			t->left = size;
-			t->pad = (BLOCK - size % BLOCK) % BLOCK;
-		}
 		pending_free(&p);
 		return 1;
 	}
