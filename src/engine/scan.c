@@ -399,3 +399,23 @@ void scan_unmark_txn(struct scan *s)
 	if (s->cainit_dir_exists)
 		unlinkat(s->cainit_dir.dirfd, TXN_MARK, 0);
 }
+
+int scan_note_files(struct scan *s, int dirfd, const char *dir_show, const struct owned_file *files, size_t n,
+		    struct cerr *e)
+{
+	char show[ENTRY_SHOW_MAX];
+	int rc;
+
+	for (size_t k = 0; k < n; k++) {
+		struct owned_read o;
+
+		snprintf(show, sizeof(show), "%s/%s", dir_show, files[k].name);
+		if (scan_read_owned(dirfd, files[k].name, show, &o, e) != 0)
+			return CAINIT_EOPS;
+		rc = scan_note_blocks(s, o.buf, o.len);
+		free(o.buf);
+		if (rc < 0)
+			return cerr_sys(e, show, "scan", ENOMEM);
+	}
+	return 0;
+}

@@ -220,6 +220,9 @@ int scan_read_owned(int dirfd, const char *name, const char *show, struct owned_
  * name; -1 when out of memory. */
 int scan_note_view(struct scan *s, const struct bundle_view *v);
 int scan_note_blocks(struct scan *s, const char *buf, size_t len);
+/* The same for each of cainit's files listed in a directory (deep scans). */
+int scan_note_files(struct scan *s, int dirfd, const char *dir_show, const struct owned_file *files, size_t n,
+		    struct cerr *e);
 
 /* Names of cainit's files, parsed: "cainit.SET.HASH8.SLOT.pem" (or the
  * older "cainit.SET.FP16.HASH8.pem"), and prefix + SET + suffix. */

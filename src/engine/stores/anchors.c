@@ -74,25 +74,14 @@ static int anchor_entry(void *ctx, int dirfd, const char *name, unsigned char ty
 /* Every set's anchor file, and the CAs each names. */
 static int list(struct scan *s, bool clean, struct cerr *e)
 {
-	char show[ENTRY_SHOW_MAX];
 	int rc;
 
 	for (size_t i = 0; i < s->nanchors; i++) {
 		struct anchor_store *a = &s->anchors[i];
 
-		if ((rc = scan_list_dir(a->p.dirfd, a->show, anchor_entry, a, clean, e)) != 0)
+		if ((rc = scan_list_dir(a->p.dirfd, a->show, anchor_entry, a, clean, e)) != 0 ||
+		    (rc = scan_note_files(s, a->p.dirfd, a->show, a->files, a->nfiles, e)) != 0)
 			return rc;
-		for (size_t k = 0; k < a->nfiles; k++) {
-			struct owned_read o;
-
-			snprintf(show, sizeof(show), "%s/%s", a->show, a->files[k].name);
-			if (scan_read_owned(a->p.dirfd, a->files[k].name, show, &o, e) != 0)
-				return CAINIT_EOPS;
-			rc = scan_note_blocks(s, o.buf, o.len);
-			free(o.buf);
-			if (rc < 0)
-				return cerr_sys(e, show, "scan", ENOMEM);
-		}
 	}
 	return 0;
 }

@@ -46,25 +46,13 @@ static int setdir_entry(void *ctx, int dirfd, const char *name, unsigned char ty
 /* Every set's record, and the CAs each names. */
 static int list(struct scan *s, bool clean, struct cerr *e)
 {
-	char show[ENTRY_SHOW_MAX];
 	int rc;
 
 	if (!s->setdir_exists)
 		return 0;
 	if ((rc = scan_list_dir(s->setdir.dirfd, s->setdir_show, setdir_entry, s, clean, e)) != 0)
 		return rc;
-	for (size_t k = 0; k < s->nsetfiles; k++) {
-		struct owned_read o;
-
-		snprintf(show, sizeof(show), "%s/%s", s->setdir_show, s->setfiles[k].name);
-		if (scan_read_owned(s->setdir.dirfd, s->setfiles[k].name, show, &o, e) != 0)
-			return CAINIT_EOPS;
-		rc = scan_note_blocks(s, o.buf, o.len);
-		free(o.buf);
-		if (rc < 0)
-			return cerr_sys(e, show, "scan", ENOMEM);
-	}
-	return 0;
+	return scan_note_files(s, s->setdir.dirfd, s->setdir_show, s->setfiles, s->nsetfiles, e);
 }
 
 static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
