@@ -52,6 +52,7 @@ typedef struct {
 	ASN1_BIT_STRING *issuer_uid;
 	ASN1_BIT_STRING *subject_uid;
 	STACK_OF(X509_EXTENSION) *extensions;
+	ASN1_ENCODING enc;    /* its bytes as read, as X509_CINF keeps them */
 } CAINIT_TBS;
 
 typedef struct {
@@ -65,7 +66,7 @@ ASN1_SEQUENCE(CAINIT_SPKI) = {
 	ASN1_SIMPLE(CAINIT_SPKI, key, ASN1_BIT_STRING),
 } static_ASN1_SEQUENCE_END(CAINIT_SPKI)
 
-ASN1_SEQUENCE(CAINIT_TBS) = {
+ASN1_SEQUENCE_enc(CAINIT_TBS, enc, NULL) = {
 	ASN1_EXP_OPT(CAINIT_TBS, version, ASN1_INTEGER, 0),
 	ASN1_SIMPLE(CAINIT_TBS, serial, ASN1_INTEGER),
 	ASN1_SIMPLE(CAINIT_TBS, signature, X509_ALGOR),
@@ -76,7 +77,7 @@ ASN1_SEQUENCE(CAINIT_TBS) = {
 	ASN1_IMP_OPT(CAINIT_TBS, issuer_uid, ASN1_BIT_STRING, 1),
 	ASN1_IMP_OPT(CAINIT_TBS, subject_uid, ASN1_BIT_STRING, 2),
 	ASN1_EXP_SEQUENCE_OF_OPT(CAINIT_TBS, extensions, X509_EXTENSION, 3),
-} static_ASN1_SEQUENCE_END(CAINIT_TBS)
+} static_ASN1_SEQUENCE_END_ref(CAINIT_TBS, CAINIT_TBS)
 
 ASN1_SEQUENCE(CAINIT_CERT) = {
 	ASN1_SIMPLE(CAINIT_CERT, tbs, CAINIT_TBS),
@@ -310,10 +311,12 @@ int cert_parse_fp(const char *s, size_t len, unsigned char sha256[32])
 	return 0;
 }
 
-/* Is der exactly the DER encoding of what it decoded to? libcrypto's
- * decoder takes some BER (a BIT STRING's unused bits set, for one), and
- * re-encodes it canonically: its fingerprint and every store's copy would
- * then be of other bytes than cainit's. */
+/* Is der exactly what libcrypto writes back for it (i2d_X509 of d2i_X509)?
+ * Like X509_CINF, the TBS keeps the bytes it was read from; the rest (the
+ * signature algorithm and value, the outer lengths) is encoded again, and
+ * libcrypto's decoder takes some BER there (a signature BIT STRING with
+ * padding bits set, for one): OpenSSL's fingerprint and copies would then
+ * be of other bytes than cainit's. */
 static bool is_der(CAINIT_CERT *lite, const unsigned char *der, size_t len)
 {
 	unsigned char *re = NULL;

@@ -71,6 +71,16 @@ expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/AA.pem"
 # no temp file anywhere
 if find "$r" -name '*.cainit-tmp' | grep -q .; then die "temp files left"; fi
 
+# BER inside the TBS, which OpenSSL keeps and fingerprints as it is: taken,
+# under OpenSSL's fingerprint (BER outside it, which OpenSSL re-encodes, is
+# bad input 52)
+python3 "$HERE/../tools/ber_tbs.py" < "$SCRATCH/A.pem" > "$SCRATCH/ber.der"
+mkroot debian "$SCRATCH/ber-root"
+expect_rc 0 "$CAINIT" install --root "$SCRATCH/ber-root" "$SCRATCH/ber.der"
+want=$(openssl x509 -inform DER -in "$SCRATCH/ber.der" -noout -fingerprint -sha256 | cut -d= -f2)
+expect_err "sha256=$want"
+expect_rc 0 "$CAINIT" remove --root "$SCRATCH/ber-root" --all
+
 # a store that drifted is repaired by the next install
 rm "$r/etc/ssl/certs/$hash.0"
 expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
