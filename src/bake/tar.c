@@ -225,7 +225,7 @@ int tar_next(struct tar_reader *t, struct cerr *e)
 		unsigned char b[BLOCK];
 	} u;
 	struct pending p = {0};
-	uint64_t size, sum, v;
+	uint64_t size, sum, mode, uid, gid, mtime;
 	char *meta = NULL;
 	static const unsigned char zero[BLOCK];
 
@@ -308,10 +308,20 @@ int tar_next(struct tar_reader *t, struct cerr *e)
 			free(t->cur.link); /* a linkname on anything else means nothing (as in GNU tar and Go) */
 			t->cur.link = NULL;
 		}
-		t->cur.mode = parse_num(u.h.mode, sizeof(u.h.mode), &v) ? (mode_t)(v & 07777) : 0644;
-		t->cur.uid = p.has_uid ? (uid_t)p.uid : parse_num(u.h.uid, sizeof(u.h.uid), &v) ? (uid_t)v : 0;
-		t->cur.gid = p.has_gid ? (gid_t)p.gid : parse_num(u.h.gid, sizeof(u.h.gid), &v) ? (gid_t)v : 0;
-		t->cur.mtime = p.has_mtime ? p.mtime : parse_num(u.h.mtime, sizeof(u.h.mtime), &v) ? (int64_t)v : 0;
+		/* a mode, uid, gid or mtime that is not a number is refused, as
+		 * Go's archive/tar (the runtimes') refuses it: read as something
+		 * (Python stops at a NUL, a default is a guess), the baked layer
+		 * would say what the runtime never applies */
+		if (!parse_num(u.h.mode, sizeof(u.h.mode), &mode) || !parse_num(u.h.uid, sizeof(u.h.uid), &uid) ||
+		    !parse_num(u.h.gid, sizeof(u.h.gid), &gid) || !parse_num(u.h.mtime, sizeof(u.h.mtime), &mtime)) {
+			cerr_input(e, "bad_layer", "%s: %s: a header's mode, uid, gid or mtime is not a number", t->show,
+				   t->cur.path);
+			goto fail;
+		}
+		t->cur.mode = (mode_t)(mode & 07777);
+		t->cur.uid = p.has_uid ? (uid_t)p.uid : (uid_t)uid;
+		t->cur.gid = p.has_gid ? (gid_t)p.gid : (gid_t)gid;
+		t->cur.mtime = p.has_mtime ? p.mtime : (int64_t)mtime;
 		if (p.has_size)
 			size = p.size;
 		/* links, directories, devices and FIFOs are headers only: whatever

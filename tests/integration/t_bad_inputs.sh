@@ -82,7 +82,7 @@ sys.stdout.buffer.write(d)' >"$in" ;;
 		printf '{}'; } >"$in" ;;
 	http-nul-token) printf 'GET /ca HTTP/1.1\r\nX-Access-Token: %s\0anything\r\n\r\n' "$token" >"$in" ;;
 	symlink-escape | read-only | full-disk | bake-escape | dynamic-agent | txn-fifo | txn-hardlink | bake-deep-root | \
-		oci-deep-layer | oci-big-layer | oci-blobs-symlink | planted-certutil | oci-whiteout-symlink | oci-platform-not-manifest) cp "$SCRATCH/A.pem" "$in" ;;
+		oci-deep-layer | oci-big-layer | oci-blobs-symlink | planted-certutil | oci-whiteout-symlink | oci-platform-not-manifest | oci-mode-not-number) cp "$SCRATCH/A.pem" "$in" ;;
 	*) die "no recipe $1" ;;
 	esac
 }
@@ -188,6 +188,14 @@ elif recipe == "oci-whiteout-symlink":
         ti = tarfile.TarInfo("etc/ssl/cert.pem"); ti.type = tarfile.SYMTYPE; ti.linkname = "certs/ca-certificates.crt"
         t.addfile(ti)
     tar(f"{d}/l2.tar", [("etc/ssl/.wh.cert.pem", "f", 0)])
+elif recipe == "oci-mode-not-number":
+    # a mode field of digits, a NUL and junk: Python reads 040, Go refuses
+    tar(f"{d}/l2.tar", [("app", "f", 1)])
+    raw = bytearray(open(f"{d}/l2.tar", "rb").read())
+    raw[100:108] = b"40\0xyz\0\0"
+    raw[148:156] = b" " * 8
+    raw[148:155] = b"%06o\0" % sum(raw[:512])
+    open(f"{d}/l2.tar", "wb").write(raw)
 elif recipe == "oci-big-layer":
     tar(f"{d}/l2.raw", [("big", "f", 5 * 1024 * 1024)])
     open(f"{d}/l2.tar", "wb").write(gzip.compress(open(f"{d}/l2.raw", "rb").read(), mtime=0))
