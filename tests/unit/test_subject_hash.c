@@ -85,7 +85,7 @@ static void test_canonical_encoding_edge_cases(void **state)
 {
 	const char *values[] = {
 		"Plain", "  Leading and  MULTIPLE   spaces  ", "\tTabs\nand\rnewlines\f\v", "MiXeD CaSe",
-		"\xc3\x84\xc3\x96\xc3\x9c \xc3\xbcnic\xc3\xb6" "de  \xc3\x9c", "", "   ", "a",
+		("\xc3\x84\xc3\x96\xc3\x9c \xc3\xbcnic\xc3\xb6" "de  \xc3\x9c"), "", "   ", "a",
 	};
 	const int types[] = {V_ASN1_UTF8STRING, V_ASN1_BMPSTRING, V_ASN1_UNIVERSALSTRING,
 			     V_ASN1_PRINTABLESTRING, V_ASN1_IA5STRING, V_ASN1_T61STRING};
