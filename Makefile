@@ -46,7 +46,8 @@ fuzz-build:
 		"-Dc_args=-fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \
 		-Dc_link_args=-fno-sanitize-recover=all
 	ninja -C $(FUZZ) fuzz/fuzz_cert_input fuzz/fuzz_bundle fuzz/fuzz_init_body fuzz/fuzz_fingerprint \
-		fuzz/fuzz_http_req fuzz/fuzz_nss_sdb fuzz/fuzz_tar fuzz/fuzz_keystore fuzz/fuzz_oci tests/tar_list
+		fuzz/fuzz_http_req fuzz/fuzz_nss_sdb fuzz/fuzz_tar fuzz/fuzz_keystore fuzz/fuzz_oci fuzz/fuzz_text_block \
+		tests/tar_list
 
 # each target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=3600)
 fuzz: fuzz-build

@@ -53,6 +53,8 @@ struct bake_opts {
 	long long epoch;                 /* mtime of the layer's entries */
 	uint64_t max_layer_bytes;        /* OCI: what one layer may unpack to (0: no cap) */
 	uint64_t max_image_bytes;        /* OCI: what all layers together may (0: no cap) */
+	bool env_override;               /* OCI: the runtime variables replace the image's own
+					  * values of "adds" variables and switches too */
 };
 
 #define BAKE_MAX_LAYER_DEFAULT (4ULL << 30)
@@ -77,7 +79,7 @@ int bake_oci(const char *layout, const char *tag, const char *newtag, const stru
 
 /* "sha256:<hex>" of the canonical JSON of the inputs (see docs/bake.md). */
 int bake_fingerprint(const char *base_kind, const char *base, const char *agent_sha256,
-		     const struct cert_list *cas, const char *set, char *const *run_args, size_t nrun,
+		     const struct cert_list *cas, const char *set, char *const *run_args, size_t nrun, bool env_override,
 		     char out[72], struct cerr *e);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * bake_fp.c: the fingerprint of a bake, so that a template cache keyed on
- * it is invalidated exactly when the base, the agent, the CAs or the run
- * arguments change: the SHA-256 of a canonical JSON document of those.
+ * it is invalidated exactly when the base, the agent, the CAs, the run
+ * arguments or --env-override change: the SHA-256 of a canonical JSON document of those.
  * For a root filesystem the base is the engine's hash of its tree
  * (trust_tree_hash), which leaves out what cainit writes, so baking the
  * same directory again gives the same fingerprint.
@@ -27,7 +27,7 @@ static int cmp_hex(const void *a, const void *b)
 }
 
 int bake_fingerprint(const char *base_kind, const char *base, const char *agent_sha256,
-		     const struct cert_list *cas, const char *set, char *const *run_args, size_t nrun,
+		     const struct cert_list *cas, const char *set, char *const *run_args, size_t nrun, bool env_override,
 		     char out[72], struct cerr *e)
 {
 	json_t *doc = json_object(), *jcas = json_array(), *jargs = json_array();
@@ -54,6 +54,8 @@ int bake_fingerprint(const char *base_kind, const char *base, const char *agent_
 	json_object_set(doc, "ca_sha256", jcas);
 	json_object_set_new(doc, "ca_set", n > 0 ? json_string(set) : json_null());
 	json_object_set(doc, "run_args", jargs);
+	if (env_override) /* (absent otherwise: fingerprints of earlier bakes stay) */
+		json_object_set_new(doc, "env_override", json_true());
 	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	if (text == NULL)
 		goto nomem;

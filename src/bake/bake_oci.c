@@ -51,6 +51,8 @@ struct bake_oci {
 	json_t *manifest, *config;
 	char work[PATH_MAX];     /* the unpacked root's parent, removed at the end */
 	bool work_made;
+	struct env_var env[ENV_VARS_MAX]; /* the runtime variables the config gets */
+	size_t nenv;
 };
 
 /* ---- the layer ---- */
@@ -107,6 +109,29 @@ static int add_change(struct tar_writer *w, int rootfd, const struct tree_change
 	return 0;
 }
 
+/* The image's own value of Env's NAME, or NULL. */
+static const char *image_env(const struct bake_oci *b, const char *name)
+{
+	json_t *env = json_object_get(json_object_get(b->config, "config"), "Env"), *v;
+	size_t i, n = strlen(name);
+
+	json_array_foreach(env, i, v) {
+		const char *kv = json_string_value(v);
+
+		if (kv != NULL && strncmp(kv, name, n) == 0 && kv[n] == '=')
+			return kv + n + 1;
+	}
+	return NULL;
+}
+
+/* The image's JAVA_HOME, where its JDK's keystore is (absolute only). */
+static const char *image_java_home(const struct bake_oci *b)
+{
+	const char *jh = image_env(b, "JAVA_HOME");
+
+	return jh != NULL && jh[0] == '/' && strlen(jh) < PATH_MAX ? jh : NULL;
+}
+
 /* Unpack the base, let the engine and the agent copy change it, and put
  * what changed into w. */
 static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr *e)
@@ -143,7 +168,11 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 	if (rc == 0)
 		rc = tree_snapshot(rootfd, root, &before, e);
 	if (rc == 0 && o->cas != NULL && o->cas->n > 0)
-		rc = trust_install(root, o->set, o->cas, &(struct trust_opts){.flags = o->cert_flags}, o->origin, &rep, e);
+		rc = trust_install(root, o->set, o->cas,
+				   &(struct trust_opts){.flags = o->cert_flags, .java_home = image_java_home(b)}, o->origin,
+				   &rep, e);
+	if (rc == 0) /* what install recorded: the paths of this image's stores */
+		rc = trust_env(root, ENV_PLANNED, b->env, &b->nenv, e);
 	if (rc == 0)
 		rc = bake_agent_place(&r, &b->agent, e);
 	if (rc == 0)
@@ -173,6 +202,53 @@ static void layer_agent_only(struct bake_oci *b, struct tar_writer *w)
 
 	tar_write_entry(w, &ent, b->agent.buf);
 	b->res->layer_entries = 1;
+	/* the layout is unknown without the layers: the variables that do not
+	 * depend on it (docs/bake.md) */
+	b->nenv = env_rootless(b->env);
+}
+
+/* Env gets the runtime variables, so that a process started in the
+ * container with no shell of its own (docker exec, kubectl exec) has them.
+ * An image's own value of an "adds" variable or a switch is its author's
+ * choice and stays, unless --env-override; "replaces" variables are set
+ * to this image's full bundle. The values are paths that do not change on
+ * rotation. */
+static int set_env(struct bake_oci *b, json_t *cfg)
+{
+	json_t *env = json_object_get(cfg, "Env"), *nenv = json_array();
+	size_t i, k;
+	json_t *v;
+
+	if (nenv == NULL)
+		return -1;
+	json_array_foreach(env, i, v) {
+		const char *kv = json_string_value(v);
+		bool ours = false;
+
+		for (k = 0; kv != NULL && k < b->nenv && !ours; k++) {
+			size_t n = strlen(b->env[k].name);
+
+			ours = strncmp(kv, b->env[k].name, n) == 0 && kv[n] == '=' &&
+			       (b->o->env_override || b->env[k].target == ENV_BUNDLE || b->env[k].target == ENV_HASHED_DIR);
+		}
+		if (!ours)
+			json_array_append(nenv, v);
+	}
+	for (k = 0; k < b->nenv; k++) {
+		char *kv;
+
+		if (!b->o->env_override && b->env[k].target != ENV_BUNDLE && b->env[k].target != ENV_HASHED_DIR &&
+		    image_env(b, b->env[k].name) != NULL)
+			continue; /* the image's own */
+		if (asprintf(&kv, "%s=%s", b->env[k].name, b->env[k].value) < 0) {
+			json_decref(nenv);
+			return -1;
+		}
+		json_array_append_new(nenv, json_string(kv));
+		free(kv);
+	}
+	json_object_set_new(cfg, "Env", nenv);
+	return 0;
 }
 
 /* ---- the config ---- */
@@ -242,6 +318,14 @@ static int new_config(struct bake_oci *b, const char *layer_digest, json_t **out
 	if (set_entrypoint(b, cfg, e) != 0) {
 		json_decref(c);
 		return e->code;
+	}
+	if (!string_array(json_object_get(cfg, "Env"))) {
+		json_decref(c);
+		return cerr_input(e, "bad_config", "%s: the image's Env is not a list of strings", b->l.show);
+	}
+	if (set_env(b, cfg) != 0) {
+		json_decref(c);
+		return cerr_sys(e, b->l.show, "json", ENOMEM);
 	}
 	labels = json_object_get(cfg, "Labels");
 	if (!json_is_object(labels)) {
@@ -527,7 +611,7 @@ int bake_oci(const char *layout, const char *tag, const char *newtag, const stru
 	if ((rc = load_base(&b, layout, tag, e)) != 0)
 		goto out;
 	if ((rc = bake_fingerprint("oci-manifest", res->base, b.agent.sha256, o->cas, o->set, o->run_args,
-				   o->nrun_args, res->fingerprint, e)) != 0)
+				   o->nrun_args, o->env_override, res->fingerprint, e)) != 0)
 		goto out;
 	if (with_cas) {
 		if ((rc = make_work(&b, e)) == 0)

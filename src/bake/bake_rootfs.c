@@ -28,7 +28,7 @@ int bake_rootfs(const char *dir, const struct bake_opts *o, struct bake_result *
 	if (rc == 0)
 		rc = trust_tree_hash(dir, BAKE_AGENT_PATH, res->base, e);
 	if (rc == 0)
-		rc = bake_fingerprint("rootfs-tree", res->base, a.sha256, o->cas, o->set, NULL, 0, res->fingerprint, e);
+		rc = bake_fingerprint("rootfs-tree", res->base, a.sha256, o->cas, o->set, NULL, 0, false, res->fingerprint, e);
 	if (rc == 0 && with_cas)
 		rc = trust_install(dir, o->set, o->cas, &(struct trust_opts){.flags = o->cert_flags}, o->origin, &rep, e);
 	if (rc == 0 && (rc = rootfs_open(&r, dir, e)) == 0) {

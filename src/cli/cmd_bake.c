@@ -21,7 +21,7 @@
 static const char USAGE[] =
 	"usage: cainit bake --rootfs DIR [--agent PATH] [--ca FILE [--name NAME]] [--fingerprint-out F]\n"
 	"       cainit bake --oci LAYOUT[:TAG] --tag NEWTAG [--agent PATH] [--ca FILE [--name NAME]]\n"
-	"                   [--run-args 'ARGS'] [--fingerprint-out F]\n"
+	"                   [--run-args 'ARGS'] [--env-override] [--fingerprint-out F]\n"
 	"\n"
 	"Put the agent into an image before it runs, at " BAKE_AGENT_PATH ", and with\n"
 	"--ca make the image trust the CAs in FILE (as `cainit install` would).\n"
@@ -37,13 +37,17 @@ static const char USAGE[] =
 	"  --allow-leaf, --allow-expired   as for install\n"
 	"  --run-args 'ARGS'    words put between `cainit run` and `--` in the entrypoint\n"
 	"                       (split on blanks; quotes group, backslash escapes)\n"
+	"  --env-override       the config's Env takes cainit's value even of a variable\n"
+	"                       the image sets itself (default: its \"adds\" variables and\n"
+	"                       switches, such as NODE_EXTRA_CA_CERTS, keep the image's)\n"
 	"  --fingerprint-out F  also write the fingerprint to F\n"
 	"  --max-layer-size SIZE, --max-image-size SIZE\n"
 	"                       refuse an OCI image whose one layer, or whose layers\n"
 	"                       together, unpack to more (default 4G and 16G; K, M, G, T)\n"
 	"\n"
 	"--oci adds one layer (the agent, and with --ca the trust files the engine\n"
-	"changed) and makes the entrypoint `cainit run ARGS -- ENTRYPOINT`, Cmd kept.\n"
+	"changed), makes the entrypoint `cainit run ARGS -- ENTRYPOINT`, Cmd kept, and\n"
+	"puts the runtime variables (`cainit env`) into the config's Env.\n"
 	"The fingerprint (printed) is the SHA-256 of the base, the agent, the CAs and\n"
 	"the run arguments; SOURCE_DATE_EPOCH sets the layer's file times (default 0).\n"
 	"Exit status: 0 done, 1 operational failure, 2 bad usage or input (nothing written).\n";
@@ -175,6 +179,7 @@ int cmd_bake(int argc, char **argv)
 		{"fingerprint-out", required_argument, NULL, 'f'},
 		{"max-layer-size", required_argument, NULL, 'M'},
 		{"max-image-size", required_argument, NULL, 'I'},
+		{"env-override", no_argument, NULL, 'O'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -201,6 +206,7 @@ int cmd_bake(int argc, char **argv)
 		case 'E': o.cert_flags |= CERT_ALLOW_EXPIRED; break;
 		case 'R': run_args_text = optarg; break;
 		case 'f': fp_out = optarg; break;
+		case 'O': o.env_override = true; break;
 		case 'M':
 		case 'I':
 			if (parse_size(optarg) == 0)
@@ -219,8 +225,8 @@ int cmd_bake(int argc, char **argv)
 		return cli_usage_error("bake", "unexpected argument \"%s\"", argv[optind]);
 	if ((rootfs == NULL) == (oci == NULL))
 		return cli_usage_error("bake", "give exactly one of --rootfs DIR and --oci LAYOUT:TAG");
-	if (rootfs && (newtag || run_args_text))
-		return cli_usage_error("bake", "--tag and --run-args go with --oci");
+	if (rootfs && (newtag || run_args_text || o.env_override))
+		return cli_usage_error("bake", "--tag, --run-args and --env-override go with --oci");
 	if (oci && newtag == NULL)
 		return cli_usage_error("bake", "--oci needs --tag NEWTAG");
 	if (newtag && !tag_valid(newtag))

@@ -13,28 +13,35 @@
 static const struct {
 	const char *name;
 	enum env_target target;
+	const char *value; /* ENV_CONST: the value itself */
 } vars[] = {
-	{"NODE_EXTRA_CA_CERTS", ENV_CA_FILE},
-	{"DENO_CERT", ENV_CA_FILE},
-	{"SSL_CERT_FILE", ENV_BUNDLE},
-	{"SSL_CERT_DIR", ENV_HASHED_DIR},
-	{"REQUESTS_CA_BUNDLE", ENV_BUNDLE},
-	{"CURL_CA_BUNDLE", ENV_BUNDLE},
-	{"GIT_SSL_CAINFO", ENV_BUNDLE},
-	{"CARGO_HTTP_CAINFO", ENV_BUNDLE},
-	{"AWS_CA_BUNDLE", ENV_BUNDLE},
-	{"PIP_CERT", ENV_BUNDLE},
-	{"PERL_LWP_SSL_CA_FILE", ENV_BUNDLE},
-	{"HTTPS_CA_FILE", ENV_BUNDLE},
-	{"HTTPLIB2_CA_CERTS", ENV_BUNDLE},
-	{"GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", ENV_BUNDLE},
-	{"NPM_CONFIG_CAFILE", ENV_BUNDLE},
+	{"NODE_EXTRA_CA_CERTS", ENV_CA_FILE, NULL},
+	{"DENO_CERT", ENV_CA_FILE, NULL},
+	{"SSL_CERT_FILE", ENV_BUNDLE, NULL},
+	{"SSL_CERT_DIR", ENV_HASHED_DIR, NULL},
+	{"REQUESTS_CA_BUNDLE", ENV_BUNDLE, NULL},
+	{"CURL_CA_BUNDLE", ENV_BUNDLE, NULL},
+	{"GIT_SSL_CAINFO", ENV_BUNDLE, NULL},
+	{"CARGO_HTTP_CAINFO", ENV_BUNDLE, NULL},
+	{"AWS_CA_BUNDLE", ENV_BUNDLE, NULL},
+	{"PIP_CERT", ENV_BUNDLE, NULL},
+	{"PERL_LWP_SSL_CA_FILE", ENV_BUNDLE, NULL},
+	{"HTTPS_CA_FILE", ENV_BUNDLE, NULL},
+	{"HTTPLIB2_CA_CERTS", ENV_BUNDLE, NULL},
+	{"GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", ENV_BUNDLE, NULL},
+	{"NPM_CONFIG_CAFILE", ENV_BUNDLE, NULL},
+	{"npm_config_cafile", ENV_BUNDLE, NULL},
+	{"BUNDLE_SSL_CA_CERT", ENV_BUNDLE, NULL},
+	{"NODE_USE_SYSTEM_CA", ENV_CONST, "1"},
+	{"UV_NATIVE_TLS", ENV_CONST, "1"},
+	{"UV_SYSTEM_CERTS", ENV_CONST, "1"},
+	{"DENO_TLS_CA_STORE", ENV_CONST, "system,mozilla"},
 };
 
 _Static_assert(sizeof(vars) / sizeof(vars[0]) <= ENV_VARS_MAX, "ENV_VARS_MAX too small");
 
 /* Where each target is in this root, "" when it has none. */
-static void targets(const struct scan *s, unsigned flags, const char *paths[3])
+static void targets(const struct scan *s, unsigned flags, const char *paths[ENV_CONST])
 {
 	size_t i;
 
@@ -50,18 +57,36 @@ static void targets(const struct scan *s, unsigned flags, const char *paths[3])
 
 size_t env_from_scan(const struct scan *s, unsigned flags, struct env_var *out)
 {
-	const char *paths[3];
+	const char *paths[ENV_CONST];
 	size_t i, n = 0;
 
 	targets(s, flags, paths);
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const char *p = paths[vars[i].target];
+		/* a constant goes with the CA file: where there is nothing to
+		 * trust, nothing is switched on */
+		const char *p = vars[i].target == ENV_CONST ? (*paths[ENV_CA_FILE] ? vars[i].value : "")
+							    : paths[vars[i].target];
 
 		if (*p == '\0' || strchr(p, '\n') != NULL || strlen(p) >= sizeof(out[n].value))
 			continue; /* (a newline cannot go in a NAME=value line) */
 		out[n].name = vars[i].name;
 		out[n].target = vars[i].target;
 		snprintf(out[n].value, sizeof(out[n].value), "%s", p);
+		n++;
+	}
+	return n;
+}
+
+size_t env_rootless(struct env_var *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		if (vars[i].target != ENV_CA_FILE && vars[i].target != ENV_CONST)
+			continue;
+		out[n].name = vars[i].name;
+		out[n].target = vars[i].target;
+		snprintf(out[n].value, sizeof(out[n].value), "%s", vars[i].target == ENV_CONST ? vars[i].value : CA_FILE);
 		n++;
 	}
 	return n;

@@ -21,10 +21,12 @@ enum env_target {
 	ENV_CA_FILE,    /* /etc/cainit/ca.pem: every managed CA (adds) */
 	ENV_BUNDLE,     /* the root's first bundle: the distro's CAs + the managed ones */
 	ENV_HASHED_DIR, /* the root's first OpenSSL hashed directory */
+	ENV_CONST,      /* a fixed value that switches a runtime to the system
+			 * store (NODE_USE_SYSTEM_CA=1); with the CA file */
 };
 
-/* A store path longer than this gets no variable. (Not PATH_MAX: sixteen
- * of those are 64 KiB, sixteen page faults on every `cainit run`.) */
+/* A store path longer than this gets no variable. (Not PATH_MAX: 21
+ * of those are 84 KiB, 21 page faults on every `cainit run`.) */
 #define ENV_VALUE_MAX 512
 
 struct env_var {
@@ -33,7 +35,7 @@ struct env_var {
 	char value[ENV_VALUE_MAX]; /* a path as the root's own programs see it */
 };
 
-#define ENV_VARS_MAX 16
+#define ENV_VARS_MAX 24
 
 enum {
 	/* also the paths that do not exist yet but will once a set is
@@ -44,6 +46,11 @@ enum {
 /* The variables for what s found; *n gets how many (at most ENV_VARS_MAX).
  * Without ENV_PLANNED, only variables whose file or directory exists. */
 size_t env_from_scan(const struct scan *s, unsigned flags, struct env_var *out);
+
+/* The variables whose value does not depend on the root: those naming
+ * /etc/cainit/ca.pem, and the switches (bake --oci without CAs, which
+ * does not read the image's layers). */
+size_t env_rootless(struct env_var *out);
 
 /* NAME=value lines (/etc/cainit/env, docker --env-file), and back: only
  * the names cainit sets are taken. */

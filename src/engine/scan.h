@@ -138,6 +138,8 @@ struct known_ca {
 	bool has_hash;
 };
 
+struct start_paths;
+
 struct scan {
 	struct rootfs *r;
 	const char *set;             /* the set this operation is about (NULL: all) */
@@ -175,6 +177,7 @@ struct scan {
 	bool nss_discover;           /* --nss: every database found takes the set */
 	struct owned_read nss_record; /* /etc/cainit/nss */
 	struct owned_read dirs_record; /* /etc/cainit/dirs: the directories cainit made */
+	struct start_paths *start_paths; /* stores/start_paths.c's own state */
 };
 
 enum {

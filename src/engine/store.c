@@ -4,8 +4,9 @@
  * The table's order is the order of everything: rooms find their stores
  * in it (the bundles first: they tell which layouts a root has), list
  * them, and plan the change in it, which is the order the transaction
- * commits. The runtime row comes before the directory record (it says
- * whether any set is left), and the set files' row is last: a set's
+ * commits. The runtime row comes before the start paths and the directory
+ * record (it says whether any set is left; the start paths may make
+ * directories the record keeps), and the set files' row is last: a set's
  * CA-only file is the record of a change that finished.
  */
 #include "store.h"
@@ -24,6 +25,7 @@ const struct store_ops *const store_table[] = {
 	&store_keystores, /* stores/keystores.c (with SCAN_KEYSTORES) */
 	&store_nss,       /* stores/nss.c (with SCAN_NSS) */
 	&store_runtime,   /* stores/runtime.c: ca.pem, env, profile.d */
+	&store_start_paths, /* stores/start_paths.c: /etc/environment, systemd, bashrc */
 	&store_made_dirs, /* made_dirs.c: /etc/cainit/dirs */
 	&store_set_files, /* stores/set_files.c: the record, last */
 };

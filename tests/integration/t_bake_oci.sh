@@ -97,6 +97,40 @@ info=$(show bare-baked)
 	'["/usr/local/bin/cainit", "run", "--", "/bin/sh"]' ] || die "default command: $info"
 grep -q io.cainit.ca.sha256 <<<"$info" && die "a CA label without a CA"
 
+note "the config's Env: the runtime variables; the image's own adds and switches kept; its JAVA_HOME's keystore"
+[ -f /etc/ssl/certs/java/cacerts ] || die "no Debian Java keystore (scripts/deps.sh installs ca-certificates-java)"
+mkdir -p "$SCRATCH/j/srv/jdk/lib/security"
+cp /etc/ssl/certs/java/cacerts "$SCRATCH/j/srv/jdk/lib/security/cacerts"
+$MKOCI make "$SCRATCH/layout" envimg --env '["PATH=/usr/bin:/bin", "NODE_EXTRA_CA_CERTS=/corp.pem", "SSL_CERT_FILE=/old.pem", "JAVA_HOME=/srv/jdk"]' \
+	--gzip-layer "$SCRATCH/l1" --layer "$SCRATCH/j"
+env_of() { q '"\n".join(d["config"]["config"]["Env"])' <<<"$(show "$1")" | python3 -c 'import json,sys; print(json.load(sys.stdin))'; }
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:envimg" --tag env-baked --agent "$AGENT" --ca "$SCRATCH/A.pem"
+fp_env=$OUT
+env=$(env_of env-baked)
+for kv in PATH=/usr/bin:/bin NODE_EXTRA_CA_CERTS=/corp.pem JAVA_HOME=/srv/jdk SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+	REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt SSL_CERT_DIR=/etc/ssl/certs DENO_CERT=/etc/cainit/ca.pem \
+	NODE_USE_SYSTEM_CA=1 DENO_TLS_CA_STORE=system,mozilla; do
+	grep -qxF "$kv" <<<"$env" || die "Env lacks $kv: $env"
+done
+[ "$(grep -c '^NODE_EXTRA_CA_CERTS=\|^SSL_CERT_FILE=' <<<"$env")" = 2 ] || die "a variable twice in Env: $env"
+# every variable of the unpacked image's cainit env is in Env
+$MKOCI unpack "$SCRATCH/layout" env-baked "$SCRATCH/ue"
+while IFS= read -r kv; do
+	[ "${kv%%=*}" = NODE_EXTRA_CA_CERTS ] || grep -qxF "$kv" <<<"$env" || die "Env lacks $kv (cainit env of the image)"
+done < <("$CAINIT" env --root "$SCRATCH/ue" --format dotenv)
+python3 "$HERE/../tools/jks.py" "$SCRATCH/ue/srv/jdk/lib/security/cacerts" | grep -q 'cainit\.default\.' ||
+	die "the keystore under the image's JAVA_HOME did not get the CA"
+note "Env: $(wc -l <<<"$env") variables; NODE_EXTRA_CA_CERTS=/corp.pem kept, SSL_CERT_FILE set to the bundle; /srv/jdk's keystore"
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:envimg" --tag env-over --agent "$AGENT" --ca "$SCRATCH/A.pem" --env-override
+[ "$OUT" != "$fp_env" ] || die "--env-override, same fingerprint"
+grep -qxF NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem <<<"$(env_of env-over)" || die "--env-override kept the image's value"
+# without a CA (the layers are not read): what does not depend on the layout
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:bare" --tag bare-env --agent "$AGENT"
+env=$(env_of bare-env)
+grep -qxF NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem <<<"$env" && grep -qxF NODE_USE_SYSTEM_CA=1 <<<"$env" ||
+	die "agent-only bake: Env $env"
+grep -q '^SSL_CERT_FILE=' <<<"$env" && die "agent-only bake guessed the bundle's path: $env"
+
 note "an image index: the manifest for the agent's architecture"
 $MKOCI make "$SCRATCH/layout" for-arm --arch arm64 --layer "$SCRATCH/l2"
 $MKOCI index "$SCRATCH/layout" multi for-arm=arm64 base=amd64

@@ -86,7 +86,7 @@ else
 	note "default agent: this cainit"
 fi
 expect_rc 2 "$CAINIT" bake --rootfs "$r" --tag x
-expect_err "--tag and --run-args go with --oci"
+expect_err "--tag, --run-args and --env-override go with --oci"
 expect_rc 2 "$CAINIT" bake --rootfs "$r" --name x
 expect_err "--name names the CAs of --ca"
 

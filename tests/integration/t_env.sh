@@ -12,7 +12,10 @@ fpB=$(fp_of "$SCRATCH/B.pem")
 
 adds="NODE_EXTRA_CA_CERTS DENO_CERT"
 replaces="SSL_CERT_FILE REQUESTS_CA_BUNDLE CURL_CA_BUNDLE GIT_SSL_CAINFO CARGO_HTTP_CAINFO AWS_CA_BUNDLE
-PIP_CERT PERL_LWP_SSL_CA_FILE HTTPS_CA_FILE HTTPLIB2_CA_CERTS GRPC_DEFAULT_SSL_ROOTS_FILE_PATH NPM_CONFIG_CAFILE"
+PIP_CERT PERL_LWP_SSL_CA_FILE HTTPS_CA_FILE HTTPLIB2_CA_CERTS GRPC_DEFAULT_SSL_ROOTS_FILE_PATH NPM_CONFIG_CAFILE
+npm_config_cafile BUNDLE_SSL_CA_CERT"
+# switches to the system store (the CA is in it), with fixed values
+consts="NODE_USE_SYSTEM_CA=1 UV_NATIVE_TLS=1 UV_SYSTEM_CERTS=1 DENO_TLS_CA_STORE=system,mozilla"
 
 # env_value ROOT NAME: NAME's value in `cainit env --format dotenv`, "" if absent
 env_value() {
@@ -33,6 +36,11 @@ check_env() {
 		[ "$(env_value "$r" "$v")" = "$bundle" ] || die "$layout: $v=$(env_value "$r" "$v"), want the bundle $bundle"
 	done
 	[ "$(env_value "$r" SSL_CERT_DIR)" = "$hashed" ] || die "$layout: SSL_CERT_DIR=$(env_value "$r" SSL_CERT_DIR)"
+	for v in $consts; do
+		[ "$(env_value "$r" "${v%%=*}")" = "${v#*=}" ] || die "$layout: ${v%%=*}=$(env_value "$r" "${v%%=*}"), want ${v#*=}"
+	done
+	[ "$("$CAINIT" env --root "$r" --format dotenv | wc -l)" = $(($(wc -w <<<"$adds $replaces $consts") + 1)) ] ||
+		die "$layout: cainit env has variables the table does not"
 	# what they name: the CA alone, and the full bundle (distro CAs + ours)
 	[ "$(count_of "$r/etc/cainit/ca.pem")" = 1 ] || die "$layout: ca.pem holds more than the CA"
 	[ "$(fp_of "$r/etc/cainit/ca.pem")" = "$fpA" ] || die "$layout: ca.pem holds another CA"
@@ -62,14 +70,14 @@ import json, sys
 d = json.loads(sys.argv[1])
 assert d["NODE_EXTRA_CA_CERTS"] == "/etc/cainit/ca.pem", d
 assert d["SSL_CERT_FILE"] == "/etc/ssl/certs/ca-certificates.crt", d
-assert len(d) == 15, sorted(d)
+assert len(d) == 21, sorted(d)
 ' "$OUT" || die "json: $OUT"
 expect_rc 0 "$CAINIT" env --root "$r"
 [ "$(env -i sh -c "$OUT"'
 echo "$NODE_EXTRA_CA_CERTS $SSL_CERT_FILE"')" = "/etc/cainit/ca.pem /etc/ssl/certs/ca-certificates.crt" ] ||
 	die "sh format does not eval: $OUT"
 expect_rc 0 "$CAINIT" env --root "$r" --format dotenv
-[ "$(grep -c '^[A-Z_0-9]*=/' <<<"$OUT")" = 15 ] || die "dotenv: $OUT"
+[ "$(grep -c '^[A-Za-z_0-9]*=/' <<<"$OUT")" = 17 ] || die "dotenv: $OUT"
 expect_rc 2 "$CAINIT" env --root "$r" --format yaml
 expect_err "unknown format"
 expect_rc 2 "$CAINIT" env --root "$r" extra
@@ -123,7 +131,7 @@ out=$(env -u SSL_CERT_FILE -u NODE_EXTRA_CA_CERTS "$CAINIT" run --root "$r" -- e
 grep -qx "NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem" <<<"$out" || die "run: NODE_EXTRA_CA_CERTS: $out"
 grep -qx "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" <<<"$out" || die "run: SSL_CERT_FILE"
 grep -qx "SSL_CERT_DIR=/etc/ssl/certs" <<<"$out" || die "run: SSL_CERT_DIR"
-[ "$(grep -c '=/etc/ssl/certs/ca-certificates.crt$' <<<"$out")" = 12 ] || die "run: replaces variables: $out"
+[ "$(grep -c '=/etc/ssl/certs/ca-certificates.crt$' <<<"$out")" = 14 ] || die "run: replaces variables: $out"
 # the caller's own value stays, and is reported; --env-override replaces it
 out=$(SSL_CERT_FILE=/custom.pem NODE_EXTRA_CA_CERTS=/extra.pem "$CAINIT" run --root "$r" -- env 2>"$SCRATCH/run.err")
 grep -qx "SSL_CERT_FILE=/custom.pem" <<<"$out" || die "run replaced the caller's SSL_CERT_FILE"
@@ -143,7 +151,7 @@ out=$("$CAINIT" run --root "$r" -- env 2>/dev/null)
 ! grep -q "LD_PRELOAD\|PATH=/evil" <<<"$out" || die "run took a variable cainit does not set from /etc/cainit/env"
 grep -qx "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" <<<"$out" || die "run lost SSL_CERT_FILE"
 expect_rc 0 "$CAINIT" install --root "$r" --name again "$SCRATCH/B.pem"
-[ "$(grep -c = "$r/etc/cainit/env")" = 15 ] || die "install did not rewrite /etc/cainit/env"
+[ "$(grep -c = "$r/etc/cainit/env")" = 21 ] || die "install did not rewrite /etc/cainit/env"
 expect_rc 0 "$CAINIT" remove --root "$r" --name again
 # the rest of the caller's environment passes through untouched
 out=$(CAINIT_TEST_VAR='a b=c' "$CAINIT" run --root "$r" -- env 2>/dev/null)

@@ -6,6 +6,8 @@
 # The rename-path root also has a Java JKS keystore: after every kill it
 # checks (digest and entries, read by tests/tools/jks.py) and holds the old
 # or the new CA; after removal it is the original file byte for byte.
+# The rename-path root also has PAM and someone else's /etc/environment:
+# their bytes stay, cainit's block is whole or absent, removal gives it back.
 # A fresh install, a rotation and a removal, on each path. (Once, on tmpfs,
 # for each build: what is tested is the order of cainit's writes, which no
 # filesystem changes; each run over the disk took one and a half minutes.)
@@ -49,7 +51,14 @@ check_after_kill() { # BUNDLE ORIG OLD_FP NEW_FP (NEW_FP empty: removal)
 		[ "$(count_certs "$r/etc/cainit/ca.pem")" = 1 ] || die "ca.pem does not parse after kill"
 	fi
 	if [ -e "$r/etc/profile.d/cainit.sh" ]; then
-		grep -q "NPM_CONFIG_CAFILE=" "$r/etc/profile.d/cainit.sh" || die "profile script cut short"
+		grep -q "DENO_TLS_CA_STORE=" "$r/etc/profile.d/cainit.sh" || die "profile script cut short"
+	fi
+	# someone else's /etc/environment: their bytes, then no block or a whole one
+	if [ -e "$r/etc/environment" ]; then
+		head -c "$(stat -c %s "$SCRATCH/orig.env")" "$r/etc/environment" | cmp -s - "$SCRATCH/orig.env" ||
+			die "/etc/environment: bytes outside cainit's block changed"
+		cmp -s "$r/etc/environment" "$SCRATCH/orig.env" || [ "$(tail -n 1 "$r/etc/environment")" = "# cainit end" ] ||
+			die "/etc/environment: cainit's block cut short"
 	fi
 	if [ -e "$r/etc/ssl/certs/java/cacerts" ]; then
 		have=$(in_keystore "$r/etc/ssl/certs/java/cacerts") || die "keystore unsound after kill"
@@ -62,9 +71,13 @@ converged_env() {
 	if [ -n "$2" ]; then
 		[ "$(in_bundle "$1/etc/cainit/ca.pem")" = "$2" ] || die "ca.pem not converged"
 		[ ! -d "$1/etc/profile.d" ] || [ -s "$1/etc/profile.d/cainit.sh" ] || die "profile script missing"
+		[ ! -d "$1/etc/pam.d" ] || grep -q '^SSL_CERT_FILE=' "$1/etc/environment" ||
+			die "/etc/environment's block missing"
 	else
 		[ ! -e "$1/etc/cainit/ca.pem" ] || die "ca.pem left after removal"
 		[ ! -e "$1/etc/profile.d/cainit.sh" ] || die "profile script left after removal"
+		[ ! -d "$1/etc/pam.d" ] || cmp -s "$1/etc/environment" "$SCRATCH/orig.env" ||
+			die "/etc/environment not given back byte for byte"
 	fi
 	if [ -e "$1/etc/ssl/certs/java/cacerts" ]; then
 		if [ -n "$2" ]; then
@@ -122,7 +135,10 @@ run_kills() { # LABEL ROOT BUNDLE ORIG SETUP_CA TARGET_CMD... (SETUP_CA "-": no 
 # rename path
 r=$SCRATCH/r
 mkroot debian "$r"
-mkdir -p "$r/etc/profile.d" "$r/etc/ssl/certs/java"
+mkdir -p "$r/etc/profile.d" "$r/etc/ssl/certs/java" "$r/etc/pam.d"
+# someone else's /etc/environment, without a final newline (the block then owns one)
+printf 'LANG=C.UTF-8\nTZ=UTC' >"$r/etc/environment"
+cp "$r/etc/environment" "$SCRATCH/orig.env"
 [ -f /etc/ssl/certs/java/cacerts ] || die "no Debian Java keystore (scripts/deps.sh installs ca-certificates-java)"
 cp /etc/ssl/certs/java/cacerts "$r/etc/ssl/certs/java/cacerts"
 cp /etc/ssl/certs/java/cacerts "$SCRATCH/orig.jks"

@@ -2,7 +2,7 @@
 """mkoci.py: OCI image layouts for the bake tests, written and read with
 Python's own tarfile/json (an implementation independent of cainit's).
 
-  mkoci.py make LAYOUT TAG [--entrypoint JSON] [--cmd JSON] [--arch A]
+  mkoci.py make LAYOUT TAG [--entrypoint JSON] [--cmd JSON] [--env JSON] [--arch A]
                 [--layer DIR | --gzip-layer DIR | --raw-layer FILE]...
       add an image tagged TAG (layers in order; a DIR is tarred as it is,
       .wh. files included; --raw-layer stores FILE's bytes as a layer)
@@ -43,7 +43,7 @@ def tar_dir(path):
 
 
 def make(layout, tag, args):
-    entrypoint, cmd, arch, layers = None, None, "amd64", []
+    entrypoint, cmd, env, arch, layers = None, None, None, "amd64", []
     i = 0
     while i < len(args):
         opt, val = args[i], args[i + 1]
@@ -52,6 +52,8 @@ def make(layout, tag, args):
             entrypoint = json.loads(val)
         elif opt == "--cmd":
             cmd = json.loads(val)
+        elif opt == "--env":
+            env = json.loads(val)
         elif opt == "--arch":
             arch = val
         elif opt == "--layer":
@@ -73,7 +75,7 @@ def make(layout, tag, args):
         descs.append({"mediaType": mt, "digest": put_blob(layout, blob), "size": len(blob),
                       "diff_id": "sha256:" + hashlib.sha256(raw).hexdigest()})
     config = {"architecture": arch, "os": "linux",
-              "config": {k: v for k, v in (("Entrypoint", entrypoint), ("Cmd", cmd)) if v is not None},
+              "config": {k: v for k, v in (("Entrypoint", entrypoint), ("Cmd", cmd), ("Env", env)) if v is not None},
               "rootfs": {"type": "layers", "diff_ids": [d.pop("diff_id") for d in descs]},
               "history": [{"created_by": "mkoci.py"} for _ in descs]}
     cdata = json.dumps(config).encode()
