@@ -2,7 +2,8 @@
 # deps.sh [GROUP...]: install the Debian packages that GROUPs need and this
 # machine lacks. Groups: build (compile cainit: plain `make`), test (unit and
 # integration tests, the demo, the benchmarks: real tools and TLS peers),
-# e2e (images run by podman, the client matrix), fuzz (clang + libFuzzer).
+# e2e (images run by podman, the client matrix; also Bun and Deno from the
+# npm registry, into /opt/cainit-npm), fuzz (clang + libFuzzer).
 # No group: all of them. Idempotent and non-interactive: it asks dpkg first
 # and runs apt-get (after apt-get update) only for missing packages.
 set -euo pipefail
@@ -45,14 +46,25 @@ for p in "${packages[@]}"; do
 	fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-	exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+		exit 1
+	fi
+	echo "deps: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >&2
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
-	exit 1
+
+# e2e: Bun and Deno, real runtimes from the npm registry (the matrix's
+# clients with roots of their own), pinned, into one directory of their own
+npm_tools=/opt/cainit-npm
+npm_pkgs=(@oven/bun-linux-x64@1.4.5 @deno/linux-x64-glibc@2.9.6)
+if [[ " ${groups[*]} " == *" e2e "* ]] &&
+	! { [ -x $npm_tools/node_modules/@oven/bun-linux-x64/bin/bun ] && [ -x $npm_tools/node_modules/@deno/linux-x64-glibc/deno ]; }; then
+	command -v npm >/dev/null || { echo "deps: npm is missing (needed for Bun and Deno)" >&2; exit 1; }
+	echo "deps: npm install ${npm_pkgs[*]} into $npm_tools" >&2
+	mkdir -p $npm_tools
+	npm install --prefix $npm_tools --no-audit --no-fund --no-save "${npm_pkgs[@]}" >&2
 fi
-echo "deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >&2
-apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

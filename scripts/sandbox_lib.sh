@@ -64,6 +64,10 @@ digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
 with open(os.path.join(root, "simple", "cainit-probe", "index.html"), "w") as f:
     f.write(f'<html><body><a href="../../files/{whl}#sha256={digest}">{whl}</a></body></html>\n')
 PY
+	# a minimal npm registry: one package's document (what `npm view` reads)
+	mkdir -p "$o/docroot/npm"
+	printf '{"name":"cainit-probe","dist-tags":{"latest":"1.0.0"},"versions":{"1.0.0":{"name":"cainit-probe","version":"1.0.0","dist":{"tarball":"%s/npm/cainit-probe-1.0.0.tgz","shasum":"0"}}}}\n' \
+		"https://origin.test:0" >"$o/docroot/npm/cainit-probe"
 	git init -q --bare -b main "$o/docroot/git/probe.git"
 	git -C "$o" -c init.defaultBranch=main init -q work
 	git -C "$o/work" -c user.name=e2e -c user.email=e2e@origin.test commit -q --allow-empty -m probe
@@ -116,14 +120,28 @@ sandbox_seal() {
 	mount --bind "$W/etc" /etc
 	mount --bind "$W/anchors" /usr/local/share/ca-certificates
 	mount --bind "$W/home" /root
+	# a pip-installed Python (pyenv's, with PyPI's requests and certifi), read-only
+	if [ -n "$PYENV_PY" ] && [ -x "$W/host$PYENV_PY/bin/python" ]; then
+		mkdir -p "$W/home/${PYENV_PY#/root/}"
+		mount --bind "$W/host$PYENV_PY" "/root/${PYENV_PY#/root/}"
+		mount -o remount,bind,ro "/root/${PYENV_PY#/root/}"
+	fi
 	# Some machines' own platform (this workplace's does) drops a .pth file
 	# into Python's site directories that appends its egress CA to
 	# certifi.where(), i.e. Debian's bundle, every time Python starts and
 	# finds the CA not at the bundle's tail. Inside the sandbox those files
 	# read as empty, so that the bundle changes only by what cainit does.
 	local pth
-	for pth in /usr/lib/python3/dist-packages/*.pth /usr/local/lib/python3*/dist-packages/*.pth; do
+	for pth in /usr/lib/python3/dist-packages/*.pth /usr/local/lib/python3*/dist-packages/*.pth \
+		"$PYENV_PY"/lib/python3*/site-packages/*.pth; do
 		[ -f "$pth" ] && grep -q 'certifi.where' "$pth" && mount --bind /dev/null "$pth"
+	done
+	# The same platform's global npmrc names the system bundle as npm's
+	# cafile; a stock image has none, and the matrix shows what a stock
+	# image's npm does (its own roots unless a variable says otherwise).
+	local rc
+	for rc in /etc/npmrc /usr/etc/npmrc; do
+		[ -f "$rc" ] && grep -q '^cafile' "$rc" && mount --bind /dev/null "$rc"
 	done
 	mount -o remount,bind,ro /
 	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin # nothing from the old /root
@@ -170,7 +188,12 @@ client_verdict() {
 # The clients. client_cmd NAME: the shell command, exit 0 only on a verified
 # handshake and a good answer; none has a CA option. client_ready NAME: does
 # this machine have it (after clients_build)?
-CLIENTS=(curl wget openssl python-urllib python-requests pip node git go java chromium ruby perl-lwp)
+CLIENTS=(curl wget openssl python-urllib python-requests pip node git go java chromium ruby perl-lwp
+	pypi-requests pypi-pip npm bun deno)
+# the pip-installed Python: the first pyenv interpreter with PyPI's requests
+PYENV_PY=${PYENV_PY-$(for p in /root/.pyenv/versions/3.*; do
+	"$p/bin/python" -c 'import requests, certifi' 2>/dev/null && { echo "$p"; break; }; done)}
+NPM_TOOLS=${NPM_TOOLS:-/opt/cainit-npm/node_modules} # scripts/deps.sh e2e: Bun and Deno
 client_cmd() {
 	case $1 in
 	curl) echo "curl -sS -f --max-time 20 -o /dev/null $URL/" ;;
@@ -193,6 +216,14 @@ client_cmd() {
 	ruby) echo "ruby -rnet/http -e 'r = Net::HTTP.get_response(URI(ARGV[0])); exit(r.code == \"200\")' $URL/" ;;
 	perl-lwp) echo "perl -MLWP::UserAgent -e '\$r = LWP::UserAgent->new(env_proxy => 1, timeout => 20)->get(\$ARGV[0]);" \
 		"print STDERR \$r->status_line, qq(\\n) unless \$r->is_success; exit !\$r->is_success' $URL/" ;;
+	pypi-requests) echo "$PYENV_PY/bin/python -c 'import sys, requests; requests.get(sys.argv[1], timeout=20).raise_for_status()' $URL/" ;;
+	pypi-pip) echo "$PYENV_PY/bin/python -m pip download --disable-pip-version-check --no-cache-dir --retries 0 --timeout 20" \
+		"--no-deps -d \$(mktemp -d) --index-url $URL/simple/ cainit-probe" ;;
+	npm) echo "npm view --registry $URL/npm/ --no-update-notifier --fetch-retries 0 --fetch-timeout 20000" \
+		"--cache \$(mktemp -d) cainit-probe version | grep -qx 1.0.0" ;;
+	bun) echo "$NPM_TOOLS/@oven/bun-linux-x64/bin/bun $SANDBOX_LIB_DIR/../tests/e2e/clients/fetch_get.mjs $URL/" ;;
+	deno) echo "DENO_NO_UPDATE_CHECK=1 DENO_DIR=\$(mktemp -d) $NPM_TOOLS/@deno/linux-x64-glibc/deno run -A" \
+		"$SANDBOX_LIB_DIR/../tests/e2e/clients/fetch_get.mjs $URL/" ;;
 	esac
 }
 # client_label NAME: the name in the README's table
@@ -207,6 +238,11 @@ client_label() {
 	chromium) echo 'chromium (headless)' ;;
 	ruby) echo 'ruby (`Net::HTTP`)' ;;
 	perl-lwp) echo 'perl-lwp (`LWP::UserAgent`)' ;;
+	pypi-requests) echo 'pypi-requests (pyenv Python, PyPI requests + certifi)' ;;
+	pypi-pip) echo 'pypi-pip (pyenv Python, its own pip)' ;;
+	npm) echo 'npm (`npm view`, an HTTPS registry)' ;;
+	bun) echo 'bun (`fetch`)' ;;
+	deno) echo 'deno (`fetch`)' ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -219,6 +255,9 @@ client_ready() {
 	go) probe="test -x $W/clients/httpget" ;;
 	java) probe="test -f $W/clients/HttpGet.class" ;;
 	perl-lwp) probe="perl -MLWP::Protocol::https -e1" ;;
+	pypi-requests | pypi-pip) probe="test -n '$PYENV_PY' && $PYENV_PY/bin/python -c 'import requests, certifi, pip'" ;;
+	bun) probe="$NPM_TOOLS/@oven/bun-linux-x64/bin/bun --version" ;;
+	deno) probe="$NPM_TOOLS/@deno/linux-x64-glibc/deno --version" ;;
 	*) probe="command -v $1" ;;
 	esac
 	in_sandbox bash -c "$probe" >/dev/null 2>&1

@@ -141,3 +141,37 @@ int cli_trust_finish(const char *cmd, struct trust_opts *o)
 	o->java_home = cli_java_home(o->java_home);
 	return 0;
 }
+
+bool cli_env_decide(const char *root, struct env_var *v, const char *value, enum env_mode mode, const char *who)
+{
+	char merged[ENV_VALUE_MAX];
+	enum env_merge res;
+	struct cerr e = {0};
+
+	if (strcmp(value, v->value) == 0 || mode == ENV_MODE_OVERRIDE)
+		return strcmp(value, v->value) == 0;
+	if (mode == ENV_MODE_KEEP) {
+		fprintf(stderr, "%s: %s is set by the caller; left as it is (--env-override replaces it)\n", who, v->name);
+		return true;
+	}
+	if (trust_env_merge(root, v, value, &res, merged, &e) != 0) {
+		fprintf(stderr, "%s: %s=%s: cannot merge (%s); left as it is\n", who, v->name, value, e.msg);
+		return true;
+	}
+	switch (res) {
+	case ENV_MERGE_NEW:
+		fprintf(stderr, "%s: %s=%s lacks the managed CAs: the command gets %s (its certificates and the managed CAs)\n",
+			who, v->name, value, merged);
+		snprintf(v->value, sizeof(v->value), "%s", merged);
+		return false;
+	case ENV_MERGE_UNREADABLE:
+		fprintf(stderr, "%s: %s=%s is not a certificate file cainit can read: the command gets %s\n", who, v->name,
+			value, v->value);
+		return false;
+	default:
+		if (v->target != ENV_CA_FILE && v->target != ENV_BUNDLE)
+			fprintf(stderr, "%s: %s is set by the caller; left as it is (--env-override replaces it)\n", who,
+				v->name);
+		return true;
+	}
+}

@@ -57,6 +57,18 @@ bool cli_trust_option(int c, const char *arg, struct trust_opts *o);
  * usage error's exit code. */
 int cli_trust_finish(const char *cmd, struct trust_opts *o);
 
+/* What run and env --merge do with a runtime variable the caller set. */
+enum env_mode {
+	ENV_MODE_MERGE,    /* default: a file lacking the managed CAs gets a merged one */
+	ENV_MODE_KEEP,     /* --env-keep: the caller's value stays */
+	ENV_MODE_OVERRIDE, /* --env-override: cainit's value */
+};
+
+/* The caller set v->name to value (in root). True when the caller's value
+ * stays; false when v->value replaces it (v->value then may name a merged
+ * file). Says on stderr, after who, what it did when that is not obvious. */
+bool cli_env_decide(const char *root, struct env_var *v, const char *value, enum env_mode mode, const char *who);
+
 int cmd_install(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_status(int argc, char **argv);

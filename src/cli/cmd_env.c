@@ -12,7 +12,7 @@
 #include "trust.h"
 
 static const char USAGE[] =
-	"usage: cainit env [--root DIR] [--format sh|json|dotenv]\n"
+	"usage: cainit env [--root DIR] [--format sh|json|dotenv] [--merge]\n"
 	"\n"
 	"Print the variables that point TLS clients at the managed CAs. \"Adds\"\n"
 	"variables (NODE_EXTRA_CA_CERTS, DENO_CERT) name the CA-only file\n"
@@ -25,6 +25,11 @@ static const char USAGE[] =
 	"  --format sh      export NAME='value' lines, for eval (default)\n"
 	"  --format dotenv  NAME=value lines (docker --env-file, systemd EnvironmentFile)\n"
 	"  --format json    one object\n"
+	"  --merge          for the environment cainit env is given: a variable it\n"
+	"                   already has keeps its value when that file holds the\n"
+	"                   managed CAs, else gets a merged file (its certificates\n"
+	"                   and the managed CAs), as `cainit run` does; prints the\n"
+	"                   corrected values\n"
 	"\n"
 	"Exit status: 0 printed, 1 operational failure, 2 bad usage.\n";
 
@@ -69,12 +74,14 @@ int cmd_env(int argc, char **argv)
 	static const struct option opts[] = {
 		{"root", required_argument, NULL, 'r'},
 		{"format", required_argument, NULL, 'f'},
+		{"merge", no_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct env_var vars[ENV_VARS_MAX];
 	const char *root = "/", *format = "sh";
 	struct cerr e = {0};
+	bool merge = false;
 	size_t n, i;
 	int c;
 
@@ -85,6 +92,9 @@ int cmd_env(int argc, char **argv)
 			break;
 		case 'f':
 			format = optarg;
+			break;
+		case 'm':
+			merge = true;
 			break;
 		case 'h':
 			fputs(USAGE, stdout);
@@ -99,6 +109,12 @@ int cmd_env(int argc, char **argv)
 		return cli_usage_error("env", "unknown format \"%s\" (sh, json or dotenv)", format);
 	if (trust_env(root, 0, vars, &n, &e) != 0)
 		return cli_fail(&e);
+	for (i = 0; merge && i < n; i++) {
+		const char *have = getenv(vars[i].name);
+
+		if (have != NULL && cli_env_decide(root, &vars[i], have, ENV_MODE_MERGE, "cainit env"))
+			snprintf(vars[i].value, sizeof(vars[i].value), "%.*s", (int)sizeof(vars[i].value) - 1, have);
+	}
 	if (strcmp(format, "json") == 0)
 		return print_json(vars, n);
 	if (strcmp(format, "sh") == 0)

@@ -48,8 +48,12 @@ static const char USAGE[] =
 	"                       whole, ...) onto tmpfs mounted over them; without the\n"
 	"                       privilege to mount, warn and go on\n"
 	"  --group              signal CMD's whole process group, not just CMD\n"
-	"  --env-override       replace runtime variables the caller already set\n"
-	"                       (by default a variable set by the caller is kept)\n"
+	"  --env-keep           keep every runtime variable the caller already set\n"
+	"  --env-override       replace every runtime variable the caller already set\n"
+	"                       (default: a variable naming a file that lacks the\n"
+	"                       managed CAs gets a merged file, the caller's\n"
+	"                       certificates and the managed CAs, kept current;\n"
+	"                       see docs/env.md)\n"
 	"  --root DIR           root filesystem to change (default /); paths in the\n"
 	"                       variables are as seen inside DIR\n"
 	CLI_TRUST_USAGE
@@ -63,7 +67,8 @@ struct run {
 	/* options */
 	enum ca_mode mode;
 	long long timeout_us;
-	bool timeout_set, tmpfs, group, env_override;
+	bool timeout_set, tmpfs, group;
+	enum env_mode env_mode;
 	char **cmd;
 	struct agent_config agent_cfg;
 	/* state */
@@ -178,7 +183,7 @@ static int initial_ca(struct run *r)
 
 extern char **environ;
 
-static char **build_env(const struct env_var *v, size_t nv, bool override)
+static char **build_env(const char *root, struct env_var *v, size_t nv, enum env_mode mode)
 {
 	size_t n = 0, out = 0, i, k;
 	bool user[ENV_VARS_MAX] = {false};
@@ -197,11 +202,9 @@ static char **build_env(const struct env_var *v, size_t nv, bool override)
 		for (k = 0; k < nv; k++) {
 			if (strlen(v[k].name) != len || strncmp(environ[i], v[k].name, len) != 0)
 				continue;
-			ours = override;
-			user[k] = !override;
-			if (!override && eq && strcmp(eq + 1, v[k].value) != 0)
-				fprintf(stderr, "cainit run: %s is set by the caller; left as it is (--env-override replaces it)\n",
-					v[k].name);
+			/* the caller's value, kept, merged or replaced (cli_env_decide) */
+			ours = !cli_env_decide(root, &v[k], eq ? eq + 1 : "", mode, "cainit run");
+			user[k] = !ours;
 		}
 		if (!ours)
 			env[out++] = environ[i];
@@ -298,7 +301,7 @@ static int start(struct run *r)
 	/* an agent may install a CA later: point at where it will be */
 	if (trust_env(r->agent_cfg.root, r->agent ? ENV_PLANNED : 0, vars, &n, &e) != 0)
 		return cli_fail(&e);
-	env = build_env(vars, n, r->env_override);
+	env = build_env(r->agent_cfg.root, vars, n, r->env_mode);
 	if (env == NULL)
 		return cli_fail(&(struct cerr){.code = CAINIT_EOPS, .msg = "run: out of memory"});
 	rc = supervise_spawn(&r->sv, r->cmd, env);
@@ -323,6 +326,7 @@ static int parse(struct run *r, int argc, char **argv)
 		{"tmpfs", no_argument, NULL, 'm'},
 		{"group", no_argument, NULL, 'g'},
 		{"env-override", no_argument, NULL, 'o'},
+		{"env-keep", no_argument, NULL, 'K'},
 		{"root", required_argument, NULL, 'r'},
 		CLI_TRUST_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
@@ -376,7 +380,10 @@ static int parse(struct run *r, int argc, char **argv)
 			r->group = true;
 			break;
 		case 'o':
-			r->env_override = true;
+		case 'K':
+			if (r->env_mode != ENV_MODE_MERGE)
+				return cli_usage_error("run", "--env-keep and --env-override: give one");
+			r->env_mode = c == 'o' ? ENV_MODE_OVERRIDE : ENV_MODE_KEEP;
 			break;
 		case 'r':
 			r->agent_cfg.root = optarg;

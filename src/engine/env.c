@@ -77,6 +77,16 @@ size_t env_from_scan(const struct scan *s, unsigned flags, struct env_var *out)
 	return n;
 }
 
+size_t env_file_names(const char **out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]) && n < max; i++)
+		if (vars[i].target == ENV_CA_FILE || vars[i].target == ENV_BUNDLE)
+			out[n++] = vars[i].name;
+	return n;
+}
+
 size_t env_rootless(struct env_var *out)
 {
 	size_t i, n = 0;

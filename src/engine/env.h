@@ -52,6 +52,19 @@ size_t env_from_scan(const struct scan *s, unsigned flags, struct env_var *out);
  * does not read the image's layers). */
 size_t env_rootless(struct env_var *out);
 
+/* The names of the variables that name a file (adds and replaces, not
+ * the hashed directory nor the switches): those a merge may apply to. */
+size_t env_file_names(const char **out, size_t max);
+
+/* What trust_env_merge did with a variable the caller had set. */
+enum env_merge {
+	ENV_MERGE_KEEP,       /* keep the caller's value: its file holds every
+			       * managed CA, or it is not a file cainit merges */
+	ENV_MERGE_NEW,        /* point it at the merged file (out) */
+	ENV_MERGE_UNREADABLE, /* the caller's file is not a certificate file
+			       * that can be read: cainit's value instead */
+};
+
 /* NAME=value lines (/etc/cainit/env, docker --env-file), and back: only
  * the names cainit sets are taken. */
 int env_render_dotenv(const struct env_var *v, size_t n, struct rope *out);

@@ -139,6 +139,7 @@ struct known_ca {
 };
 
 struct start_paths;
+struct merged;
 
 struct scan {
 	struct rootfs *r;
@@ -178,6 +179,7 @@ struct scan {
 	struct owned_read nss_record; /* /etc/cainit/nss */
 	struct owned_read dirs_record; /* /etc/cainit/dirs: the directories cainit made */
 	struct start_paths *start_paths; /* stores/start_paths.c's own state */
+	struct merged *merged;           /* stores/merged.c's own state */
 };
 
 enum {

@@ -76,6 +76,14 @@ void trust_records_free(struct trust_record *v, size_t n);
  * one is). Reads only. */
 int trust_env(const char *root, unsigned flags, struct env_var *out, size_t *n, struct cerr *e);
 
+/* var is set by the caller to value (a path as seen inside root). When its
+ * file lacks a managed CA, write /etc/cainit/merged-NAME.pem: the caller's
+ * certificates and every set's CAs, kept current by every later change and
+ * removed with the last set; *res says what to do (env.h), out the merged
+ * file's path for ENV_MERGE_NEW. Takes the root's lock. */
+int trust_env_merge(const char *root, const struct env_var *var, const char *value, enum env_merge *res,
+		    char out[ENV_VALUE_MAX], struct cerr *e);
+
 /* ---- tmpfs ---- */
 
 #define TMPFS_DIRS_MAX 8

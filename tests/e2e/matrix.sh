@@ -85,6 +85,23 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 	cells ns before refused login
 	"$CAINIT" install --nss --nss-user root "$a" 2>"$W/install.err" || die "install: $(cat "$W/install.err")"
 	cells ns install ok login
+	# the other start paths (docs/env.md): a PAM session (`su`: pam_env reads
+	# /etc/environment), an interactive non-login bash (the system bashrc),
+	# and a bare start with no variables at all, which only the stores reach:
+	# runtimes with roots of their own must then refuse (Bun reads the system
+	# store as well: it needs no variable)
+	su_pam() { in_sandbox su root -c "$1"; }
+	bash_i() { in_sandbox bash -ic "$1"; }
+	bare() { in_sandbox bash -c "$1"; }
+	cells ns su ok su_pam
+	cells ns "bash -i" ok bash_i
+	for c in $(cat "$W/clients.ns"); do
+		case $c in
+		node | pypi-requests | pypi-pip | npm | deno) cell ns bare "$c" refused bare ;;
+		*) cell ns bare "$c" ok bare ;;
+		esac
+	done
+	note "ns: bare: $(grep -c '^ns|bare|[^|]*|\(ok\|refused\)|' "$W/results") of $(wc -w <"$W/clients.ns") as they must be"
 	back_to_pristine
 
 	aport=$(free_port)
@@ -153,7 +170,7 @@ CAINIT_MATRIX=ns unshare -m --propagation private bash "$0" "$build" || die "the
 # ---- the container sandbox ----
 e2e_podman_setup
 base_tar=$(e2e_base_tar) || die "debootstrap failed"
-echo "curl wget openssl python-urllib python-requests" >"$W/clients.ctr"
+echo "curl wget openssl python-urllib python-requests node" >"$W/clients.ctr"
 mkdir -p "$work/root" "$work/cas"
 cp "$(proxy_ca a)" "$work/cas/a.pem"
 cp "$(proxy_ca b)" "$work/cas/b.pem"
@@ -166,7 +183,8 @@ aport=$(free_port)
 img=$(e2e_image_of matrix-agent)
 penv=(-e "https_proxy=http://127.0.0.1:$PROXY_PORT" -e "http_proxy=http://127.0.0.1:$PROXY_PORT"
 	-e no_proxy=127.0.0.1,localhost)
-ctr=$(pod run -d --network host -v "$work/cas:/cas:ro" "$img")
+clients_dir=$(cd "$here/clients" && pwd)
+ctr=$(pod run -d --network host -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" "$img")
 ctr_exec() { timeout 60 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay exec "${penv[@]}" "$ctr" sh -c "$1"; }
 ctr_sha() { pod exec "$ctr" sha256sum /etc/ssl/certs/ca-certificates.crt; }
 pristine=$(ctr_sha)
@@ -198,13 +216,13 @@ cells ctr "old CA" refused ctr_exec
 ctr_pristine
 pod rm -f "$ctr" >/dev/null
 proxy_use b
-ctr_run() { timeout 90 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay run --rm --network host "${penv[@]}" -v "$work/cas:/cas:ro" --entrypoint /usr/local/bin/cainit \
+ctr_run() { timeout 90 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay run --rm --network host "${penv[@]}" -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" --entrypoint /usr/local/bin/cainit \
 	"$img" run --ca /cas/b.pem -- sh -c "$1"; }
 cells ctr run ok ctr_run
 proxy_stop
 
 # ---- the table ----
-cols=(before install serve rotated "old CA" run)
+cols=(before install su "bash -i" bare serve rotated "old CA" run)
 table() { # table SANDBOX TITLE
 	local c col v line
 	printf '\n%s\n\n| client |' "$2"

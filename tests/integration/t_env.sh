@@ -4,7 +4,8 @@
 # set; /etc/profile.d/cainit.sh written by install, kept while a set is
 # left, deleted with the last one, never created where /etc/profile.d is
 # missing; and `cainit run` handing the variables to its command, a
-# variable the caller set kept unless --env-override.
+# variable the caller set kept with --env-keep, replaced with --env-override
+# or when its file is not there (the merge itself: t_env_merge).
 mkca A
 mkca B
 fpA=$(fp_of "$SCRATCH/A.pem")
@@ -132,13 +133,18 @@ grep -qx "NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem" <<<"$out" || die "run: NODE_EX
 grep -qx "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" <<<"$out" || die "run: SSL_CERT_FILE"
 grep -qx "SSL_CERT_DIR=/etc/ssl/certs" <<<"$out" || die "run: SSL_CERT_DIR"
 [ "$(grep -c '=/etc/ssl/certs/ca-certificates.crt$' <<<"$out")" = 14 ] || die "run: replaces variables: $out"
-# the caller's own value stays, and is reported; --env-override replaces it
-out=$(SSL_CERT_FILE=/custom.pem NODE_EXTRA_CA_CERTS=/extra.pem "$CAINIT" run --root "$r" -- env 2>"$SCRATCH/run.err")
+# with --env-keep the caller's own value stays, and is reported; --env-override
+# replaces it (the default, a merge, is t_env_merge's: here the caller's files
+# do not exist, so cainit's replace them)
+out=$(SSL_CERT_FILE=/custom.pem NODE_EXTRA_CA_CERTS=/extra.pem "$CAINIT" run --root "$r" --env-keep -- env 2>"$SCRATCH/run.err")
 grep -qx "SSL_CERT_FILE=/custom.pem" <<<"$out" || die "run replaced the caller's SSL_CERT_FILE"
 grep -qx "NODE_EXTRA_CA_CERTS=/extra.pem" <<<"$out" || die "run replaced the caller's NODE_EXTRA_CA_CERTS"
 grep -qx "REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt" <<<"$out" || die "run: REQUESTS_CA_BUNDLE"
 grep -q "SSL_CERT_FILE is set by the caller" "$SCRATCH/run.err" || die "run did not say it kept SSL_CERT_FILE"
 [ "$(grep -c '^SSL_CERT_FILE=' <<<"$out")" = 1 ] || die "SSL_CERT_FILE twice"
+out=$(SSL_CERT_FILE=/custom.pem "$CAINIT" run --root "$r" -- env 2>"$SCRATCH/run.err")
+grep -qx "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" <<<"$out" || die "run kept a caller's SSL_CERT_FILE that is not there"
+grep -q "SSL_CERT_FILE=/custom.pem is not a certificate file cainit can read" "$SCRATCH/run.err" || die "run: $(cat "$SCRATCH/run.err")"
 out=$(SSL_CERT_FILE=/custom.pem "$CAINIT" run --root "$r" --env-override -- env 2>/dev/null)
 grep -qx "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" <<<"$out" || die "--env-override kept the caller's value"
 [ "$(grep -c '^SSL_CERT_FILE=' <<<"$out")" = 1 ] || die "SSL_CERT_FILE twice with --env-override"
