@@ -136,12 +136,13 @@ sandbox_seal() {
 		"$PYENV_PY"/lib/python3*/site-packages/*.pth; do
 		[ -f "$pth" ] && grep -q 'certifi.where' "$pth" && mount --bind /dev/null "$pth"
 	done
-	# The same platform's global npmrc names the system bundle as npm's
-	# cafile; a stock image has none, and the matrix shows what a stock
-	# image's npm does (its own roots unless a variable says otherwise).
+	# The same platform's global npmrc and pip.conf name the system bundle as
+	# npm's cafile and pip's cert; a stock image has neither, and the matrix
+	# shows what a stock image's npm and pip do (their own roots unless a
+	# variable says otherwise).
 	local rc
-	for rc in /etc/npmrc /usr/etc/npmrc; do
-		[ -f "$rc" ] && grep -q '^cafile' "$rc" && mount --bind /dev/null "$rc"
+	for rc in /etc/npmrc /usr/etc/npmrc /etc/pip.conf /etc/xdg/pip/pip.conf; do
+		[ -f "$rc" ] && grep -qE '^(cafile|cert) *=' "$rc" && mount --bind /dev/null "$rc"
 	done
 	mount -o remount,bind,ro /
 	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin # nothing from the old /root

@@ -31,6 +31,9 @@ bool set_name_valid(const char *name);
 #define NSS_RECORD_NAME "nss"   /* /etc/cainit/nss: the NSS databases it wrote */
 #define PROFILE_DIR "/etc/profile.d"
 #define PROFILE_NAME "cainit.sh"
+/* the systemd managers' drop-ins (stores/start_paths.c) */
+#define SYSTEMD_SYSTEM_DROPIN "/etc/systemd/system.conf.d/cainit.conf"
+#define SYSTEMD_USER_DROPIN "/etc/systemd/user.conf.d/cainit.conf"
 
 /* Where a root with no store at all gets its bundle (and hashed dir). */
 #define FALLBACK_BUNDLE "/etc/ssl/certs/ca-certificates.crt"

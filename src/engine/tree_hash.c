@@ -3,7 +3,8 @@
  * (bake's fingerprint of a root, see docs/bake.md): every non-directory
  * entry's path, type, mode, owner and content, leaving out what cainit
  * itself writes (the agent, /etc/cainit, files named cainit.*, links to
- * them, the profile script, and cainit's blocks inside bundles), so that
+ * them, the profile script, the systemd drop-ins, cainit's blocks inside
+ * bundles and inside text files such as /etc/environment), so that
  * baking the same directory again gives the same hash. It lives in the
  * engine because only the engine knows what cainit writes.
  */
@@ -23,13 +24,16 @@
 #include "rootfs.h"
 #include "rope.h"
 #include "scan.h"
+#include "text_block.h"
 #include "tree.h"
 
 #define CAINIT_NAME_PREFIX "cainit."
+#define NSKIP 5
 
 struct tree_hash {
 	SHA256_CTX sha;
-	char skip[3][PATH_MAX];  /* the agent, /etc/cainit, the profile script (relative) */
+	char skip[NSKIP][PATH_MAX]; /* the agent, /etc/cainit, the profile script, the
+				     * systemd drop-ins (relative) */
 	const char *show;
 };
 
@@ -69,7 +73,22 @@ static int hash_file(struct tree_hash *t, int dirfd, const char *name, const cha
 	}
 	if (rootfs_read_at(dirfd, name, where, BUNDLE_MAX, &buf, &len, &st2, e) != 0)
 		return e->code;
-	if (buf != NULL && memmem(buf, len, "# cainit", 8) != NULL) {
+	if (buf != NULL && text_block_present(buf, len)) {
+		/* a text file with cainit's block: as it was before it */
+		struct rope out;
+		bool del = false;
+		char *joined = NULL;
+
+		rope_init(&out);
+		if (text_block_edit(buf, len, true, "", NULL, &out, &del) == 0 && (joined = rope_join(&out)) != NULL) {
+			*skip = del; /* a file cainit created */
+			SHA256((unsigned char *)joined, out.len, md);
+		} else {
+			SHA256((unsigned char *)buf, len, md); /* a block cut short: as it is */
+		}
+		free(joined);
+		rope_free(&out);
+	} else if (buf != NULL && memmem(buf, len, "# cainit", 8) != NULL) {
 		struct bundle_view v;
 		struct rope out;
 		bool del = false;
@@ -103,7 +122,7 @@ static int visit(int dirfd, const char *name, const char *path, const struct sta
 	ssize_t n;
 	size_t i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NSKIP; i++)
 		if (strcmp(path, t->skip[i]) == 0)
 			return 1;
 	if (strncmp(name, CAINIT_NAME_PREFIX, strlen(CAINIT_NAME_PREFIX)) == 0)
@@ -164,6 +183,10 @@ int trust_tree_hash(const char *dir, const char *agent_path, char out[80], struc
 		rc = resolved(&r, CAINIT_DIR "/x", t.skip[1], e);
 	if (rc == 0)
 		rc = resolved(&r, PROFILE_DIR "/" PROFILE_NAME, t.skip[2], e);
+	if (rc == 0)
+		rc = resolved(&r, SYSTEMD_SYSTEM_DROPIN, t.skip[3], e);
+	if (rc == 0)
+		rc = resolved(&r, SYSTEMD_USER_DROPIN, t.skip[4], e);
 	rootfs_close(&r);
 	if (rc != 0)
 		return rc;

@@ -13,6 +13,12 @@ mkleaf leaf A
 agent_sha=$(sha256sum "$AGENT" | cut -d' ' -f1)
 r=$SCRATCH/r
 mkroot debian "$r"
+# every start path: cainit's blocks and drop-ins there are not the root's
+# content either (the fingerprint is stable when the bake is repeated)
+mkdir -p "$r/etc/pam.d" "$r/etc/profile.d" "$r/usr/lib/systemd"
+: >"$r/usr/lib/systemd/systemd"
+printf 'LANG=C' >"$r/etc/environment"
+printf '# system bashrc\n' >"$r/etc/bash.bashrc"
 cp -a "$r" "$SCRATCH/pristine"
 
 note "bake a Debian root: agent + CA"
@@ -30,6 +36,8 @@ opens=$(grep -cF "\"$AGENT\"" "$SCRATCH/trace" || true)
 note "agent copied once: mode 755, sha256 $agent_sha, opened once"
 expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/leaf.pem"
 grep -q 'SSL_CERT_FILE=' "$r/etc/cainit/env" || die "no runtime variables recorded"
+grep -q '^SSL_CERT_FILE=' "$r/etc/environment" && [ -f "$r/etc/systemd/system.conf.d/cainit.conf" ] ||
+	die "the bake did not write the start paths"
 # the agent runs inside the root it was baked into
 [ "$STATIC_BUILD" = 0 ] || chroot "$r" /usr/local/bin/cainit version | grep -q '^cainit ' ||
 	die "the baked agent does not run in its root"

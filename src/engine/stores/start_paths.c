@@ -46,8 +46,8 @@ struct sp_def {
 
 static const struct sp_def defs[] = {
 	{{"/etc/environment"}, SP_BLOCK, NULL},
-	{{"/etc/systemd/system.conf.d/cainit.conf"}, SP_OWNED, "Manager"},
-	{{"/etc/systemd/user.conf.d/cainit.conf"}, SP_OWNED, "Manager"},
+	{{SYSTEMD_SYSTEM_DROPIN}, SP_OWNED, "Manager"},
+	{{SYSTEMD_USER_DROPIN}, SP_OWNED, "Manager"},
 	{{"/etc/bash.bashrc", "/etc/bash/bashrc", "/etc/bashrc"}, SP_BLOCK, NULL},
 };
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
