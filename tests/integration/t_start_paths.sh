@@ -5,7 +5,8 @@
 # someone else's file; a variable the file already sets is left to it; a
 # rotation does not touch them; the last removal gives every file back
 # byte for byte and removes the directories it made. A cut-short block or
-# a FIFO in place of a file is left alone with a warning. Then, on this
+# a FIFO in place of a file is left alone with a warning; links out of the
+# root resolve inside it. Then, on this
 # machine's own /etc (a copy, in this test's namespace), real processes:
 # `su` (pam_env) and `bash -i` hand Node the variable it needs, and Node's
 # https.get trusts a leaf of the CA only after install.
@@ -89,6 +90,17 @@ expect_rc 0 timeout 20 "$CAINIT" install --root "$r3" "$SCRATCH/B.pem"
 grep -q "etc/environment: not a regular file; left as it is" <<<"$ERR" || die "no warning for a FIFO: $ERR"
 [ -p "$r3/etc/environment" ] || die "the FIFO was replaced"
 note "a cut-short block and a FIFO: left as they are, with a warning"
+
+# ---- a link out of the root: never followed out ----
+mkdir -p "$SCRATCH/outside" && echo 'HOST=1' >"$SCRATCH/outside/environment"
+rm "$r3/etc/environment" && ln -s "$SCRATCH/outside/environment" "$r3/etc/environment"
+ln -s ../../../../../../../.. "$r3/etc/bashroot" && mkdir -p "$r3/etc/profile.d" && ln -s bashroot/etc/bash.bashrc "$r3/etc/bash.bashrc"
+host_bashrc=$(sha256sum </etc/bash.bashrc)
+expect_rc 0 "$CAINIT" install --root "$r3" "$SCRATCH/A.pem"
+[ "$(cat "$SCRATCH/outside/environment")" = HOST=1 ] || die "install wrote through a link out of the root"
+[ "$(sha256sum </etc/bash.bashrc)" = "$host_bashrc" ] || die "install wrote the host's bashrc through ../.."
+expect_rc 0 "$CAINIT" remove --root "$r3" --all
+note "links out of the root (absolute, and ../.. past it): resolved inside it, the host's files untouched"
 
 # ---- real processes on this machine's own /etc ----
 [ "$FS" = tmpfs ] || { note "(real processes: once, on tmpfs)"; exit 0; }
