@@ -21,6 +21,8 @@ struct want {
 	struct trust_report *rep;      /* where stores left alone are reported */
 	bool sets_left;                /* set by the runtime row's plan: does any
 					* set remain after this change? */
+	bool prepare;                  /* trust_prepare: no set, but the runtime
+					* files and start paths as if one were coming */
 };
 
 #define OWNED_FILE_MAX (8 * 1024 * 1024)

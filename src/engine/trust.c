@@ -180,7 +180,7 @@ static int recover(struct rootfs *r, const char *marked, const char *java_home, 
 		return cerr_set(e, CAINIT_EOPS, "recovery: out of memory");
 	for (i = 0; i < n && rc == 0; i++) {
 		struct cert_list cas = {0};
-		struct want w = {sets[i], NULL, NULL, false};
+		struct want w = {sets[i], NULL, NULL, false, false};
 
 		if (recorded_cas(r, sets[i], &cas, e))
 			w.certs = &cas;
@@ -219,7 +219,7 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 		  const struct trust_opts *o, const char *origin, struct trust_report *rep, struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {set, certs, rep, false};
+	struct want w = {set, certs, rep, false, false};
 	struct rootfs r;
 	int rc;
 
@@ -245,7 +245,7 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 		 struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {set, NULL, rep, false};
+	struct want w = {set, NULL, rep, false, false};
 	struct rootfs r;
 	int rc;
 
@@ -258,6 +258,25 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 	rc = begin(&r, root, o->java_home, e);
 	if (rc == 0)
 		rc = run_locked(&r, &w, o, SCAN_CLEAN_TEMPS | SCAN_DEEP, false, rep, e);
+	rootfs_close(&r);
+	return rc;
+}
+
+int trust_prepare(const char *root, struct trust_report *rep, struct cerr *e)
+{
+	static const struct trust_opts none;
+	struct want w = {NULL, NULL, rep, false, true};
+	struct rootfs r;
+	struct rpath dir;
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	rc = begin(&r, root, NULL, e);
+	if (rc == 0)
+		rc = rootfs_resolve(&r, ENV_FILE, 0, &dir, e);
+	/* a set is installed (its variables recorded), or the root is prepared */
+	if (rc == 0 && !dir.exists)
+		rc = run_locked(&r, &w, &none, SCAN_CREATE | SCAN_CLEAN_TEMPS, false, rep, e);
 	rootfs_close(&r);
 	return rc;
 }

@@ -68,6 +68,13 @@ struct trust_record {
 int trust_records(const char *root, struct trust_record **out, size_t *n, struct cerr *e);
 void trust_records_free(struct trust_record *v, size_t n);
 
+/* Before any set: write the runtime files and the start paths (docs/env.md)
+ * with the paths a set will have, so that every process a booted image
+ * starts already points at them (bake without CAs, for an agent that will
+ * receive them). Nothing when a set is installed; the next change that
+ * leaves no set takes them away. */
+int trust_prepare(const char *root, struct trust_report *rep, struct cerr *e);
+
 /* ---- runtime variables ---- */
 
 /* The runtime variables for root's managed CAs (env.h), at most

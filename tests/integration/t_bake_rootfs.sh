@@ -1,7 +1,8 @@
 # cainit bake --rootfs: the agent copied once (mode 0755, the same bytes,
 # the same SHA-256 reported), the CA trusted through the engine, refusals
 # that write nothing, symlink escapes confined, and a fingerprint that is
-# stable across runs and changes with the agent and the CA.
+# stable across runs and changes with the agent and the CA. Without a CA,
+# the start paths are prepared for the CA a later /init brings.
 [ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
 [ -n "$AGENT" ] || skip "no static cainit to bake (build the static one first)"
 command -v strace >/dev/null || die "strace is missing (scripts/deps.sh installs it)"
@@ -60,6 +61,29 @@ expect_rc 0 "$CAINIT" bake --rootfs "$SCRATCH/copy" --agent "$AGENT" --ca "$SCRA
 echo "changed" >> "$SCRATCH/copy/etc/hostname"
 expect_rc 0 "$CAINIT" bake --rootfs "$SCRATCH/copy" --agent "$AGENT" --ca "$SCRATCH/B.pem"
 [ "$OUT" != "$fpB" ] || die "a changed root, same fingerprint"
+
+note "without a CA: the start paths prepared with the paths a later /init fills"
+r2=$SCRATCH/noca
+cp -a "$SCRATCH/pristine" "$r2"
+expect_rc 0 "$CAINIT" bake --rootfs "$r2" --agent "$AGENT"
+fp0=$OUT
+grep -qx 'NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem' "$r2/etc/environment" &&
+	grep -q 'NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem' "$r2/etc/systemd/system.conf.d/cainit.conf" &&
+	grep -q 'NODE_EXTRA_CA_CERTS' "$r2/etc/profile.d/cainit.sh" || die "bake without a CA did not prepare the start paths"
+[ ! -e "$r2/etc/cainit/ca.pem" ] || die "a CA file without a CA"
+expect_rc 0 "$CAINIT" bake --rootfs "$r2" --agent "$AGENT"
+[ "$OUT" = "$fp0" ] || die "baking a prepared root again: $OUT, was $fp0"
+# the CA arrives (as by /init): the same paths, now holding it; the last set
+# gone, the root is what it was before the bake (but the agent)
+snap=$(cat "$r2/etc/environment" "$r2"/etc/systemd/*/cainit.conf | sha256sum)
+expect_rc 0 "$CAINIT" install --root "$r2" "$SCRATCH/A.pem"
+[ "$snap" = "$(cat "$r2/etc/environment" "$r2"/etc/systemd/*/cainit.conf | sha256sum)" ] ||
+	die "the first CA changed the prepared start paths"
+expect_rc 0 "$CAINIT" remove --root "$r2" --all
+rm "$r2/usr/local/bin/cainit"
+[ "$(content_snapshot "$r2")" = "$(content_snapshot "$SCRATCH/pristine")" ] ||
+	die "after remove --all the prepared root is not the pristine one: $(diff <(content_snapshot "$r2") <(content_snapshot "$SCRATCH/pristine"))"
+note "prepared: /etc/environment, systemd drop-ins, profile.d; same fingerprint again; the first CA keeps them; remove --all gives the root back"
 
 note "refusals: nothing written"
 r=$SCRATCH/refuse

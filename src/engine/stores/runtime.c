@@ -5,7 +5,9 @@
  * block-wise like a bundle; /etc/cainit/env, the variables as NAME=value
  * lines, which `cainit run` and `cainit env` read instead of scanning the
  * root again; and /etc/profile.d/cainit.sh, the same variables for login
- * shells, where the root has /etc/profile.d. All go once no set is left.
+ * shells, where the root has /etc/profile.d. All go once no set is left
+ * (trust_prepare writes env and the profile before any set, with the paths
+ * a set will have).
  * Its plan tells the rows after it whether any set is left (w->sets_left).
  * These files are not stores: status does not list them. trust_env reads
  * the variables back.
@@ -70,12 +72,12 @@ static int plan_ca_file(struct scan *s, struct want *w, struct txn *t, struct ce
 	bool del;
 	int rc = 0;
 
-	w->sets_left = w->certs != NULL;
+	w->sets_left = w->certs != NULL || w->prepare;
 	if (!s->cainit_dir_exists)
 		return 0;
 	if (bundle_scan(buf, len, &v) < 0)
 		return cerr_sys(e, CA_FILE, "plan", ENOMEM);
-	if (w->certs == NULL)
+	if (w->certs == NULL && !w->prepare)
 		w->sets_left = bundle_count(&v, NULL) > (w->set ? bundle_count(&v, w->set) : bundle_count(&v, NULL));
 	rootfs_show(s->r, CA_FILE, show, sizeof(show));
 	rope_init(&r);
