@@ -244,6 +244,28 @@ need_valgrind() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# own_host_store: the test works on this machine's own store, through
+# private copies of /etc and the anchor directory bind-mounted over them in
+# its mount namespace: the host's store itself never changes
+own_host_store() {
+	mkdir -p "$SCRATCH/etc" "$SCRATCH/local-cas"
+	cp -a /etc/. "$SCRATCH/etc/"
+	cp -a /usr/local/share/ca-certificates/. "$SCRATCH/local-cas/"
+	mount --bind "$SCRATCH/etc" /etc
+	mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
+}
+
+# tls_server LEAF: a TLS server (openssl s_server -www) with $SCRATCH/LEAF.pem
+# and its key on a free port, killed on exit; TLS_PORT is its port once it
+# listens
+tls_server() {
+	TLS_PORT=$(free_port)
+	openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$TLS_PORT" \
+		-cert "$SCRATCH/$1.pem" -key "$SCRATCH/$1.key" -www >/dev/null 2>&1 &
+	on_exit "kill $!"
+	wait_until 60 listening "$TLS_PORT" || die "nothing listens on $TLS_PORT"
+}
+
 # start_agent ARGS...: `cainit serve ARGS` in the background, its log in
 # $AGENT_LOG; waits until /health answers on the first --listen address.
 # Sets AGENT_PID, AGENT_URL and AGENT_CURL (curl options to reach it).

@@ -10,11 +10,7 @@
 # own store, in this test's namespace over copies of /etc.
 [ "$FS" = tmpfs ] || skip "uses the host's own store; once is enough"
 command -v node >/dev/null || die "node missing (scripts/deps.sh installs nodejs)"
-mkdir -p "$SCRATCH/etc" "$SCRATCH/local-cas"
-cp -a /etc/. "$SCRATCH/etc/"
-cp -a /usr/local/share/ca-certificates/. "$SCRATCH/local-cas/"
-mount --bind "$SCRATCH/etc" /etc
-mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
+own_host_store
 
 mkca A
 mkca B
@@ -22,18 +18,9 @@ mkca Corp
 mkleaf LA A
 mkleaf LB B
 mkleaf LC Corp
-serve() { # NAME: a TLS server with leaf NAME; sets PORT_NAME
-	local p
-	p=$(free_port)
-	openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$p" \
-		-cert "$SCRATCH/$1.pem" -key "$SCRATCH/$1.key" -www >/dev/null 2>&1 &
-	on_exit "kill $!"
-	wait_until 60 listening "$p" || die "nothing listens on $p"
-	printf -v "PORT_$1" %s "$p"
-}
-serve LA
-serve LB
-serve LC
+tls_server LA && PORT_LA=$TLS_PORT
+tls_server LB && PORT_LB=$TLS_PORT
+tls_server LC && PORT_LC=$TLS_PORT
 cat >"$SCRATCH/get.js" <<'JS'
 require("https").get(process.argv[2], r => { process.exit(r.statusCode === 200 ? 0 : 1); })
   .on("error", e => { console.error(e.message); process.exit(1); });

@@ -12,21 +12,12 @@ mount --bind / "$host"            # the real root filesystem, to check it afterw
 host_sum=$(sha256sum "$host/etc/ssl/certs/ca-certificates.crt" | cut -d' ' -f1)
 host_list=$(ls -la "$host/etc/ssl/certs" "$host/usr/local/share/ca-certificates" | md5sum)
 
-mkdir -p "$SCRATCH/etc" "$SCRATCH/local-cas"
-cp -a /etc/. "$SCRATCH/etc/"
-cp -a /usr/local/share/ca-certificates/. "$SCRATCH/local-cas/"
-mount --bind "$SCRATCH/etc" /etc
-mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
+own_host_store
 
 mkca A
 mkleaf L A
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$port" \
-	-cert "$SCRATCH/L.pem" -key "$SCRATCH/L.key" -www \
-	>/dev/null 2>&1 &
-server=$!
-on_exit "kill $server"
-wait_until 60 listening "$port" || die "nothing listens on $port"
+tls_server L
+port=$TLS_PORT
 
 tls_ok() { # every client, no CA flags of its own
 	openssl s_client -connect "127.0.0.1:$port" -servername localhost -verify_hostname localhost \

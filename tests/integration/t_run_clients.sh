@@ -10,19 +10,12 @@ command -v node >/dev/null || die "node missing (scripts/deps.sh installs nodejs
 py=/usr/bin/python3
 "$py" -c 'import requests' 2>/dev/null || die "python3-requests missing (scripts/deps.sh installs it)"
 
-mkdir -p "$SCRATCH/etc" "$SCRATCH/local-cas"
-cp -a /etc/. "$SCRATCH/etc/"
-cp -a /usr/local/share/ca-certificates/. "$SCRATCH/local-cas/"
-mount --bind "$SCRATCH/etc" /etc
-mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
+own_host_store
 
 mkca A
 mkleaf L A
-port=$(free_port)
-openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$port" \
-	-cert "$SCRATCH/L.pem" -key "$SCRATCH/L.key" -www >/dev/null 2>&1 &
-on_exit "kill $!"
-wait_until 60 listening "$port" || die "nothing listens on $port"
+tls_server L
+port=$TLS_PORT
 url=https://localhost:$port/
 
 python_get=("$py" -c 'import requests, sys; r = requests.get(sys.argv[1], timeout=5); print(r.status_code)' "$url")

@@ -105,17 +105,10 @@ note "links out of the root (absolute, and ../.. past it): resolved inside it, t
 # ---- real processes on this machine's own /etc ----
 [ "$FS" = tmpfs ] || { note "(real processes: once, on tmpfs)"; exit 0; }
 command -v node >/dev/null || die "node missing (scripts/deps.sh installs nodejs)"
-mkdir -p "$SCRATCH/etc" "$SCRATCH/local-cas"
-cp -a /etc/. "$SCRATCH/etc/"
-cp -a /usr/local/share/ca-certificates/. "$SCRATCH/local-cas/"
-mount --bind "$SCRATCH/etc" /etc
-mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
+own_host_store
 mkleaf L A
-port=$(free_port)
-openssl s_server -quiet -no-CAfile -no-CApath -no-CAstore -accept "127.0.0.1:$port" \
-	-cert "$SCRATCH/L.pem" -key "$SCRATCH/L.key" -www >/dev/null 2>&1 &
-on_exit "kill $!"
-wait_until 60 listening "$port" || die "nothing listens on $port"
+tls_server L
+port=$TLS_PORT
 cat >"$SCRATCH/get.js" <<'JS'
 require("https").get(process.argv[2], r => { console.log(r.statusCode); process.exit(r.statusCode === 200 ? 0 : 1); })
   .on("error", e => { console.error(e.message); process.exit(1); });
