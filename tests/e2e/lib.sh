@@ -6,9 +6,10 @@
 
 # The base root filesystem: debootstrap --variant=minbase bookworm with the
 # clients the container sandbox runs (Node: it reads only its own roots
-# and NODE_EXTRA_CA_CERTS, which `podman exec` takes from the image's Env). The cache file is named after the
+# and NODE_EXTRA_CA_CERTS, which `podman exec` takes from the image's Env;
+# systemd: the matrix boots the image with it). The cache file is named after the
 # package list, so changing it builds a new one.
-E2E_PACKAGES=ca-certificates,curl,wget,openssl,python3-requests,nodejs
+E2E_PACKAGES=ca-certificates,curl,wget,openssl,python3-requests,nodejs,systemd,systemd-sysv
 e2e_base_tar() {
 	local cache=$build/e2e-cache tar mirror start
 	tar=$cache/bookworm-minbase-$(md5sum <<<"$E2E_PACKAGES" | cut -c1-8).tar

@@ -5,6 +5,7 @@
 #   ns    this machine's root in a private mount namespace, read-only, with
 #         tmpfs copies of its trust directories (scripts/sandbox_lib.sh)
 #   ctr   the Debian minbase container (podman), the agent baked in
+#   sd    the same image booted with systemd, each client a service
 # and by every delivery path:
 #   before   nothing done: each client must fail on the certificate (so its
 #            traffic really was intercepted, and the failure is trust)
@@ -219,6 +220,43 @@ proxy_use b
 ctr_run() { timeout 90 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay run --rm --network host "${penv[@]}" -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" --entrypoint /usr/local/bin/cainit \
 	"$img" run --ca /cas/b.pem -- sh -c "$1"; }
 cells ctr run ok ctr_run
+
+# ---- a container booted with systemd: its services' environment ----
+# The same base, baked as a root filesystem without a CA (bake prepares the
+# start paths: the manager's DefaultEnvironment drop-in), booted with
+# systemd as PID 1. Each client runs as a oneshot service the manager
+# starts, so its variables come from the drop-in alone; the proxy is the
+# unit's own Environment=.
+echo "curl python-requests node" >"$W/clients.sd"
+mkdir -p "$work/sdroot"
+tar -C "$work/sdroot" -xf "$base_tar"
+"$CAINIT" bake --rootfs "$work/sdroot" >/dev/null 2>"$work/bake-sd.err" || die "bake --rootfs: $(cat "$work/bake-sd.err")"
+mkdir -p "$work/sdroot/etc/systemd/system"
+cat >"$work/sdroot/etc/systemd/system/probe.service" <<UNIT
+[Service]
+Type=oneshot
+Environment=https_proxy=http://127.0.0.1:$PROXY_PORT http_proxy=http://127.0.0.1:$PROXY_PORT no_proxy=127.0.0.1,localhost
+ExecStart=/bin/sh /run/probe.sh
+UNIT
+e2e_import "$work/sdroot" sd '["/lib/systemd/systemd"]' '["--show-status=no"]'
+rm -rf "$work/sdroot"
+sd=$(pod run -d --systemd=always --network host -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" \
+	"$(e2e_image_of sd)")
+state=$(timeout 120 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay exec "$sd" \
+	systemctl is-system-running --wait 2>&1 || true)
+case $state in running | degraded) ;; *) die "sd: systemd did not boot: $state $(pod logs "$sd" 2>&1 | tail -n 5)" ;; esac
+sd_service() { # the command as the manager's service; its output, its status
+	printf 'exec >/run/probe.out 2>&1\n%s\n' "$1" | pod exec -i "$sd" sh -c 'cat >/run/probe.sh' &&
+		timeout 60 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay exec "$sd" \
+			systemctl start probe.service
+	local rc=$?
+	pod exec "$sd" cat /run/probe.out
+	return $rc
+}
+cells sd before refused sd_service
+pod exec "$sd" /usr/local/bin/cainit install /cas/b.pem 2>/dev/null || die "sd: install"
+cells sd install ok sd_service
+pod rm -f "$sd" >/dev/null
 proxy_stop
 
 # ---- the table ----
@@ -242,6 +280,7 @@ table() { # table SANDBOX TITLE
 }
 table ns "Sandbox: a private mount namespace over this machine's root (read-only; trust directories on tmpfs)"
 table ctr "Sandbox: the Debian bookworm minbase container (podman), the agent baked in"
+table sd "Sandbox: the same image booted with systemd (podman --systemd=always), each client a service the manager starts"
 echo
 bad=$(awk -F'|' '$4 != "ok" && $4 != "refused"' "$W/results")
 if [ -n "$bad" ]; then
