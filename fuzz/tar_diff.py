@@ -28,7 +28,8 @@ KINDS = {"f", "h", "l", "d"}
 def norm(path, kind):
     while path.startswith("./") and len(path) > 2:
         path = path[2:]
-    return path.rstrip("/") if kind == "d" and path not in ("/",) else path
+    # (a directory named "/" is the root: tarfile strips its slash to "")
+    return (path.rstrip("/") or "/") if kind == "d" else path
 
 
 def cainit_list(tool, path):
@@ -79,7 +80,8 @@ def tarfile_list(data):
 
 
 def gnu_names(path):
-    r = subprocess.run(["tar", "-tf", path], capture_output=True, timeout=60)
+    # (literal quoting: names as their bytes, not with GNU tar's escapes)
+    r = subprocess.run(["tar", "--quoting-style=literal", "-tf", path], capture_output=True, timeout=60)
     if r.returncode != 0:
         return None
     return [l for l in r.stdout.decode("utf-8", "surrogateescape").split("\n") if l]

@@ -86,6 +86,8 @@ static inline int tar_items_read(const void *buf, size_t len, struct tar_items *
 		}
 	}
 	tar_reader_free(&t);
+	if (rc == 0)
+		rc = layer_stream_drain(in, e); /* as bake does before it checks the digest */
 	layer_stream_close(in);
 	return rc < 0 ? CAINIT_EINPUT : rc;
 }

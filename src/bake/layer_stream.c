@@ -175,11 +175,27 @@ ssize_t layer_stream_read(struct layer_stream *s, void *buf, size_t n, struct ce
 	return k;
 }
 
+int layer_stream_drain(struct layer_stream *s, struct cerr *e)
+{
+	unsigned char buf[16384];
+	ssize_t k;
+
+	/* gzip: inflated to its end, so that every member's CRC and length are
+	 * checked, as the runtimes check them when they read the rest of a
+	 * layer after its tar ends (a trailer that does not check is refused) */
+	while (s->gzip && (k = layer_stream_read(s, buf, sizeof(buf), e)) != 0)
+		if (k < 0)
+			return e->code;
+	return 0;
+}
+
 int layer_stream_finish(struct layer_stream *s, const char *want_hex, struct cerr *e)
 {
 	unsigned char md[32];
 	char hex[65];
 
+	if (layer_stream_drain(s, e) != 0)
+		return e->code;
 	while (!s->raw_eof) {
 		s->raw_off = s->raw_len;
 		if (fill_raw(s, e) != 0)

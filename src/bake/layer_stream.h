@@ -27,8 +27,11 @@ void layer_stream_limit(struct layer_stream *s, uint64_t max, const char *what, 
 uint64_t layer_stream_bytes(const struct layer_stream *s);
 /* Up to n decompressed bytes; 0 at the end, -1 on error. */
 ssize_t layer_stream_read(struct layer_stream *s, void *buf, size_t n, struct cerr *e);
-/* Read (and discard) what is left of the blob, then compare its SHA-256
- * with want_hex (64 lowercase hex digits). */
+/* gzip: inflate (and discard) what is left, to its end, so that every
+ * member's trailer is checked; 0 or the error. */
+int layer_stream_drain(struct layer_stream *s, struct cerr *e);
+/* Drain, read (and discard) what is left of the blob, then compare its
+ * SHA-256 with want_hex (64 lowercase hex digits). */
 int layer_stream_finish(struct layer_stream *s, const char *want_hex, struct cerr *e);
 void layer_stream_close(struct layer_stream *s);
 
