@@ -251,6 +251,22 @@ static void test_mode_not_a_number(void **state)
 	tar_writer_free(&w);
 }
 
+/* w's archive as one gzip member in gz; its length. */
+static size_t gzip_whole(const struct tar_writer *w, unsigned char *gz, size_t cap)
+{
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = w->buf;
+	z.avail_in = (uInt)w->len;
+	z.next_out = gz;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&z);
+	return z.total_out;
+}
+
 /* A gzip layer cut in the middle of its member is refused (Go's gzip
  * reader, the runtimes', says "unexpected EOF"), not read as a shorter
  * archive. */
@@ -263,21 +279,14 @@ static void test_gzip_cut_short(void **state)
 	struct tar_reader t;
 	struct cerr e = {0};
 	unsigned char gz[4096];
-	z_stream z;
+	size_t gzlen;
 	int rc;
 
 	(void)state;
 	build(&w, v, 2);
-	memset(&z, 0, sizeof(z));
-	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	z.next_in = w.buf;
-	z.avail_in = (uInt)w.len;
-	z.next_out = gz;
-	z.avail_out = sizeof(gz);
-	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-	deflateEnd(&z);
+	gzlen = gzip_whole(&w, gz, sizeof(gz));
 	/* the first half: the stream ends inside the first file's header */
-	assert_int_equal(layer_stream_open(&in, memfd_with(gz, z.total_out / 2), "layer", &e), 0);
+	assert_int_equal(layer_stream_open(&in, memfd_with(gz, gzlen / 2), "layer", &e), 0);
 	tar_reader_init(&t, in, "layer");
 	while ((rc = tar_next(&t, &e)) == 1)
 		;
@@ -301,22 +310,15 @@ static void test_gzip_bad_crc(void **state)
 	struct cerr e = {0};
 	unsigned char gz[4096];
 	char hex[65];
-	z_stream z;
+	size_t gzlen;
 	int rc;
 
 	(void)state;
 	build(&w, v, 1);
-	memset(&z, 0, sizeof(z));
-	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	z.next_in = w.buf;
-	z.avail_in = (uInt)w.len;
-	z.next_out = gz;
-	z.avail_out = sizeof(gz);
-	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-	deflateEnd(&z);
-	gz[z.total_out - 8] ^= 1; /* the CRC-32's first byte */
-	digest_sha256_hex(gz, z.total_out, hex);
-	assert_int_equal(layer_stream_open(&in, memfd_with(gz, z.total_out), "layer", &e), 0);
+	gzlen = gzip_whole(&w, gz, sizeof(gz));
+	gz[gzlen - 8] ^= 1; /* the CRC-32's first byte */
+	digest_sha256_hex(gz, gzlen, hex);
+	assert_int_equal(layer_stream_open(&in, memfd_with(gz, gzlen), "layer", &e), 0);
 	tar_reader_init(&t, in, "layer");
 	while ((rc = tar_next(&t, &e)) == 1)
 		;
