@@ -242,6 +242,14 @@ e2e_import "$work/sdroot" sd '["/lib/systemd/systemd"]' '["--show-status=no"]'
 rm -rf "$work/sdroot"
 sd=$(pod run -d --systemd=always --network host -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" \
 	"$(e2e_image_of sd)")
+# The manager's private bus socket appears a moment after `run -d` returns;
+# systemctl before it fails at once ("Failed to connect to bus"), so wait
+# for the socket (each probe is one exec), then for the boot to finish.
+deadline=$(($(date +%s) + 120))
+until pod exec "$sd" test -S /run/systemd/private 2>/dev/null; do
+	[ "$(date +%s)" -lt "$deadline" ] || break
+	[ "$(pod inspect -f '{{.State.Running}}' "$sd" 2>/dev/null)" = true ] || break
+done
 state=$(timeout 120 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay exec "$sd" \
 	systemctl is-system-running --wait 2>&1 || true)
 case $state in running | degraded) ;; *) die "sd: systemd did not boot: $state $(pod logs "$sd" 2>&1 | tail -n 5)" ;; esac

@@ -99,6 +99,13 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     docroot = None
 
+    def handle_error(self, request, client_address):
+        # A client that hangs up mid-reply (a 404 it did not wait for) is
+        # no failure of the origin; anything else is printed as before.
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+            return
+        super().handle_error(request, client_address)
+
 
 def main():
     cert, key, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
