@@ -1,8 +1,9 @@
 /*
  * bake_oci.c: `cainit bake --oci LAYOUT:TAG --tag NEWTAG`: a new image in
  * the same OCI layout, the base plus one uncompressed layer holding the
- * agent and, with CAs, every trust file the engine changed in the image's
- * unpacked root (whiteouts for what it removed). The config's entrypoint
+ * agent and every file the engine changed in the image's unpacked root
+ * (whiteouts for what it removed): with CAs, the trust stores; without,
+ * the start paths prepared for the CA a later /init brings. The config's entrypoint
  * becomes `cainit run <run-args> --` + the original Entrypoint (Cmd stays
  * Cmd, so `podman run IMAGE ARGS` still replaces it), with labels naming
  * the agent and the CAs. Same inputs, same bytes: entries sorted, times
@@ -171,6 +172,8 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 		rc = trust_install(root, o->set, o->cas,
 				   &(struct trust_opts){.flags = o->cert_flags, .java_home = image_java_home(b)}, o->origin,
 				   &rep, e);
+	else if (rc == 0) /* the start paths, for the CA a later /init brings */
+		rc = trust_prepare(root, &rep, e);
 	if (rc == 0) /* what install recorded: the paths of this image's stores */
 		rc = trust_env(root, ENV_PLANNED, b->env, &b->nenv, e);
 	if (rc == 0)
@@ -186,25 +189,6 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 	if (rootfd >= 0)
 		close(rootfd);
 	return rc;
-}
-
-/* Without CAs the base need not be read: the layer is the agent alone
- * (parents left to the runtime, so no directory of the base changes). */
-static void layer_agent_only(struct bake_oci *b, struct tar_writer *w)
-{
-	struct tar_entry ent = {
-		.path = &BAKE_AGENT_PATH[1],
-		.type = TAR_FILE,
-		.mode = 0755,
-		.size = b->agent.len,
-		.mtime = b->o->epoch,
-	};
-
-	tar_write_entry(w, &ent, b->agent.buf);
-	b->res->layer_entries = 1;
-	/* the layout is unknown without the layers: the variables that do not
-	 * depend on it (docs/bake.md) */
-	b->nenv = env_rootless(b->env);
 }
 
 /* Env gets the runtime variables, so that a process started in the
@@ -613,17 +597,8 @@ int bake_oci(const char *layout, const char *tag, const char *newtag, const stru
 	if ((rc = bake_fingerprint("oci-manifest", res->base, b.agent.sha256, o->cas, o->set, o->run_args,
 				   o->nrun_args, o->env_override, res->fingerprint, e)) != 0)
 		goto out;
-	if (with_cas) {
-		if ((rc = make_work(&b, e)) == 0)
-			rc = guarded(&b, newtag, &w, e);
-		goto out;
-	}
-	layer_agent_only(&b, &w);
-	if (tar_finish(&w) != 0) {
-		rc = cerr_sys(e, layout, "layer", ENOMEM);
-		goto out;
-	}
-	rc = write_image(&b, newtag, &w, e);
+	if ((rc = make_work(&b, e)) == 0)
+		rc = guarded(&b, newtag, &w, e);
 out:
 	remove_work(&b);
 	tar_writer_free(&w);

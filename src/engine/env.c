@@ -87,21 +87,6 @@ size_t env_file_names(const char **out, size_t max)
 	return n;
 }
 
-size_t env_rootless(struct env_var *out)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		if (vars[i].target != ENV_CA_FILE && vars[i].target != ENV_CONST)
-			continue;
-		out[n].name = vars[i].name;
-		out[n].target = vars[i].target;
-		snprintf(out[n].value, sizeof(out[n].value), "%s", vars[i].target == ENV_CONST ? vars[i].value : CA_FILE);
-		n++;
-	}
-	return n;
-}
-
 /* value in single quotes, each ' as '\'' */
 static int quote(struct rope *out, const char *v)
 {

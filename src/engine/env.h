@@ -47,11 +47,6 @@ enum {
  * Without ENV_PLANNED, only variables whose file or directory exists. */
 size_t env_from_scan(const struct scan *s, unsigned flags, struct env_var *out);
 
-/* The variables whose value does not depend on the root: those naming
- * /etc/cainit/ca.pem, and the switches (bake --oci without CAs, which
- * does not read the image's layers). */
-size_t env_rootless(struct env_var *out);
-
 /* The names of the variables that name a file (adds and replaces, not
  * the hashed directory nor the switches): those a merge may apply to. */
 size_t env_file_names(const char **out, size_t max);

@@ -172,6 +172,17 @@ CAINIT_MATRIX=ns unshare -m --propagation private bash "$0" "$build" || die "the
 e2e_podman_setup
 base_tar=$(e2e_base_tar) || die "debootstrap failed"
 echo "curl wget openssl python-urllib python-requests node" >"$W/clients.ctr"
+# the pip-installed Python, read-only at its own path (its platform .pth
+# hook, see scripts/sandbox_lib.sh, masked): its certifi is PyPI's, so
+# only the image's Env reaches it
+pyenv_vols=()
+if grep -qx pypi-requests "$W/clients.ns"; then
+	echo "pypi-requests pypi-pip" >>"$W/clients.ctr"
+	pyenv_vols=(-v "$PYENV_PY:$PYENV_PY:ro")
+	for pth in "$PYENV_PY"/lib/python3*/site-packages/*.pth; do
+		[ -f "$pth" ] && grep -q 'certifi.where' "$pth" && pyenv_vols+=(-v "/dev/null:$pth:ro")
+	done
+fi
 mkdir -p "$work/root" "$work/cas"
 cp "$(proxy_ca a)" "$work/cas/a.pem"
 cp "$(proxy_ca b)" "$work/cas/b.pem"
@@ -185,7 +196,7 @@ img=$(e2e_image_of matrix-agent)
 penv=(-e "https_proxy=http://127.0.0.1:$PROXY_PORT" -e "http_proxy=http://127.0.0.1:$PROXY_PORT"
 	-e no_proxy=127.0.0.1,localhost)
 clients_dir=$(cd "$here/clients" && pwd)
-ctr=$(pod run -d --network host -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" "$img")
+ctr=$(pod run -d --network host -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" "${pyenv_vols[@]}" "$img")
 ctr_exec() { timeout 60 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay exec "${penv[@]}" "$ctr" sh -c "$1"; }
 ctr_sha() { pod exec "$ctr" sha256sum /etc/ssl/certs/ca-certificates.crt; }
 pristine=$(ctr_sha)
@@ -217,7 +228,7 @@ cells ctr "old CA" refused ctr_exec
 ctr_pristine
 pod rm -f "$ctr" >/dev/null
 proxy_use b
-ctr_run() { timeout 90 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay run --rm --network host "${penv[@]}" -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" --entrypoint /usr/local/bin/cainit \
+ctr_run() { timeout 90 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay run --rm --network host "${penv[@]}" -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" "${pyenv_vols[@]}" --entrypoint /usr/local/bin/cainit \
 	"$img" run --ca /cas/b.pem -- sh -c "$1"; }
 cells ctr run ok ctr_run
 
@@ -228,6 +239,7 @@ cells ctr run ok ctr_run
 # starts, so its variables come from the drop-in alone; the proxy is the
 # unit's own Environment=.
 echo "curl python-requests node" >"$W/clients.sd"
+[ ${#pyenv_vols[@]} -eq 0 ] || echo pypi-requests >>"$W/clients.sd"
 mkdir -p "$work/sdroot"
 tar -C "$work/sdroot" -xf "$base_tar"
 "$CAINIT" bake --rootfs "$work/sdroot" >/dev/null 2>"$work/bake-sd.err" || die "bake --rootfs: $(cat "$work/bake-sd.err")"
@@ -240,7 +252,7 @@ ExecStart=/bin/sh /run/probe.sh
 UNIT
 e2e_import "$work/sdroot" sd '["/lib/systemd/systemd"]' '["--show-status=no"]'
 rm -rf "$work/sdroot"
-sd=$(pod run -d --systemd=always --network host -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" \
+sd=$(pod run -d --systemd=always --network host -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" "${pyenv_vols[@]}" \
 	"$(e2e_image_of sd)")
 # The manager's private bus socket appears a moment after `run -d` returns;
 # systemctl before it fails at once ("Failed to connect to bus"), so wait

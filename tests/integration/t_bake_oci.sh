@@ -88,11 +88,12 @@ expect_rc 0 "$CAINIT" status --root "$SCRATCH/u2"
 grep -q "$(fp_of "$SCRATCH/B.pem")" <<<"$OUT" || die "B not installed"
 grep -q "$(fp_of "$SCRATCH/A.pem")" <<<"$OUT" && die "A left behind after the rotation"
 
-note "without a CA: the layer is the agent alone; an image with no command gets /bin/sh"
+note "without a CA: the agent and cainit's records (this image has no start path); an image with no command gets /bin/sh"
 $MKOCI make "$SCRATCH/layout" bare --layer "$SCRATCH/l2"
 expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:bare" --tag bare-baked --agent "$AGENT"
 info=$(show bare-baked)
-[ "$(q 'd["layers"][1][1]' <<<"$info")" = '["usr/local/bin/cainit"]' ] || die "agent-only layer: $info"
+[ "$(q '[p for p in d["layers"][1][1] if not p.startswith("etc/cainit")]' <<<"$info")" = \
+	'["usr", "usr/local", "usr/local/bin", "usr/local/bin/cainit"]' ] || die "bare image, no CA: layer $(q 'd["layers"][1][1]' <<<"$info")"
 [ "$(q 'd["config"]["config"]["Entrypoint"] + d["config"]["config"]["Cmd"]' <<<"$info")" = \
 	'["/usr/local/bin/cainit", "run", "--", "/bin/sh"]' ] || die "default command: $info"
 grep -q io.cainit.ca.sha256 <<<"$info" && die "a CA label without a CA"
@@ -124,12 +125,36 @@ note "Env: $(wc -l <<<"$env") variables; NODE_EXTRA_CA_CERTS=/corp.pem kept, SSL
 expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:envimg" --tag env-over --agent "$AGENT" --ca "$SCRATCH/A.pem" --env-override
 [ "$OUT" != "$fp_env" ] || die "--env-override, same fingerprint"
 grep -qxF NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem <<<"$(env_of env-over)" || die "--env-override kept the image's value"
-# without a CA (the layers are not read): what does not depend on the layout
-expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:bare" --tag bare-env --agent "$AGENT"
-env=$(env_of bare-env)
-grep -qxF NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem <<<"$env" && grep -qxF NODE_USE_SYSTEM_CA=1 <<<"$env" ||
-	die "agent-only bake: Env $env"
-grep -q '^SSL_CERT_FILE=' <<<"$env" && die "agent-only bake guessed the bundle's path: $env"
+
+note "without a CA: the start paths prepared in the layer, Env from the image's layout, no certificate"
+mkdir -p "$SCRATCH/sp/etc/profile.d" "$SCRATCH/sp/usr/lib/systemd"
+printf 'LANG=C.UTF-8\nPATH="/usr/local/bin:/usr/bin:/bin"\n' >"$SCRATCH/sp/etc/environment"
+printf '# the distro bashrc\n[ -z "$PS1" ] && return\n' >"$SCRATCH/sp/etc/bash.bashrc"
+install -m 0755 /dev/null "$SCRATCH/sp/usr/lib/systemd/systemd"
+$MKOCI make "$SCRATCH/layout" startp --gzip-layer "$SCRATCH/l1" --layer "$SCRATCH/sp"
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:startp" --tag startp-baked --agent "$AGENT"
+info=$(show startp-baked)
+for p in etc/profile.d/cainit.sh etc/environment etc/bash.bashrc etc/systemd/system.conf.d/cainit.conf \
+	etc/systemd/user.conf.d/cainit.conf usr/local/bin/cainit; do
+	q 'd["layers"][2][1]' <<<"$info" | grep -qF "\"$p\"" || die "no CA: $p not in the layer: $(q 'd["layers"][2][1]' <<<"$info")"
+done
+q 'd["layers"][2][1]' <<<"$info" | grep -q 'ca-certificates.crt\|ca\.pem' && die "no CA, yet a bundle in the layer"
+grep -q io.cainit.ca.sha256 <<<"$info" && die "a CA label without a CA"
+env=$(env_of startp-baked)
+grep -qxF SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt <<<"$env" && grep -qxF NODE_USE_SYSTEM_CA=1 <<<"$env" &&
+	grep -qxF NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem <<<"$env" || die "no CA: Env $env"
+$MKOCI unpack "$SCRATCH/layout" startp-baked "$SCRATCH/us"
+grep -qxF 'SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' "$SCRATCH/us/etc/environment" ||
+	die "no CA: /etc/environment lacks the variables: $(cat "$SCRATCH/us/etc/environment")"
+grep -q 'DefaultEnvironment=.*SSL_CERT_FILE=' "$SCRATCH/us/etc/systemd/system.conf.d/cainit.conf" ||
+	die "no CA: the systemd drop-in: $(cat "$SCRATCH/us/etc/systemd/system.conf.d/cainit.conf")"
+cmp -s "$SCRATCH/l1/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/us/etc/ssl/certs/ca-certificates.crt" ||
+	die "no CA, yet the bundle changed"
+# the CA a later /init brings fills what bake prepared; removal gives the image's files back
+expect_rc 0 "$CAINIT" install --root "$SCRATCH/us" "$SCRATCH/A.pem"
+expect_rc 0 "$CAINIT" remove --root "$SCRATCH/us" --all
+cmp "$SCRATCH/sp/etc/environment" "$SCRATCH/us/etc/environment" || die "no CA: /etc/environment not given back"
+cmp "$SCRATCH/sp/etc/bash.bashrc" "$SCRATCH/us/etc/bash.bashrc" || die "no CA: bash.bashrc not given back"
 
 note "an image index: the manifest for the agent's architecture"
 $MKOCI make "$SCRATCH/layout" for-arm --arch arm64 --layer "$SCRATCH/l2"
