@@ -79,6 +79,18 @@ bool text_block_present(const char *buf, size_t len)
 	return find(buf, len, &s, &found) != 0 || found;
 }
 
+bool text_block_span(const char *buf, size_t len, size_t *start, size_t *end)
+{
+	struct span s;
+	bool found;
+
+	if (find(buf, len, &s, &found) != 0 || !found)
+		return false;
+	*start = s.start;
+	*end = s.end;
+	return true;
+}
+
 static int render(struct rope *out, bool nl, bool created, const char *what, const char *lines)
 {
 	return rope_printf(out, "%s%s%s%s: %s\n", nl ? "\n" : "", BEGIN, nl ? " nl" : "", created ? " created" : "",

@@ -35,4 +35,8 @@ int text_block_edit(const char *buf, size_t len, bool exists, const char *what, 
 /* Does buf hold a cainit block (complete or not)? */
 bool text_block_present(const char *buf, size_t len);
 
+/* The bytes [*start, *end) of buf that are cainit's one well-formed block
+ * (its markers included); false when there is none or it is malformed. */
+bool text_block_span(const char *buf, size_t len, size_t *start, size_t *end);
+
 #endif

@@ -78,5 +78,16 @@ grep -qx "NODE_EXTRA_CA_CERTS=$merged" <<<"$OUT" || die "env --merge: $OUT"
 grep -qx "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" <<<"$OUT" || die "env --merge lost the rest: $OUT"
 note "a caller's file holding the CAs kept; unreadable or a key: replaced, never merged; a directory kept; env --merge"
 
+# a change a killed cainit left half done (its mark, the record already B's
+# successor A, ca.pem still B) is finished before the merge reads ca.pem
+cp "$SCRATCH/A.pem" /etc/cainit/sets/default.pem
+echo default >/etc/cainit/txn
+NODE_EXTRA_CA_CERTS=$corp expect_rc 0 "$CAINIT" env --merge --format dotenv
+[ ! -e /etc/cainit/txn ] || die "env --merge left the mark of the interrupted change"
+grep -q "$(fp_of "$SCRATCH/A.pem")" "$merged" && ! grep -q "$(fp_of "$SCRATCH/B.pem")" "$merged" ||
+	die "env --merge after an interrupted change: the merged file does not hold the recorded set"
+expect_rc 0 "$CAINIT" verify "$SCRATCH/A.pem"
+note "an interrupted change is brought to its record before a merge"
+
 expect_rc 0 "$CAINIT" remove --all
 [ ! -e "$merged" ] || die "the merged file outlived the last set"

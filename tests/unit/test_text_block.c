@@ -127,6 +127,24 @@ static void test_refused(void **state)
 	assert_int_equal(rc, 1); /* owns a newline that is not there */
 }
 
+/* the span is the block with its markers (and the newline it owns), no more */
+static void test_span(void **state)
+{
+	const char *a = "A=1\n# cainit begin: x\nB=2\n# cainit end\nC=3\n";
+	const char *b = "A=1# x\n# cainit begin nl: x\nB=2\n# cainit end\n";
+	size_t s = 99, e = 99;
+
+	(void)state;
+	assert_true(text_block_span(a, strlen(a), &s, &e));
+	assert_int_equal(s, 4);
+	assert_int_equal(e, strlen(a) - 4);
+	assert_true(text_block_span(b, strlen(b), &s, &e));
+	assert_int_equal(s, 6); /* the newline before the begin line */
+	assert_int_equal(e, strlen(b));
+	assert_false(text_block_span("A=1\n", 4, &s, &e));
+	assert_false(text_block_span("# cainit begin: x\nB=2\n", 22, &s, &e)); /* cut short */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_replaced_in_place),
 		cmocka_unit_test(test_created_file),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_span),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

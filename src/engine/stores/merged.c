@@ -234,12 +234,15 @@ int trust_env_merge(const char *root, const struct env_var *var, const char *val
 	struct rope content;
 	struct txn t;
 	size_t i;
+	bool recovered;
 	int rc;
 
 	*res = ENV_MERGE_KEEP;
 	if ((var->target != ENV_CA_FILE && var->target != ENV_BUNDLE) || value[0] != '/')
 		return 0; /* a directory, a switch, a relative path: the caller's */
-	if ((rc = rootfs_open(&r, root, e)) != 0)
+	/* a change a killed cainit left half done is finished first, so that
+	 * ca.pem is what the stores hold */
+	if ((rc = trust_recover(root, &recovered, e)) != 0 || (rc = rootfs_open(&r, root, e)) != 0)
 		return rc;
 	if ((rc = rootfs_lock(&r, TRUST_LOCK_TIMEOUT_MS, e)) != 0 ||
 	    (rc = rootfs_resolve(&r, CAINIT_DIR, RP_DIR, &dir, e)) != 0 || !dir.exists)

@@ -161,26 +161,24 @@ static bool plain_value(const char *v)
 /* Does the foreign text of buf (cainit's block aside) set name? */
 static bool foreign_sets(const char *buf, size_t len, const char *name)
 {
-	size_t p = 0, n = strlen(name);
-	bool inside = false;
+	size_t p = 0, n = strlen(name), bs = len, be = len;
 
+	text_block_span(buf, len, &bs, &be); /* (none: no bytes are cainit's) */
 	while (p < len) {
 		const char *nl = memchr(buf + p, '\n', len - p), *l = buf + p;
 		size_t ll = nl ? (size_t)(nl - l) : len - p;
 
-		if (ll >= 14 && memcmp(l, "# cainit begin", 14) == 0)
-			inside = true;
-		else if (ll >= 12 && memcmp(l, "# cainit end", 12) == 0)
-			inside = false;
-		else if (!inside) {
-			while (ll > 0 && (*l == ' ' || *l == '\t'))
-				l++, ll--;
-			if (ll > 7 && memcmp(l, "export ", 7) == 0)
-				l += 7, ll -= 7;
-			if (ll > n && memcmp(l, name, n) == 0 && l[n] == '=')
-				return true;
+		if (p >= bs && p < be) {
+			p = be;
+			continue;
 		}
-		p += (nl ? (size_t)(nl - (buf + p)) + 1 : len - p);
+		while (ll > 0 && (*l == ' ' || *l == '\t'))
+			l++, ll--;
+		if (ll > 7 && memcmp(l, "export ", 7) == 0)
+			l += 7, ll -= 7;
+		if (ll > n && memcmp(l, name, n) == 0 && l[n] == '=')
+			return true;
+		p += ll + (size_t)(l - (buf + p)) + (nl ? 1 : 0);
 	}
 	return false;
 }
@@ -189,6 +187,7 @@ static int render(struct scan *s, size_t i, const struct sp_file *f, struct rope
 {
 	struct env_var vars[ENV_VARS_MAX];
 	size_t n = env_from_scan(s, ENV_PLANNED, vars), k;
+	bool first = true;
 
 	if (i == SP_BASHRC)
 		return rope_copy(out, SOURCE_PROFILE, strlen(SOURCE_PROFILE));
@@ -202,8 +201,9 @@ static int render(struct scan *s, size_t i, const struct sp_file *f, struct rope
 		if (defs[i].kind == SP_BLOCK && f->cur.exists && foreign_sets(f->cur.buf, f->cur.len, vars[k].name))
 			continue;
 		if (defs[i].kind == SP_BLOCK ? rope_printf(out, "%s=%s\n", vars[k].name, vars[k].value) < 0
-					     : rope_printf(out, "%s\"%s=%s\"", k ? " " : "", vars[k].name, vars[k].value) < 0)
+					     : rope_printf(out, "%s\"%s=%s\"", first ? "" : " ", vars[k].name, vars[k].value) < 0)
 			return -1;
+		first = false;
 	}
 	return defs[i].kind == SP_OWNED ? rope_copy(out, "\n", 1) : 0;
 }
@@ -218,16 +218,8 @@ static int plan_block(struct scan *s, size_t i, struct sp_file *f, bool sets_lef
 
 	rope_init(&lines);
 	rope_init(&out);
-	if (sets_left && (render(s, i, f, &lines) < 0 || (flat = malloc(lines.len + 1)) == NULL))
+	if (sets_left && (render(s, i, f, &lines) < 0 || (flat = rope_join(&lines)) == NULL))
 		goto nomem;
-	if (flat != NULL) {
-		size_t cnt, off = 0;
-		const struct iovec *iov = rope_iov(&lines, &cnt);
-
-		for (size_t k = 0; k < cnt; k++, off += iov[k - 1].iov_len)
-			memcpy(flat + off, iov[k].iov_base, iov[k].iov_len);
-		flat[off] = '\0';
-	}
 	rc = text_block_edit(f->cur.buf, f->cur.len, f->cur.exists, WHAT, flat, &out, &del);
 	if (rc < 0)
 		goto nomem;
