@@ -11,11 +11,17 @@
 # A fresh install, a rotation and a removal, on each path. (Once, on tmpfs,
 # for each build: what is tested is the order of cainit's writes, which no
 # filesystem changes; each run over the disk took one and a half minutes.)
+# The kill points run in lanes, one per CPU, each on its own copy of the root.
 [ "$FS" = tmpfs ] || skip "once per build (tmpfs): the kill points do not depend on the filesystem"
 command -v strace >/dev/null || die "strace is missing (scripts/deps.sh installs it)"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" # LeakSanitizer cannot run under ptrace
 mkca A
 mkca B
+# The checks after each of some 800 kills read the keystore twice: with the
+# distro's interpreter, not a version manager's shim (pyenv's costs 0.3 s
+# a start, more than the rest of a kill point)
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 syscalls="openat writev fchmod close renameat2 renameat symlinkat unlinkat mkdirat pwrite64 ftruncate fallocate"
 kills=0
 
@@ -30,7 +36,7 @@ count_calls() {
 in_bundle() { sed -n 's/^# cainit set=default sha256=\([^ ]*\) .*/\1/p' "$1"; }
 # the SHA-256 (AB:CD:... form) of the keystore's cainit entries of set default
 in_keystore() {
-	python3 "$HERE/../tools/jks.py" "$1" | awk '$2 ~ /^cainit\.default\./ { print toupper($3) }' |
+	"$PY" "$HERE/../tools/jks.py" "$1" | awk '$2 ~ /^cainit\.default\./ { print toupper($3) }' |
 		sed 's/../&:/g; s/:$//'
 }
 
@@ -88,48 +94,94 @@ converged_env() {
 	fi
 }
 
+# The kill points are independent: each lane of them (one per CPU, at most
+# four) works on its own copy of the root, made after the setup, so a run
+# takes its share of the wall time and no lane sees another's files.
+LANES=$(nproc)
+[ "$LANES" -le 4 ] || LANES=4
+INPLACE=0
+# in_lanes ROOT POINTS BODY: BODY SC K for each "SC K" line of POINTS, in
+# $LANES background lanes; in BODY, $r is the lane's root and $base the
+# original. Prints how many BODY calls returned 0.
+in_lanes() {
+	local base=$1 points=$2 body=$3 lane pids=() total=0 c
+	for lane in $(seq 0 $((LANES - 1))); do
+		rm -rf "$base.lane$lane"
+		cp -a "$base" "$base.lane$lane"
+		if [ "$INPLACE" = 1 ]; then # the lane's bundle: its own bind-mounted file
+			cp "$base/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/other/bundle.lane$lane.crt"
+			mount --bind "$SCRATCH/other/bundle.lane$lane.crt" "$base.lane$lane/etc/ssl/certs/ca-certificates.crt"
+		fi
+		(
+			r=$base.lane$lane i=0 n=0
+			while read -r sc k; do
+				i=$((i + 1))
+				[ $(((i - 1) % LANES)) = "$lane" ] || continue
+				if "$body" "$sc" "$k"; then n=$((n + 1)); fi
+			done <"$points"
+			echo "$n" >"$SCRATCH/lane$lane.count"
+		) >&2 &
+		pids+=($!)
+	done
+	for lane in "${!pids[@]}"; do
+		wait "${pids[$lane]}" || die "lane $lane of $body failed (its FAIL line above)"
+		read -r c <"$SCRATCH/lane$lane.count"
+		total=$((total + c))
+		[ "$INPLACE" = 0 ] || umount "$base.lane$lane/etc/ssl/certs/ca-certificates.crt"
+		rm -rf "$base.lane$lane"
+	done
+	echo "$total"
+}
+
+# points COUNTS: "SC K" for every call K of every system call SC
+points() { while read -r sc n; do for k in $(seq 1 "$n"); do echo "$sc $k"; done; done <"$1"; }
+
+# one kill point of run_kills (its locals: label, b, orig, old, new, from,
+# setup, cmd); 0 when the run was killed
+kill_point() {
+	local sc=$1 k=$2 lb=$r${b#"$base"} killed=1
+	# (an in-place run's calls vary with padding left by the previous
+	# one, so a run may finish before call #k: then nothing was killed)
+	if ! timeout 20 strace -f -qq -o /dev/null -e trace="$sc" \
+		-e inject="$sc:signal=SIGKILL:when=$k" "$CAINIT" "${cmd[@]}" --root "$r" 2>/dev/null; then
+		killed=0
+	fi
+	check_after_kill "$lb" "$orig" "$old" "$new"
+	# converge: the interrupted command again, then back to the start
+	timeout 10 "$CAINIT" "${cmd[@]}" --root "$r" 2>/dev/null || die "$label: rerun after $sc #$k"
+	if [ -n "$new" ]; then
+		"$CAINIT" verify --root "$r" "${cmd[-1]}" >/dev/null 2>&1 || die "$label: not trusted after $sc #$k"
+		[ "$(in_bundle "$lb")" = "$new" ] || die "$label: not converged after $sc #$k"
+	else
+		cmp -s "$lb" "$orig" || { ls -la "$lb" "$orig"; diff <(tail -c 3000 "$lb") <(tail -c 3000 "$orig") | head -20; die "$label: not restored after $sc #$k"; }
+	fi
+	if find "$r" -name '*.cainit-tmp' | grep -q .; then die "$label: temp files after rerun"; fi
+	converged_env "$r" "$new"
+	[ ! -e "$r/etc/cainit/txn" ] || die "$label: change still marked as under way"
+	# nothing of the old CA is left in any file (its signature's base64)
+	if [ "$from" != - ] && grep -rqF "$(tail -n 3 "$SCRATCH/$from.pem" | head -n 1)" "$r"; then
+		die "$label: old CA left after $sc #$k: $(grep -rlF "$(tail -n 3 "$SCRATCH/$from.pem" | head -n 1)" "$r")"
+	fi
+	timeout 10 "$CAINIT" "${setup[@]}" --root "$r" 2>/dev/null || die "$label: reset"
+	return $killed
+}
+
 run_kills() { # LABEL ROOT BUNDLE ORIG SETUP_CA TARGET_CMD... (SETUP_CA "-": no set before)
 	local label=$1 r=$2 b=$3 orig=$4 from=$5; shift 5
-	local old="" new sc n k done_kills=0 setup=(remove --all)
+	local old="" new="" done_kills setup=(remove --all) cmd=("$@")
 	if [ "$from" != - ]; then
 		old=$(fp_of "$SCRATCH/$from.pem")
 		setup=(install "$SCRATCH/$from.pem")
 	fi
 	"$CAINIT" "${setup[@]}" --root "$r" 2>/dev/null
-	new=""
 	[ "$1" = install ] && new=$(fp_of "${@: -1}")
 	count_calls "$CAINIT" "$@" --root "$r" > "$SCRATCH/counts"
 	"$CAINIT" "${setup[@]}" --root "$r" 2>/dev/null
-	while read -r sc n; do
-		for k in $(seq 1 "$n"); do
-			# (an in-place run's calls vary with padding left by the previous
-			# one, so a run may finish before call #k: then nothing was killed)
-			if ! timeout 20 strace -f -qq -o /dev/null -e trace="$sc" \
-				-e inject="$sc:signal=SIGKILL:when=$k" "$CAINIT" "$@" --root "$r" 2>/dev/null; then
-				done_kills=$((done_kills + 1))
-			fi
-			check_after_kill "$b" "$orig" "$old" "$new"
-			# converge: the interrupted command again, then back to the start
-			timeout 10 "$CAINIT" "$@" --root "$r" 2>/dev/null || die "$label: rerun after $sc #$k"
-			if [ -n "$new" ]; then
-				"$CAINIT" verify --root "$r" "${@: -1}" >/dev/null 2>&1 || die "$label: not trusted after $sc #$k"
-				[ "$(in_bundle "$b")" = "$new" ] || die "$label: not converged after $sc #$k"
-			else
-				cmp -s "$b" "$orig" || { ls -la "$b" "$orig"; diff <(tail -c 3000 "$b") <(tail -c 3000 "$orig") | head -20; die "$label: not restored after $sc #$k"; }
-			fi
-			if find "$r" -name '*.cainit-tmp' | grep -q .; then die "$label: temp files after rerun"; fi
-			converged_env "$r" "$new"
-			[ ! -e "$r/etc/cainit/txn" ] || die "$label: change still marked as under way"
-			# nothing of the old CA is left in any file (its signature's base64)
-			if [ "$from" != - ] && grep -rqF "$(tail -n 3 "$SCRATCH/$from.pem" | head -n 1)" "$r"; then
-				die "$label: old CA left after $sc #$k: $(grep -rlF "$(tail -n 3 "$SCRATCH/$from.pem" | head -n 1)" "$r")"
-			fi
-			timeout 10 "$CAINIT" "${setup[@]}" --root "$r" 2>/dev/null || die "$label: reset"
-		done
-	done < "$SCRATCH/counts"
+	points "$SCRATCH/counts" >"$SCRATCH/points"
+	done_kills=$(in_lanes "$r" "$SCRATCH/points" kill_point) || exit 1
 	[ "$done_kills" -gt 0 ] || die "$label: no run was killed"
 	kills=$((kills + done_kills))
-	note "$label: killed at $done_kills of $(awk '{s += $2} END {print s}' "$SCRATCH/counts") system calls"
+	note "$label: killed at $done_kills of $(awk '{s += $2} END {print s}' "$SCRATCH/counts") system calls ($LANES lanes)"
 }
 
 # rename path
@@ -153,32 +205,30 @@ run_kills removal "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt
 # recovery: after a kill, an unrelated command first brings the interrupted
 # set back to its last finished change (its CA-only file) in every store
 mkca C
-recovered=0
 count_calls "$CAINIT" install --root "$r" "$SCRATCH/B.pem" > "$SCRATCH/counts"
 "$CAINIT" install --root "$r" "$SCRATCH/A.pem" 2>/dev/null
-while read -r sc n; do
-	for k in $(seq 1 "$n"); do
-		timeout 20 strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc:signal=SIGKILL:when=$k" \
-			"$CAINIT" install --root "$r" "$SCRATCH/B.pem" 2>/dev/null && continue
-		expect_rc 0 "$CAINIT" install --root "$r" --name other "$SCRATCH/C.pem"
-		[ ! -e "$r/etc/cainit/txn" ] || die "recovery: mark left after $sc #$k"
-		expect_rc 0 "$CAINIT" status --root "$r" --json
-		echo "$OUT" > "$SCRATCH/s.json"
-		last=$(openssl x509 -noout -fingerprint -sha256 -in "$r/etc/cainit/sets/default.pem" | cut -d= -f2)
-		python3 - "$SCRATCH/s.json" "$last" <<'PY' || die "recovery: stores disagree after $sc #$k"
+points "$SCRATCH/counts" >"$SCRATCH/points"
+recover_point() { # 0 when the run was killed and the next command recovered it
+	local sc=$1 k=$2 last json # (no expect_rc: its files are shared by the lanes)
+	timeout 20 strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc:signal=SIGKILL:when=$k" \
+		"$CAINIT" install --root "$r" "$SCRATCH/B.pem" 2>/dev/null && return 1
+	"$CAINIT" install --root "$r" --name other "$SCRATCH/C.pem" 2>/dev/null || die "recovery: install other after $sc #$k"
+	[ ! -e "$r/etc/cainit/txn" ] || die "recovery: mark left after $sc #$k"
+	json=$("$CAINIT" status --root "$r" --json) || die "recovery: status after $sc #$k"
+	last=$(openssl x509 -noout -fingerprint -sha256 -in "$r/etc/cainit/sets/default.pem" | cut -d= -f2)
+	"$PY" -c '
 import json, sys
-d = json.load(open(sys.argv[1]))
+d = json.load(sys.stdin)
 sets = {s["name"]: s for s in d["sets"]}
 s = sets["default"]
 assert s["ok"], s                                  # every store holds the same CA set
-assert [c["sha256"] for c in s["cas"]] == [sys.argv[2]], s["cas"]
+assert [c["sha256"] for c in s["cas"]] == [sys.argv[1]], s["cas"]
 assert sets["other"]["ok"]
-PY
-		recovered=$((recovered + 1))
-		expect_rc 0 "$CAINIT" remove --root "$r" --name other
-		expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
-	done
-done < "$SCRATCH/counts"
+' "$last" <<<"$json" || die "recovery: stores disagree after $sc #$k"
+	"$CAINIT" remove --root "$r" --name other 2>/dev/null || die "recovery: remove other after $sc #$k"
+	"$CAINIT" install --root "$r" "$SCRATCH/A.pem" 2>/dev/null || die "recovery: reset after $sc #$k"
+}
+recovered=$(in_lanes "$r" "$SCRATCH/points" recover_point) || exit 1
 [ "$recovered" -gt 0 ] || die "no recovery was exercised"
 note "recovery: $recovered interrupted rotations converged to their last finished change"
 kills=$((kills + recovered))
@@ -191,6 +241,7 @@ mkdir -p "$SCRATCH/other"
 mount -t tmpfs other "$SCRATCH/other"
 cp "$SCRATCH/morig.crt" "$SCRATCH/other/bundle.crt"
 mount --bind "$SCRATCH/other/bundle.crt" "$r/etc/ssl/certs/ca-certificates.crt"
+INPLACE=1
 [ "$SANITIZED" = 1 ] ||
 	run_kills in-place-install "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/morig.crt" - install "$SCRATCH/B.pem"
 run_kills in-place-rotation "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/morig.crt" A install "$SCRATCH/B.pem"
