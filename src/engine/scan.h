@@ -160,6 +160,8 @@ struct scan {
 	bool layouts_known;          /* scan_layouts ran */
 	struct bundle_store *bundles;
 	size_t nbundles;
+	struct bundle_store *pybundles; /* stores/python.c: certifi's and the like */
+	size_t npybundles;
 	struct anchor_store *anchors;
 	size_t nanchors;
 	struct hashed_store *hashed;

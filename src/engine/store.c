@@ -20,6 +20,7 @@
 
 const struct store_ops *const store_table[] = {
 	&store_bundles,   /* stores/bundles.c */
+	&store_python,    /* stores/python.c: certifi's and the like (after the bundles: links to theirs are theirs) */
 	&store_anchors,   /* stores/anchors.c */
 	&store_hashed,    /* stores/hashed.c */
 	&store_keystores, /* stores/keystores.c (with SCAN_KEYSTORES) */

@@ -97,6 +97,7 @@ extern const size_t store_table_len;
 
 /* The rows (one file each in engine/stores/). */
 extern const struct store_ops store_bundles;
+extern const struct store_ops store_python;
 extern const struct store_ops store_anchors;
 extern const struct store_ops store_hashed;
 extern const struct store_ops store_keystores;

@@ -253,6 +253,29 @@ own_host_store() {
 	cp -a /usr/local/share/ca-certificates/. "$SCRATCH/local-cas/"
 	mount --bind "$SCRATCH/etc" /etc
 	mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
+	# Every Python bundle the engine would edit (certifi's under pyenv,
+	# /usr/lib/python3, ...: its own list, from status) gets a private copy
+	# mounted over it, so that nothing of the host's is written.
+	local f n=0
+	mkdir -p "$SCRATCH/py-bundles"
+	while IFS= read -r f; do
+		n=$((n + 1))
+		cp "$f" "$SCRATCH/py-bundles/$n"
+		mount --bind "$SCRATCH/py-bundles/$n" "$f"
+	done < <("$CAINIT" status --json | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["stores"]:
+    if s["kind"] == "python":
+        print(s["path"])')
+	# (and none is left unmounted: the list is the engine's own)
+	while IFS= read -r f; do
+		mountpoint -q "$f" 2>/dev/null || grep -q " $f " /proc/self/mountinfo ||
+			die "own_host_store: $f is the host's and not covered"
+	done < <("$CAINIT" status --json | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["stores"]:
+    if s["kind"] == "python":
+        print(s["path"])')
 }
 
 # tls_server LEAF: a TLS server (openssl s_server -www) with $SCRATCH/LEAF.pem

@@ -28,71 +28,12 @@
 #include <unistd.h>
 
 #include "nss_sdb.h"
+#include "passwd.h"
 
 #define NSS_STORES_MAX 256
-#define PASSWD_MAX (4 * 1024 * 1024)
 #define RECORD_MAX (1024 * 1024)
 
 static const char *const db_files[] = {"cert9.db", "key4.db", "pkcs11.txt"};
-
-struct passwd_entry {
-	char name[64];
-	uid_t uid;
-	gid_t gid;
-	char home[PATH_MAX - 64];
-};
-
-/* A uid or gid field: digits only, up to the next ':'. */
-static bool is_id(const char *from, const char *next_field)
-{
-	const char *c;
-
-	for (c = from; c < next_field - 1; c++)
-		if (*c < '0' || *c > '9')
-			return false;
-	return c > from;
-}
-
-/* The next passwd line's name, uid, gid and home; false at the end. */
-static bool next_passwd(const char **p, const char *end, struct passwd_entry *pw)
-{
-	while (*p < end) {
-		const char *line = *p, *nl = memchr(line, '\n', (size_t)(end - line));
-		const char *f[7];
-		size_t k = 0;
-
-		*p = nl ? nl + 1 : end;
-		if (nl == NULL)
-			nl = end;
-		f[k++] = line;
-		for (const char *c = line; c < nl && k < 7; c++)
-			if (*c == ':')
-				f[k++] = c + 1;
-		if (k < 7 || f[1] - f[0] - 1 >= (long)sizeof(pw->name) || f[6] - f[5] - 1 >= (long)sizeof(pw->home) ||
-		    f[5][0] != '/' || !is_id(f[2], f[3]) || !is_id(f[3], f[4]))
-			continue;
-		memcpy(pw->name, f[0], (size_t)(f[1] - f[0] - 1));
-		pw->name[f[1] - f[0] - 1] = '\0';
-		pw->uid = (uid_t)strtoul(f[2], NULL, 10);
-		pw->gid = (gid_t)strtoul(f[3], NULL, 10);
-		memcpy(pw->home, f[5], (size_t)(f[6] - f[5] - 1));
-		pw->home[f[6] - f[5] - 1] = '\0';
-		return true;
-	}
-	return false;
-}
-
-static char *read_passwd(struct rootfs *r, size_t *len)
-{
-	struct rpath p;
-	struct cerr ignored;
-	char *buf = NULL;
-
-	if (rootfs_resolve(r, "/etc/passwd", 0, &p, &ignored) != 0 || !p.exists ||
-	    rootfs_read(r, &p, PASSWD_MAX, &buf, len, &ignored) != 0)
-		return NULL;
-	return buf;
-}
 
 static struct nss_store *find_store(struct scan *s, const char *canon)
 {
@@ -250,9 +191,9 @@ static int discover(struct scan *s, bool clean, struct cerr *e)
 
 	if ((rc = add_store(s, "/etc/pki/nssdb", false, true, clean, e)) != 0)
 		return rc;
-	if ((buf = read_passwd(s->r, &len)) == NULL)
+	if ((buf = passwd_read(s->r, &len)) == NULL)
 		return 0;
-	for (p = buf; rc == 0 && next_passwd(&p, buf + len, &pw);) {
+	for (p = buf; rc == 0 && passwd_next(&p, buf + len, &pw);) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/.pki/nssdb", pw.home) < sizeof(path))
 			rc = add_store(s, path, false, true, clean, e);
 		if (rc == 0)
@@ -273,8 +214,8 @@ static int create_user_db(struct scan *s, const char *user, struct trust_report 
 	const char *p;
 	size_t len = 0;
 
-	if ((buf = read_passwd(s->r, &len)) != NULL)
-		for (p = buf; !found && next_passwd(&p, buf + len, &pw);)
+	if ((buf = passwd_read(s->r, &len)) != NULL)
+		for (p = buf; !found && passwd_next(&p, buf + len, &pw);)
 			found = strcmp(pw.name, user) == 0;
 	free(buf);
 	if (!found) {

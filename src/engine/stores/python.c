@@ -1,0 +1,253 @@
+/*
+ * python.c: the Python room. Python's HTTP clients do not read the system
+ * store: requests, pip, httpx and most others read certifi's cacert.pem
+ * (certifi.where()), pip its vendored copy, and botocore, httplib2 and
+ * grpc ship bundles of their own. A pip-installed client therefore fails
+ * behind the proxy however complete the system store is, unless a variable
+ * reaches it. This room keeps those bundles, block-wise like the distro's
+ * (bundle_files.c), in every site directory of every Python the root has:
+ *
+ *   /usr/lib, /usr/local/lib, /usr/lib64, /usr/local/lib64: python*
+ *   prefixes: each passwd home's ~/.local, ~/.pyenv/versions/NAME,
+ *             ~/miniconda3, ~/anaconda3, ~/miniforge3 and their envs/NAME;
+ *             /opt/NAME and /opt/NAME/envs/NAME (conda, vendor apps)
+ *   a prefix's lib/python*, then site-packages and dist-packages
+ *
+ * A bundle that is a link to one the bundle room keeps (Debian's
+ * python3-certifi points at the system bundle) is that bundle, edited once
+ * by that room. The search is bounded: PY_DIRS_MAX directories listed,
+ * PY_BUNDLES_MAX bundles kept; what lies beyond is reported, not guessed.
+ */
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle_files.h"
+#include "passwd.h"
+
+#define PY_BUNDLES_MAX 256
+#define PY_DIRS_MAX 512
+#define NAMES_MAX_PER_DIR 256
+
+#define FILES(s) (&(struct bundle_files){&(s)->pybundles, &(s)->npybundles})
+
+/* The bundles packages ship, relative to a site directory. */
+static const char *const shipped[] = {
+	"certifi/cacert.pem",            /* requests, httpx, aiohttp, urllib3 users */
+	"pip/_vendor/certifi/cacert.pem", /* pip itself */
+	"botocore/cacert.pem",           /* boto3, the AWS CLI */
+	"httplib2/cacerts.txt",          /* google-api-python-client */
+	"grpc/_cython/_credentials/roots.pem", /* grpcio */
+	NULL,
+};
+
+/* Where Python prefixes are, relative to a home or absolute. */
+static const char *const home_prefixes[] = {".local", ".pyenv/versions/*", "miniconda3", "miniconda3/envs/*",
+					    "anaconda3", "anaconda3/envs/*", "miniforge3", "miniforge3/envs/*",
+					    ".conda/envs/*", NULL};
+static const char *const root_prefixes[] = {"/usr", "/usr/local", "/opt/*", "/opt/*/envs/*", NULL};
+
+struct search {
+	struct scan *s;
+	size_t listed;
+	struct cerr *e;
+};
+
+struct names {
+	char (*v)[NAME_MAX + 1];
+	size_t n;
+	const char *prefix; /* only names starting with it ("": every directory) */
+};
+
+static int collect(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	struct names *l = ctx;
+	char (*nv)[NAME_MAX + 1];
+
+	if (strncmp(name, l->prefix, strlen(l->prefix)) != 0 || l->n == NAMES_MAX_PER_DIR)
+		return 0;
+	type = scan_entry_type(dirfd, name, type);
+	if (type != DT_DIR && type != DT_LNK)
+		return 0;
+	if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	l->v = nv;
+	snprintf(l->v[l->n++], sizeof(l->v[0]), "%s", name);
+	return 0;
+}
+
+/* The subdirectories of dir whose name starts with prefix (a missing dir:
+ * none). A listing that fails is the root's: none, not an error. */
+static int list_dirs(struct search *x, const char *dir, const char *prefix, struct names *out)
+{
+	struct cerr ignored = {0};
+	char show[SHOW_MAX];
+	struct rpath p;
+
+	memset(out, 0, sizeof(*out));
+	out->prefix = prefix;
+	if (x->listed == PY_DIRS_MAX)
+		return 0;
+	if (rootfs_resolve(x->s->r, dir, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
+		return 0;
+	x->listed++;
+	rootfs_show(x->s->r, p.canon, show, sizeof(show));
+	if (scan_list_dir(p.dirfd, show, collect, out, false, &ignored) < 0)
+		return cerr_sys(x->e, show, "scan", ENOMEM);
+	return 0;
+}
+
+static int add_file(struct search *x, const char *path)
+{
+	struct cerr ignored = {0};
+	struct rpath p;
+
+	if (x->s->npybundles >= PY_BUNDLES_MAX)
+		return 0;
+	if (rootfs_resolve(x->s->r, path, 0, &p, &ignored) != 0 || !p.exists || !S_ISREG(p.st.st_mode))
+		return 0;
+	if (bundle_files_has(&(struct bundle_files){&x->s->bundles, &x->s->nbundles}, p.canon))
+		return 0; /* a link to a bundle the bundle room keeps */
+	return bundle_files_add(x->s, FILES(x->s), &p, x->e);
+}
+
+/* Every shipped bundle of one lib directory's python* site directories. */
+static int search_lib(struct search *x, const char *lib)
+{
+	static const char *const sites[] = {"site-packages", "dist-packages"};
+	char path[PATH_MAX];
+	struct names py;
+	int rc = list_dirs(x, lib, "python", &py);
+
+	for (size_t i = 0; rc == 0 && i < py.n; i++)
+		for (size_t k = 0; rc == 0 && k < 2; k++)
+			for (size_t f = 0; rc == 0 && shipped[f]; f++)
+				if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s/%s", lib, py.v[i], sites[k], shipped[f]) <
+				    sizeof(path))
+					rc = add_file(x, path);
+	free(py.v);
+	return rc;
+}
+
+/* A prefix pattern ("*" a whole component, any directory there, as in
+ * the tables): each prefix it names, then its lib and lib64. */
+static int search_prefix(struct search *x, const char *pattern)
+{
+	const char *star = strstr(pattern, "/*");
+	char path[PATH_MAX];
+	struct names d;
+	int rc = 0;
+
+	if (star == NULL) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/lib", pattern) < sizeof(path))
+			rc = search_lib(x, path);
+		if (rc == 0 && (size_t)snprintf(path, sizeof(path), "%s/lib64", pattern) < sizeof(path))
+			rc = search_lib(x, path);
+		return rc;
+	}
+	snprintf(path, sizeof(path), "%.*s", (int)(star - pattern), pattern);
+	if ((rc = list_dirs(x, path, "", &d)) != 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < d.n; i++) {
+		char next[PATH_MAX];
+
+		if ((size_t)snprintf(next, sizeof(next), "%s/%s%s", path, d.v[i], star + 2) < sizeof(next))
+			rc = search_prefix(x, next);
+	}
+	free(d.v);
+	return rc;
+}
+
+static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
+{
+	struct search x = {s, 0, e};
+	struct passwd_entry pw;
+	const char *p;
+	size_t len;
+	char *pwbuf;
+	int rc = 0;
+
+	(void)o;
+	for (size_t i = 0; rc == 0 && root_prefixes[i]; i++)
+		rc = search_prefix(&x, root_prefixes[i]);
+	if (rc != 0 || (pwbuf = passwd_read(s->r, &len)) == NULL)
+		return rc;
+	for (p = pwbuf; rc == 0 && passwd_next(&p, pwbuf + len, &pw);) {
+		char path[PATH_MAX];
+
+		if (strcmp(pw.home, "/") == 0 || strncmp(pw.home, "/nonexistent", 12) == 0)
+			continue;
+		for (size_t i = 0; rc == 0 && home_prefixes[i]; i++)
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", pw.home, home_prefixes[i]) < sizeof(path))
+				rc = search_prefix(&x, path);
+	}
+	free(pwbuf);
+	return rc;
+}
+
+static int list(struct scan *s, bool clean, struct cerr *e)
+{
+	(void)e;
+	if (clean)
+		bundle_files_clean(FILES(s));
+	return 0;
+}
+
+static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
+{
+	return bundle_files_plan(FILES(s), w, t, e);
+}
+
+static int inventory(struct scan *s, struct store_sink *out)
+{
+	return bundle_files_inventory(FILES(s), store_python.name, out);
+}
+
+static int check(struct scan *s, struct status_set *ss, struct cerr *e)
+{
+	(void)e;
+	return bundle_files_check(FILES(s), store_python.name, ss);
+}
+
+static void cas_of(struct scan *s, const char *set, struct cert_list *out)
+{
+	bundle_files_cas_of(FILES(s), set, out);
+}
+
+static int verify(struct scan *s, const struct store_chain *c, struct verify_sink *out)
+{
+	return bundle_files_verify(FILES(s), store_python.name, c, out);
+}
+
+static size_t count(const struct scan *s)
+{
+	return s->npybundles;
+}
+
+static void dirs(const struct scan *s, store_dir_fn fn, void *ctx)
+{
+	bundle_files_dirs(s->pybundles, s->npybundles, fn, ctx);
+}
+
+static void release(struct scan *s)
+{
+	bundle_files_free(FILES(s));
+}
+
+const struct store_ops store_python = {
+	.name = "python",
+	.find = find,
+	.list = list,
+	.plan = plan,
+	.inventory = inventory,
+	.check = check,
+	.cas_of = cas_of,
+	.verify = verify,
+	.count = count,
+	.dirs = dirs,
+	.free = release,
+};
