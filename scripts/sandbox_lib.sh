@@ -125,6 +125,17 @@ sandbox_seal() {
 		mkdir -p "$W/home/${PYENV_PY#/root/}"
 		mount --bind "$W/host$PYENV_PY" "/root/${PYENV_PY#/root/}"
 		mount -o remount,bind,ro "/root/${PYENV_PY#/root/}"
+		# its certifi bundles (its requests', its pip's) writable copies,
+		# as in an image where the Python is the sandbox's own
+		local b n=0
+		mkdir -p "$W/py-bundles"
+		for b in "$PYENV_PY"/lib/python3*/site-packages/certifi/cacert.pem \
+			"$PYENV_PY"/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem; do
+			[ -f "$b" ] || continue
+			n=$((n + 1))
+			cp "$b" "$W/py-bundles/$n"
+			mount --bind "$W/py-bundles/$n" "$b"
+		done
 	fi
 	# Some machines' own platform (this workplace's does) drops a .pth file
 	# into Python's site directories that appends its egress CA to

@@ -223,15 +223,28 @@ static int mount_classic(struct rootfs *r, const char *canon, int dirfd, const s
 
 struct dir_list {
 	char (*dirs)[PATH_MAX];
-	size_t n, max;
+	size_t n, cap;
+	bool nomem;
 };
 
 static void add_dir(void *ctx, const char *path)
 {
 	struct dir_list *l = ctx;
 
-	if (l->n < l->max && *path)
-		snprintf(l->dirs[l->n++], PATH_MAX, "%s", path);
+	if (!*path || l->nomem)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char (*nd)[PATH_MAX] = realloc(l->dirs, cap * sizeof(*nd));
+
+		if (nd == NULL) {
+			l->nomem = true;
+			return;
+		}
+		l->dirs = nd;
+		l->cap = cap;
+	}
+	snprintf(l->dirs[l->n++], PATH_MAX, "%s", path);
 }
 
 /* Is a inside b (or b itself)? */
@@ -243,32 +256,34 @@ static bool within(const char *a, const char *b)
 }
 
 /* The directories to move (every room's, and cainit's own), none inside
- * another. */
-static size_t pick_dirs(const struct scan *s, char (*dirs)[PATH_MAX], size_t max)
+ * another, into l (l->dirs malloc'd); -1 when out of memory. */
+static int pick_dirs(const struct scan *s, struct dir_list *l)
 {
-	struct dir_list l = {dirs, 0, max};
 	size_t n, i, k, out = 0;
 
 	for (i = 0; i < store_table_len; i++)
 		if (store_table[i]->dirs != NULL)
-			store_table[i]->dirs(s, add_dir, &l);
-	add_dir(&l, CAINIT_DIR);
-	n = l.n;
+			store_table[i]->dirs(s, add_dir, l);
+	add_dir(l, CAINIT_DIR);
+	if (l->nomem)
+		return -1;
+	n = l->n;
 	for (i = 0; i < n; i++) {
 		bool keep = true;
 
 		for (k = 0; k < n && keep; k++) {
-			if (k == i || !within(dirs[i], dirs[k]))
+			if (k == i || !within(l->dirs[i], l->dirs[k]))
 				continue;
 			/* drop one inside another, and all but the first of equals */
-			keep = strcmp(dirs[i], dirs[k]) == 0 && k > i;
+			keep = strcmp(l->dirs[i], l->dirs[k]) == 0 && k > i;
 		}
 		if (keep && out != i)
-			memcpy(dirs[out], dirs[i], PATH_MAX);
+			memcpy(l->dirs[out], l->dirs[i], PATH_MAX);
 		if (keep)
 			out++;
 	}
-	return out;
+	l->n = out;
+	return 0;
 }
 
 static int move_one(struct rootfs *r, const char *canon, struct tmpfs_report *rep, struct cerr *e)
@@ -304,10 +319,10 @@ static int move_one(struct rootfs *r, const char *canon, struct tmpfs_report *re
 
 int trust_tmpfs(const char *root, struct tmpfs_report *rep, struct cerr *e)
 {
-	char dirs[TMPFS_DIRS_MAX * 2][PATH_MAX];
+	struct dir_list l = {0};
 	struct rootfs r;
 	struct scan s;
-	size_t n = 0, i;
+	size_t i;
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
@@ -315,11 +330,13 @@ int trust_tmpfs(const char *root, struct tmpfs_report *rep, struct cerr *e)
 		return rc;
 	rc = rootfs_lock(&r, TRUST_LOCK_TIMEOUT_MS, e);
 	if (rc == 0 && (rc = scan_root(&r, SCAN_PATHS, NULL, &s, e)) == 0) {
-		n = pick_dirs(&s, dirs, sizeof(dirs) / sizeof(dirs[0]));
+		if (pick_dirs(&s, &l) < 0)
+			rc = cerr_sys(e, root, "tmpfs", ENOMEM);
 		scan_free(&s);
 	}
-	for (i = 0; rc == 0 && i < n; i++)
-		rc = move_one(&r, dirs[i], rep, e);
+	for (i = 0; rc == 0 && i < l.n; i++)
+		rc = move_one(&r, l.dirs[i], rep, e);
+	free(l.dirs);
 	if (rc != 0 && (e->sys_errno == EPERM || e->sys_errno == EACCES))
 		e->reason = "no_privilege";
 	rootfs_close(&r);

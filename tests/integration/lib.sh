@@ -244,6 +244,33 @@ need_valgrind() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# cover_host_pythons: every Python bundle the engine would edit on this
+# host (certifi's under pyenv, /usr/lib/python3, ...: its own list, from
+# status) gets a private copy mounted over it, so that nothing of the
+# host's is written; then none may be left that is not a mount point. For
+# every test that lets cainit work on / (after its /etc is a copy).
+host_py_paths() { # the paths of the python stores `cainit status --json` lists
+	"$CAINIT" status --json >"$SCRATCH/host-status.json" || die "cover_host_pythons: cainit status"
+	python3 -c 'import json, sys
+for s in json.load(open(sys.argv[1]))["stores"]:
+    if s["kind"] == "python":
+        print(s["path"])' "$SCRATCH/host-status.json" || die "cover_host_pythons: status --json"
+}
+cover_host_pythons() {
+	local f n=0
+	mkdir -p "$SCRATCH/py-bundles"
+	host_py_paths >"$SCRATCH/host-py"
+	while IFS= read -r f; do
+		n=$((n + 1))
+		cp "$f" "$SCRATCH/py-bundles/$n"
+		mount --bind "$SCRATCH/py-bundles/$n" "$f" || die "cover_host_pythons: cannot cover $f"
+	done <"$SCRATCH/host-py"
+	host_py_paths >"$SCRATCH/host-py"
+	while IFS= read -r f; do
+		grep -qF " $f " /proc/self/mountinfo || die "cover_host_pythons: $f is the host's and not covered"
+	done <"$SCRATCH/host-py"
+}
+
 # own_host_store: the test works on this machine's own store, through
 # private copies of /etc and the anchor directory bind-mounted over them in
 # its mount namespace: the host's store itself never changes
@@ -253,29 +280,7 @@ own_host_store() {
 	cp -a /usr/local/share/ca-certificates/. "$SCRATCH/local-cas/"
 	mount --bind "$SCRATCH/etc" /etc
 	mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
-	# Every Python bundle the engine would edit (certifi's under pyenv,
-	# /usr/lib/python3, ...: its own list, from status) gets a private copy
-	# mounted over it, so that nothing of the host's is written.
-	local f n=0
-	mkdir -p "$SCRATCH/py-bundles"
-	while IFS= read -r f; do
-		n=$((n + 1))
-		cp "$f" "$SCRATCH/py-bundles/$n"
-		mount --bind "$SCRATCH/py-bundles/$n" "$f"
-	done < <("$CAINIT" status --json | python3 -c '
-import json, sys
-for s in json.load(sys.stdin)["stores"]:
-    if s["kind"] == "python":
-        print(s["path"])')
-	# (and none is left unmounted: the list is the engine's own)
-	while IFS= read -r f; do
-		mountpoint -q "$f" 2>/dev/null || grep -q " $f " /proc/self/mountinfo ||
-			die "own_host_store: $f is the host's and not covered"
-	done < <("$CAINIT" status --json | python3 -c '
-import json, sys
-for s in json.load(sys.stdin)["stores"]:
-    if s["kind"] == "python":
-        print(s["path"])')
+	cover_host_pythons
 }
 
 # tls_server LEAF: a TLS server (openssl s_server -www) with $SCRATCH/LEAF.pem

@@ -38,6 +38,10 @@ host_store() {
 	{
 		ls -la --time-style=+ /etc/ssl/certs /usr/local/share/ca-certificates /etc/cainit 2>&1
 		sha256sum /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/java/cacerts 2>&1
+		# the Python bundles (stores/python.c) of the host's interpreters
+		sha256sum /usr/lib/python3*/*-packages/certifi/cacert.pem /usr/lib/python3*/*-packages/pip/_vendor/certifi/cacert.pem \
+			/root/.pyenv/versions/*/lib/python*/site-packages/certifi/cacert.pem \
+			/root/.pyenv/versions/*/lib/python*/site-packages/pip/_vendor/certifi/cacert.pem 2>/dev/null
 	} | md5sum
 }
 host_before=$(host_store)

@@ -21,6 +21,7 @@ cp -a /usr/local/share/ca-certificates/. "$SCRATCH/local-cas/"
 mount --bind "$SCRATCH/etc" /etc
 mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
 mount --bind "$SCRATCH/opt" /opt
+cover_host_pythons
 jks=/etc/ssl/certs/java/cacerts
 cp "$jks" "$SCRATCH/jks.orig"
 [ "$(head -c4 "$jks" | od -An -tx1 | tr -d ' ')" = feedfeed ] || die "$jks is not JKS"

@@ -20,6 +20,7 @@ mount --bind "$SCRATCH/etc" /etc
 mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
 mount -t tmpfs tmpfs /root
 mount -t tmpfs tmpfs /home
+cover_host_pythons
 export HOME=/root
 
 mkca O

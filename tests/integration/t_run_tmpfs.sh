@@ -18,6 +18,7 @@ cp -a /etc/. "$SCRATCH/etc/"
 cp -a /usr/local/share/ca-certificates/. "$SCRATCH/local-cas/"
 mount --bind "$SCRATCH/etc" /etc
 mount --bind "$SCRATCH/local-cas" /usr/local/share/ca-certificates
+cover_host_pythons
 mkdir -p /etc/ssl/certs/java-like && echo keep > /etc/ssl/certs/java-like/file && chmod 640 /etc/ssl/certs/java-like/file
 
 fstype() { stat -f -c %T "$1"; }

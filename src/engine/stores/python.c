@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "bundle_files.h"
 #include "passwd.h"
@@ -54,6 +56,7 @@ static const char *const root_prefixes[] = {"/usr", "/usr/local", "/opt/*", "/op
 struct search {
 	struct scan *s;
 	size_t listed;
+	struct trust_report *rep; /* where a bundle left alone is reported (may be NULL) */
 	struct cerr *e;
 };
 
@@ -112,6 +115,15 @@ static int add_file(struct search *x, const char *path)
 		return 0;
 	if (bundle_files_has(&(struct bundle_files){&x->s->bundles, &x->s->nbundles}, p.canon))
 		return 0; /* a link to a bundle the bundle room keeps */
+	if (faccessat(p.dirfd, p.base, W_OK, AT_EACCESS) != 0) {
+		/* a Python on a read-only mount is its owner's: the variables
+		 * still reach it, and the rest of the change goes on */
+		char show[SHOW_MAX];
+
+		rootfs_show(x->s->r, p.canon, show, sizeof(show));
+		trust_warn(x->rep, "%s: %s; left as it is", show, strerror(errno));
+		return 0;
+	}
 	return bundle_files_add(x->s, FILES(x->s), &p, x->e);
 }
 
@@ -164,14 +176,13 @@ static int search_prefix(struct search *x, const char *pattern)
 
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
-	struct search x = {s, 0, e};
+	struct search x = {s, 0, o->rep, e};
 	struct passwd_entry pw;
 	const char *p;
 	size_t len;
 	char *pwbuf;
 	int rc = 0;
 
-	(void)o;
 	for (size_t i = 0; rc == 0 && root_prefixes[i]; i++)
 		rc = search_prefix(&x, root_prefixes[i]);
 	if (rc != 0 || (pwbuf = passwd_read(s->r, &len)) == NULL)

@@ -1,0 +1,108 @@
+# The Python room (docs/stores.md, "Python"): install puts the CA into the
+# bundles Python packages ship and read instead of the system store
+# (certifi's, pip's vendored certifi, botocore's, httplib2's, grpc's), in
+# every site directory of every Python where images keep them (/usr/local,
+# the homes' pyenv and ~/.local, /opt's conda and its envs, vendor apps);
+# Debian's certifi, a link to the system bundle, is that bundle, edited
+# once; a link out of the root resolves inside it; a read-only one is left
+# with a warning; a rotation leaves the old CA in none; the last removal
+# gives each file back byte for byte. Then this machine's pip-installed
+# Pythons (pyenv, with PyPI's requests and certifi): requests.get with an
+# empty environment fails before install and succeeds after, from each.
+mkca A
+mkca B
+mkleaf LA A
+mkleaf LB B
+
+# ---- a fixture root with Pythons where images keep them ----
+r=$SCRATCH/r
+mkroot debian "$r"
+# a certifi bundle: the real one of a pip-installed certifi when there is one
+src=$(ls /root/.pyenv/versions/*/lib/python3*/site-packages/certifi/cacert.pem 2>/dev/null | head -n 1)
+[ -n "$src" ] || src=$r/etc/ssl/certs/ca-certificates.crt
+cp "$src" "$SCRATCH/certifi.pem"
+files=(
+	usr/local/lib/python3.12/site-packages/certifi/cacert.pem
+	home/dev/.pyenv/versions/3.11.7/lib/python3.11/site-packages/certifi/cacert.pem
+	home/dev/.pyenv/versions/3.11.7/lib/python3.11/site-packages/pip/_vendor/certifi/cacert.pem
+	home/dev/.local/lib/python3.11/site-packages/botocore/cacert.pem
+	opt/conda/lib/python3.12/site-packages/certifi/cacert.pem
+	opt/conda/envs/ml/lib/python3.10/site-packages/httplib2/cacerts.txt
+	root/miniconda3/envs/x/lib/python3.9/dist-packages/certifi/cacert.pem
+)
+for f in "${files[@]}"; do
+	mkdir -p "$(dirname "$r/$f")"
+	cp "$SCRATCH/certifi.pem" "$r/$f"
+done
+# Debian's python3-certifi: a link to the system bundle
+mkdir -p "$r/usr/lib/python3/dist-packages/certifi"
+ln -s /etc/ssl/certs/ca-certificates.crt "$r/usr/lib/python3/dist-packages/certifi/cacert.pem"
+# a link that would leave the root, and a host file it names
+echo "the host's" >"$SCRATCH/outside.pem"
+mkdir -p "$r/usr/local/lib/python3.12/site-packages/pip/_vendor/certifi"
+ln -s "$SCRATCH/outside.pem" "$r/usr/local/lib/python3.12/site-packages/pip/_vendor/certifi/cacert.pem"
+# a vendor app's grpc on a read-only mount
+ro=opt/app/lib/python3.9/site-packages/grpc/_cython/_credentials
+mkdir -p "$r/$ro"
+cp "$SCRATCH/certifi.pem" "$r/$ro/roots.pem"
+mount --bind "$r/$ro" "$r/$ro"
+mount -o remount,bind,ro "$r/$ro"
+mkdir -p "$r/etc"
+printf 'root:x:0:0:root:/root:/bin/sh\ndev:x:1000:1000::/home/dev:/bin/sh\nbad:x:1:1::../../..:/bin/sh\n' >"$r/etc/passwd"
+
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
+grep -q "$ro/roots.pem: Read-only file system; left as it is" <<<"$ERR" || die "no warning for the read-only bundle: $ERR"
+fpA=$(fp_of "$SCRATCH/A.pem")
+for f in "${files[@]}"; do
+	[ "$(grep -c "^# cainit set=default sha256=$fpA" "$r/$f")" = 1 ] || die "$f: not one block of A"
+	head -c "$(stat -c %s "$SCRATCH/certifi.pem")" "$r/$f" | cmp -s - "$SCRATCH/certifi.pem" || die "$f: its own bytes moved"
+done
+[ "$(grep -c "^# cainit set=default" "$r/etc/ssl/certs/ca-certificates.crt")" = 1 ] ||
+	die "the system bundle (also Debian's certifi) does not hold one block"
+cmp -s "$r/$ro/roots.pem" "$SCRATCH/certifi.pem" || die "the read-only bundle changed"
+[ "$(cat "$SCRATCH/outside.pem")" = "the host's" ] || die "a link out of the root was followed"
+expect_rc 0 "$CAINIT" status --root "$r" --json
+n=$(python3 -c 'import json, sys; print(sum(1 for s in json.load(sys.stdin)["sets"][0]["stores"] if s["kind"] == "python" and s["present"]))' <<<"$OUT")
+[ "$n" = "${#files[@]}" ] || die "status: $n python stores hold A, want ${#files[@]}"
+expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/LA.pem"
+[ "$(grep -c '^python ok ' <<<"$OUT")" = "${#files[@]}" ] || die "verify: $OUT"
+note "install: ${#files[@]} Python bundles hold A; Debian's link is the system bundle's one block; read-only left, with a warning; no link followed out"
+
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/B.pem"
+if grep -rlF "$(tail -n 3 "$SCRATCH/A.pem" | head -n 1)" "$r" | grep -q .; then
+	die "A left after the rotation in: $(grep -rlF "$(tail -n 3 "$SCRATCH/A.pem" | head -n 1)" "$r")"
+fi
+for f in "${files[@]}"; do
+	grep -q "^# cainit set=default sha256=$(fp_of "$SCRATCH/B.pem")" "$r/$f" || die "$f: B missing after the rotation"
+done
+expect_rc 0 "$CAINIT" remove --root "$r" --all
+for f in "${files[@]}"; do
+	cmp -s "$r/$f" "$SCRATCH/certifi.pem" || die "$f: not given back byte for byte"
+done
+note "rotation: A in no file; remove --all: every Python bundle given back byte for byte"
+
+# ---- this machine's pip-installed Pythons ----
+[ "$FS" = tmpfs ] || { note "(real interpreters: once, on tmpfs)"; exit 0; }
+pys=()
+for p in /root/.pyenv/versions/3.*/bin/python; do
+	[ -x "$p" ] && "$p" -c 'import requests, certifi' 2>/dev/null && pys+=("$p")
+done
+[ ${#pys[@]} -gt 0 ] || skip "no pyenv Python with PyPI's requests on this machine"
+own_host_store # (every Python bundle the engine finds gets a private copy)
+# this workplace's platform hook appends its CA to certifi.where() at each
+# start (scripts/sandbox_lib.sh): masked, so that only cainit edits them
+for pth in /root/.pyenv/versions/3.*/lib/python3*/site-packages/*.pth; do
+	[ -f "$pth" ] && grep -q 'certifi.where' "$pth" && mount --bind /dev/null "$pth"
+done
+tls_server LA
+get='import sys, requests; requests.get(sys.argv[1], timeout=20).raise_for_status()'
+for p in "${pys[@]}"; do
+	env -i "$p" -c "$get" "https://localhost:$TLS_PORT/" >/dev/null 2>&1 && die "$p trusts the CA before install"
+done
+expect_rc 0 "$CAINIT" install "$SCRATCH/A.pem"
+for p in "${pys[@]}"; do
+	env -i "$p" -c "$get" "https://localhost:$TLS_PORT/" 2>"$SCRATCH/py.err" ||
+		die "$p, empty environment, after install: $(tail -n 1 "$SCRATCH/py.err")"
+done
+expect_rc 0 "$CAINIT" remove --all
+note "requests from ${#pys[@]} pip-installed Pythons (${pys[*]}), no variables: refused before install, ok after"
