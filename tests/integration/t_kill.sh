@@ -7,7 +7,8 @@
 # checks (digest and entries, read by tests/tools/jks.py) and holds the old
 # or the new CA; after removal it is the original file byte for byte.
 # The rename-path root also has PAM and someone else's /etc/environment:
-# their bytes stay, cainit's block is whole or absent, removal gives it back.
+# their bytes stay, cainit's block is whole or absent, removal gives it back;
+# and a pip-installed certifi bundle, checked as the system bundle is.
 # A fresh install, a rotation and a removal, on each path. (Once, on tmpfs,
 # for each build: what is tested is the order of cainit's writes, which no
 # filesystem changes; each run over the disk took one and a half minutes.)
@@ -66,6 +67,12 @@ check_after_kill() { # BUNDLE ORIG OLD_FP NEW_FP (NEW_FP empty: removal)
 		cmp -s "$r/etc/environment" "$SCRATCH/orig.env" || [ "$(tail -n 1 "$r/etc/environment")" = "# cainit end" ] ||
 			die "/etc/environment: cainit's block cut short"
 	fi
+	if [ -n "${PYB:-}" ] && [ -e "$r/$PYB" ]; then
+		head -c "$(stat -c %s "$SCRATCH/orig.certifi")" "$r/$PYB" | cmp -s - "$SCRATCH/orig.certifi" ||
+			die "certifi: bytes outside cainit's block changed"
+		have=$(in_bundle "$r/$PYB")
+		[ "$have" = "$old" ] || [ "$have" = "$new" ] || die "certifi holds \"$have\", want old or new"
+	fi
 	if [ -e "$r/etc/ssl/certs/java/cacerts" ]; then
 		have=$(in_keystore "$r/etc/ssl/certs/java/cacerts") || die "keystore unsound after kill"
 		[ "$have" = "$old" ] || [ "$have" = "$new" ] || die "keystore holds \"$have\", want old or new"
@@ -84,6 +91,13 @@ converged_env() {
 		[ ! -e "$1/etc/profile.d/cainit.sh" ] || die "profile script left after removal"
 		[ ! -d "$1/etc/pam.d" ] || cmp -s "$1/etc/environment" "$SCRATCH/orig.env" ||
 			die "/etc/environment not given back byte for byte"
+	fi
+	if [ -n "${PYB:-}" ] && [ -e "$1/$PYB" ]; then
+		if [ -n "$2" ]; then
+			[ "$(in_bundle "$1/$PYB")" = "$2" ] || die "certifi not converged"
+		else
+			cmp -s "$1/$PYB" "$SCRATCH/orig.certifi" || die "certifi not restored byte for byte"
+		fi
 	fi
 	if [ -e "$1/etc/ssl/certs/java/cacerts" ]; then
 		if [ -n "$2" ]; then
@@ -195,6 +209,12 @@ cp "$r/etc/environment" "$SCRATCH/orig.env"
 cp /etc/ssl/certs/java/cacerts "$r/etc/ssl/certs/java/cacerts"
 cp /etc/ssl/certs/java/cacerts "$SCRATCH/orig.jks"
 cp "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt"
+# a pip-installed certifi (the Python room): its bytes stay, cainit's block
+# holds the old or the new CA
+PYB=usr/local/lib/python3.12/site-packages/certifi/cacert.pem
+mkdir -p "$r/${PYB%/*}"
+awk '/BEGIN CERTIFICATE/ { n++ } n <= 10' "$SCRATCH/orig.crt" >"$r/$PYB"
+cp "$r/$PYB" "$SCRATCH/orig.certifi"
 # (a fresh install writes a subset of a rotation's files: under the
 # sanitizers, whose runs are four times slower, the rotation covers it)
 [ "$SANITIZED" = 1 ] ||
