@@ -139,6 +139,7 @@ struct known_ca {
 };
 
 struct start_paths;
+struct python_site;
 struct merged;
 
 struct scan {
@@ -162,6 +163,9 @@ struct scan {
 	size_t nbundles;
 	struct bundle_store *pybundles; /* stores/python.c: certifi's and the like */
 	size_t npybundles;
+	char (*pystdlibs)[PATH_MAX];   /* stores/python.c: each Python's lib/pythonX.Y (os.py there) */
+	size_t npystdlibs;
+	struct python_site *python_site; /* stores/python_site.c */
 	struct anchor_store *anchors;
 	size_t nanchors;
 	struct hashed_store *hashed;

@@ -244,30 +244,33 @@ need_valgrind() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# cover_host_pythons: every Python bundle the engine would edit on this
-# host (certifi's under pyenv, /usr/lib/python3, ...: its own list, from
-# status) gets a private copy mounted over it, so that nothing of the
-# host's is written; then none may be left that is not a mount point. For
-# every test that lets cainit work on / (after its /etc is a copy).
-host_py_paths() { # the paths of the python stores `cainit status --json` lists
+# cover_host_pythons: every place where the engine looks for Pythons on
+# this host (their bundles, their sitecustomize: stores/python*.c) gets an
+# overlay in this test's namespace, so that what cainit writes there lands
+# in the test's scratch and nothing of the host's changes; then every
+# Python store status lists must lie under one of them. For every test that
+# lets cainit work on / (after its /etc is a copy).
+PY_TREES="/usr/lib /usr/local/lib /usr/lib64 /usr/local/lib64 /opt /root /home"
+cover_host_pythons() {
+	local d n=0 f ok
+	for d in $PY_TREES; do
+		[ -d "$d" ] && [ ! -L "$d" ] || continue
+		n=$((n + 1))
+		mkdir -p "$SCRATCH/py-over/$n/up" "$SCRATCH/py-over/$n/work"
+		mount -t overlay "py$n" -o "lowerdir=$d,upperdir=$SCRATCH/py-over/$n/up,workdir=$SCRATCH/py-over/$n/work" "$d" ||
+			die "cover_host_pythons: cannot overlay $d"
+	done
 	"$CAINIT" status --json >"$SCRATCH/host-status.json" || die "cover_host_pythons: cainit status"
 	python3 -c 'import json, sys
 for s in json.load(open(sys.argv[1]))["stores"]:
     if s["kind"] == "python":
-        print(s["path"])' "$SCRATCH/host-status.json" || die "cover_host_pythons: status --json"
-}
-cover_host_pythons() {
-	local f n=0
-	mkdir -p "$SCRATCH/py-bundles"
-	host_py_paths >"$SCRATCH/host-py"
+        print(s["path"])' "$SCRATCH/host-status.json" >"$SCRATCH/host-py" || die "cover_host_pythons: status --json"
 	while IFS= read -r f; do
-		n=$((n + 1))
-		cp "$f" "$SCRATCH/py-bundles/$n"
-		mount --bind "$SCRATCH/py-bundles/$n" "$f" || die "cover_host_pythons: cannot cover $f"
-	done <"$SCRATCH/host-py"
-	host_py_paths >"$SCRATCH/host-py"
-	while IFS= read -r f; do
-		grep -qF " $f " /proc/self/mountinfo || die "cover_host_pythons: $f is the host's and not covered"
+		ok=0
+		for d in $PY_TREES; do
+			case $f in "$d"/*) grep -q " $d [^ ]*.* - overlay " /proc/self/mountinfo && ok=1 ;; esac
+		done
+		[ "$ok" = 1 ] || die "cover_host_pythons: $f is the host's and not covered"
 	done <"$SCRATCH/host-py"
 }
 

@@ -104,5 +104,28 @@ for p in "${pys[@]}"; do
 	env -i "$p" -c "$get" "https://localhost:$TLS_PORT/" 2>"$SCRATCH/py.err" ||
 		die "$p, empty environment, after install: $(tail -n 1 "$SCRATCH/py.err")"
 done
-expect_rc 0 "$CAINIT" remove --all
 note "requests from ${#pys[@]} pip-installed Pythons (${pys[*]}), no variables: refused before install, ok after"
+
+# a venv made after the install, PyPI's requests and a fresh certifi copied
+# in (as pip would install them): the interpreter's sitecustomize block
+# hands it the bundle, with no variables
+py=${pys[0]}
+expect_rc 0 "$CAINIT" remove --all # (the packages copied below are then PyPI's bytes again)
+site=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+mkdir -p "$SCRATCH/pkgs"
+for pkg in requests certifi urllib3 idna charset_normalizer; do cp -a "$site/$pkg" "$SCRATCH/pkgs/"; done
+cp -a "$site"/*__mypyc*.so "$SCRATCH/pkgs/" 2>/dev/null || true
+grep -q '^# cainit' "$SCRATCH/pkgs/certifi/cacert.pem" && die "the copied certifi holds a block"
+venv_get() { # DIR: a new venv with the packages; requests.get with no variables
+	"$py" -m venv --without-pip "$1" || die "python -m venv $1"
+	cp -a "$SCRATCH/pkgs/." "$("$1/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
+	env -i "$1/bin/python" -c "$get" "https://localhost:$TLS_PORT/" 2>"$SCRATCH/venv.err"
+}
+venv_get "$SCRATCH/venv0" && die "a venv trusts the CA before install"
+expect_rc 0 "$CAINIT" install "$SCRATCH/A.pem"
+venv_get "$SCRATCH/venv1" || die "a venv made after install, no variables: $(tail -n 1 "$SCRATCH/venv.err")"
+REQUESTS_CA_BUNDLE=$SCRATCH/pkgs/certifi/cacert.pem "$SCRATCH/venv1/bin/python" -c "$get" "https://localhost:$TLS_PORT/" 2>/dev/null &&
+	die "sitecustomize overrode the caller's REQUESTS_CA_BUNDLE"
+expect_rc 0 "$CAINIT" remove --all
+venv_get "$SCRATCH/venv2" && die "a venv trusts the CA after remove --all"
+note "a venv made after install (PyPI's requests, a fresh certifi), no variables: ok; a caller's REQUESTS_CA_BUNDLE wins; refused after remove"

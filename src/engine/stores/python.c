@@ -127,6 +127,30 @@ static int add_file(struct search *x, const char *path)
 	return bundle_files_add(x->s, FILES(x->s), &p, x->e);
 }
 
+/* A standard library directory (its os.py is there): where every venv of
+ * that interpreter finds sitecustomize (stores/python_site.c). */
+static int note_stdlib(struct search *x, const char *dir)
+{
+	struct cerr ignored = {0};
+	char path[PATH_MAX];
+	char (*nv)[PATH_MAX];
+	struct rpath p;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/os.py", dir) >= sizeof(path) ||
+	    rootfs_resolve(x->s->r, path, 0, &p, &ignored) != 0 || !p.exists || !S_ISREG(p.st.st_mode) ||
+	    x->s->npystdlibs == PY_BUNDLES_MAX)
+		return 0;
+	*strrchr(p.canon, '/') = '\0';
+	for (size_t i = 0; i < x->s->npystdlibs; i++)
+		if (strcmp(x->s->pystdlibs[i], p.canon) == 0)
+			return 0;
+	if ((nv = realloc(x->s->pystdlibs, (x->s->npystdlibs + 1) * sizeof(*nv))) == NULL)
+		return cerr_sys(x->e, dir, "scan", ENOMEM);
+	x->s->pystdlibs = nv;
+	snprintf(nv[x->s->npystdlibs++], PATH_MAX, "%s", p.canon);
+	return 0;
+}
+
 /* Every shipped bundle of one lib directory's python* site directories. */
 static int search_lib(struct search *x, const char *lib)
 {
@@ -135,6 +159,9 @@ static int search_lib(struct search *x, const char *lib)
 	struct names py;
 	int rc = list_dirs(x, lib, "python", &py);
 
+	for (size_t i = 0; rc == 0 && i < py.n; i++)
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", lib, py.v[i]) < sizeof(path))
+			rc = note_stdlib(x, path);
 	for (size_t i = 0; rc == 0 && i < py.n; i++)
 		for (size_t k = 0; rc == 0 && k < 2; k++)
 			for (size_t f = 0; rc == 0 && shipped[f]; f++)
@@ -247,6 +274,9 @@ static void dirs(const struct scan *s, store_dir_fn fn, void *ctx)
 static void release(struct scan *s)
 {
 	bundle_files_free(FILES(s));
+	free(s->pystdlibs);
+	s->pystdlibs = NULL;
+	s->npystdlibs = 0;
 }
 
 const struct store_ops store_python = {
