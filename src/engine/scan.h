@@ -140,6 +140,7 @@ struct known_ca {
 
 struct start_paths;
 struct python_site;
+struct pip_conf;
 struct merged;
 
 struct scan {
@@ -166,6 +167,7 @@ struct scan {
 	char (*pystdlibs)[PATH_MAX];   /* stores/python.c: each Python's lib/pythonX.Y (os.py there) */
 	size_t npystdlibs;
 	struct python_site *python_site; /* stores/python_site.c */
+	struct pip_conf *pip_conf;       /* stores/pip_conf.c */
 	struct anchor_store *anchors;
 	size_t nanchors;
 	struct hashed_store *hashed;

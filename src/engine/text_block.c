@@ -103,6 +103,12 @@ static int render(struct rope *out, bool nl, bool created, const char *what, con
 int text_block_edit(const char *buf, size_t len, bool exists, const char *what, const char *lines,
 		    struct rope *out, bool *delete_file)
 {
+	return text_block_edit_at(buf, len, exists, what, lines, len, out, delete_file);
+}
+
+int text_block_edit_at(const char *buf, size_t len, bool exists, const char *what, const char *lines, size_t at,
+		       struct rope *out, bool *delete_file)
+{
 	struct span s = {0};
 	bool found;
 	int rc;
@@ -113,8 +119,10 @@ int text_block_edit(const char *buf, size_t len, bool exists, const char *what, 
 	if ((rc = find(buf, len, &s, &found)) != 0)
 		return rc;
 	if (!found) {
-		s.start = s.end = len;
-		s.nl = len > 0 && buf[len - 1] != '\n';
+		if (at > len || (at > 0 && at < len && buf[at - 1] != '\n'))
+			at = len; /* (only a line's start, or the end) */
+		s.start = s.end = at;
+		s.nl = at > 0 && buf[at - 1] != '\n';
 		s.created = !exists;
 	}
 	if (lines == NULL && s.nl && s.end < len)

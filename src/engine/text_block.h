@@ -32,6 +32,11 @@
 int text_block_edit(const char *buf, size_t len, bool exists, const char *what, const char *lines,
 		    struct rope *out, bool *delete_file);
 
+/* The same, a new block going at offset at (a line's start, or the end:
+ * an INI file's block inside its section) instead of the end. */
+int text_block_edit_at(const char *buf, size_t len, bool exists, const char *what, const char *lines, size_t at,
+		       struct rope *out, bool *delete_file);
+
 /* Does buf hold a cainit block (complete or not)? */
 bool text_block_present(const char *buf, size_t len);
 

@@ -81,6 +81,43 @@ for f in "${files[@]}"; do
 done
 note "rotation: A in no file; remove --all: every Python bundle given back byte for byte"
 
+# ---- /etc/pip.conf: cert = the full bundle, in [global], for a strict parser ----
+ini_cert() { # FILE: [global] cert as Python's strict configparser reads it
+	python3 -c 'import configparser, sys
+c = configparser.RawConfigParser(strict=True)
+c.read(sys.argv[1])
+print(c.get("global", "cert", fallback="-"))' "$1" || die "$1: configparser refused it: $(cat "$1")"
+}
+bundle=/etc/ssl/certs/ca-certificates.crt
+for v in none global other theirs; do
+	p=$SCRATCH/pip-$v
+	mkroot debian "$p"
+	mkdir -p "$p/usr/lib/python3.11" # a Python (its standard library)
+	: >"$p/usr/lib/python3.11/os.py"
+	case $v in
+	global) printf '[global]\ntimeout = 60\n\n[install]\nuser = false' >"$p/etc/pip.conf" ;; # (no final newline)
+	other) printf '[install]\nuser = false\n' >"$p/etc/pip.conf" ;;
+	theirs) printf '[global]\nCert: /opt/corp.pem\n' >"$p/etc/pip.conf" ;;
+	esac
+	[ -e "$p/etc/pip.conf" ] && cp "$p/etc/pip.conf" "$SCRATCH/pip-$v.orig"
+	expect_rc 0 "$CAINIT" install --root "$p" "$SCRATCH/A.pem"
+	want=$bundle
+	[ $v = theirs ] && want=/opt/corp.pem
+	[ "$(ini_cert "$p/etc/pip.conf")" = "$want" ] || die "pip.conf ($v): cert is $(ini_cert "$p/etc/pip.conf")"
+	[ $v = theirs ] && { grep -q "cert is /opt/corp.pem, not the bundle; left as it is" <<<"$ERR" || die "no warning: $ERR"; }
+	[ $v = global ] && { python3 -c 'import configparser, sys
+c = configparser.RawConfigParser(strict=True); c.read(sys.argv[1])
+assert c.get("global", "timeout") == "60" and c.get("install", "user") == "false"' "$p/etc/pip.conf" ||
+		die "pip.conf: the owner's options moved: $(cat "$p/etc/pip.conf")"; }
+	expect_rc 0 "$CAINIT" remove --root "$p" --all
+	if [ $v = none ]; then
+		[ ! -e "$p/etc/pip.conf" ] || die "pip.conf cainit created outlived the last set"
+	else
+		cmp -s "$p/etc/pip.conf" "$SCRATCH/pip-$v.orig" || die "pip.conf ($v) not given back byte for byte"
+	fi
+done
+note "pip.conf: created with [global]; inside an existing [global] before the next section; a new [global] after others; the owner's cert left, with a warning; each given back"
+
 # ---- this machine's pip-installed Pythons ----
 [ "$FS" = tmpfs ] || { note "(real interpreters: once, on tmpfs)"; exit 0; }
 pys=()
