@@ -151,10 +151,14 @@ sandbox_seal() {
 	# npm's cafile and pip's cert; a stock image has neither, and the matrix
 	# shows what a stock image's npm and pip do (their own roots unless a
 	# variable says otherwise).
+	# (/etc is the sandbox's copy: they go from it; /usr/etc, npm's global
+	# directory for /usr/bin/node, becomes an empty tmpfs, where cainit may
+	# write the npmrc a stock image would get)
 	local rc
-	for rc in /etc/npmrc /usr/etc/npmrc /etc/pip.conf /etc/xdg/pip/pip.conf; do
-		[ -f "$rc" ] && grep -qE '^(cafile|cert) *=' "$rc" && mount --bind /dev/null "$rc"
+	for rc in /etc/npmrc /etc/pip.conf /etc/xdg/pip/pip.conf; do
+		[ -f "$rc" ] && grep -qE '^(cafile|cert) *=' "$rc" && rm -f "$rc"
 	done
+	[ -d /usr/etc ] && mount -t tmpfs sandbox-usr-etc /usr/etc
 	mount -o remount,bind,ro /
 	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin # nothing from the old /root
 	hash -r

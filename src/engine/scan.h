@@ -141,6 +141,7 @@ struct known_ca {
 struct start_paths;
 struct python_site;
 struct pip_conf;
+struct npm_conf;
 struct merged;
 
 struct scan {
@@ -168,6 +169,7 @@ struct scan {
 	size_t npystdlibs;
 	struct python_site *python_site; /* stores/python_site.c */
 	struct pip_conf *pip_conf;       /* stores/pip_conf.c */
+	struct npm_conf *npm_conf;       /* stores/npm_conf.c */
 	struct anchor_store *anchors;
 	size_t nanchors;
 	struct hashed_store *hashed;

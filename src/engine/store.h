@@ -106,6 +106,7 @@ extern const struct store_ops store_runtime;
 extern const struct store_ops store_start_paths;
 extern const struct store_ops store_python_site;
 extern const struct store_ops store_pip_conf;
+extern const struct store_ops store_npm_conf;
 extern const struct store_ops store_merged;
 extern const struct store_ops store_made_dirs;
 extern const struct store_ops store_set_files;

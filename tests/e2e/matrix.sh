@@ -98,7 +98,7 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 	cells ns "bash -i" ok bash_i
 	for c in $(cat "$W/clients.ns"); do
 		case $c in
-		node | npm | deno) cell ns bare "$c" refused bare ;;
+		node | deno) cell ns bare "$c" refused bare ;;
 		*) cell ns bare "$c" ok bare ;;
 		esac
 	done

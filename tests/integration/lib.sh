@@ -244,13 +244,13 @@ need_valgrind() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# cover_host_pythons: every place where the engine looks for Pythons on
-# this host (their bundles, their sitecustomize: stores/python*.c) gets an
-# overlay in this test's namespace, so that what cainit writes there lands
+# cover_host_pythons: every place where the engine looks for Pythons and
+# Nodes on this host (their bundles, sitecustomize, npmrc: stores/python*.c,
+# npm_conf.c) gets an overlay in this test's namespace, so that what cainit writes there lands
 # in the test's scratch and nothing of the host's changes; then every
 # Python store status lists must lie under one of them. For every test that
 # lets cainit work on / (after its /etc is a copy).
-PY_TREES="/usr/lib /usr/local/lib /usr/lib64 /usr/local/lib64 /opt /root /home"
+PY_TREES="/usr /opt /root /home" # (npmrc: PREFIX/etc of each Node, /usr/etc among them)
 cover_host_pythons() {
 	local d n=0 f ok
 	for d in $PY_TREES; do

@@ -16,13 +16,13 @@
  */
 #include "store.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "env.h"
+#include "ini_text.h"
 #include "text_block.h"
 
 #define PIP_CONF "/etc/pip.conf"
@@ -34,66 +34,6 @@ struct pip_conf {
 	struct owned_read cur;
 	char why[200];
 };
-
-/* line[0..n) without the blanks at either end, as *t, *tn. */
-static void trimmed(const char *line, size_t n, const char **t, size_t *tn)
-{
-	while (n > 0 && (*line == ' ' || *line == '\t'))
-		line++, n--;
-	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
-		n--;
-	*t = line;
-	*tn = n;
-}
-
-struct ini_view {
-	bool has_global;     /* a [global] header outside cainit's block */
-	size_t insert_at;    /* where a new block goes: the end of [global], or the file's end */
-	bool cert_set;       /* [global] sets cert outside cainit's block */
-	char cert[PATH_MAX]; /* its value */
-};
-
-/* Read buf as pip's configparser does, cainit's block aside. */
-static void ini_read(const char *buf, size_t len, struct ini_view *v)
-{
-	size_t p = 0, bs = len, be = len;
-	bool in_global = false;
-
-	memset(v, 0, sizeof(*v));
-	v->insert_at = len;
-	text_block_span(buf, len, &bs, &be);
-	while (p < len) {
-		const char *nl = memchr(buf + p, '\n', len - p), *t;
-		size_t n = nl ? (size_t)(nl - (buf + p)) : len - p, tn, next = p + n + (nl ? 1 : 0);
-
-		if (p >= bs && p < be) {
-			p = be;
-			continue;
-		}
-		trimmed(buf + p, n, &t, &tn);
-		if (tn > 0 && t[0] == '[') {
-			if (in_global)
-				v->insert_at = p; /* before the next section's header */
-			in_global = tn == 8 && memcmp(t, "[global]", 8) == 0;
-			if (in_global) {
-				v->has_global = true;
-				v->insert_at = len;
-			}
-		} else if (in_global && tn > 4 && strncasecmp(t, "cert", 4) == 0) {
-			const char *r = t + 4;
-			size_t rn = tn - 4;
-
-			while (rn > 0 && (*r == ' ' || *r == '\t'))
-				r++, rn--;
-			if (rn > 0 && (*r == '=' || *r == ':')) {
-				trimmed(r + 1, rn - 1, &r, &rn);
-				v->cert_set = true;
-				snprintf(v->cert, sizeof(v->cert), "%.*s", (int)(rn < PATH_MAX ? rn : PATH_MAX - 1), r);
-			}
-		}
-		p = next;
-	}
-}
 
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
@@ -159,13 +99,13 @@ static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
 		return 0;
 	if (c->p.dirfd < 0)
 		return 0; /* (no /etc) */
-	ini_read(c->cur.exists ? c->cur.buf : "", c->cur.exists ? c->cur.len : 0, &v);
+	ini_scan(c->cur.exists ? c->cur.buf : "", c->cur.exists ? c->cur.len : 0, "global", "cert", &v);
 	if (w->sets_left && bundle_of(s, bundle, sizeof(bundle))) {
-		if (!v.cert_set) {
-			snprintf(lines, sizeof(lines), "%scert = %s\n", v.has_global ? "" : "[global]\n", bundle);
+		if (!v.key_set) {
+			snprintf(lines, sizeof(lines), "%scert = %s\n", v.has_section ? "" : "[global]\n", bundle);
 			block = lines;
-		} else if (strcmp(v.cert, bundle) != 0 && w->certs != NULL) {
-			trust_warn(w->rep, "%s: [global] cert is %s, not the bundle; left as it is", c->show, v.cert);
+		} else if (strcmp(v.value, bundle) != 0 && w->certs != NULL) {
+			trust_warn(w->rep, "%s: [global] cert is %s, not the bundle; left as it is", c->show, v.value);
 		}
 	}
 	rope_init(&out);
