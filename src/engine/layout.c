@@ -53,7 +53,12 @@ const char *const java_keystores[] = {
 	NULL,
 };
 
-const char *const java_home_parents[] = {"/usr/lib/jvm", "/opt", NULL};
+/* Where JDKs live, and how many levels below to look: Debian's and
+ * Fedora's /usr/lib/jvm/NAME, the official images' /opt/java/openjdk and
+ * /usr/local/openjdk-N, vendors' /opt/NAME and /opt/VENDOR/NAME. */
+const struct java_parent java_home_parents[] = {
+	{"/usr/lib/jvm", 1}, {"/usr/local", 1}, {"/opt", 2}, {NULL, 0},
+};
 
 const char *const java_home_keystores[] = {"lib/security/cacerts", "jre/lib/security/cacerts", NULL};
 

@@ -32,7 +32,11 @@ extern const char *const extra_bundles[];
 /* Java keystores (`cacerts`): the distros' own, and where JDKs keep
  * theirs (JAVA_HOME/REL for every directory under each parent). */
 extern const char *const java_keystores[];
-extern const char *const java_home_parents[];
+struct java_parent {
+	const char *dir;
+	int depth; /* levels of directories below dir that may be a JDK */
+};
+extern const struct java_parent java_home_parents[];
 extern const char *const java_home_keystores[];
 
 /* (FALLBACK_BUNDLE, FALLBACK_HASHED_DIR and CAINIT_SET_DIR: paths.h) */

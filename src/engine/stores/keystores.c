@@ -1,6 +1,8 @@
 /*
  * keystores.c: the Java keystore room. The distros' own `cacerts`, then
- * every JDK or JRE under /usr/lib/jvm and /opt (and JAVA_HOME when given),
+ * every JDK or JRE under /usr/lib/jvm, /usr/local and /opt (two levels
+ * there: /opt/java/openjdk), the JAVA_HOME of /etc/environment and the one
+ * given (--java-home, an image's JAVA_HOME),
  * through the same confined resolution as every other store: a JDK's
  * cacerts that links to the distro's file is the same real file, read and
  * edited once. Each one is rewritten whole (keystore.c renders it, JKS or
@@ -12,6 +14,7 @@
  */
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,34 +76,77 @@ static int add_java_home(struct scan *s, const char *home, bool clean, struct ce
 struct homes_ctx {
 	struct scan *s;
 	const char *parent; /* canonical, inside the root */
+	int depth;          /* levels still to look below parent */
 	bool clean;
 	struct cerr *e;
 };
+
+static int add_java_homes(struct scan *s, const char *parent, int depth, bool clean, struct cerr *e);
 
 static int home_entry(void *ctx, int dirfd, const char *name, unsigned char type)
 {
 	struct homes_ctx *h = ctx;
 	char path[PATH_MAX];
+	int rc;
 
-	(void)dirfd;
-	(void)type; /* (a symlink to a JDK counts: it resolves to the same file, read once) */
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", h->parent, name) >= sizeof(path))
+	/* (a symlink to a JDK counts: it resolves to the same file, read once) */
+	type = scan_entry_type(dirfd, name, type);
+	if ((type != DT_DIR && type != DT_LNK) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", h->parent, name) >= sizeof(path))
 		return 0;
-	return add_java_home(h->s, path, h->clean, h->e);
+	if ((rc = add_java_home(h->s, path, h->clean, h->e)) != 0 || h->depth <= 1)
+		return rc;
+	return add_java_homes(h->s, path, h->depth - 1, h->clean, h->e);
 }
 
-/* Every directory entry of parent, as a possible JDK. */
-static int add_java_homes(struct scan *s, const char *parent, bool clean, struct cerr *e)
+/* Every directory of parent (and below, depth levels), as a possible JDK. */
+static int add_java_homes(struct scan *s, const char *parent, int depth, bool clean, struct cerr *e)
 {
-	char show[SHOW_MAX];
+	char show[SHOW_MAX], canon[PATH_MAX];
 	struct rpath p;
-	struct cerr ignored;
-	struct homes_ctx h = {s, p.canon, clean, e};
+	struct cerr ignored = {0};
+	struct homes_ctx h = {s, canon, depth, clean, e};
 
-	if (rootfs_resolve(s->r, parent, RP_DIR, &p, &ignored) != 0 || !p.exists)
+	if (rootfs_resolve(s->r, parent, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
 		return 0;
+	memcpy(canon, p.canon, sizeof(canon));
 	rootfs_show(s->r, p.canon, show, sizeof(show));
 	return scan_list_dir(p.dirfd, show, home_entry, &h, false, e);
+}
+
+/* The JAVA_HOME that /etc/environment sets for PAM sessions, if any (the
+ * last one, quotes taken off, as pam_env reads it). */
+static void environment_java_home(struct scan *s, char *out, size_t n)
+{
+	struct cerr ignored = {0};
+	struct rpath p;
+	struct stat st;
+	char *buf = NULL;
+	size_t len, at = 0;
+
+	out[0] = '\0';
+	if (rootfs_resolve(s->r, "/etc/environment", 0, &p, &ignored) != 0 || !p.exists ||
+	    rootfs_read_at(p.dirfd, p.base, "/etc/environment", 64 * 1024, &buf, &len, &st, &ignored) != 0 ||
+	    buf == NULL)
+		return;
+	while (at < len) {
+		char *l = buf + at, *nl = memchr(l, '\n', len - at);
+		size_t ll = nl ? (size_t)(nl - l) : len - at;
+
+		at += ll + 1;
+		while (ll > 0 && (*l == ' ' || *l == '\t'))
+			l++, ll--;
+		if (ll > 7 && strncmp(l, "export ", 7) == 0)
+			l += 7, ll -= 7;
+		if (ll <= 10 || strncmp(l, "JAVA_HOME=", 10) != 0)
+			continue;
+		l += 10, ll -= 10;
+		if (ll >= 2 && (l[0] == '"' || l[0] == '\'') && l[ll - 1] == l[0])
+			l++, ll -= 2;
+		if (ll > 0 && l[0] == '/' && ll < n && memchr(l, '\0', ll) == NULL)
+			snprintf(out, n, "%.*s", (int)ll, l);
+	}
+	free(buf);
 }
 
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
@@ -113,9 +159,14 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 	for (i = 0; java_keystores[i]; i++)
 		if ((rc = add_keystore(s, java_keystores[i], clean, e)) != 0)
 			return rc;
-	for (i = 0; java_home_parents[i]; i++)
-		if ((rc = add_java_homes(s, java_home_parents[i], clean, e)) != 0)
+	char env_home[PATH_MAX];
+
+	for (i = 0; java_home_parents[i].dir; i++)
+		if ((rc = add_java_homes(s, java_home_parents[i].dir, java_home_parents[i].depth, clean, e)) != 0)
 			return rc;
+	environment_java_home(s, env_home, sizeof(env_home));
+	if (env_home[0] != '\0' && (rc = add_java_home(s, env_home, clean, e)) != 0)
+		return rc;
 	if (java_home != NULL && java_home[0] != '\0')
 		return add_java_home(s, java_home, clean, e);
 	return 0;

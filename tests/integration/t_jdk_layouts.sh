@@ -1,0 +1,32 @@
+# Every JDK a root has (docs/stores.md, Java keystores): the official
+# images' /opt/java/openjdk (Temurin) and /usr/local/openjdk-N (the former
+# openjdk image), a vendor's /opt/bitnami/java, and the JDK that
+# /etc/environment's JAVA_HOME names get the CA without --java-home;
+# keytool (this machine's) lists it in each; remove --all gives each
+# keystore back byte for byte.
+command -v keytool >/dev/null || die "keytool missing (scripts/deps.sh installs a JDK)"
+[ -f /etc/ssl/certs/java/cacerts ] || die "no Debian Java keystore (scripts/deps.sh installs ca-certificates-java)"
+mkca A
+r=$SCRATCH/r
+mkroot debian "$r"
+homes=(opt/java/openjdk usr/local/openjdk-17 opt/bitnami/java srv/jdk)
+for h in "${homes[@]}"; do
+	mkdir -p "$r/$h/lib/security" "$r/$h/bin"
+	cp /etc/ssl/certs/java/cacerts "$r/$h/lib/security/cacerts"
+	: >"$r/$h/bin/java"
+done
+printf 'LANG=C.UTF-8\nJAVA_HOME="/srv/jdk"\n' >"$r/etc/environment"
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
+alias=cainit.default.$(openssl x509 -in "$SCRATCH/A.pem" -outform DER | sha256sum | cut -c1-64)
+for h in "${homes[@]}"; do
+	keytool -list -keystore "$r/$h/lib/security/cacerts" -storepass changeit -alias "$alias" >/dev/null 2>&1 ||
+		die "$h: keytool does not list $alias"
+done
+expect_rc 0 "$CAINIT" status --root "$r"
+[ "$(grep -c '^  keystore *present' <<<"$OUT")" -ge "${#homes[@]}" ] || die "status: $OUT"
+note "install: ${#homes[@]} JDK layouts (/opt/java/openjdk, /usr/local/openjdk-17, /opt/bitnami/java, /etc/environment's JAVA_HOME) hold A, keytool lists it"
+expect_rc 0 "$CAINIT" remove --root "$r" --all
+for h in "${homes[@]}"; do
+	cmp -s "$r/$h/lib/security/cacerts" /etc/ssl/certs/java/cacerts || die "$h: not given back byte for byte"
+done
+note "remove --all: each keystore given back byte for byte"
