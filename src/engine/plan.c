@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+
+#include "report.h"
+#include "text_block.h"
 
 bool want_covers(const struct want *w, const char *set)
 {
@@ -55,4 +59,27 @@ int plan_ensure_read(struct txn *t, int dirfd, const char *name, const char *sho
 		rc = cerr_sys(e, show, "plan", ENOMEM);
 	rope_free(content);
 	return rc;
+}
+
+int plan_text_block(struct txn *t, struct want *w, int dirfd, const char *name, const char *show,
+		    const struct owned_read *cur, const char *what, const char *lines, size_t at, struct cerr *e)
+{
+	struct rope out;
+	bool del;
+	int rc;
+
+	rope_init(&out);
+	rc = text_block_edit_at(cur->buf, cur->len, cur->exists, what, lines, at, &out, &del);
+	if (rc == 1) {
+		trust_warn(w->rep, "%s: cainit's block there is cut short or doubled; left as it is", show);
+		rc = 0;
+	} else if (rc == 0 && del) {
+		rc = txn_unlink(t, dirfd, name, show) < 0 ? -1 : 0;
+	} else if (rc == 0 && !(cur->exists ? rope_equals(&out, cur->buf, cur->len) : out.len == 0)) {
+		rc = txn_write(t, dirfd, name, show, &out, cur->exists ? &cur->st : NULL, cur->buf, cur->len, TXN_SKIP) < 0
+			     ? -1
+			     : 0;
+	}
+	rope_free(&out);
+	return rc < 0 ? cerr_sys(e, show, "plan", ENOMEM) : 0;
 }

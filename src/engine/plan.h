@@ -39,6 +39,14 @@ int plan_ensure_file(struct txn *t, int dirfd, const char *name, const char *sho
 int plan_ensure_read(struct txn *t, int dirfd, const char *name, const char *show,
 		     struct rope *content, const struct owned_read *cur, struct cerr *e);
 
+/* Plan cainit's block in someone else's text file (text_block.h) at
+ * dirfd/name, read by the scan as cur: the block holds lines (NULL: no
+ * block; the file goes if cainit created it and nothing else is left), a
+ * new one going at offset at (SIZE_MAX: the end). A block cut short or
+ * doubled is reported in w->rep and left as it is. */
+int plan_text_block(struct txn *t, struct want *w, int dirfd, const char *name, const char *show,
+		    const struct owned_read *cur, const char *what, const char *lines, size_t at, struct cerr *e);
+
 /* Does an owned item of set `set` fall under w? */
 bool want_covers(const struct want *w, const char *set);
 

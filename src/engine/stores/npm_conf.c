@@ -17,6 +17,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,6 @@
 #include "env.h"
 #include "ini_text.h"
 #include "passwd.h"
-#include "text_block.h"
 
 #define NPMRC_MAX 32
 #define WHAT "npm's cafile: the full bundle (cainit); removed with the last set"
@@ -194,9 +194,6 @@ static int plan_one(struct scan *s, struct npmrc *f, struct want *w, struct txn 
 	char bundle[ENV_VALUE_MAX], lines[ENV_VALUE_MAX + 16];
 	const char *block = NULL;
 	struct ini_view v;
-	struct rope out;
-	bool del;
-	int rc;
 
 	ini_scan(f->cur.exists ? f->cur.buf : "", f->cur.exists ? f->cur.len : 0, NULL, "cafile", &v);
 	if (w->sets_left && bundle_of(s, bundle, sizeof(bundle))) {
@@ -207,19 +204,7 @@ static int plan_one(struct scan *s, struct npmrc *f, struct want *w, struct txn 
 			trust_warn(w->rep, "%s: cafile is %s, not the bundle; left as it is", f->show, v.value);
 		}
 	}
-	rope_init(&out);
-	rc = text_block_edit(f->cur.buf, f->cur.len, f->cur.exists, WHAT, block, &out, &del);
-	if (rc == 1) {
-		trust_warn(w->rep, "%s: cainit's block there is cut short or doubled; left as it is", f->show);
-		rc = 0;
-	} else if (rc == 0 && del) {
-		rc = txn_unlink(t, f->p.dirfd, f->p.base, f->show) < 0 ? -1 : 0;
-	} else if (rc == 0 && !(f->cur.exists ? rope_equals(&out, f->cur.buf, f->cur.len) : out.len == 0)) {
-		rc = txn_write(t, f->p.dirfd, f->p.base, f->show, &out, f->cur.exists ? &f->cur.st : NULL, f->cur.buf,
-			       f->cur.len, TXN_SKIP) < 0 ? -1 : 0;
-	}
-	rope_free(&out);
-	return rc < 0 ? cerr_sys(e, f->show, "plan", ENOMEM) : 0;
+	return plan_text_block(t, w, f->p.dirfd, f->p.base, f->show, &f->cur, WHAT, block, SIZE_MAX, e);
 }
 
 static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)

@@ -23,7 +23,6 @@
 
 #include "env.h"
 #include "ini_text.h"
-#include "text_block.h"
 
 #define PIP_CONF "/etc/pip.conf"
 #define WHAT "pip's CA list: the full bundle (cainit); removed with the last set"
@@ -84,9 +83,6 @@ static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
 	char bundle[ENV_VALUE_MAX], lines[ENV_VALUE_MAX + 32];
 	const char *block = NULL;
 	struct ini_view v;
-	struct rope out;
-	bool del;
-	int rc;
 
 	if (c == NULL)
 		return 0;
@@ -108,19 +104,7 @@ static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
 			trust_warn(w->rep, "%s: [global] cert is %s, not the bundle; left as it is", c->show, v.value);
 		}
 	}
-	rope_init(&out);
-	rc = text_block_edit_at(c->cur.buf, c->cur.len, c->cur.exists, WHAT, block, v.insert_at, &out, &del);
-	if (rc == 1) {
-		trust_warn(w->rep, "%s: cainit's block there is cut short or doubled; left as it is", c->show);
-		rc = 0;
-	} else if (rc == 0 && del) {
-		rc = txn_unlink(t, c->p.dirfd, c->p.base, c->show) < 0 ? -1 : 0;
-	} else if (rc == 0 && !(c->cur.exists ? rope_equals(&out, c->cur.buf, c->cur.len) : out.len == 0)) {
-		rc = txn_write(t, c->p.dirfd, c->p.base, c->show, &out, c->cur.exists ? &c->cur.st : NULL, c->cur.buf,
-			       c->cur.len, TXN_SKIP) < 0 ? -1 : 0;
-	}
-	rope_free(&out);
-	return rc < 0 ? cerr_sys(e, c->show, "plan", ENOMEM) : 0;
+	return plan_text_block(t, w, c->p.dirfd, c->p.base, c->show, &c->cur, WHAT, block, v.insert_at, e);
 }
 
 static void release(struct scan *s)

@@ -21,6 +21,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,6 @@
 #include <unistd.h>
 
 #include "env.h"
-#include "text_block.h"
 
 #define WHAT "Python's bundle variables as defaults, for every venv too (cainit); removed with the last one"
 #define SITE_NAME "sitecustomize.py"
@@ -142,38 +142,21 @@ static int render(struct scan *s, struct rope *out)
 static int plan_one(struct scan *s, struct site_file *f, bool sets_left, struct want *w, struct txn *t,
 		    struct cerr *e)
 {
-	struct rope lines, out;
+	struct rope lines;
 	char *flat = NULL;
-	bool del;
 	int rc = 0;
 
 	rope_init(&lines);
-	rope_init(&out);
-	if (sets_left && (rc = render(s, &lines)) < 0)
-		goto nomem;
-	if (sets_left && rc == 0 && (flat = rope_join(&lines)) == NULL)
-		goto nomem;
-	rc = text_block_edit(f->cur.buf, f->cur.len, f->cur.exists, WHAT, flat, &out, &del);
-	if (rc < 0)
-		goto nomem;
-	if (rc == 1) {
-		trust_warn(w->rep, "%s: cainit's block there is cut short or doubled; left as it is", f->show);
-		rc = 0;
-	} else if (del) {
-		rc = txn_unlink(t, f->p.dirfd, f->p.base, f->show) < 0 ? -1 : 0;
-	} else if (!(f->cur.exists ? rope_equals(&out, f->cur.buf, f->cur.len) : out.len == 0)) {
-		rc = txn_write(t, f->p.dirfd, f->p.base, f->show, &out, f->cur.exists ? &f->cur.st : NULL, f->cur.buf,
-			       f->cur.len, TXN_SKIP) < 0 ? -1 : 0;
+	if (sets_left && (rc = render(s, &lines)) == 0 && (flat = rope_join(&lines)) == NULL)
+		rc = -1;
+	if (rc < 0) {
+		rope_free(&lines);
+		return cerr_sys(e, f->show, "plan", ENOMEM);
 	}
+	rc = plan_text_block(t, w, f->p.dirfd, f->p.base, f->show, &f->cur, WHAT, flat, SIZE_MAX, e);
 	free(flat);
 	rope_free(&lines);
-	rope_free(&out);
-	return rc < 0 ? cerr_sys(e, f->show, "plan", ENOMEM) : 0;
-nomem:
-	free(flat);
-	rope_free(&lines);
-	rope_free(&out);
-	return cerr_sys(e, f->show, "plan", ENOMEM);
+	return rc;
 }
 
 static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)

@@ -23,6 +23,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,36 +212,19 @@ static int render(struct scan *s, size_t i, const struct sp_file *f, struct rope
 static int plan_block(struct scan *s, size_t i, struct sp_file *f, bool sets_left, struct want *w,
 		      struct txn *t, struct cerr *e)
 {
-	struct rope lines, out;
+	struct rope lines;
 	char *flat = NULL;
-	bool del;
 	int rc;
 
 	rope_init(&lines);
-	rope_init(&out);
-	if (sets_left && (render(s, i, f, &lines) < 0 || (flat = rope_join(&lines)) == NULL))
-		goto nomem;
-	rc = text_block_edit(f->cur.buf, f->cur.len, f->cur.exists, WHAT, flat, &out, &del);
-	if (rc < 0)
-		goto nomem;
-	if (rc == 1) {
-		trust_warn(w->rep, "%s: cainit's block there is cut short or doubled; left as it is", f->show);
-		rc = 0;
-	} else if (del) {
-		rc = txn_unlink(t, f->p.dirfd, f->p.base, f->show) < 0 ? -1 : 0;
-	} else if (!(f->cur.exists ? rope_equals(&out, f->cur.buf, f->cur.len) : out.len == 0)) {
-		rc = txn_write(t, f->p.dirfd, f->p.base, f->show, &out, f->cur.exists ? &f->cur.st : NULL, f->cur.buf,
-			       f->cur.len, TXN_SKIP) < 0 ? -1 : 0;
+	if (sets_left && (render(s, i, f, &lines) < 0 || (flat = rope_join(&lines)) == NULL)) {
+		rope_free(&lines);
+		return cerr_sys(e, f->show, "plan", ENOMEM);
 	}
+	rc = plan_text_block(t, w, f->p.dirfd, f->p.base, f->show, &f->cur, WHAT, flat, SIZE_MAX, e);
 	free(flat);
 	rope_free(&lines);
-	rope_free(&out);
-	return rc < 0 ? cerr_sys(e, f->show, "plan", ENOMEM) : 0;
-nomem:
-	free(flat);
-	rope_free(&lines);
-	rope_free(&out);
-	return cerr_sys(e, f->show, "plan", ENOMEM);
+	return rc;
 }
 
 static int plan_owned(struct scan *s, size_t i, struct sp_file *f, bool sets_left, struct txn *t, struct cerr *e)
