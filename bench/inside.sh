@@ -32,6 +32,34 @@ if [ -f "$java_ks" ]; then
 fi
 jget() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$jout"; }
 
+# Reach (issue 16): the Java root with a second JDK where the Temurin image
+# keeps it (/opt/java/openjdk, its own JKS copy), then the same root with
+# five Pythons (certifi and pip's vendored certifi in each: ten bundles of
+# this machine's certifi, or of the system bundle when it has none)
+pout="" p0out=""
+if [ -n "$jout" ]; then
+	p0root=$work/p0root
+	cp -a "$jroot" "$p0root"
+	mkdir -p "$p0root/opt/java/openjdk/lib/security"
+	cp "$java_ks" "$p0root/opt/java/openjdk/lib/security/cacerts"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$p0root/etc/passwd"
+	proot=$work/proot
+	cp -a "$p0root" "$proot"
+	certifi=$(ls /root/.pyenv/versions/*/lib/python3*/site-packages/certifi/cacert.pem 2>/dev/null | head -n1)
+	[ -n "$certifi" ] || certifi=/etc/ssl/certs/ca-certificates.crt
+	for site in usr/lib/python3.11/site-packages usr/local/lib/python3.12/site-packages \
+		opt/conda/lib/python3.11/site-packages root/.local/lib/python3.11/site-packages \
+		root/.pyenv/versions/3.12.1/lib/python3.12/site-packages; do
+		mkdir -p "$proot/$site/certifi" "$proot/$site/pip/_vendor/certifi"
+		cp "$certifi" "$proot/$site/certifi/cacert.pem"
+		cp "$certifi" "$proot/$site/pip/_vendor/certifi/cacert.pem"
+	done
+	p0out=$("$BUILD/bench/bench_install" "$p0root" "$work/A.pem" "$work/B.pem" "$(( BENCH_ITERATIONS / 4 ))" -)
+	pout=$("$BUILD/bench/bench_install" "$proot" "$work/A.pem" "$work/B.pem" "$(( BENCH_ITERATIONS / 4 ))" -)
+fi
+pget() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$pout"; }
+p0get() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$p0out"; }
+
 # scaling: the same in-process install into roots whose bundle holds 1,000
 # and 10,000 certificates (the host's, then generated EC CAs), beside the
 # floor for that bundle
@@ -174,6 +202,24 @@ $(line "(j) engine in-process, JKS included" jget engine "(a)" "$(plus "$jeng" "
 $(line "(j') engine, rotation A<->B" jget rotation "" "" "")
 | (d) \`update-ca-certificates\` with the Java hook ($java_hook; CA in the JKS afterwards: $java_in_d) | $(us "$uca_med") | | (j) | (j) is $(big "$uca_med" "$jeng") faster | |
 JAVA
+fi
+if [ -n "$pout" ]; then
+	peng=$(pget engine median_us) p0eng=$(p0get engine median_us)
+	cat <<REACH
+
+## Reach: five Pythons and two JDKs ($(( BENCH_ITERATIONS / 4 )) runs; certifi: $(stat -c %s "$certifi") bytes, $(grep -c 'BEGIN CERTIFICATE' "$certifi") certificates)
+
+The Java root above with a second JDK at /opt/java/openjdk (p0), then the
+same root with five Pythons, each with certifi and pip's vendored certifi (p).
+The engine before issue 16 finds neither the second JDK nor the Pythons on
+this root: its time here is (j). Target (issue 16): (p) under 3x (j).
+
+| measurement | median | p99 | baseline | ratio | target |
+|---|---|---|---|---|---|
+$(line "(p0) engine, two JDKs, no Python" p0get engine "(j)" "$(x "$p0eng" "$jeng")" "")
+$(line "(p) engine, five Pythons and two JDKs" pget engine "(j)" "$(x "$peng" "$jeng")" "<= 3x (j): $(met "$peng <= 3 * $jeng")")
+$(line "(p') engine, rotation A<->B" pget rotation "(j')" "$(x "$(pget rotation median_us)" "$(jget rotation median_us)")" "")
+REACH
 fi
 } >"$report"
 cat "$report"

@@ -116,9 +116,29 @@ const char *cli_java_home(const char *flag)
 	return env != NULL && env[0] == '/' ? env : NULL;
 }
 
+#define PYTHON_ENVS_MAX 64
+
+/* --python-env, in the order given (one parse per process) */
+static const char *python_envs[PYTHON_ENVS_MAX + 2];
+static size_t npython_envs;
+
+static bool add_python_env(const char *dir, struct trust_opts *o)
+{
+	if (npython_envs == PYTHON_ENVS_MAX)
+		return false;
+	python_envs[npython_envs++] = dir;
+	python_envs[npython_envs] = NULL;
+	o->python_envs = python_envs;
+	return true;
+}
+
 bool cli_trust_option(int c, const char *arg, struct trust_opts *o)
 {
 	switch (c) {
+	case 'P':
+		if (!add_python_env(arg, o))
+			python_envs[PYTHON_ENVS_MAX] = arg; /* (cli_trust_finish refuses it) */
+		return true;
 	case 'J':
 		o->java_home = arg;
 		return true;
@@ -139,6 +159,18 @@ int cli_trust_finish(const char *cmd, struct trust_opts *o)
 	if (o->java_home != NULL && o->java_home[0] != '/')
 		return cli_usage_error(cmd, "--java-home must be an absolute path inside the root");
 	o->java_home = cli_java_home(o->java_home);
+	if (python_envs[PYTHON_ENVS_MAX] != NULL)
+		return cli_usage_error(cmd, "more than 64 --python-env");
+	for (size_t i = 0; i < npython_envs; i++)
+		if (python_envs[i][0] != '/')
+			return cli_usage_error(cmd, "--python-env must be an absolute path inside the root");
+	if (strcmp(cmd, "run") == 0) {
+		/* the virtual environment run's caller has activated */
+		const char *venv = getenv("VIRTUAL_ENV");
+
+		if (venv != NULL && venv[0] == '/')
+			(void)add_python_env(venv, o);
+	}
 	return 0;
 }
 

@@ -39,22 +39,25 @@ void cli_print_warnings(const struct trust_report *rep);
 const char *cli_java_home(const char *flag);
 
 /* The options of every front end that installs: --java-home, --nss,
- * --nss-user (getopt_long entries; their letters are J, S and U). */
+ * --nss-user, --python-env (getopt_long entries; letters J, S, U and P). */
 #define CLI_TRUST_OPTIONS                                                                       \
 	{"java-home", required_argument, NULL, 'J'}, {"nss", no_argument, NULL, 'S'},          \
-		{"nss-user", required_argument, NULL, 'U'}
+		{"nss-user", required_argument, NULL, 'U'}, {"python-env", required_argument, NULL, 'P'}
 #define CLI_TRUST_USAGE                                                                          \
 	"  --java-home DIR  one more JDK whose cacerts to edit, inside the root (default\n"       \
 	"                   $JAVA_HOME; JDKs under /usr/lib/jvm and /opt are found anyway)\n"    \
-	"  --nss            also NSS databases (Chromium, Firefox), with the root's certutil\n" \
-	"  --nss-user USER  with --nss: create USER's ~/.pki/nssdb when it has none\n"
+	"  --nss            also NSS databases (Chromium, Firefox), written by cainit itself\n" \
+	"  --nss-user USER  with --nss: create USER's ~/.pki/nssdb when it has none\n"              \
+	"  --python-env DIR a virtual environment (or Python prefix) whose bundles to edit too,\n" \
+	"                   inside the root; repeatable, and recorded for later changes\n"
 
 /* Take option c (with its argument) into o when it is one of those:
  * true when it was. */
 bool cli_trust_option(int c, const char *arg, struct trust_opts *o);
 
-/* After parsing: check o and default java_home to $JAVA_HOME. 0, or the
- * usage error's exit code. */
+/* After parsing: check o and default java_home to $JAVA_HOME (and, for
+ * run, add $VIRTUAL_ENV to the Python prefixes). 0, or the usage error's
+ * exit code. */
 int cli_trust_finish(const char *cmd, struct trust_opts *o);
 
 /* What run and env --merge do with a runtime variable the caller set. */

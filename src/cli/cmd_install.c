@@ -13,7 +13,8 @@
 
 static const char USAGE[] =
 	"usage: cainit install [--root DIR] [--name NAME] [--allow-leaf] [--allow-expired]\n"
-	"                      [--java-home DIR] [--nss] [--nss-user USER] FILE|-\n"
+	"                      [--java-home DIR] [--nss] [--nss-user USER] [--python-env DIR]\n"
+	"                      FILE|-\n"
 	"\n"
 	"Make the root filesystem trust exactly the CAs in FILE (PEM or DER; '-' reads\n"
 	"standard input) as the named set, in every trust store it has: each real\n"
@@ -29,7 +30,8 @@ static const char USAGE[] =
 	CLI_TRUST_USAGE
 	"\n"
 	"A store cainit cannot edit (a keystore that does not parse or whose digest does\n"
-	"not check with \"changeit\", no certutil) gets a warning and is left as it is.\n"
+	"not check with \"changeit\", a bundle on a read-only mount) gets a warning and\n"
+	"is left as it is.\n"
 	"Refused (exit 2, nothing written): private keys, inputs over 1 MiB, no\n"
 	"certificate, broken PEM, base64 or DER, non-CA or out-of-date certificates.\n"
 	"Exit status: 0 done, 1 operational failure, 2 bad usage or input.\n";

@@ -408,6 +408,7 @@ static int parse(struct run *r, int argc, char **argv)
 	r->cmd = argv + optind;
 	r->src.root = r->agent_cfg.root;
 	r->src.opts.java_home = r->agent_cfg.trust.java_home;
+	r->src.opts.python_envs = r->agent_cfg.trust.python_envs;
 	r->src.opts.nss_user = r->agent_cfg.trust.nss_user;
 	r->src.opts.flags |= r->agent_cfg.trust.flags;
 	return 0;

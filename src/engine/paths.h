@@ -29,6 +29,7 @@ bool set_name_valid(const char *name);
 #define ENV_FILE CAINIT_DIR "/" ENV_FILE_NAME
 #define DIRS_RECORD_NAME "dirs" /* /etc/cainit/dirs: the directories cainit made */
 #define NSS_RECORD_NAME "nss"   /* /etc/cainit/nss: the NSS databases it wrote */
+#define PYENV_RECORD_NAME "python-envs" /* /etc/cainit/python-envs: the --python-env prefixes */
 #define PROFILE_DIR "/etc/profile.d"
 #define PROFILE_NAME "cainit.sh"
 /* the systemd managers' drop-ins (stores/start_paths.c) */

@@ -167,6 +167,9 @@ struct scan {
 	size_t npybundles;
 	char (*pystdlibs)[PATH_MAX];   /* stores/python.c: each Python's lib/pythonX.Y (os.py there) */
 	size_t npystdlibs;
+	char (*pyenvs)[PATH_MAX];      /* stores/python.c: the prefixes to record (given and recorded) */
+	size_t npyenvs;
+	struct owned_read pyenv_record; /* /etc/cainit/python-envs (python_site.c writes it) */
 	struct python_site *python_site; /* stores/python_site.c */
 	struct pip_conf *pip_conf;       /* stores/pip_conf.c */
 	struct npm_conf *npm_conf;       /* stores/npm_conf.c */
@@ -208,6 +211,7 @@ struct trust_report;
 struct scan_opts {
 	unsigned flags;              /* SCAN_* */
 	const char *java_home;       /* with SCAN_KEYSTORES: one more JDK (NULL: none) */
+	const char *const *python_envs; /* more Python prefixes, venvs (NULL-terminated; NULL: none) */
 	bool nss_discover;           /* with SCAN_NSS: every database found takes the set */
 	const char *nss_user;        /* with SCAN_NSS: create this user's database */
 	struct trust_report *rep;    /* where stores left alone are reported (may be NULL) */

@@ -98,6 +98,8 @@ extern const size_t store_table_len;
 /* The rows (one file each in engine/stores/). */
 extern const struct store_ops store_bundles;
 extern const struct store_ops store_python;
+/* Plan /etc/cainit/python-envs: the prefixes found (keep), or its removal. */
+int python_plan_env_record(struct scan *s, bool keep, struct txn *t, struct cerr *e);
 extern const struct store_ops store_anchors;
 extern const struct store_ops store_hashed;
 extern const struct store_ops store_keystores;

@@ -87,6 +87,7 @@ static int run_locked(struct rootfs *r, struct want *w, const struct trust_opts 
 	const struct scan_opts so = {
 		.flags = scan_flags | SCAN_KEYSTORES | SCAN_NSS,
 		.java_home = o->java_home,
+		.python_envs = o->python_envs,
 		.nss_discover = (o->flags & TRUST_NSS) != 0,
 		.nss_user = w->certs != NULL ? o->nss_user : NULL,
 		.rep = rep,

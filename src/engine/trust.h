@@ -35,6 +35,7 @@ enum {
 struct trust_opts {
 	unsigned flags;        /* CERT_ALLOW_*, TRUST_NSS */
 	const char *java_home; /* one more JDK (absolute, inside the root) */
+	const char *const *python_envs; /* more Python prefixes (venvs), NULL-terminated; recorded */
 	const char *nss_user;  /* with TRUST_NSS: create this user's ~/.pki/nssdb */
 };
 

@@ -8,7 +8,9 @@
 # or the new CA; after removal it is the original file byte for byte.
 # The rename-path root also has PAM and someone else's /etc/environment:
 # their bytes stay, cainit's block is whole or absent, removal gives it back;
-# and a pip-installed certifi bundle, checked as the system bundle is.
+# and two pip-installed certifi bundles, one in a virtual environment
+# given by --python-env (the later commands reach it through cainit's
+# record of it), each checked as the system bundle is.
 # A fresh install, a rotation and a removal, on each path. (Once, on tmpfs,
 # for each build: what is tested is the order of cainit's writes, which no
 # filesystem changes; each run over the disk took one and a half minutes.)
@@ -67,12 +69,13 @@ check_after_kill() { # BUNDLE ORIG OLD_FP NEW_FP (NEW_FP empty: removal)
 		cmp -s "$r/etc/environment" "$SCRATCH/orig.env" || [ "$(tail -n 1 "$r/etc/environment")" = "# cainit end" ] ||
 			die "/etc/environment: cainit's block cut short"
 	fi
-	if [ -n "${PYB:-}" ] && [ -e "$r/$PYB" ]; then
-		head -c "$(stat -c %s "$SCRATCH/orig.certifi")" "$r/$PYB" | cmp -s - "$SCRATCH/orig.certifi" ||
-			die "certifi: bytes outside cainit's block changed"
-		have=$(in_bundle "$r/$PYB")
-		[ "$have" = "$old" ] || [ "$have" = "$new" ] || die "certifi holds \"$have\", want old or new"
-	fi
+	for pyb in "${PYBS[@]}"; do
+		[ -e "$r/$pyb" ] || continue
+		head -c "$(stat -c %s "$SCRATCH/orig.certifi")" "$r/$pyb" | cmp -s - "$SCRATCH/orig.certifi" ||
+			die "$pyb: bytes outside cainit's block changed"
+		have=$(in_bundle "$r/$pyb")
+		[ "$have" = "$old" ] || [ "$have" = "$new" ] || die "$pyb holds \"$have\", want old or new"
+	done
 	if [ -e "$r/etc/ssl/certs/java/cacerts" ]; then
 		have=$(in_keystore "$r/etc/ssl/certs/java/cacerts") || die "keystore unsound after kill"
 		[ "$have" = "$old" ] || [ "$have" = "$new" ] || die "keystore holds \"$have\", want old or new"
@@ -92,13 +95,14 @@ converged_env() {
 		[ ! -d "$1/etc/pam.d" ] || cmp -s "$1/etc/environment" "$SCRATCH/orig.env" ||
 			die "/etc/environment not given back byte for byte"
 	fi
-	if [ -n "${PYB:-}" ] && [ -e "$1/$PYB" ]; then
+	for pyb in "${PYBS[@]}"; do
+		[ -e "$1/$pyb" ] || continue
 		if [ -n "$2" ]; then
-			[ "$(in_bundle "$1/$PYB")" = "$2" ] || die "certifi not converged"
+			[ "$(in_bundle "$1/$pyb")" = "$2" ] || die "$pyb not converged"
 		else
-			cmp -s "$1/$PYB" "$SCRATCH/orig.certifi" || die "certifi not restored byte for byte"
+			cmp -s "$1/$pyb" "$SCRATCH/orig.certifi" || die "$pyb not restored byte for byte"
 		fi
-	fi
+	done
 	if [ -e "$1/etc/ssl/certs/java/cacerts" ]; then
 		if [ -n "$2" ]; then
 			[ "$(in_keystore "$1/etc/ssl/certs/java/cacerts")" = "$2" ] || die "keystore not converged"
@@ -185,7 +189,7 @@ run_kills() { # LABEL ROOT BUNDLE ORIG SETUP_CA TARGET_CMD... (SETUP_CA "-": no 
 	local old="" new="" done_kills setup=(remove --all) cmd=("$@")
 	if [ "$from" != - ]; then
 		old=$(fp_of "$SCRATCH/$from.pem")
-		setup=(install "$SCRATCH/$from.pem")
+		setup=(install "${PYENV[@]}" "$SCRATCH/$from.pem")
 	fi
 	"$CAINIT" "${setup[@]}" --root "$r" 2>/dev/null
 	[ "$1" = install ] && new=$(fp_of "${@: -1}")
@@ -209,24 +213,27 @@ cp "$r/etc/environment" "$SCRATCH/orig.env"
 cp /etc/ssl/certs/java/cacerts "$r/etc/ssl/certs/java/cacerts"
 cp /etc/ssl/certs/java/cacerts "$SCRATCH/orig.jks"
 cp "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt"
-# a pip-installed certifi (the Python room): its bytes stay, cainit's block
-# holds the old or the new CA
-PYB=usr/local/lib/python3.12/site-packages/certifi/cacert.pem
-mkdir -p "$r/${PYB%/*}"
-awk '/BEGIN CERTIFICATE/ { n++ } n <= 10' "$SCRATCH/orig.crt" >"$r/$PYB"
-cp "$r/$PYB" "$SCRATCH/orig.certifi"
+# pip-installed certifis (the Python room), one in a venv given by
+# --python-env: their bytes stay, cainit's block holds the old or the new CA
+PYBS=(usr/local/lib/python3.12/site-packages/certifi/cacert.pem srv/app/venv/lib/python3.12/site-packages/certifi/cacert.pem)
+PYENV=(--python-env /srv/app/venv)
+awk '/BEGIN CERTIFICATE/ { n++ } n <= 10' "$SCRATCH/orig.crt" >"$SCRATCH/orig.certifi"
+for pyb in "${PYBS[@]}"; do
+	mkdir -p "$r/${pyb%/*}"
+	cp "$SCRATCH/orig.certifi" "$r/$pyb"
+done
 # (a fresh install writes a subset of a rotation's files: under the
 # sanitizers, whose runs are four times slower, the rotation covers it)
 [ "$SANITIZED" = 1 ] ||
-	run_kills install "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" - install "$SCRATCH/B.pem"
-run_kills rotation "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" A install "$SCRATCH/B.pem"
+	run_kills install "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" - install "${PYENV[@]}" "$SCRATCH/B.pem"
+run_kills rotation "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" A install "${PYENV[@]}" "$SCRATCH/B.pem"
 run_kills removal "$r" "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/orig.crt" A remove --all
 
 # recovery: after a kill, an unrelated command first brings the interrupted
 # set back to its last finished change (its CA-only file) in every store
 mkca C
 count_calls "$CAINIT" install --root "$r" "$SCRATCH/B.pem" > "$SCRATCH/counts"
-"$CAINIT" install --root "$r" "$SCRATCH/A.pem" 2>/dev/null
+"$CAINIT" install --root "$r" "${PYENV[@]}" "$SCRATCH/A.pem" 2>/dev/null
 points "$SCRATCH/counts" >"$SCRATCH/points"
 recover_point() { # 0 when the run was killed and the next command recovered it
 	local sc=$1 k=$2 last json # (no expect_rc: its files are shared by the lanes)
@@ -254,6 +261,7 @@ note "recovery: $recovered interrupted rotations converged to their last finishe
 kills=$((kills + recovered))
 
 # in-place path: the bundle is a bind-mounted file
+PYBS=() PYENV=()
 r=$SCRATCH/m
 mkroot debian "$r"
 cp "$r/etc/ssl/certs/ca-certificates.crt" "$SCRATCH/morig.crt"

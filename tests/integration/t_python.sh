@@ -81,6 +81,48 @@ for f in "${files[@]}"; do
 done
 note "rotation: A in no file; remove --all: every Python bundle given back byte for byte"
 
+# ---- virtual environments at paths the caller names ----
+# --python-env DIR (repeatable) and run's $VIRTUAL_ENV: the venv's bundles
+# take the set, and cainit records the venv so that every later change
+# (a rotation by another command, remove) reaches it with no flag
+v=$SCRATCH/v
+mkroot debian "$v"
+venvs=(srv/app/.venv work/env2 srv/run-venv)
+for d in "${venvs[@]}"; do
+	mkdir -p "$v/$d/lib/python3.12/site-packages/certifi"
+	cp "$SCRATCH/certifi.pem" "$v/$d/lib/python3.12/site-packages/certifi/cacert.pem"
+done
+vb() { echo "$v/$1/lib/python3.12/site-packages/certifi/cacert.pem"; }
+ln -s /srv "$v/escape" # absolute: resolves inside the root
+expect_rc 2 "$CAINIT" install --root "$v" --python-env srv/app/.venv "$SCRATCH/A.pem"
+grep -q "absolute path" <<<"$ERR" || die "a relative --python-env: $ERR"
+expect_rc 0 "$CAINIT" install --root "$v" "$SCRATCH/A.pem"
+cmp -s "$(vb srv/app/.venv)" "$SCRATCH/certifi.pem" || die "a venv nobody named was edited"
+expect_rc 0 "$CAINIT" install --root "$v" --python-env /escape/app/.venv --python-env /work/env2 "$SCRATCH/A.pem"
+for d in srv/app/.venv work/env2; do
+	[ "$(grep -c "^# cainit set=default sha256=$fpA" "$(vb $d)")" = 1 ] || die "$d: --python-env did not reach it"
+done
+[ "$(cat "$v/etc/cainit/python-envs")" = "$(printf '/srv/app/.venv\n/work/env2')" ] ||
+	die "the record: $(cat "$v/etc/cainit/python-envs")"
+# run, from inside the venv (its activate sets VIRTUAL_ENV)
+VIRTUAL_ENV=/srv/run-venv expect_rc 0 "$CAINIT" run --root "$v" --ca "$SCRATCH/B.pem" -- true
+for d in "${venvs[@]}"; do
+	grep -q "^# cainit set=default sha256=$(fp_of "$SCRATCH/B.pem")" "$(vb $d)" || die "$d: B missing after run's rotation"
+	grep -q "^# cainit set=default sha256=$fpA" "$(vb $d)" && die "$d: A left after run's rotation"
+done
+expect_rc 0 "$CAINIT" status --root "$v" --json
+n=$(python3 -c 'import json, sys
+venvs = sys.argv[1:]
+print(sum(1 for s in json.load(sys.stdin)["sets"][0]["stores"]
+          if s["kind"] == "python" and s["present"] and any("/" + d + "/" in s["path"] for d in venvs)))' "${venvs[@]}" <<<"$OUT")
+[ "$n" = 3 ] || die "status: $n of the 3 recorded venvs hold B: $OUT"
+expect_rc 0 "$CAINIT" remove --root "$v" --all
+for d in "${venvs[@]}"; do
+	cmp -s "$(vb $d)" "$SCRATCH/certifi.pem" || die "$d: not given back byte for byte"
+done
+[ ! -e "$v/etc/cainit/python-envs" ] || die "the record outlived the last set"
+note "--python-env (through a link, resolved in the root) and run's \$VIRTUAL_ENV: the venvs' certifi take the set, are recorded, rotate with no flag, come back byte for byte; a relative path refused"
+
 # ---- /etc/pip.conf: cert = the full bundle, in [global], for a strict parser ----
 ini_cert() { # FILE: [global] cert as Python's strict configparser reads it
 	python3 -c 'import configparser, sys

@@ -37,7 +37,7 @@ struct npmrc {
 };
 
 struct npm_conf {
-	struct npmrc f[NPMRC_MAX];
+	struct npmrc *f; /* grown one by one: most roots have one or two */
 	size_t n;
 };
 
@@ -65,8 +65,9 @@ static void add(struct scan *s, const char *path, bool create)
 	struct cerr err = {0};
 	struct npmrc *f;
 
-	if (c->n == NPMRC_MAX)
+	if (c->n == NPMRC_MAX || (f = realloc(c->f, (c->n + 1) * sizeof(*f))) == NULL)
 		return;
+	c->f = f;
 	f = &c->f[c->n];
 	memset(f, 0, sizeof(*f));
 	f->p.dirfd = -1;
@@ -232,6 +233,7 @@ static void release(struct scan *s)
 		return;
 	for (size_t i = 0; i < s->npm_conf->n; i++)
 		free(s->npm_conf->f[i].cur.buf);
+	free(s->npm_conf->f);
 	free(s->npm_conf);
 	s->npm_conf = NULL;
 }

@@ -34,6 +34,8 @@
 #define PY_BUNDLES_MAX 256
 #define PY_DIRS_MAX 512
 #define NAMES_MAX_PER_DIR 256
+#define PY_ENVS_MAX 256
+#define PY_RECORD_MAX (1024 * 1024)
 
 #define FILES(s) (&(struct bundle_files){&(s)->pybundles, &(s)->npybundles})
 
@@ -201,6 +203,60 @@ static int search_prefix(struct search *x, const char *pattern)
 	return rc;
 }
 
+/* One prefix given or recorded (a venv): searched like the others, and
+ * kept for the record while it is a directory of the root. */
+static int add_env(struct search *x, const char *path)
+{
+	struct cerr ignored = {0};
+	char (*nv)[PATH_MAX];
+	struct rpath p;
+
+	if (rootfs_resolve(x->s->r, path, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
+		return 0; /* gone: the record drops it */
+	for (size_t i = 0; i < x->s->npyenvs; i++)
+		if (strcmp(x->s->pyenvs[i], p.canon) == 0)
+			return 0;
+	if (x->s->npyenvs == PY_ENVS_MAX || memchr(p.canon, '\n', strlen(p.canon)) != NULL)
+		return 0;
+	if ((nv = realloc(x->s->pyenvs, (x->s->npyenvs + 1) * sizeof(*nv))) == NULL)
+		return cerr_sys(x->e, path, "scan", ENOMEM);
+	x->s->pyenvs = nv;
+	snprintf(nv[x->s->npyenvs++], PATH_MAX, "%s", p.canon);
+	return search_prefix(x, p.canon);
+}
+
+/* /etc/cainit/python-envs: the prefixes given to earlier installs, so that
+ * every later change (a rotation by /init, remove, a recovery) reaches
+ * their bundles too. */
+static int add_recorded_envs(struct search *x)
+{
+	struct scan *s = x->s;
+	char show[ENTRY_SHOW_MAX], *line, *end;
+	int rc = 0;
+
+	if (!s->cainit_dir_exists)
+		return 0;
+	snprintf(show, sizeof(show), "%s%s/%s", s->r->prefix, CAINIT_DIR, PYENV_RECORD_NAME);
+	if (rootfs_read_at(s->cainit_dir.dirfd, PYENV_RECORD_NAME, show, PY_RECORD_MAX, &s->pyenv_record.buf,
+			   &s->pyenv_record.len, &s->pyenv_record.st, x->e) != 0)
+		return CAINIT_EOPS;
+	s->pyenv_record.exists = s->pyenv_record.buf != NULL;
+	line = s->pyenv_record.buf;
+	end = line + s->pyenv_record.len;
+	while (rc == 0 && line != NULL && line < end) {
+		char *nl = memchr(line, '\n', (size_t)(end - line)), path[PATH_MAX];
+		size_t n = (size_t)((nl ? nl : end) - line);
+
+		if (n > 0 && n < sizeof(path) && line[0] == '/' && memchr(line, '\0', n) == NULL) {
+			memcpy(path, line, n);
+			path[n] = '\0';
+			rc = add_env(x, path);
+		}
+		line = nl ? nl + 1 : end;
+	}
+	return rc;
+}
+
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
 	struct search x = {s, 0, o->rep, e};
@@ -208,8 +264,10 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 	const char *p;
 	size_t len;
 	char *pwbuf;
-	int rc = 0;
+	int rc = add_recorded_envs(&x);
 
+	for (size_t i = 0; rc == 0 && o->python_envs != NULL && o->python_envs[i] != NULL; i++)
+		rc = add_env(&x, o->python_envs[i]);
 	for (size_t i = 0; rc == 0 && root_prefixes[i]; i++)
 		rc = search_prefix(&x, root_prefixes[i]);
 	if (rc != 0 || (pwbuf = passwd_read(s->r, &len)) == NULL)
@@ -230,14 +288,46 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 static int list(struct scan *s, bool clean, struct cerr *e)
 {
 	(void)e;
-	if (clean)
+	if (clean) {
 		bundle_files_clean(FILES(s));
+		if (s->cainit_dir_exists)
+			scan_clean_temp(s->cainit_dir.dirfd, PYENV_RECORD_NAME);
+	}
 	return 0;
 }
 
+int python_plan_env_record(struct scan *s, bool keep, struct txn *t, struct cerr *e)
+{
+	char show[ENTRY_SHOW_MAX];
+	struct rope r;
+
+	if (!s->cainit_dir_exists)
+		return 0;
+	snprintf(show, sizeof(show), "%s%s/%s", s->r->prefix, CAINIT_DIR, PYENV_RECORD_NAME);
+	if (!keep || s->npyenvs == 0) {
+		if (s->pyenv_record.exists && txn_unlink(t, s->cainit_dir.dirfd, PYENV_RECORD_NAME, show) < 0)
+			return cerr_sys(e, show, "plan", ENOMEM);
+		return 0;
+	}
+	rope_init(&r);
+	for (size_t i = 0; i < s->npyenvs; i++)
+		if (rope_printf(&r, "%s\n", s->pyenvs[i]) < 0) {
+			rope_free(&r);
+			return cerr_sys(e, show, "plan", ENOMEM);
+		}
+	return plan_ensure_read(t, s->cainit_dir.dirfd, PYENV_RECORD_NAME, show, &r, &s->pyenv_record, e);
+}
+
+/* An install records its prefixes before any bundle changes (a change
+ * killed in between is finished by a recovery that finds them); the
+ * record goes with the last set (python_site.c, after the runtime row). */
 static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
 {
-	return bundle_files_plan(FILES(s), w, t, e);
+	int rc = 0;
+
+	if (w->certs != NULL)
+		rc = python_plan_env_record(s, true, t, e);
+	return rc != 0 ? rc : bundle_files_plan(FILES(s), w, t, e);
 }
 
 static int inventory(struct scan *s, struct store_sink *out)
@@ -277,6 +367,11 @@ static void release(struct scan *s)
 	free(s->pystdlibs);
 	s->pystdlibs = NULL;
 	s->npystdlibs = 0;
+	free(s->pyenvs);
+	s->pyenvs = NULL;
+	s->npyenvs = 0;
+	free(s->pyenv_record.buf);
+	memset(&s->pyenv_record, 0, sizeof(s->pyenv_record));
 }
 
 const struct store_ops store_python = {

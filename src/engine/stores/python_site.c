@@ -161,11 +161,15 @@ static int plan_one(struct scan *s, struct site_file *f, bool sets_left, struct 
 
 static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
 {
+	int rc;
+
+	/* the venvs' record (python.c) goes with the last set */
+	if (!w->sets_left && (rc = python_plan_env_record(s, false, t, e)) != 0)
+		return rc;
 	if (s->python_site == NULL)
 		return 0;
 	for (size_t i = 0; i < s->python_site->n; i++) {
 		struct site_file *f = &s->python_site->f[i];
-		int rc;
 
 		if (f->why[0]) {
 			if (w->certs != NULL)
