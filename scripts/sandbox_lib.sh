@@ -64,16 +64,15 @@ digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
 with open(os.path.join(root, "simple", "cainit-probe", "index.html"), "w") as f:
     f.write(f'<html><body><a href="../../files/{whl}#sha256={digest}">{whl}</a></body></html>\n')
 PY
-	# a minimal npm registry: one package's document (what `npm view` reads)
-	mkdir -p "$o/docroot/npm"
-	printf '{"name":"cainit-probe","dist-tags":{"latest":"1.0.0"},"versions":{"1.0.0":{"name":"cainit-probe","version":"1.0.0","dist":{"tarball":"%s/npm/cainit-probe-1.0.0.tgz","shasum":"0"}}}}\n' \
-		"https://origin.test:0" >"$o/docroot/npm/cainit-probe"
 	git init -q --bare -b main "$o/docroot/git/probe.git"
 	git -C "$o" -c init.defaultBranch=main init -q work
 	git -C "$o/work" -c user.name=e2e -c user.email=e2e@origin.test commit -q --allow-empty -m probe
 	git -C "$o/work" push -q "$o/docroot/git/probe.git" main
 	{ cat /etc/hosts; echo "127.0.0.1 origin.test"; } >"$W/hosts"
 	ORIGIN_PORT=$(free_port)
+	# a minimal npm registry: one package's document (what `npm view` reads)
+	# and its tarball (what `bun install` fetches), named at this port
+	python3 "$TOOLS/npm_package.py" "$o/docroot" "https://origin.test:$ORIGIN_PORT"
 	python3 "$TOOLS/origin.py" "$o/leaf.pem" "$o/leaf.key" "$ORIGIN_PORT" "$o/docroot" &
 	ORIGIN_PID=$!
 	wait_port "$ORIGIN_PORT" "$ORIGIN_PID" || { echo "origin.py did not start" >&2; return 1; }
@@ -120,6 +119,11 @@ sandbox_seal() {
 	mount --bind "$W/etc" /etc
 	mount --bind "$W/anchors" /usr/local/share/ca-certificates
 	mount --bind "$W/home" /root
+	# Bun where its installer puts it (~/.bun/bin/bun): the sandbox has Bun
+	if [ -x "$NPM_TOOLS/@oven/bun-linux-x64/bin/bun" ]; then
+		mkdir -p /root/.bun/bin
+		ln -sf "$NPM_TOOLS/@oven/bun-linux-x64/bin/bun" /root/.bun/bin/bun
+	fi
 	# a pip-installed Python (pyenv's, with PyPI's requests and certifi), read-only
 	if [ -n "$PYENV_PY" ] && [ -x "$W/host$PYENV_PY/bin/python" ]; then
 		mkdir -p "$W/home/${PYENV_PY#/root/}"
@@ -205,7 +209,7 @@ client_verdict() {
 # handshake and a good answer; none has a CA option. client_ready NAME: does
 # this machine have it (after clients_build)?
 CLIENTS=(curl wget openssl python-urllib python-requests pip node git go java chromium ruby perl-lwp
-	pypi-requests pypi-pip npm bun deno)
+	pypi-requests pypi-pip npm bun bun-install deno)
 # the pip-installed Python: the first pyenv interpreter with PyPI's requests
 PYENV_PY=${PYENV_PY-$(for p in /root/.pyenv/versions/3.*; do
 	"$p/bin/python" -c 'import requests, certifi' 2>/dev/null && { echo "$p"; break; }; done)}
@@ -238,6 +242,8 @@ client_cmd() {
 	npm) echo "npm view --registry $URL/npm/ --no-update-notifier --fetch-retries 0 --fetch-timeout 20000" \
 		"--cache \$(mktemp -d) cainit-probe version | grep -qx 1.0.0" ;;
 	bun) echo "$NPM_TOOLS/@oven/bun-linux-x64/bin/bun $SANDBOX_LIB_DIR/../tests/e2e/clients/fetch_get.mjs $URL/" ;;
+	bun-install) echo "cd \$(mktemp -d) && echo '{\"dependencies\":{\"cainit-probe\":\"1.0.0\"}}' >package.json &&" \
+		"\$HOME/.bun/bin/bun install --no-cache --no-progress --registry $URL/npm/ && test -f node_modules/cainit-probe/package.json" ;;
 	deno) echo "DENO_NO_UPDATE_CHECK=1 DENO_DIR=\$(mktemp -d) $NPM_TOOLS/@deno/linux-x64-glibc/deno run -A" \
 		"$SANDBOX_LIB_DIR/../tests/e2e/clients/fetch_get.mjs $URL/" ;;
 	esac
@@ -258,6 +264,7 @@ client_label() {
 	pypi-pip) echo 'pypi-pip (pyenv Python, its own pip)' ;;
 	npm) echo 'npm (`npm view`, an HTTPS registry)' ;;
 	bun) echo 'bun (`fetch`)' ;;
+	bun-install) echo 'bun install (an HTTPS registry)' ;;
 	deno) echo 'deno (`fetch`)' ;;
 	*) echo "$1" ;;
 	esac
@@ -272,7 +279,7 @@ client_ready() {
 	java) probe="test -f $W/clients/HttpGet.class" ;;
 	perl-lwp) probe="perl -MLWP::Protocol::https -e1" ;;
 	pypi-requests | pypi-pip) probe="test -n '$PYENV_PY' && $PYENV_PY/bin/python -c 'import requests, certifi, pip'" ;;
-	bun) probe="$NPM_TOOLS/@oven/bun-linux-x64/bin/bun --version" ;;
+	bun | bun-install) probe="$NPM_TOOLS/@oven/bun-linux-x64/bin/bun --version" ;;
 	deno) probe="$NPM_TOOLS/@deno/linux-x64-glibc/deno --version" ;;
 	*) probe="command -v $1" ;;
 	esac

@@ -64,6 +64,13 @@ int plan_ensure_read(struct txn *t, int dirfd, const char *name, const char *sho
 int plan_text_block(struct txn *t, struct want *w, int dirfd, const char *name, const char *show,
 		    const struct owned_read *cur, const char *what, const char *lines, size_t at, struct cerr *e)
 {
+	return plan_text_block_owned(t, w, dirfd, name, show, cur, what, lines, at, (uid_t)-1, (gid_t)-1, e);
+}
+
+int plan_text_block_owned(struct txn *t, struct want *w, int dirfd, const char *name, const char *show,
+			  const struct owned_read *cur, const char *what, const char *lines, size_t at, uid_t uid,
+			  gid_t gid, struct cerr *e)
+{
 	struct rope out;
 	bool del;
 	int rc;
@@ -75,6 +82,8 @@ int plan_text_block(struct txn *t, struct want *w, int dirfd, const char *name, 
 		rc = 0;
 	} else if (rc == 0 && del) {
 		rc = txn_unlink(t, dirfd, name, show) < 0 ? -1 : 0;
+	} else if (rc == 0 && !cur->exists && out.len > 0 && uid != (uid_t)-1) {
+		rc = txn_create(t, dirfd, name, show, &out, 0644, uid, gid) < 0 ? -1 : 0;
 	} else if (rc == 0 && !(cur->exists ? rope_equals(&out, cur->buf, cur->len) : out.len == 0)) {
 		rc = txn_write(t, dirfd, name, show, &out, cur->exists ? &cur->st : NULL, cur->buf, cur->len, TXN_SKIP) < 0
 			     ? -1

@@ -46,6 +46,10 @@ int plan_ensure_read(struct txn *t, int dirfd, const char *name, const char *sho
  * doubled is reported in w->rep and left as it is. */
 int plan_text_block(struct txn *t, struct want *w, int dirfd, const char *name, const char *show,
 		    const struct owned_read *cur, const char *what, const char *lines, size_t at, struct cerr *e);
+/* The same; a file it creates belongs to uid:gid (a dotfile in a home). */
+int plan_text_block_owned(struct txn *t, struct want *w, int dirfd, const char *name, const char *show,
+			  const struct owned_read *cur, const char *what, const char *lines, size_t at, uid_t uid,
+			  gid_t gid, struct cerr *e);
 
 /* Does an owned item of set `set` fall under w? */
 bool want_covers(const struct want *w, const char *set);

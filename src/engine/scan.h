@@ -142,6 +142,8 @@ struct start_paths;
 struct python_site;
 struct pip_conf;
 struct npm_conf;
+struct conda_rc;
+struct bunfig;
 struct merged;
 
 struct scan {
@@ -169,10 +171,14 @@ struct scan {
 	size_t npystdlibs;
 	char (*pyenvs)[PATH_MAX];      /* stores/python.c: the prefixes to record (given and recorded) */
 	size_t npyenvs;
+	char (*condaprefixes)[PATH_MAX]; /* stores/python.c: prefixes with conda-meta/ */
+	size_t ncondaprefixes;
 	struct owned_read pyenv_record; /* /etc/cainit/python-envs (python_site.c writes it) */
 	struct python_site *python_site; /* stores/python_site.c */
 	struct pip_conf *pip_conf;       /* stores/pip_conf.c */
 	struct npm_conf *npm_conf;       /* stores/npm_conf.c */
+	struct conda_rc *conda_rc;       /* stores/conda_rc.c */
+	struct bunfig *bunfig;           /* stores/bunfig.c */
 	struct anchor_store *anchors;
 	size_t nanchors;
 	struct hashed_store *hashed;

@@ -30,6 +30,8 @@ const struct store_ops *const store_table[] = {
 	&store_python_site, /* stores/python_site.c: each Python's sitecustomize (after python: its finds) */
 	&store_pip_conf,  /* stores/pip_conf.c: /etc/pip.conf's cert, where the root has a Python */
 	&store_npm_conf,  /* stores/npm_conf.c: each Node's PREFIX/etc/npmrc cafile, /etc/npmrc */
+	&store_conda_rc,  /* stores/conda_rc.c: each conda prefix's .condarc ssl_verify */
+	&store_bunfig,    /* stores/bunfig.c: the homes' ~/.bunfig.toml [install] cafile, where the root has Bun */
 	&store_merged,    /* stores/merged.c: /etc/cainit/merged-NAME.pem */
 	&store_made_dirs, /* made_dirs.c: /etc/cainit/dirs */
 	&store_set_files, /* stores/set_files.c: the record, last */

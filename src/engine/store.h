@@ -109,6 +109,8 @@ extern const struct store_ops store_start_paths;
 extern const struct store_ops store_python_site;
 extern const struct store_ops store_pip_conf;
 extern const struct store_ops store_npm_conf;
+extern const struct store_ops store_conda_rc;
+extern const struct store_ops store_bunfig;
 extern const struct store_ops store_merged;
 extern const struct store_ops store_made_dirs;
 extern const struct store_ops store_set_files;

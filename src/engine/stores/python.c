@@ -153,6 +153,30 @@ static int note_stdlib(struct search *x, const char *dir)
 	return 0;
 }
 
+/* A conda prefix (its conda-meta/ is there): where conda reads a .condarc
+ * (stores/conda_rc.c). */
+static int note_conda(struct search *x, const char *prefix)
+{
+	struct cerr ignored = {0};
+	char path[PATH_MAX];
+	char (*nv)[PATH_MAX];
+	struct rpath p;
+
+	if (x->s->ncondaprefixes == PY_BUNDLES_MAX ||
+	    (size_t)snprintf(path, sizeof(path), "%s/conda-meta", prefix) >= sizeof(path) ||
+	    rootfs_resolve(x->s->r, path, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
+		return 0;
+	*strrchr(p.canon, '/') = '\0';
+	for (size_t i = 0; i < x->s->ncondaprefixes; i++)
+		if (strcmp(x->s->condaprefixes[i], p.canon) == 0)
+			return 0;
+	if ((nv = realloc(x->s->condaprefixes, (x->s->ncondaprefixes + 1) * sizeof(*nv))) == NULL)
+		return cerr_sys(x->e, prefix, "scan", ENOMEM);
+	x->s->condaprefixes = nv;
+	snprintf(nv[x->s->ncondaprefixes++], PATH_MAX, "%s", p.canon);
+	return 0;
+}
+
 /* Every shipped bundle of one lib directory's python* site directories. */
 static int search_lib(struct search *x, const char *lib)
 {
@@ -184,6 +208,8 @@ static int search_prefix(struct search *x, const char *pattern)
 	int rc = 0;
 
 	if (star == NULL) {
+		if ((rc = note_conda(x, pattern)) != 0)
+			return rc;
 		if ((size_t)snprintf(path, sizeof(path), "%s/lib", pattern) < sizeof(path))
 			rc = search_lib(x, path);
 		if (rc == 0 && (size_t)snprintf(path, sizeof(path), "%s/lib64", pattern) < sizeof(path))
@@ -370,6 +396,9 @@ static void release(struct scan *s)
 	free(s->pyenvs);
 	s->pyenvs = NULL;
 	s->npyenvs = 0;
+	free(s->condaprefixes);
+	s->condaprefixes = NULL;
+	s->ncondaprefixes = 0;
 	free(s->pyenv_record.buf);
 	memset(&s->pyenv_record, 0, sizeof(s->pyenv_record));
 }
