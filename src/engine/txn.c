@@ -401,7 +401,9 @@ static int commit_write(struct txn_op *op, const char **what)
 	int rc;
 
 	*what = "rename";
-	if (op->existed) {
+	if (op->no_temp) {
+		errno = EBUSY; /* straight to the in-place rewrite below */
+	} else if (op->existed) {
 		if (renameat2(op->dirfd, op->tmp, op->dirfd, op->name, RENAME_EXCHANGE) == 0) {
 			op->exchanged = true; /* tmp now holds the old file */
 			return 0;
@@ -507,8 +509,20 @@ int txn_run(struct txn *t, struct cerr *e)
 	for (i = 0; i < t->n; i++) {
 		struct txn_op *op = &t->ops[i];
 
-		if (op->type == OP_WRITE && prepare_write(op, &what) < 0)
+		if (op->type == OP_WRITE && prepare_write(op, &what) < 0) {
+			/* a writable file bind-mounted into a read-only directory
+			 * (a ConfigMap's subPath, a sandbox's bundle): no temp file
+			 * can go beside it; rewritten in place, or left as it is */
+			if (errno == EROFS && !op->prepared && op->existed && op->fallback == TXN_IN_PLACE) {
+				op->no_temp = true;
+				continue;
+			}
+			if (errno == EROFS && !op->prepared && op->existed && op->fallback == TXN_SKIP) {
+				op->skipped = true;
+				continue;
+			}
 			goto fail_prepare;
+		}
 		if (op->type == OP_LINK && op->old_target != NULL) {
 			what = "create temp symlink";
 			unlinkat(op->dirfd, op->tmp, 0);
@@ -522,7 +536,9 @@ int txn_run(struct txn *t, struct cerr *e)
 		struct txn_op *op = &t->ops[i];
 		int rc = 0;
 
-		if (op->type == OP_WRITE) {
+		if (op->type == OP_WRITE && op->skipped) {
+			continue;
+		} else if (op->type == OP_WRITE) {
 			rc = commit_write(op, &what);
 		} else if (op->type == OP_LINK && op->old_target == NULL) {
 			what = "symlink";

@@ -45,6 +45,7 @@ struct txn_op {
 	enum txn_fallback fallback;
 	bool existed, inplace_done;
 	bool skipped;        /* TXN_SKIP taken: the file is as it was */
+	bool no_temp;        /* a writable file in a read-only directory: in place, no temp file */
 	bool exchanged;      /* renameat2(RENAME_EXCHANGE): the old inode waits at tmp */
 	bool new_attrs;      /* a new file with new_mode, new_uid, new_gid */
 	mode_t new_mode;

@@ -4,7 +4,8 @@
 # given: a certificate error before, the page after `install --nss`, so the
 # page can only have come through the proxy. The host's own certutil reads
 # every database cainit wrote. --nss-user creates ~/.pki/nssdb (owned by
-# the user); Firefox profiles are found; a rotation without --nss reaches
+# the user); Firefox profiles (native, XDG, snap, Flatpak) and snap's and
+# Flatpak's Chromium databases are found; a rotation without --nss reaches
 # every database cainit recorded; remove takes the set out again; no
 # database is a warning and exit 0. In this test's namespace, over tmpfs
 # homes and a copy of /etc.
@@ -68,25 +69,32 @@ note "after install --nss --nss-user root: ~/.pki/nssdb made, $nick in it, chrom
 # another user's database is made and changed as that user
 echo "tuser:x:4242:4242::/home/tuser:/bin/sh" >>/etc/passwd
 mkdir /home/tuser && chown 4242:4242 /home/tuser
-# a Firefox profile of root's, made before the next install
-mkdir -p /root/.mozilla/firefox/abcd.default-release
-certutil -N -d sql:/root/.mozilla/firefox/abcd.default-release --empty-password
+# root's browser databases, made before the next install: a Firefox
+# profile where Firefox keeps them natively, in XDG's place, as a snap and
+# as a Flatpak, and Chromium's as a snap and as a Flatpak
+browser_dbs=(/root/.mozilla/firefox/abcd.default-release /root/.config/mozilla/firefox/x1.default
+	/root/snap/firefox/common/.mozilla/firefox/s1.default /root/.var/app/org.mozilla.firefox/.mozilla/firefox/f1.default
+	/root/snap/chromium/current/.pki/nssdb /root/.var/app/org.chromium.Chromium/.pki/nssdb)
+for db in "${browser_dbs[@]}"; do
+	mkdir -p "$db"
+	certutil -N -d "sql:$db" --empty-password
+done
 expect_rc 0 "$CAINIT" install --nss --nss-user tuser "$mitm_ca"
 [ "$(stat -c '%u %a' /home/tuser/.pki/nssdb /home/tuser/.pki/nssdb/cert9.db | tr '\n' ' ')" = "4242 700 4242 600 " ] ||
 	die "tuser's database is not tuser's: $(stat -c '%n %u %a' /home/tuser/.pki/nssdb /home/tuser/.pki/nssdb/*)"
-for db in /home/tuser/.pki/nssdb /root/.mozilla/firefox/abcd.default-release /root/.pki/nssdb; do
+for db in /home/tuser/.pki/nssdb "${browser_dbs[@]}" /root/.pki/nssdb; do
 	grep -qx "$nick" <<<"$(nicks "$db")" || die "$db lacks $nick"
 done
-note "--nss-user tuser: a database owned by uid 4242; a Firefox profile found; all three hold the CA"
+note "--nss-user tuser: a database owned by uid 4242; Firefox profiles (native, XDG, snap, Flatpak) and snap's and Flatpak's Chromium found; all hold the CA"
 
 # rotation without --nss (as /init does it): B replaces the proxy's CA in
 # every database cainit recorded; the page fails again
 expect_rc 0 "$CAINIT" install "$SCRATCH/B.pem"
-for db in /home/tuser/.pki/nssdb /root/.mozilla/firefox/abcd.default-release /root/.pki/nssdb; do
+for db in /home/tuser/.pki/nssdb "${browser_dbs[@]}" /root/.pki/nssdb; do
 	grep -qx "$nick" <<<"$(nicks "$db")" && die "rotation left $nick in $db"
 	grep -qx "$(nick_of "$SCRATCH/B.pem")" <<<"$(nicks "$db")" || die "rotation: $db lacks B"
 done
-[ "$(sort /etc/cainit/nss | tr '\n' ' ')" = "/home/tuser/.pki/nssdb /root/.mozilla/firefox/abcd.default-release /root/.pki/nssdb " ] ||
+[ "$(sort /etc/cainit/nss | tr '\n' ' ')" = "$(printf '%s\n' /home/tuser/.pki/nssdb "${browser_dbs[@]}" /root/.pki/nssdb | sort | tr '\n' ' ')" ] ||
 	die "the record: $(cat /etc/cainit/nss)"
 browse
 grep -q "ERR_CERT_AUTHORITY_INVALID" "$SCRATCH/chromium.err" || die "chromium still trusts the old CA after rotation"
@@ -97,7 +105,7 @@ grep -q "^$nick " <<<"$OUT" || die "run --nss: $OUT"
 
 # remove without --nss: out of every recorded database, the record gone
 expect_rc 0 "$CAINIT" remove --all
-for db in /home/tuser/.pki/nssdb /root/.mozilla/firefox/abcd.default-release /root/.pki/nssdb; do
+for db in /home/tuser/.pki/nssdb "${browser_dbs[@]}" /root/.pki/nssdb; do
 	[ -z "$(nicks "$db" | grep '^cainit\.')" ] || die "remove left $(nicks "$db") in $db"
 	certutil -L -d "sql:$db" >/dev/null || die "$db no longer opens"
 done

@@ -47,6 +47,15 @@ mkdir -p "$r/$ro"
 cp "$SCRATCH/certifi.pem" "$r/$ro/roots.pem"
 mount --bind "$r/$ro" "$r/$ro"
 mount -o remount,bind,ro "$r/$ro"
+# a writable bundle bind-mounted into a read-only directory (a ConfigMap's
+# subPath): no temp file can go beside it, so it is rewritten in place
+rw=opt/app2/lib/python3.9/site-packages/certifi
+mkdir -p "$r/$rw"
+cp "$SCRATCH/certifi.pem" "$r/$rw/cacert.pem"
+cp "$SCRATCH/certifi.pem" "$SCRATCH/rw.pem"
+mount --bind "$r/$rw" "$r/$rw"
+mount -o remount,bind,ro "$r/$rw"
+mount --bind "$SCRATCH/rw.pem" "$r/$rw/cacert.pem"
 mkdir -p "$r/etc"
 printf 'root:x:0:0:root:/root:/bin/sh\ndev:x:1000:1000::/home/dev:/bin/sh\nbad:x:1:1::../../..:/bin/sh\n' >"$r/etc/passwd"
 
@@ -60,13 +69,15 @@ done
 [ "$(grep -c "^# cainit set=default" "$r/etc/ssl/certs/ca-certificates.crt")" = 1 ] ||
 	die "the system bundle (also Debian's certifi) does not hold one block"
 cmp -s "$r/$ro/roots.pem" "$SCRATCH/certifi.pem" || die "the read-only bundle changed"
+[ "$(grep -c "^# cainit set=default sha256=$fpA" "$SCRATCH/rw.pem")" = 1 ] ||
+	die "the writable bundle in a read-only directory: no block of A ($ERR)"
 [ "$(cat "$SCRATCH/outside.pem")" = "the host's" ] || die "a link out of the root was followed"
 expect_rc 0 "$CAINIT" status --root "$r" --json
 n=$(python3 -c 'import json, sys; print(sum(1 for s in json.load(sys.stdin)["sets"][0]["stores"] if s["kind"] == "python" and s["present"]))' <<<"$OUT")
-[ "$n" = "${#files[@]}" ] || die "status: $n python stores hold A, want ${#files[@]}"
+[ "$n" = $((${#files[@]} + 1)) ] || die "status: $n python stores hold A, want ${#files[@]} + 1"
 expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/LA.pem"
-[ "$(grep -c '^python ok ' <<<"$OUT")" = "${#files[@]}" ] || die "verify: $OUT"
-note "install: ${#files[@]} Python bundles hold A; Debian's link is the system bundle's one block; read-only left, with a warning; no link followed out"
+[ "$(grep -c '^python ok ' <<<"$OUT")" = $((${#files[@]} + 1)) ] || die "verify: $OUT"
+note "install: ${#files[@]} Python bundles hold A; Debian's link is the system bundle's one block; read-only left, with a warning; a writable one in a read-only directory rewritten in place; no link followed out"
 
 expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/B.pem"
 if grep -rlF "$(tail -n 3 "$SCRATCH/A.pem" | head -n 1)" "$r" | grep -q .; then
@@ -76,7 +87,7 @@ for f in "${files[@]}"; do
 	grep -q "^# cainit set=default sha256=$(fp_of "$SCRATCH/B.pem")" "$r/$f" || die "$f: B missing after the rotation"
 done
 expect_rc 0 "$CAINIT" remove --root "$r" --all
-for f in "${files[@]}"; do
+for f in "${files[@]}" "$rw/cacert.pem"; do
 	cmp -s "$r/$f" "$SCRATCH/certifi.pem" || die "$f: not given back byte for byte"
 done
 note "rotation: A in no file; remove --all: every Python bundle given back byte for byte"

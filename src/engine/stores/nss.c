@@ -167,6 +167,17 @@ static int profile_entry(void *ctx, int dirfd, const char *name, unsigned char t
 	return 0;
 }
 
+/* Where, under a home, browsers keep NSS databases: Chromium's (and
+ * Playwright's, and Chrome's) ~/.pki/nssdb, natively, as a snap (whose
+ * HOME is ~/snap/NAME/current) and as a Flatpak (~/.var/app/ID). */
+static const char *const home_dbs[] = {".pki/nssdb", "snap/chromium/current/.pki/nssdb",
+				       ".var/app/org.chromium.Chromium/.pki/nssdb", NULL};
+/* ... and where Firefox keeps its profiles, one database in each: native,
+ * XDG (newer Firefox), snap, Flatpak. */
+static const char *const firefox_dirs[] = {".mozilla/firefox", ".config/mozilla/firefox",
+					   "snap/firefox/common/.mozilla/firefox",
+					   ".var/app/org.mozilla.firefox/.mozilla/firefox", NULL};
+
 /* Firefox keeps one database per profile directory. */
 static int add_firefox(struct scan *s, const char *home, bool clean, struct cerr *e)
 {
@@ -174,11 +185,13 @@ static int add_firefox(struct scan *s, const char *home, bool clean, struct cerr
 	struct rpath p;
 	struct cerr ignored;
 	struct profiles_ctx pc = {s, p.canon, clean, e};
+	int rc = 0;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/.mozilla/firefox", home) >= sizeof(path) ||
-	    rootfs_resolve(s->r, path, RP_DIR, &p, &ignored) != 0 || !p.exists)
-		return 0;
-	return scan_list_dir(p.dirfd, path, profile_entry, &pc, false, &ignored) == 0 ? 0 : 0;
+	for (size_t i = 0; rc == 0 && firefox_dirs[i]; i++)
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", home, firefox_dirs[i]) < sizeof(path) &&
+		    rootfs_resolve(s->r, path, RP_DIR, &p, &ignored) == 0 && p.exists && p.dirfd >= 0)
+			rc = scan_list_dir(p.dirfd, path, profile_entry, &pc, false, &ignored) < 0 ? 0 : 0;
+	return rc;
 }
 
 static int discover(struct scan *s, bool clean, struct cerr *e)
@@ -194,8 +207,9 @@ static int discover(struct scan *s, bool clean, struct cerr *e)
 	if ((buf = passwd_read(s->r, &len)) == NULL)
 		return 0;
 	for (p = buf; rc == 0 && passwd_next(&p, buf + len, &pw);) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/.pki/nssdb", pw.home) < sizeof(path))
-			rc = add_store(s, path, false, true, clean, e);
+		for (size_t i = 0; rc == 0 && home_dbs[i]; i++)
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", pw.home, home_dbs[i]) < sizeof(path))
+				rc = add_store(s, path, false, true, clean, e);
 		if (rc == 0)
 			rc = add_firefox(s, pw.home, clean, e);
 	}
