@@ -88,6 +88,22 @@ struct owned_read {
 	size_t len;
 };
 
+/* Someone else's configuration file that a room puts cainit's block into
+ * (conf_files.h): read once by the scan. */
+struct conf_file {
+	struct rpath p;
+	char show[SHOW_MAX];
+	struct owned_read cur;
+	uid_t uid;     /* a file cainit creates belongs to uid:gid ((uid_t)-1: to cainit) */
+	gid_t gid;
+	char why[200]; /* left as it is: why ("": planned) */
+};
+
+struct conf_files {
+	struct conf_file *v;
+	size_t n;
+};
+
 struct anchor_store {
 	struct rpath p;
 	char show[SHOW_MAX];
@@ -139,11 +155,6 @@ struct known_ca {
 };
 
 struct start_paths;
-struct python_site;
-struct pip_conf;
-struct npm_conf;
-struct conda_rc;
-struct bunfig;
 struct merged;
 
 struct scan {
@@ -174,11 +185,11 @@ struct scan {
 	char (*condaprefixes)[PATH_MAX]; /* stores/python.c: prefixes with conda-meta/ */
 	size_t ncondaprefixes;
 	struct owned_read pyenv_record; /* /etc/cainit/python-envs (python_site.c writes it) */
-	struct python_site *python_site; /* stores/python_site.c */
-	struct pip_conf *pip_conf;       /* stores/pip_conf.c */
-	struct npm_conf *npm_conf;       /* stores/npm_conf.c */
-	struct conda_rc *conda_rc;       /* stores/conda_rc.c */
-	struct bunfig *bunfig;           /* stores/bunfig.c */
+	struct conf_files python_site;  /* stores/python_site.c: the sitecustomize files */
+	struct conf_files pip_conf;     /* stores/pip_conf.c: /etc/pip.conf */
+	struct conf_files npm_conf;     /* stores/npm_conf.c: the npmrc files */
+	struct conf_files conda_rc;     /* stores/conda_rc.c: the .condarc files */
+	struct conf_files bunfig;       /* stores/bunfig.c: the ~/.bunfig.toml files */
 	struct anchor_store *anchors;
 	size_t nanchors;
 	struct hashed_store *hashed;

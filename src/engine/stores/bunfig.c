@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_files.h"
 #include "env.h"
 #include "ini_text.h"
 #include "passwd.h"
@@ -34,20 +35,6 @@
 #define BUNFIG_MAX 64
 #define BUNFIG_NAME ".bunfig.toml"
 #define WHAT "bun install's CA list: the full bundle (cainit); removed with the last set"
-
-struct bunfig_file {
-	struct rpath p;
-	char show[SHOW_MAX];
-	struct owned_read cur;
-	uid_t uid;
-	gid_t gid;
-	char why[200];
-};
-
-struct bunfig {
-	struct bunfig_file *f;
-	size_t n;
-};
 
 static bool is_file(struct scan *s, const char *path)
 {
@@ -95,35 +82,18 @@ static bool person(const struct passwd_entry *pw)
 
 static void add(struct scan *s, const struct passwd_entry *pw)
 {
-	struct bunfig *c = s->bunfig;
-	struct cerr err = {0};
-	struct bunfig_file *f;
+	struct cerr ignored = {0};
+	struct conf_file *f;
 	char path[PATH_MAX];
 	struct rpath home;
 
-	if (c->n == BUNFIG_MAX || (size_t)snprintf(path, sizeof(path), "%s/" BUNFIG_NAME, pw->home) >= sizeof(path) ||
-	    rootfs_resolve(s->r, pw->home, RP_DIR, &home, &err) != 0 || !home.exists || home.dirfd < 0 ||
-	    (f = realloc(c->f, (c->n + 1) * sizeof(*f))) == NULL)
+	if ((size_t)snprintf(path, sizeof(path), "%s/" BUNFIG_NAME, pw->home) >= sizeof(path) ||
+	    rootfs_resolve(s->r, pw->home, RP_DIR, &home, &ignored) != 0 || !home.exists || home.dirfd < 0)
 		return; /* no home there: no one to configure */
-	c->f = f;
-	f = &c->f[c->n];
-	memset(f, 0, sizeof(*f));
-	f->p.dirfd = -1;
-	f->uid = pw->uid;
-	f->gid = pw->gid;
-	rootfs_show(s->r, path, f->show, sizeof(f->show));
-	if (rootfs_resolve(s->r, path, 0, &f->p, &err) == 0 && f->p.exists &&
-	    rootfs_read_at(f->p.dirfd, f->p.base, f->show, OWNED_FILE_MAX, &f->cur.buf, &f->cur.len, &f->cur.st,
-			   &err) == 0)
-		f->cur.exists = f->cur.buf != NULL;
-	if (err.code != 0)
-		snprintf(f->why, sizeof(f->why), "%.199s", err.msg);
-	for (size_t i = 0; i < c->n; i++)
-		if (f->p.dirfd >= 0 && strcmp(c->f[i].p.canon, f->p.canon) == 0) {
-			free(f->cur.buf);
-			return; /* (two users, one home) */
-		}
-	c->n++;
+	if ((f = conf_files_add(s, &s->bunfig, path, BUNFIG_MAX)) != NULL) {
+		f->uid = pw->uid;
+		f->gid = pw->gid;
+	}
 }
 
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
@@ -135,12 +105,9 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 	bool everyone;
 
 	(void)o;
+	(void)e;
 	if (s->paths_only || (pwbuf = passwd_read(s->r, &len)) == NULL)
 		return 0;
-	if ((s->bunfig = calloc(1, sizeof(*s->bunfig))) == NULL) {
-		free(pwbuf);
-		return cerr_sys(e, BUNFIG_NAME, "scan", ENOMEM);
-	}
 	everyone = system_bun(s);
 	for (p = pwbuf; passwd_next(&p, pwbuf + len, &pw);) {
 		if (strcmp(pw.home, "/") == 0 || strncmp(pw.home, "/nonexistent", 12) == 0)
@@ -156,23 +123,9 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 static int list(struct scan *s, bool clean, struct cerr *e)
 {
 	(void)e;
-	for (size_t i = 0; clean && s->bunfig != NULL && i < s->bunfig->n; i++)
-		scan_clean_temp(s->bunfig->f[i].p.dirfd, s->bunfig->f[i].p.base);
+	if (clean)
+		conf_files_clean(&s->bunfig);
 	return 0;
-}
-
-/* The root's full bundle, as the variables name it. */
-static bool bundle_of(struct scan *s, char *out, size_t n)
-{
-	struct env_var vars[ENV_VARS_MAX];
-	size_t k, nv = env_from_scan(s, ENV_PLANNED, vars);
-
-	for (k = 0; k < nv; k++)
-		if (strcmp(vars[k].name, "SSL_CERT_FILE") == 0) {
-			snprintf(out, n, "%s", vars[k].value);
-			return out[0] == '/' && strpbrk(out, "\n\r\"\\") == NULL;
-		}
-	return false;
 }
 
 /* Does the owner's top level (before any table header) define install
@@ -202,7 +155,7 @@ static bool install_defined_inline(const char *buf, size_t len)
 	return false;
 }
 
-static int plan_one(struct scan *s, struct bunfig_file *f, struct want *w, struct txn *t, struct cerr *e)
+static int plan_one(struct scan *s, struct conf_file *f, struct want *w, struct txn *t, struct cerr *e)
 {
 	char bundle[ENV_VALUE_MAX], lines[ENV_VALUE_MAX + 32], val[PATH_MAX];
 	const char *block = NULL, *buf = f->cur.exists ? f->cur.buf : "";
@@ -210,7 +163,8 @@ static int plan_one(struct scan *s, struct bunfig_file *f, struct want *w, struc
 	struct ini_view v;
 
 	ini_scan(buf, len, "install", "cafile", &v);
-	if (w->sets_left && bundle_of(s, bundle, sizeof(bundle))) {
+	/* (a TOML basic string: no quote or backslash to escape) */
+	if (w->sets_left && conf_var_path(s, "SSL_CERT_FILE", "\"\\", bundle, sizeof(bundle))) {
 		if (!v.key_set && install_defined_inline(buf, len)) {
 			if (w->certs != NULL)
 				trust_warn(w->rep, "%s: defines install inline; left as it is", f->show);
@@ -229,38 +183,17 @@ static int plan_one(struct scan *s, struct bunfig_file *f, struct want *w, struc
 			trust_warn(w->rep, "%s: [install] cafile is %s, not the bundle; left as it is", f->show, val);
 		}
 	}
-	return plan_text_block_owned(t, w, f->p.dirfd, f->p.base, f->show, &f->cur, WHAT, block, v.insert_at, f->uid,
-				     f->gid, e);
+	return conf_file_block(t, w, f, WHAT, block, v.insert_at, e);
 }
 
 static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
 {
-	for (size_t i = 0; s->bunfig != NULL && i < s->bunfig->n; i++) {
-		struct bunfig_file *f = &s->bunfig->f[i];
-		int rc;
-
-		if (f->why[0]) {
-			if (w->certs != NULL)
-				trust_warn(w->rep, "%s: %s; left as it is", f->show, f->why);
-			continue;
-		}
-		if ((!w->sets_left && !f->cur.exists) || f->p.dirfd < 0)
-			continue;
-		if ((rc = plan_one(s, f, w, t, e)) != 0)
-			return rc;
-	}
-	return 0;
+	return conf_files_plan(s, &s->bunfig, w, t, plan_one, e);
 }
 
 static void release(struct scan *s)
 {
-	if (s->bunfig == NULL)
-		return;
-	for (size_t i = 0; i < s->bunfig->n; i++)
-		free(s->bunfig->f[i].cur.buf);
-	free(s->bunfig->f);
-	free(s->bunfig);
-	s->bunfig = NULL;
+	conf_files_free(&s->bunfig);
 }
 
 const struct store_ops store_bunfig = {

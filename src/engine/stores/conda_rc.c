@@ -23,85 +23,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_files.h"
 #include "env.h"
 #include "text_block.h"
 
 #define CONDARC_MAX 64
 #define WHAT "conda's CA list: the full bundle (cainit); removed with the last set"
 
-struct condarc {
-	struct rpath p;
-	char show[SHOW_MAX];
-	struct owned_read cur;
-	char why[200];
-};
-
-struct conda_rc {
-	struct condarc *f;
-	size_t n;
-};
-
-static void add(struct scan *s, const char *prefix)
-{
-	struct conda_rc *c = s->conda_rc;
-	struct cerr err = {0};
-	struct condarc *f;
-	char path[PATH_MAX];
-
-	if (c->n == CONDARC_MAX || (size_t)snprintf(path, sizeof(path), "%s/.condarc", prefix) >= sizeof(path) ||
-	    (f = realloc(c->f, (c->n + 1) * sizeof(*f))) == NULL)
-		return;
-	c->f = f;
-	f = &c->f[c->n];
-	memset(f, 0, sizeof(*f));
-	f->p.dirfd = -1;
-	rootfs_show(s->r, path, f->show, sizeof(f->show));
-	if (rootfs_resolve(s->r, path, 0, &f->p, &err) == 0 && f->p.exists &&
-	    rootfs_read_at(f->p.dirfd, f->p.base, f->show, OWNED_FILE_MAX, &f->cur.buf, &f->cur.len, &f->cur.st,
-			   &err) == 0)
-		f->cur.exists = f->cur.buf != NULL;
-	if (err.code != 0)
-		snprintf(f->why, sizeof(f->why), "%.199s", err.msg);
-	for (size_t i = 0; i < c->n; i++)
-		if (f->p.dirfd >= 0 && strcmp(c->f[i].p.canon, f->p.canon) == 0) {
-			free(f->cur.buf);
-			return; /* (a link to one already kept) */
-		}
-	c->n++;
-}
-
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
+	char path[PATH_MAX];
+
 	(void)o;
-	if (s->paths_only || s->ncondaprefixes == 0)
+	(void)e;
+	if (s->paths_only)
 		return 0;
-	if ((s->conda_rc = calloc(1, sizeof(*s->conda_rc))) == NULL)
-		return cerr_sys(e, ".condarc", "scan", ENOMEM);
 	for (size_t i = 0; i < s->ncondaprefixes; i++)
-		add(s, s->condaprefixes[i]);
+		if ((size_t)snprintf(path, sizeof(path), "%s/.condarc", s->condaprefixes[i]) < sizeof(path))
+			(void)conf_files_add(s, &s->conda_rc, path, CONDARC_MAX);
 	return 0;
 }
 
 static int list(struct scan *s, bool clean, struct cerr *e)
 {
 	(void)e;
-	for (size_t i = 0; clean && s->conda_rc != NULL && i < s->conda_rc->n; i++)
-		scan_clean_temp(s->conda_rc->f[i].p.dirfd, s->conda_rc->f[i].p.base);
+	if (clean)
+		conf_files_clean(&s->conda_rc);
 	return 0;
-}
-
-/* The root's full bundle, as the variables name it. */
-static bool bundle_of(struct scan *s, char *out, size_t n)
-{
-	struct env_var vars[ENV_VARS_MAX];
-	size_t k, nv = env_from_scan(s, ENV_PLANNED, vars);
-
-	for (k = 0; k < nv; k++)
-		if (strcmp(vars[k].name, "REQUESTS_CA_BUNDLE") == 0) {
-			snprintf(out, n, "%s", vars[k].value);
-			return out[0] == '/' && strpbrk(out, "\n\r:#'\"") == NULL;
-		}
-	return false;
 }
 
 /* The owner's part of the file (cainit's block left out): may a top-level
@@ -147,7 +95,7 @@ static bool owner_lines(const char *buf, size_t len, bool *set, char *val, size_
 	return true;
 }
 
-static int plan_one(struct scan *s, struct condarc *f, struct want *w, struct txn *t, struct cerr *e)
+static int plan_one(struct scan *s, struct conf_file *f, struct want *w, struct txn *t, struct cerr *e)
 {
 	char bundle[ENV_VALUE_MAX], lines[ENV_VALUE_MAX + 32], val[PATH_MAX];
 	const char *block = NULL;
@@ -155,7 +103,8 @@ static int plan_one(struct scan *s, struct condarc *f, struct want *w, struct tx
 
 	if (f->cur.exists)
 		ok = owner_lines(f->cur.buf, f->cur.len, &set, val, sizeof(val));
-	if (w->sets_left && bundle_of(s, bundle, sizeof(bundle))) {
+	/* (a plain YAML scalar: none of the bytes that would need quoting) */
+	if (w->sets_left && conf_var_path(s, "REQUESTS_CA_BUNDLE", ":#'\"", bundle, sizeof(bundle))) {
 		if (!ok && !set) {
 			if (w->certs != NULL)
 				trust_warn(w->rep, "%s: not a block mapping cainit can add a key to; left as it is",
@@ -169,37 +118,17 @@ static int plan_one(struct scan *s, struct condarc *f, struct want *w, struct tx
 			trust_warn(w->rep, "%s: ssl_verify is %s, not the bundle; left as it is", f->show, val);
 		}
 	}
-	return plan_text_block(t, w, f->p.dirfd, f->p.base, f->show, &f->cur, WHAT, block, SIZE_MAX, e);
+	return conf_file_block(t, w, f, WHAT, block, SIZE_MAX, e);
 }
 
 static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
 {
-	for (size_t i = 0; s->conda_rc != NULL && i < s->conda_rc->n; i++) {
-		struct condarc *f = &s->conda_rc->f[i];
-		int rc;
-
-		if (f->why[0]) {
-			if (w->certs != NULL)
-				trust_warn(w->rep, "%s: %s; left as it is", f->show, f->why);
-			continue;
-		}
-		if ((!w->sets_left && !f->cur.exists) || f->p.dirfd < 0)
-			continue;
-		if ((rc = plan_one(s, f, w, t, e)) != 0)
-			return rc;
-	}
-	return 0;
+	return conf_files_plan(s, &s->conda_rc, w, t, plan_one, e);
 }
 
 static void release(struct scan *s)
 {
-	if (s->conda_rc == NULL)
-		return;
-	for (size_t i = 0; i < s->conda_rc->n; i++)
-		free(s->conda_rc->f[i].cur.buf);
-	free(s->conda_rc->f);
-	free(s->conda_rc);
-	s->conda_rc = NULL;
+	conf_files_free(&s->conda_rc);
 }
 
 const struct store_ops store_conda_rc = {

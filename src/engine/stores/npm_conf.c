@@ -22,24 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_files.h"
 #include "env.h"
 #include "ini_text.h"
 #include "passwd.h"
 
 #define NPMRC_MAX 32
 #define WHAT "npm's cafile: the full bundle (cainit); removed with the last set"
-
-struct npmrc {
-	struct rpath p;
-	char show[SHOW_MAX];
-	struct owned_read cur;
-	char why[200];
-};
-
-struct npm_conf {
-	struct npmrc *f; /* grown one by one: most roots have one or two */
-	size_t n;
-};
 
 static const char *const root_prefixes[] = {"/usr", "/usr/local", NULL};
 static const char *const listed_prefixes[] = {"/opt", NULL}; /* each directory there */
@@ -61,37 +50,18 @@ static bool is_file(struct scan *s, const char *path, char *canon)
  * (recorded) when create. */
 static void add(struct scan *s, const char *path, bool create)
 {
-	struct npm_conf *c = s->npm_conf;
 	struct cerr err = {0};
-	struct npmrc *f;
+	struct conf_file *f;
 
-	if (c->n == NPMRC_MAX || (f = realloc(c->f, (c->n + 1) * sizeof(*f))) == NULL)
-		return;
-	c->f = f;
-	f = &c->f[c->n];
-	memset(f, 0, sizeof(*f));
-	f->p.dirfd = -1;
-	rootfs_show(s->r, path, f->show, sizeof(f->show));
 	if (create) {
 		char dir[PATH_MAX];
 
 		snprintf(dir, sizeof(dir), "%s", path);
 		*strrchr(dir, '/') = '\0';
-		if (rootfs_resolve(s->r, dir, RP_DIR | RP_MKDIRS, &(struct rpath){0}, &err) != 0)
-			snprintf(f->why, sizeof(f->why), "%.199s", err.msg);
+		(void)rootfs_resolve(s->r, dir, RP_DIR | RP_MKDIRS, &(struct rpath){0}, &err);
 	}
-	if (!f->why[0] && rootfs_resolve(s->r, path, 0, &f->p, &err) == 0 && f->p.exists &&
-	    rootfs_read_at(f->p.dirfd, f->p.base, f->show, OWNED_FILE_MAX, &f->cur.buf, &f->cur.len, &f->cur.st,
-			   &err) == 0)
-		f->cur.exists = f->cur.buf != NULL;
-	if (err.code != 0 && !f->why[0])
+	if ((f = conf_files_add(s, &s->npm_conf, path, NPMRC_MAX)) != NULL && err.code != 0)
 		snprintf(f->why, sizeof(f->why), "%.199s", err.msg);
-	for (size_t i = 0; i < c->n; i++)
-		if (f->p.dirfd >= 0 && strcmp(c->f[i].p.canon, f->p.canon) == 0) {
-			free(f->cur.buf);
-			return; /* (a link to one already kept) */
-		}
-	c->n++;
 }
 
 /* A Node installed in prefix: its global npmrc. npm takes its prefix from
@@ -142,10 +112,9 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 	char *pwbuf;
 	size_t len;
 
+	(void)e;
 	if (s->paths_only)
 		return 0;
-	if ((s->npm_conf = calloc(1, sizeof(*s->npm_conf))) == NULL)
-		return cerr_sys(e, "npmrc", "scan", ENOMEM);
 	if (is_file(s, "/etc/npmrc", NULL))
 		add(s, "/etc/npmrc", false);
 	for (size_t i = 0; root_prefixes[i]; i++)
@@ -170,34 +139,21 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 static int list(struct scan *s, bool clean, struct cerr *e)
 {
 	(void)e;
-	for (size_t i = 0; clean && s->npm_conf != NULL && i < s->npm_conf->n; i++)
-		scan_clean_temp(s->npm_conf->f[i].p.dirfd, s->npm_conf->f[i].p.base);
+	if (clean)
+		conf_files_clean(&s->npm_conf);
 	return 0;
 }
 
-/* The root's full bundle: npm's cafile replaces the CAs npm trusts for the
- * registry (Node's compiled-in roots), so it must name them all. */
-static bool bundle_of(struct scan *s, char *out, size_t n)
-{
-	struct env_var vars[ENV_VARS_MAX];
-	size_t k, nv = env_from_scan(s, ENV_PLANNED, vars);
-
-	for (k = 0; k < nv; k++)
-		if (strcmp(vars[k].name, "NPM_CONFIG_CAFILE") == 0) {
-			snprintf(out, n, "%s", vars[k].value);
-			return out[0] == '/' && strpbrk(out, "\n\r") == NULL;
-		}
-	return false;
-}
-
-static int plan_one(struct scan *s, struct npmrc *f, struct want *w, struct txn *t, struct cerr *e)
+/* npm's cafile replaces the CAs npm trusts for the registry (Node's
+ * compiled-in roots), so it must name them all: the root's full bundle. */
+static int plan_one(struct scan *s, struct conf_file *f, struct want *w, struct txn *t, struct cerr *e)
 {
 	char bundle[ENV_VALUE_MAX], lines[ENV_VALUE_MAX + 16];
 	const char *block = NULL;
 	struct ini_view v;
 
 	ini_scan(f->cur.exists ? f->cur.buf : "", f->cur.exists ? f->cur.len : 0, NULL, "cafile", &v);
-	if (w->sets_left && bundle_of(s, bundle, sizeof(bundle))) {
+	if (w->sets_left && conf_var_path(s, "NPM_CONFIG_CAFILE", "", bundle, sizeof(bundle))) {
 		if (!v.key_set) {
 			snprintf(lines, sizeof(lines), "cafile=%s\n", bundle);
 			block = lines;
@@ -205,37 +161,17 @@ static int plan_one(struct scan *s, struct npmrc *f, struct want *w, struct txn 
 			trust_warn(w->rep, "%s: cafile is %s, not the bundle; left as it is", f->show, v.value);
 		}
 	}
-	return plan_text_block(t, w, f->p.dirfd, f->p.base, f->show, &f->cur, WHAT, block, SIZE_MAX, e);
+	return conf_file_block(t, w, f, WHAT, block, SIZE_MAX, e);
 }
 
 static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
 {
-	for (size_t i = 0; s->npm_conf != NULL && i < s->npm_conf->n; i++) {
-		struct npmrc *f = &s->npm_conf->f[i];
-		int rc;
-
-		if (f->why[0]) {
-			if (w->certs != NULL)
-				trust_warn(w->rep, "%s: %s; left as it is", f->show, f->why);
-			continue;
-		}
-		if ((!w->sets_left && !f->cur.exists) || f->p.dirfd < 0)
-			continue;
-		if ((rc = plan_one(s, f, w, t, e)) != 0)
-			return rc;
-	}
-	return 0;
+	return conf_files_plan(s, &s->npm_conf, w, t, plan_one, e);
 }
 
 static void release(struct scan *s)
 {
-	if (s->npm_conf == NULL)
-		return;
-	for (size_t i = 0; i < s->npm_conf->n; i++)
-		free(s->npm_conf->f[i].cur.buf);
-	free(s->npm_conf->f);
-	free(s->npm_conf);
-	s->npm_conf = NULL;
+	conf_files_free(&s->npm_conf);
 }
 
 const struct store_ops store_npm_conf = {

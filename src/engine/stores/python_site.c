@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "conf_files.h"
 #include "env.h"
 
 #define WHAT "Python's bundle variables as defaults, for every venv too (cainit); removed with the last one"
@@ -36,18 +37,6 @@
 /* The variables Python's clients read (docs/env.md), all naming the bundle. */
 static const char *const py_vars[] = {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "AWS_CA_BUNDLE",
 				      "HTTPLIB2_CA_CERTS", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", NULL};
-
-struct site_file {
-	struct rpath p;
-	char show[SHOW_MAX];
-	struct owned_read cur;
-	char why[200]; /* left alone: why */
-};
-
-struct python_site {
-	struct site_file *f;
-	size_t n;
-};
 
 /* Does dir's interpreter keep a sitecustomize.py in a site directory? */
 static bool own_sitecustomize(struct scan *s, const char *dir)
@@ -64,21 +53,15 @@ static bool own_sitecustomize(struct scan *s, const char *dir)
 	return false;
 }
 
-static void find_one(struct scan *s, const char *dir, struct site_file *f)
+static void find_one(struct scan *s, const char *dir)
 {
-	struct cerr err = {0};
 	char path[PATH_MAX];
+	struct conf_file *f;
 
-	f->p.dirfd = -1;
-	snprintf(path, sizeof(path), "%s/" SITE_NAME, dir);
-	rootfs_show(s->r, path, f->show, sizeof(f->show));
-	if (rootfs_resolve(s->r, path, 0, &f->p, &err) == 0 && f->p.exists &&
-	    rootfs_read_at(f->p.dirfd, f->p.base, f->show, OWNED_FILE_MAX, &f->cur.buf, &f->cur.len, &f->cur.st,
-			   &err) == 0)
-		f->cur.exists = f->cur.buf != NULL;
-	if (err.code != 0)
-		snprintf(f->why, sizeof(f->why), "%.199s", err.msg);
-	else if (f->p.dirfd < 0 || faccessat(f->p.dirfd, ".", W_OK, AT_EACCESS) != 0)
+	if ((size_t)snprintf(path, sizeof(path), "%s/" SITE_NAME, dir) >= sizeof(path) ||
+	    (f = conf_files_add(s, &s->python_site, path, SIZE_MAX)) == NULL || f->why[0])
+		return;
+	if (f->p.dirfd < 0 || faccessat(f->p.dirfd, ".", W_OK, AT_EACCESS) != 0)
 		snprintf(f->why, sizeof(f->why), "%s", strerror(f->p.dirfd < 0 ? ENOENT : errno));
 	else if (!f->p.exists && own_sitecustomize(s, dir))
 		snprintf(f->why, sizeof(f->why), "its interpreter has a sitecustomize.py of its own in a site directory");
@@ -87,21 +70,19 @@ static void find_one(struct scan *s, const char *dir, struct site_file *f)
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
 	(void)o;
-	if (s->paths_only || s->npystdlibs == 0)
+	(void)e;
+	if (s->paths_only)
 		return 0;
-	if ((s->python_site = calloc(1, sizeof(*s->python_site))) == NULL ||
-	    (s->python_site->f = calloc(s->npystdlibs, sizeof(*s->python_site->f))) == NULL)
-		return cerr_sys(e, "python site", "scan", ENOMEM);
 	for (size_t i = 0; i < s->npystdlibs; i++)
-		find_one(s, s->pystdlibs[i], &s->python_site->f[s->python_site->n++]);
+		find_one(s, s->pystdlibs[i]);
 	return 0;
 }
 
 static int list(struct scan *s, bool clean, struct cerr *e)
 {
 	(void)e;
-	for (size_t i = 0; clean && s->python_site != NULL && i < s->python_site->n; i++)
-		scan_clean_temp(s->python_site->f[i].p.dirfd, s->python_site->f[i].p.base);
+	if (clean)
+		conf_files_clean(&s->python_site);
 	return 0;
 }
 
@@ -139,21 +120,20 @@ static int render(struct scan *s, struct rope *out)
 	return any > 0 ? 0 : 1;
 }
 
-static int plan_one(struct scan *s, struct site_file *f, bool sets_left, struct want *w, struct txn *t,
-		    struct cerr *e)
+static int plan_one(struct scan *s, struct conf_file *f, struct want *w, struct txn *t, struct cerr *e)
 {
 	struct rope lines;
 	char *flat = NULL;
 	int rc = 0;
 
 	rope_init(&lines);
-	if (sets_left && (rc = render(s, &lines)) == 0 && (flat = rope_join(&lines)) == NULL)
+	if (w->sets_left && (rc = render(s, &lines)) == 0 && (flat = rope_join(&lines)) == NULL)
 		rc = -1;
 	if (rc < 0) {
 		rope_free(&lines);
 		return cerr_sys(e, f->show, "plan", ENOMEM);
 	}
-	rc = plan_text_block(t, w, f->p.dirfd, f->p.base, f->show, &f->cur, WHAT, flat, SIZE_MAX, e);
+	rc = conf_file_block(t, w, f, WHAT, flat, SIZE_MAX, e);
 	free(flat);
 	rope_free(&lines);
 	return rc;
@@ -166,35 +146,12 @@ static int plan(struct scan *s, struct want *w, struct txn *t, struct cerr *e)
 	/* the venvs' record (python.c) goes with the last set */
 	if (!w->sets_left && (rc = python_plan_env_record(s, false, t, e)) != 0)
 		return rc;
-	if (s->python_site == NULL)
-		return 0;
-	for (size_t i = 0; i < s->python_site->n; i++) {
-		struct site_file *f = &s->python_site->f[i];
-
-		if (f->why[0]) {
-			if (w->certs != NULL)
-				trust_warn(w->rep, "%s: %s; left as it is", f->show, f->why);
-			continue;
-		}
-		if (!w->sets_left && !f->cur.exists)
-			continue;
-		if (f->p.dirfd < 0)
-			continue;
-		if ((rc = plan_one(s, f, w->sets_left, w, t, e)) != 0)
-			return rc;
-	}
-	return 0;
+	return conf_files_plan(s, &s->python_site, w, t, plan_one, e);
 }
 
 static void release(struct scan *s)
 {
-	if (s->python_site == NULL)
-		return;
-	for (size_t i = 0; i < s->python_site->n; i++)
-		free(s->python_site->f[i].cur.buf);
-	free(s->python_site->f);
-	free(s->python_site);
-	s->python_site = NULL;
+	conf_files_free(&s->python_site);
 }
 
 const struct store_ops store_python_site = {
