@@ -209,7 +209,7 @@ client_verdict() {
 # handshake and a good answer; none has a CA option. client_ready NAME: does
 # this machine have it (after clients_build)?
 CLIENTS=(curl wget openssl python-urllib python-requests pip node git go java chromium ruby perl-lwp
-	pypi-requests pypi-pip npm bun bun-install deno)
+	pypi-requests pypi-pip venv-pip npm bun bun-install deno)
 # the pip-installed Python: the first pyenv interpreter with PyPI's requests
 PYENV_PY=${PYENV_PY-$(for p in /root/.pyenv/versions/3.*; do
 	"$p/bin/python" -c 'import requests, certifi' 2>/dev/null && { echo "$p"; break; }; done)}
@@ -239,6 +239,9 @@ client_cmd() {
 	pypi-requests) echo "$PYENV_PY/bin/python -c 'import sys, requests; requests.get(sys.argv[1], timeout=20).raise_for_status()' $URL/" ;;
 	pypi-pip) echo "$PYENV_PY/bin/python -m pip download --disable-pip-version-check --no-cache-dir --retries 0 --timeout 20" \
 		"--no-deps -d \$(mktemp -d) --index-url $URL/simple/ cainit-probe" ;;
+	venv-pip) echo "v=\$(mktemp -d)/venv && $PYENV_PY/bin/python -m venv \$v &&" \
+		"\$v/bin/python -m pip download --disable-pip-version-check --no-cache-dir --retries 0 --timeout 20" \
+		"--no-deps -d \$(mktemp -d) --index-url $URL/simple/ cainit-probe" ;;
 	npm) echo "npm view --registry $URL/npm/ --no-update-notifier --fetch-retries 0 --fetch-timeout 20000" \
 		"--cache \$(mktemp -d) cainit-probe version | grep -qx 1.0.0" ;;
 	bun) echo "$NPM_TOOLS/@oven/bun-linux-x64/bin/bun $SANDBOX_LIB_DIR/../tests/e2e/clients/fetch_get.mjs $URL/" ;;
@@ -262,6 +265,7 @@ client_label() {
 	perl-lwp) echo 'perl-lwp (`LWP::UserAgent`)' ;;
 	pypi-requests) echo 'pypi-requests (pyenv Python, PyPI requests + certifi)' ;;
 	pypi-pip) echo 'pypi-pip (pyenv Python, its own pip)' ;;
+	venv-pip) echo 'venv-pip (a venv made at each start, its fresh pip)' ;;
 	npm) echo 'npm (`npm view`, an HTTPS registry)' ;;
 	bun) echo 'bun (`fetch`)' ;;
 	bun-install) echo 'bun install (an HTTPS registry)' ;;
@@ -278,7 +282,7 @@ client_ready() {
 	go) probe="test -x $W/clients/httpget" ;;
 	java) probe="test -f $W/clients/HttpGet.class" ;;
 	perl-lwp) probe="perl -MLWP::Protocol::https -e1" ;;
-	pypi-requests | pypi-pip) probe="test -n '$PYENV_PY' && $PYENV_PY/bin/python -c 'import requests, certifi, pip'" ;;
+	pypi-requests | pypi-pip | venv-pip) probe="test -n '$PYENV_PY' && $PYENV_PY/bin/python -c 'import requests, certifi, pip'" ;;
 	bun | bun-install) probe="$NPM_TOOLS/@oven/bun-linux-x64/bin/bun --version" ;;
 	deno) probe="$NPM_TOOLS/@deno/linux-x64-glibc/deno --version" ;;
 	*) probe="command -v $1" ;;

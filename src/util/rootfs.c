@@ -76,14 +76,27 @@ const char *rootfs_show(const struct rootfs *r, const char *canon, char *buf, si
 	return buf;
 }
 
+/* FNV-1a: the directory cache compares this before the path (a scan of
+ * a root with many Pythons caches a few hundred directories). */
+static unsigned path_hash(const char *p)
+{
+	unsigned h = 2166136261u;
+
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
 static int cache_get(const struct rootfs *r, const char *canon)
 {
+	unsigned h;
 	size_t i;
 
 	if (canon[0] == '\0')
 		return r->fd;
+	h = path_hash(canon);
 	for (i = 0; i < r->ndirs; i++)
-		if (r->dirs[i].fd >= 0 && strcmp(r->dirs[i].canon, canon) == 0)
+		if (r->dirs[i].hash == h && r->dirs[i].fd >= 0 && strcmp(r->dirs[i].canon, canon) == 0)
 			return r->dirs[i].fd;
 	return -1;
 }
@@ -105,7 +118,7 @@ static int cache_put(struct rootfs *r, const char *canon, int fd)
 		r->dirs = d;
 		r->capdirs = cap;
 	}
-	r->dirs[r->ndirs++] = (struct rootfs_dir){c, fd};
+	r->dirs[r->ndirs++] = (struct rootfs_dir){c, path_hash(c), fd};
 	return 0;
 }
 
@@ -115,11 +128,12 @@ static int cache_put(struct rootfs *r, const char *canon, int fd)
 static int open_dir(struct rootfs *r, int cur, const char *comp, const char *cand, bool mkdirs,
 		    bool *mkdir_failed)
 {
+	unsigned h = path_hash(cand);
 	size_t i;
 	int fd;
 
 	for (i = 0; i < r->ndirs; i++) {
-		if (strcmp(r->dirs[i].canon, cand) != 0)
+		if (r->dirs[i].hash != h || strcmp(r->dirs[i].canon, cand) != 0)
 			continue;
 		if (r->dirs[i].fd >= 0)
 			return r->dirs[i].fd;

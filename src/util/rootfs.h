@@ -22,6 +22,7 @@
 
 struct rootfs_dir {
 	char *canon;
+	unsigned hash; /* of canon: compared before the string */
 	int fd;
 };
 
