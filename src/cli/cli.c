@@ -119,8 +119,9 @@ const char *cli_java_home(const char *flag)
 #define PYTHON_ENVS_MAX 64
 
 /* --python-env, in the order given (one parse per process) */
-static const char *python_envs[PYTHON_ENVS_MAX + 2];
+static const char *python_envs[PYTHON_ENVS_MAX + 1];
 static size_t npython_envs;
+static bool python_envs_overflow;
 
 static bool add_python_env(const char *dir, struct trust_opts *o)
 {
@@ -137,7 +138,7 @@ bool cli_trust_option(int c, const char *arg, struct trust_opts *o)
 	switch (c) {
 	case 'P':
 		if (!add_python_env(arg, o))
-			python_envs[PYTHON_ENVS_MAX] = arg; /* (cli_trust_finish refuses it) */
+			python_envs_overflow = true; /* (cli_trust_finish refuses it) */
 		return true;
 	case 'J':
 		o->java_home = arg;
@@ -159,8 +160,8 @@ int cli_trust_finish(const char *cmd, struct trust_opts *o)
 	if (o->java_home != NULL && o->java_home[0] != '/')
 		return cli_usage_error(cmd, "--java-home must be an absolute path inside the root");
 	o->java_home = cli_java_home(o->java_home);
-	if (python_envs[PYTHON_ENVS_MAX] != NULL)
-		return cli_usage_error(cmd, "more than 64 --python-env");
+	if (python_envs_overflow)
+		return cli_usage_error(cmd, "more than %d --python-env", PYTHON_ENVS_MAX);
 	for (size_t i = 0; i < npython_envs; i++)
 		if (python_envs[i][0] != '/')
 			return cli_usage_error(cmd, "--python-env must be an absolute path inside the root");

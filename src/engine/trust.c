@@ -79,10 +79,6 @@ void trust_sentinels_close(struct trust_sentinel *v, size_t n)
 			close(v[i].dirfd);
 }
 
-/* One scan-plan-commit cycle on a locked root: every row of store_table
- * finds its stores, then plans its part of the change, in table order;
- * the transaction then commits it all. keep_mark: the run is part of a
- * recovery, which removes the mark itself when it is done. */
 /* A change reads and writes whole files (bundles, keystores) of a few
  * hundred KB each. glibc's defaults hand such buffers back to the kernel
  * (a big chunk is mmap'd and unmapped; a big free top of the heap is
@@ -97,6 +93,10 @@ static void keep_heap(void)
 	(void)mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
 }
 
+/* One scan-plan-commit cycle on a locked root: every row of store_table
+ * finds its stores, then plans its part of the change, in table order;
+ * the transaction then commits it all. keep_mark: the run is part of a
+ * recovery, which removes the mark itself when it is done. */
 static int run_locked(struct rootfs *r, struct want *w, const struct trust_opts *o, unsigned scan_flags,
 		      bool keep_mark, struct trust_report *rep, struct cerr *e)
 {

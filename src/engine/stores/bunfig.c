@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf_files.h"
 #include "env.h"
@@ -90,7 +91,8 @@ static void add(struct scan *s, const struct passwd_entry *pw)
 	if ((size_t)snprintf(path, sizeof(path), "%s/" BUNFIG_NAME, pw->home) >= sizeof(path) ||
 	    rootfs_resolve(s->r, pw->home, RP_DIR, &home, &ignored) != 0 || !home.exists || home.dirfd < 0)
 		return; /* no home there: no one to configure */
-	if ((f = conf_files_add(s, &s->bunfig, path, BUNFIG_MAX)) != NULL) {
+	/* (cainit not run by root, as an unprivileged bake: the caller's) */
+	if ((f = conf_files_add(s, &s->bunfig, path, BUNFIG_MAX)) != NULL && geteuid() == 0) {
 		f->uid = pw->uid;
 		f->gid = pw->gid;
 	}

@@ -16,7 +16,8 @@
  * A bundle that is a link to one the bundle room keeps (Debian's
  * python3-certifi points at the system bundle) is that bundle, edited once
  * by that room. The search is bounded: PY_DIRS_MAX directories listed,
- * PY_BUNDLES_MAX bundles kept; what lies beyond is reported, not guessed.
+ * PY_BUNDLES_MAX bundles kept; what lies beyond is reported (a warning),
+ * not guessed. A prefix given by --python-env is recorded (python_plan_env_record).
  */
 #include "store.h"
 
@@ -58,6 +59,7 @@ static const char *const root_prefixes[] = {"/usr", "/usr/local", "/opt/*", "/op
 struct search {
 	struct scan *s;
 	size_t listed;
+	unsigned full; /* a bound was hit (said once) */
 	struct trust_report *rep; /* where a bundle left alone is reported (may be NULL) */
 	struct cerr *e;
 };
@@ -95,8 +97,11 @@ static int list_dirs(struct search *x, const char *dir, const char *prefix, stru
 
 	memset(out, 0, sizeof(*out));
 	out->prefix = prefix;
-	if (x->listed == PY_DIRS_MAX)
+	if (x->listed == PY_DIRS_MAX) {
+		if (!x->full++)
+			trust_warn(x->rep, "Python search: more than %d directories; the others not looked at", PY_DIRS_MAX);
 		return 0;
+	}
 	if (rootfs_resolve(x->s->r, dir, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
 		return 0;
 	x->listed++;
@@ -111,8 +116,11 @@ static int add_file(struct search *x, const char *path)
 	struct cerr ignored = {0};
 	struct rpath p;
 
-	if (x->s->npybundles >= PY_BUNDLES_MAX)
+	if (x->s->npybundles >= PY_BUNDLES_MAX) {
+		if (!x->full++)
+			trust_warn(x->rep, "more than %d Python bundles: the others left as they are", PY_BUNDLES_MAX);
 		return 0;
+	}
 	if (rootfs_resolve(x->s->r, path, 0, &p, &ignored) != 0 || !p.exists || !S_ISREG(p.st.st_mode))
 		return 0;
 	if (bundle_files_has(&(struct bundle_files){&x->s->bundles, &x->s->nbundles}, p.canon))
@@ -198,8 +206,23 @@ static int search_lib(struct search *x, const char *lib)
 	return rc;
 }
 
-/* A prefix pattern ("*" a whole component, any directory there, as in
- * the tables): each prefix it names, then its lib and lib64. */
+/* One prefix: a conda one?, then its lib and lib64. */
+static int search_one(struct search *x, const char *prefix)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if ((rc = note_conda(x, prefix)) != 0)
+		return rc;
+	if ((size_t)snprintf(path, sizeof(path), "%s/lib", prefix) < sizeof(path))
+		rc = search_lib(x, path);
+	if (rc == 0 && (size_t)snprintf(path, sizeof(path), "%s/lib64", prefix) < sizeof(path))
+		rc = search_lib(x, path);
+	return rc;
+}
+
+/* A prefix pattern of the tables ("*" a whole component: any directory
+ * there): each prefix it names. */
 static int search_prefix(struct search *x, const char *pattern)
 {
 	const char *star = strstr(pattern, "/*");
@@ -207,15 +230,8 @@ static int search_prefix(struct search *x, const char *pattern)
 	struct names d;
 	int rc = 0;
 
-	if (star == NULL) {
-		if ((rc = note_conda(x, pattern)) != 0)
-			return rc;
-		if ((size_t)snprintf(path, sizeof(path), "%s/lib", pattern) < sizeof(path))
-			rc = search_lib(x, path);
-		if (rc == 0 && (size_t)snprintf(path, sizeof(path), "%s/lib64", pattern) < sizeof(path))
-			rc = search_lib(x, path);
-		return rc;
-	}
+	if (star == NULL)
+		return search_one(x, pattern);
 	snprintf(path, sizeof(path), "%.*s", (int)(star - pattern), pattern);
 	if ((rc = list_dirs(x, path, "", &d)) != 0)
 		return rc;
@@ -229,16 +245,20 @@ static int search_prefix(struct search *x, const char *pattern)
 	return rc;
 }
 
-/* One prefix given or recorded (a venv): searched like the others, and
- * kept for the record while it is a directory of the root. */
-static int add_env(struct search *x, const char *path)
+/* One prefix given or recorded (a venv): searched like the others (its
+ * path taken as it is, no pattern), and kept for the record while it is a
+ * directory of the root. */
+static int add_env(struct search *x, const char *path, bool given)
 {
 	struct cerr ignored = {0};
 	char (*nv)[PATH_MAX];
 	struct rpath p;
 
-	if (rootfs_resolve(x->s->r, path, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
+	if (rootfs_resolve(x->s->r, path, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0) {
+		if (given)
+			trust_warn(x->rep, "--python-env %s: not a directory of the root; left out", path);
 		return 0; /* gone: the record drops it */
+	}
 	for (size_t i = 0; i < x->s->npyenvs; i++)
 		if (strcmp(x->s->pyenvs[i], p.canon) == 0)
 			return 0;
@@ -248,7 +268,7 @@ static int add_env(struct search *x, const char *path)
 		return cerr_sys(x->e, path, "scan", ENOMEM);
 	x->s->pyenvs = nv;
 	snprintf(nv[x->s->npyenvs++], PATH_MAX, "%s", p.canon);
-	return search_prefix(x, p.canon);
+	return search_one(x, p.canon);
 }
 
 /* /etc/cainit/python-envs: the prefixes given to earlier installs, so that
@@ -276,7 +296,7 @@ static int add_recorded_envs(struct search *x)
 		if (n > 0 && n < sizeof(path) && line[0] == '/' && memchr(line, '\0', n) == NULL) {
 			memcpy(path, line, n);
 			path[n] = '\0';
-			rc = add_env(x, path);
+			rc = add_env(x, path, false);
 		}
 		line = nl ? nl + 1 : end;
 	}
@@ -285,7 +305,7 @@ static int add_recorded_envs(struct search *x)
 
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
-	struct search x = {s, 0, o->rep, e};
+	struct search x = {s, 0, 0, o->rep, e};
 	struct passwd_entry pw;
 	const char *p;
 	size_t len;
@@ -293,7 +313,7 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 	int rc = add_recorded_envs(&x);
 
 	for (size_t i = 0; rc == 0 && o->python_envs != NULL && o->python_envs[i] != NULL; i++)
-		rc = add_env(&x, o->python_envs[i]);
+		rc = add_env(&x, o->python_envs[i], true);
 	for (size_t i = 0; rc == 0 && root_prefixes[i]; i++)
 		rc = search_prefix(&x, root_prefixes[i]);
 	if (rc != 0 || (pwbuf = passwd_read(s->r, &len)) == NULL)
