@@ -1,6 +1,6 @@
-# Bun's configuration room (docs/stores.md, "Bun"): `bun install` reads
-# neither the system store nor NODE_EXTRA_CA_CERTS, only `[install] cafile`
-# of a bunfig. Where the root has Bun (/usr/local/bin/bun and the like:
+# Bun's configuration room (docs/stores.md, "Bun"): `bun install` does not
+# read the system store, and started with no variables it reads only
+# `[install] cafile` of a bunfig. Where the root has Bun (/usr/local/bin/bun and the like:
 # then root's and each login user's home; or a home's own ~/.bun/bin/bun),
 # each such home's ~/.bunfig.toml gets `cafile = "<the full bundle>"` in
 # cainit's block: inside the owner's [install] table, or as a new one; a

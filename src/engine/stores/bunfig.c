@@ -1,9 +1,10 @@
 /*
- * bunfig.c: Bun's configuration room. `bun install` trusts neither the
- * system store nor NODE_EXTRA_CA_CERTS: it fetches from the registry over
- * the CA list compiled into Bun, unless `[install] cafile` in a bunfig
- * names a file. Bun reads a global one, $HOME/.bunfig.toml, with no
- * variable. So where the root has Bun (PREFIX/bin/bun for /usr, /usr/local
+ * bunfig.c: Bun's configuration room. `bun install` does not read the
+ * system store: it fetches from the registry over the CA list compiled
+ * into Bun, plus NODE_EXTRA_CA_CERTS when a start path set it, unless
+ * `[install] cafile` in a bunfig names a file. Bun reads a global one,
+ * $HOME/.bunfig.toml, with no variable: the one file that reaches a
+ * `bun install` started without variables. So where the root has Bun (PREFIX/bin/bun for /usr, /usr/local
  * and /opt/NAME: then root's and each login user's home, uid 1000 and up;
  * or a home's own ~/.bun/bin/bun, where Bun's installer puts it), each of
  * those homes that exists gets `cafile = "<the full
