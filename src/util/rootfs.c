@@ -6,6 +6,7 @@
 #include "rootfs.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,8 +53,10 @@ void rootfs_forget(struct rootfs *r)
 		free(r->dirs[i].canon);
 	}
 	free(r->dirs);
+	free(r->slots);
 	r->dirs = NULL;
-	r->ndirs = r->capdirs = 0;
+	r->slots = NULL;
+	r->ndirs = r->capdirs = r->nslots = 0;
 }
 
 void rootfs_close(struct rootfs *r)
@@ -76,33 +79,73 @@ const char *rootfs_show(const struct rootfs *r, const char *canon, char *buf, si
 	return buf;
 }
 
-/* FNV-1a: the directory cache compares this before the path (a scan of
- * a root with many Pythons caches a few hundred directories). */
-static unsigned path_hash(const char *p)
+/* FNV-1a of the first len bytes: the directory cache's index. */
+static unsigned path_hash(const char *p, size_t len)
 {
 	unsigned h = 2166136261u;
 
-	for (; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
 	return h;
+}
+
+/* The cache entry for the first len bytes of canon, or -1 (a scan of a
+ * root with many Pythons caches a few hundred directories: each lookup is
+ * one probe of the index, not a pass over them). */
+static long cache_find(const struct rootfs *r, const char *canon, size_t len)
+{
+	unsigned h = path_hash(canon, len);
+
+	if (r->nslots == 0)
+		return -1;
+	for (size_t k = h & (r->nslots - 1);; k = (k + 1) & (r->nslots - 1)) {
+		unsigned v = r->slots[k];
+		const struct rootfs_dir *d;
+
+		if (v == 0)
+			return -1;
+		d = &r->dirs[v - 1];
+		if (d->hash == h && strncmp(d->canon, canon, len) == 0 && d->canon[len] == '\0')
+			return (long)(v - 1);
+	}
+}
+
+/* The index rebuilt for ndirs entries (after a growth or a removal). */
+static int cache_reindex(struct rootfs *r)
+{
+	size_t n = 64;
+	unsigned *slots;
+
+	while (n < 2 * (r->ndirs + 1))
+		n *= 2;
+	if ((slots = calloc(n, sizeof(*slots))) == NULL)
+		return -1;
+	for (size_t i = 0; i < r->ndirs; i++) {
+		size_t k = r->dirs[i].hash & (n - 1);
+
+		while (slots[k] != 0)
+			k = (k + 1) & (n - 1);
+		slots[k] = (unsigned)i + 1;
+	}
+	free(r->slots);
+	r->slots = slots;
+	r->nslots = n;
+	return 0;
 }
 
 static int cache_get(const struct rootfs *r, const char *canon)
 {
-	unsigned h;
-	size_t i;
+	long i;
 
 	if (canon[0] == '\0')
 		return r->fd;
-	h = path_hash(canon);
-	for (i = 0; i < r->ndirs; i++)
-		if (r->dirs[i].hash == h && r->dirs[i].fd >= 0 && strcmp(r->dirs[i].canon, canon) == 0)
-			return r->dirs[i].fd;
-	return -1;
+	i = cache_find(r, canon, strlen(canon));
+	return i < 0 ? -1 : r->dirs[i].fd;
 }
 
 static int cache_put(struct rootfs *r, const char *canon, int fd)
 {
+	size_t len = strlen(canon), k;
 	char *c = strdup(canon);
 
 	if (c == NULL)
@@ -118,7 +161,19 @@ static int cache_put(struct rootfs *r, const char *canon, int fd)
 		r->dirs = d;
 		r->capdirs = cap;
 	}
-	r->dirs[r->ndirs++] = (struct rootfs_dir){c, path_hash(c), fd};
+	r->dirs[r->ndirs++] = (struct rootfs_dir){c, path_hash(c, len), fd};
+	if (2 * (r->ndirs + 1) > r->nslots) {
+		if (cache_reindex(r) < 0) {
+			free(c);
+			r->ndirs--;
+			return -1;
+		}
+		return 0;
+	}
+	k = r->dirs[r->ndirs - 1].hash & (r->nslots - 1);
+	while (r->slots[k] != 0)
+		k = (k + 1) & (r->nslots - 1);
+	r->slots[k] = (unsigned)r->ndirs;
 	return 0;
 }
 
@@ -128,13 +183,10 @@ static int cache_put(struct rootfs *r, const char *canon, int fd)
 static int open_dir(struct rootfs *r, int cur, const char *comp, const char *cand, bool mkdirs,
 		    bool *mkdir_failed)
 {
-	unsigned h = path_hash(cand);
-	size_t i;
+	long i = cache_find(r, cand, strlen(cand));
 	int fd;
 
-	for (i = 0; i < r->ndirs; i++) {
-		if (r->dirs[i].hash != h || strcmp(r->dirs[i].canon, cand) != 0)
-			continue;
+	if (i >= 0) {
 		if (r->dirs[i].fd >= 0)
 			return r->dirs[i].fd;
 		if (!mkdirs) {
@@ -143,7 +195,10 @@ static int open_dir(struct rootfs *r, int cur, const char *comp, const char *can
 		}
 		free(r->dirs[i].canon); /* about to be created: forget "missing" */
 		r->dirs[i] = r->dirs[--r->ndirs];
-		break;
+		if (cache_reindex(r) < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
 	}
 	fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && !mkdirs) {
@@ -192,6 +247,37 @@ static void canon_join(char *out, size_t n, const char *dir, const char *rest)
 	out[k < n ? k : n - 1] = '\0';
 }
 
+/* The walk starts at the longest cached directory that prefixes a clean
+ * path (absolute, no ".", ".." or empty component): every directory in the
+ * cache was reached by this walk, so its canonical path is its own walk. */
+static void start_cached(const struct rootfs *r, const char *path, unsigned flags, char *canon, int *cur,
+			 const char **p)
+{
+	size_t len = strlen(path), end;
+
+	if (r->ndirs == 0 || path[0] != '/' || len >= PATH_MAX)
+		return;
+	for (const char *c = path; *c; c++)
+		if (c[0] == '/' && (c[1] == '/' || c[1] == '\0' ||
+				    (c[1] == '.' && (c[2] == '/' || c[2] == '\0' ||
+						     (c[2] == '.' && (c[3] == '/' || c[3] == '\0'))))))
+			return;
+	end = flags & RP_DIR ? len : (size_t)(strrchr(path, '/') - path);
+	while (end > 0) {
+		long i = cache_find(r, path, end);
+
+		if (i >= 0 && r->dirs[i].fd >= 0) {
+			memcpy(canon, path, end);
+			canon[end] = '\0';
+			*cur = r->dirs[i].fd;
+			*p = path + end;
+			return;
+		}
+		while (end > 0 && path[--end] != '/')
+			;
+	}
+}
+
 /* (Longer than most: the confined walk is one loop over the components,
  * each case of a component handled where the next one depends on it.) */
 int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rpath *out, struct cerr *e)
@@ -206,6 +292,7 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 	if (snprintf(rest, sizeof(rest), "%s", path) >= (int)sizeof(rest))
 		return cerr_set(e, CAINIT_EOPS, "%s: path too long", path);
 	p = rest;
+	start_cached(r, rest, flags, canon, &cur, &p);
 	for (;;) {
 		char comp[NAME_MAX + 1];
 		const char *next, *q;
@@ -347,6 +434,28 @@ int rootfs_open_regular(int dirfd, const char *name, const char *show, int *fd, 
 	return 0;
 }
 
+/* Fault a fresh bundle-sized buffer in with one call, not one page fault
+ * per 4 KB (no-op before Linux 5.14); the part of the brk heap a previous
+ * call populated is not walked again (the engine keeps its heap: trust.c). */
+static void populate(const char *b, size_t len)
+{
+	static _Atomic uintptr_t done; /* the heap below this was populated */
+	uintptr_t lo = ((uintptr_t)b + 4095) & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)b + len) & ~(uintptr_t)4095;
+	uintptr_t top = (uintptr_t)sbrk(0), d = atomic_load_explicit(&done, memory_order_relaxed);
+
+	if (d > top)
+		d = top; /* the heap was trimmed */
+	if (hi <= top) {
+		if (lo < d)
+			lo = d;
+		if (hi > d)
+			atomic_store_explicit(&done, hi, memory_order_relaxed);
+	}
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+}
+
 int rootfs_read_at(int dirfd, const char *name, const char *show, size_t max,
 		   char **buf, size_t *len, struct stat *st, struct cerr *e)
 {
@@ -370,15 +479,8 @@ int rootfs_read_at(int dirfd, const char *name, const char *show, size_t max,
 		cerr_sys(e, show, "read", ENOMEM);
 		goto fail;
 	}
-	if (cap >= 64 * 1024) {
-		/* fault a fresh bundle-sized buffer in with one call, not one
-		 * page fault per 4 KB (no-op before Linux 5.14) */
-		uintptr_t lo = ((uintptr_t)b + 4095) & ~(uintptr_t)4095;
-		uintptr_t hi = ((uintptr_t)b + cap) & ~(uintptr_t)4095;
-
-		if (hi > lo)
-			(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
-	}
+	if (cap >= 64 * 1024)
+		populate(b, cap);
 	for (;;) {
 		ssize_t k = read(fd, b + n, cap - n);
 

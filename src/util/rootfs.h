@@ -31,6 +31,8 @@ struct rootfs {
 	char prefix[PATH_MAX];  /* root path for messages; "" when the root is "/" */
 	struct rootfs_dir *dirs; /* canonical directory path -> pinned fd */
 	size_t ndirs, capdirs;
+	unsigned *slots;        /* open-addressed index of dirs (index + 1; 0 empty) */
+	size_t nslots;          /* a power of two, at least twice ndirs */
 	int lockfd;             /* fd holding the flock (r->fd unless lock_owned) */
 	bool lock_owned;
 	unsigned max_depth;     /* refuse paths with more components (0: no limit) */
