@@ -94,3 +94,15 @@ void conf_files_free(struct conf_files *l)
 	l->v = NULL;
 	l->n = 0;
 }
+
+bool conf_is_file(struct scan *s, const char *path, char *canon)
+{
+	struct cerr ignored = {0};
+	struct rpath p;
+
+	if (rootfs_resolve(s->r, path, 0, &p, &ignored) != 0 || !p.exists || !S_ISREG(p.st.st_mode))
+		return false;
+	if (canon != NULL)
+		memcpy(canon, p.canon, PATH_MAX);
+	return true;
+}

@@ -35,6 +35,11 @@ int conf_file_block(struct txn *t, struct want *w, struct conf_file *f, const ch
  * bytes in forbid (which the file's syntax would need escaped). */
 bool conf_var_path(struct scan *s, const char *var, const char *forbid, char *out, size_t n);
 
+/* Is path a regular file of the root (symlinks followed inside it)? canon
+ * (PATH_MAX bytes, may be NULL) gets its real path: where a program is,
+ * for the rooms that look for one (node, bun). */
+bool conf_is_file(struct scan *s, const char *path, char *canon);
+
 /* A killed run's temp file beside each file. */
 void conf_files_clean(struct conf_files *l);
 void conf_files_free(struct conf_files *l);

@@ -208,6 +208,9 @@ struct scan {
 	bool nss_discover;           /* --nss: every database found takes the set */
 	struct owned_read nss_record; /* /etc/cainit/nss */
 	struct owned_read dirs_record; /* /etc/cainit/dirs: the directories cainit made */
+	char *passwd;                /* /etc/passwd, read once (scan_passwd) */
+	size_t passwd_len;
+	bool passwd_tried;
 	struct start_paths *start_paths; /* stores/start_paths.c's own state */
 	struct merged *merged;           /* stores/merged.c's own state */
 };
@@ -296,6 +299,10 @@ void scan_unmark_txn(struct scan *s);
  * ("*" when every set, or when the mark names none). */
 int scan_read_mark(struct rootfs *r, bool *present, char *set, size_t n, struct cerr *e);
 void scan_free(struct scan *s);
+
+/* The root's /etc/passwd for the rooms that keep per-user files, read at
+ * most once per scan (owned by the scan); NULL when there is none. */
+const char *scan_passwd(struct scan *s, size_t *len);
 
 /* The distinct set names found anywhere in s (only `only` when not NULL);
  * up to max, pointing into s. Returns how many. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "passwd.h"
 #include "verify.h"
 
 const struct store_ops *const store_table[] = {
@@ -210,5 +211,16 @@ void scan_free(struct scan *s)
 		if (store_table[i]->free != NULL)
 			store_table[i]->free(s);
 	free(s->known);
+	free(s->passwd);
 	memset(s, 0, sizeof(*s));
+}
+
+const char *scan_passwd(struct scan *s, size_t *len)
+{
+	if (!s->passwd_tried) {
+		s->passwd = passwd_read(s->r, &s->passwd_len);
+		s->passwd_tried = true;
+	}
+	*len = s->passwd_len;
+	return s->passwd;
 }

@@ -38,14 +38,6 @@
 #define BUNFIG_NAME ".bunfig.toml"
 #define WHAT "bun install's CA list: the full bundle (cainit); removed with the last set"
 
-static bool is_file(struct scan *s, const char *path)
-{
-	struct cerr ignored = {0};
-	struct rpath p;
-
-	return rootfs_resolve(s->r, path, 0, &p, &ignored) == 0 && p.exists && S_ISREG(p.st.st_mode);
-}
-
 static int opt_entry(void *ctx, int dirfd, const char *name, unsigned char type)
 {
 	void **a = ctx;
@@ -53,7 +45,7 @@ static int opt_entry(void *ctx, int dirfd, const char *name, unsigned char type)
 
 	type = scan_entry_type(dirfd, name, type);
 	if ((type == DT_DIR || type == DT_LNK) && (size_t)snprintf(path, sizeof(path), "/opt/%s/bin/bun", name) <
-							  sizeof(path) && is_file(a[0], path))
+							  sizeof(path) && conf_is_file(a[0], path, NULL))
 		*(bool *)a[1] = true;
 	return 0;
 }
@@ -68,7 +60,7 @@ static bool system_bun(struct scan *s)
 	void *a[2] = {s, &found};
 
 	for (size_t i = 0; where[i]; i++)
-		if (is_file(s, where[i]))
+		if (conf_is_file(s, where[i], NULL))
 			return true;
 	if (rootfs_resolve(s->r, "/opt", RP_DIR, &p, &ignored) == 0 && p.exists && p.dirfd >= 0)
 		scan_list_dir(p.dirfd, "/opt", opt_entry, a, false, &ignored);
@@ -103,23 +95,23 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
 	struct passwd_entry pw;
 	const char *p;
-	char *pwbuf, path[PATH_MAX];
+	const char *pwbuf;
+	char path[PATH_MAX];
 	size_t len;
 	bool everyone;
 
 	(void)o;
 	(void)e;
-	if (s->paths_only || (pwbuf = passwd_read(s->r, &len)) == NULL)
+	if (s->paths_only || (pwbuf = scan_passwd(s, &len)) == NULL)
 		return 0;
 	everyone = system_bun(s);
 	for (p = pwbuf; passwd_next(&p, pwbuf + len, &pw);) {
 		if (strcmp(pw.home, "/") == 0 || strncmp(pw.home, "/nonexistent", 12) == 0)
 			continue;
 		if ((everyone && person(&pw)) ||
-		    ((size_t)snprintf(path, sizeof(path), "%s/.bun/bin/bun", pw.home) < sizeof(path) && is_file(s, path)))
+		    ((size_t)snprintf(path, sizeof(path), "%s/.bun/bin/bun", pw.home) < sizeof(path) && conf_is_file(s, path, NULL)))
 			add(s, &pw);
 	}
-	free(pwbuf);
 	return 0;
 }
 

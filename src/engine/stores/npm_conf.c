@@ -34,18 +34,6 @@ static const char *const root_prefixes[] = {"/usr", "/usr/local", NULL};
 static const char *const listed_prefixes[] = {"/opt", NULL}; /* each directory there */
 static const char *const home_listed[] = {".nvm/versions/node", NULL};
 
-static bool is_file(struct scan *s, const char *path, char *canon)
-{
-	struct cerr ignored = {0};
-	struct rpath p;
-
-	if (rootfs_resolve(s->r, path, 0, &p, &ignored) != 0 || !p.exists || !S_ISREG(p.st.st_mode))
-		return false;
-	if (canon != NULL)
-		memcpy(canon, p.canon, PATH_MAX);
-	return true;
-}
-
 /* Keep path (an npmrc) unless it is there already; make its directory
  * (recorded) when create. */
 static void add(struct scan *s, const char *path, bool create)
@@ -71,7 +59,7 @@ static void add_prefix(struct scan *s, const char *prefix, bool create)
 {
 	char path[PATH_MAX], real[PATH_MAX], *slash;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/bin/node", prefix) >= sizeof(path) || !is_file(s, path, real))
+	if ((size_t)snprintf(path, sizeof(path), "%s/bin/node", prefix) >= sizeof(path) || !conf_is_file(s, path, real))
 		return;
 	for (int k = 0; k < 2; k++)
 		if ((slash = strrchr(real, '/')) != NULL)
@@ -108,20 +96,19 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
 	bool create = (o->flags & SCAN_CREATE) != 0;
 	struct passwd_entry pw;
-	const char *p;
-	char *pwbuf;
+	const char *p, *pwbuf;
 	size_t len;
 
 	(void)e;
 	if (s->paths_only)
 		return 0;
-	if (is_file(s, "/etc/npmrc", NULL))
+	if (conf_is_file(s, "/etc/npmrc", NULL))
 		add(s, "/etc/npmrc", false);
 	for (size_t i = 0; root_prefixes[i]; i++)
 		add_prefix(s, root_prefixes[i], create);
 	for (size_t i = 0; listed_prefixes[i]; i++)
 		add_listed(s, listed_prefixes[i], create);
-	if ((pwbuf = passwd_read(s->r, &len)) == NULL)
+	if ((pwbuf = scan_passwd(s, &len)) == NULL)
 		return 0;
 	for (p = pwbuf; passwd_next(&p, pwbuf + len, &pw);) {
 		char dir[PATH_MAX];
@@ -132,7 +119,6 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 			if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", pw.home, home_listed[i]) < sizeof(dir))
 				add_listed(s, dir, create);
 	}
-	free(pwbuf);
 	return 0;
 }
 

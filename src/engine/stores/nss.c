@@ -197,14 +197,14 @@ static int add_firefox(struct scan *s, const char *home, bool clean, struct cerr
 static int discover(struct scan *s, bool clean, struct cerr *e)
 {
 	struct passwd_entry pw;
-	char path[PATH_MAX], *buf;
-	const char *p;
+	char path[PATH_MAX];
+	const char *p, *buf;
 	size_t len = 0;
 	int rc;
 
 	if ((rc = add_store(s, "/etc/pki/nssdb", false, true, clean, e)) != 0)
 		return rc;
-	if ((buf = passwd_read(s->r, &len)) == NULL)
+	if ((buf = scan_passwd(s, &len)) == NULL)
 		return 0;
 	for (p = buf; rc == 0 && passwd_next(&p, buf + len, &pw);) {
 		for (size_t i = 0; rc == 0 && home_dbs[i]; i++)
@@ -213,7 +213,6 @@ static int discover(struct scan *s, bool clean, struct cerr *e)
 		if (rc == 0)
 			rc = add_firefox(s, pw.home, clean, e);
 	}
-	free(buf);
 	return rc;
 }
 
@@ -223,15 +222,14 @@ static int discover(struct scan *s, bool clean, struct cerr *e)
 static int create_user_db(struct scan *s, const char *user, struct trust_report *rep, struct cerr *e)
 {
 	struct passwd_entry pw;
-	char path[PATH_MAX], *buf;
+	char path[PATH_MAX];
 	bool found = false;
-	const char *p;
+	const char *p, *buf;
 	size_t len = 0;
 
-	if ((buf = passwd_read(s->r, &len)) != NULL)
+	if ((buf = scan_passwd(s, &len)) != NULL)
 		for (p = buf; !found && passwd_next(&p, buf + len, &pw);)
 			found = strcmp(pw.name, user) == 0;
-	free(buf);
 	if (!found) {
 		trust_warn(rep, "--nss-user %s: no such user in /etc/passwd", user);
 		return 0;

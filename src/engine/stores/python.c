@@ -307,16 +307,15 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
 	struct search x = {s, 0, 0, o->rep, e};
 	struct passwd_entry pw;
-	const char *p;
+	const char *p, *pwbuf;
 	size_t len;
-	char *pwbuf;
 	int rc = add_recorded_envs(&x);
 
 	for (size_t i = 0; rc == 0 && o->python_envs != NULL && o->python_envs[i] != NULL; i++)
 		rc = add_env(&x, o->python_envs[i], true);
 	for (size_t i = 0; rc == 0 && root_prefixes[i]; i++)
 		rc = search_prefix(&x, root_prefixes[i]);
-	if (rc != 0 || (pwbuf = passwd_read(s->r, &len)) == NULL)
+	if (rc != 0 || (pwbuf = scan_passwd(s, &len)) == NULL)
 		return rc;
 	for (p = pwbuf; rc == 0 && passwd_next(&p, pwbuf + len, &pw);) {
 		char path[PATH_MAX];
@@ -327,7 +326,6 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 			if ((size_t)snprintf(path, sizeof(path), "%s/%s", pw.home, home_prefixes[i]) < sizeof(path))
 				rc = search_prefix(&x, path);
 	}
-	free(pwbuf);
 	return rc;
 }
 
