@@ -472,11 +472,13 @@ static int parse_pem(const char *buf, size_t len, const char *origin,
 		     struct cert_list *out, struct cerr *e)
 {
 	struct pem_block b;
-	size_t pos = 0;
+	size_t pos = 0, counted = 0;
+	unsigned line = 1;
 	int r;
 
 	while ((r = pem_next(buf, len, &pos, &b)) != PEM_NONE) {
-		unsigned line = pem_line_of(buf, b.start);
+		line += pem_newlines(buf + counted, b.start - counted); /* (linear, not from the top each time) */
+		counted = b.start;
 		unsigned char *der = NULL;
 		size_t der_len;
 		char what[64];
@@ -515,6 +517,113 @@ static int parse_pem(const char *buf, size_t len, const char *origin,
 			return rc;
 	}
 	return 0;
+}
+
+/* DER of the shape of a certificate: one SEQUENCE, exactly len bytes,
+ * whose content starts with a SEQUENCE (the signed part). */
+static bool der_shaped(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	long clen;
+	int tag, xclass;
+
+	if (len > CERT_INPUT_MAX || ASN1_get_object(&p, &clen, &tag, &xclass, (long)len) & 0x80 ||
+	    tag != V_ASN1_SEQUENCE || p + clen != der + len)
+		return false;
+	return !(ASN1_get_object(&p, &clen, &tag, &xclass, clen) & 0x80) && tag == V_ASN1_SEQUENCE;
+}
+
+int cert_list_parse_flat(const char *buf, size_t len, struct cert_list *out)
+{
+	struct pem_block b;
+	size_t pos = 0, at;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (len > CERT_INPUT_MAX || pem_has_private_key(buf, len, &at) || !pem_looks_like_pem(buf, len))
+		return -1;
+	while ((r = pem_next(buf, len, &pos, &b)) != PEM_NONE) {
+		struct cert c, *v;
+		unsigned char *der = NULL;
+		size_t der_len;
+
+		memset(&c, 0, sizeof(c));
+		if (r == PEM_TRUNCATED || !(label_is(&b, "CERTIFICATE") || label_is(&b, "X509 CERTIFICATE")) ||
+		    b64_decode(b.body, b.body_len, &der, &der_len) < 0)
+			goto fail;
+		if (!der_shaped(der, der_len) || (c.pem = malloc(pem_cert_size(der_len))) == NULL) {
+			free(der);
+			goto fail;
+		}
+		c.der = der;
+		c.der_len = der_len;
+		{
+			SHA256_CTX ctx;
+
+			SHA256_Init(&ctx);
+			SHA256_Update(&ctx, der, der_len);
+			SHA256_Final(c.sha256, &ctx);
+		}
+		cert_format_fp(c.sha256, c.fp);
+		digest_hex(c.sha256, c.fp_hex);
+		c.pem_len = pem_encode_cert(der, der_len, c.pem);
+		if (cert_list_find(out, c.sha256) >= 0) {
+			cert_free(&c);
+			continue;
+		}
+		if ((v = realloc(out->v, (out->n + 1) * sizeof(*v))) == NULL) {
+			cert_free(&c);
+			goto fail;
+		}
+		out->v = v;
+		out->v[out->n++] = c;
+	}
+	if (out->n > 0)
+		return 0;
+fail:
+	cert_list_free(out);
+	return -1;
+}
+
+int cert_bundle_holds(const char *buf, size_t len, const struct cert_list *want)
+{
+	bool *seen = calloc(want->n + 1, sizeof(*seen));
+	size_t pos = 0, at, found = 0, certs = 0;
+	struct pem_block b;
+	int r, rc = -1;
+
+	if (seen == NULL || len > CERT_INPUT_MAX || pem_has_private_key(buf, len, &at) || !pem_looks_like_pem(buf, len))
+		goto out;
+	while ((r = pem_next(buf, len, &pos, &b)) != PEM_NONE) {
+		unsigned char *der = NULL, md[32];
+		size_t der_len;
+		bool shaped;
+
+		if (r == PEM_TRUNCATED || !(label_is(&b, "CERTIFICATE") || label_is(&b, "X509 CERTIFICATE")) ||
+		    b64_decode(b.body, b.body_len, &der, &der_len) < 0)
+			goto out;
+		if ((shaped = der_shaped(der, der_len))) {
+			SHA256_CTX ctx;
+			long k;
+
+			SHA256_Init(&ctx);
+			SHA256_Update(&ctx, der, der_len);
+			SHA256_Final(md, &ctx);
+			if ((k = cert_list_find(want, md)) >= 0 && !seen[k]) {
+				seen[k] = true;
+				found++;
+			}
+		}
+		free(der);
+		if (!shaped)
+			goto out;
+		certs++;
+	}
+	if (certs > 0)
+		rc = found == want->n;
+out:
+	free(seen);
+	return rc;
 }
 
 static bool der_is_private_key(const unsigned char *buf, size_t len)

@@ -52,6 +52,20 @@ enum {
 int cert_list_parse(const unsigned char *buf, size_t len, const char *origin,
 		    struct cert_list *out, struct cerr *e);
 
+/* A PEM bundle whose blocks are all CERTIFICATE, read for its bytes only:
+ * each certificate's der, sha256, fp, fp_hex and pem (the other fields
+ * stay empty), its DER checked for shape (a SEQUENCE of exactly its
+ * length holding a SEQUENCE), not decoded. For certificates cainit passes
+ * along but does not manage (a caller's bundle to merge): 0, or -1 when
+ * the input is anything else (then cert_list_parse decides). */
+int cert_list_parse_flat(const char *buf, size_t len, struct cert_list *out);
+
+/* Does a bundle that cert_list_parse_flat would read hold every certificate
+ * of want (by SHA-256)? 1 yes, 0 no, -1 when it is not one that function
+ * reads. The same check as parsing and looking up, with no certificate
+ * kept: the question `cainit run` asks of a caller's file at every start. */
+int cert_bundle_holds(const char *buf, size_t len, const struct cert_list *want);
+
 /* Refuse non-CA and out-of-validity certificates unless flags allow them. */
 int cert_list_check(const struct cert_list *l, unsigned flags, time_t now,
 		    const char *origin, struct cerr *e);

@@ -118,46 +118,69 @@ bool pem_looks_like_pem(const char *buf, size_t len)
 	return find_begin(buf, len, 0) < len;
 }
 
+unsigned pem_newlines(const char *p, size_t n)
+{
+	const char *end = p + n, *nl;
+	unsigned lines = 0;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		lines++;
+		p = nl + 1;
+	}
+	return lines;
+}
+
 unsigned pem_line_of(const char *buf, size_t off)
 {
-	unsigned line = 1;
-	size_t i;
-
-	for (i = 0; i < off; i++)
-		line += buf[i] == '\n';
-	return line;
+	return 1 + pem_newlines(buf, off);
 }
 
 static const char B64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+/* Each base64 character's value plus one; 0 for every other byte. */
+static const unsigned char B64_PLUS1[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8, ['I'] = 9,
+	['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17,
+	['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25,
+	['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33,
+	['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41,
+	['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
+	['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
 
 int b64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
 {
+	const unsigned char *u = (const unsigned char *)in;
 	unsigned char *o = malloc(len / 4 * 3 + 3);
 	unsigned acc = 0, nbits = 0, pad = 0, nchars = 0;
-	size_t n = 0, i;
+	size_t n = 0, i = 0;
 
 	if (o == NULL)
 		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		int v;
+	while (i < len) {
+		unsigned char c = u[i];
+		unsigned v;
 
+		if (nbits == 0 && pad == 0 && i + 4 <= len) {
+			/* four data characters in a row (nearly all of a PEM body):
+			 * three bytes at once */
+			unsigned a = B64_PLUS1[u[i]], b = B64_PLUS1[u[i + 1]], d = B64_PLUS1[u[i + 2]],
+				 f = B64_PLUS1[u[i + 3]];
+
+			if (a && b && d && f) {
+				unsigned w = (a - 1) << 18 | (b - 1) << 12 | (d - 1) << 6 | (f - 1);
+
+				o[n++] = (unsigned char)(w >> 16);
+				o[n++] = (unsigned char)(w >> 8);
+				o[n++] = (unsigned char)w;
+				nchars += 4;
+				i += 4;
+				continue;
+			}
+		}
+		i++;
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;
 		if (c == '=') {
@@ -165,11 +188,11 @@ int b64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
 			nchars++;
 			continue;
 		}
-		v = b64_value(c);
-		if (v < 0 || pad > 0)
+		v = B64_PLUS1[c];
+		if (v == 0 || pad > 0)
 			goto bad; /* a stray byte, or data after padding */
 		nchars++;
-		acc = (acc << 6) | (unsigned)v;
+		acc = (acc << 6) | (v - 1);
 		nbits += 6;
 		if (nbits >= 8) {
 			nbits -= 8;

@@ -37,6 +37,10 @@ bool pem_looks_like_pem(const char *buf, size_t len);
 /* 1-based line number of offset off. */
 unsigned pem_line_of(const char *buf, size_t off);
 
+/* How many newlines the n bytes at p hold (pem_line_of counted from a
+ * known line on, so a parse of many blocks stays linear). */
+unsigned pem_newlines(const char *p, size_t n);
+
 /* Strict base64: whitespace between characters is allowed, padding only at
  * the end. Returns 0 and a malloc'd *out, or -1 on any bad character. */
 int b64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen);

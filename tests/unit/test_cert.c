@@ -250,6 +250,61 @@ static void test_refuses_bad_inputs(void **state)
 	free(big);
 }
 
+/* The flat read (a caller's bundle to merge) gives the full parse's bytes
+ * and digests for plain certificates, and refuses what is not them. */
+static void test_flat_parse(void **state)
+{
+	char *mid = concat("between the blocks\n", ca2_pem, "notes\n");
+	char *s = concat("leading text\n", ca1_pem, mid), *s2 = concat(s, ca1_pem, ""), broken[4096];
+	struct cert_list full, flat;
+	struct cerr e = {0};
+
+	(void)state;
+	assert_int_equal(parse(s2, strlen(s2), &full, &e), 0);
+	assert_int_equal(cert_list_parse_flat(s2, strlen(s2), &flat), 0);
+	assert_int_equal(flat.n, full.n); /* the duplicate once, as the full parse */
+	for (size_t i = 0; i < full.n; i++) {
+		assert_memory_equal(flat.v[i].sha256, full.v[i].sha256, 32);
+		assert_string_equal(flat.v[i].fp, full.v[i].fp);
+		assert_int_equal(flat.v[i].pem_len, full.v[i].pem_len);
+		assert_memory_equal(flat.v[i].pem, full.v[i].pem, full.v[i].pem_len);
+		assert_null(flat.v[i].subject);
+	}
+	cert_list_free(&full);
+	cert_list_free(&flat);
+	/* the same question without keeping anything: does it hold these? */
+	assert_int_equal(parse(ca1_pem, ca1_len, &full, &e), 0);
+	assert_int_equal(cert_bundle_holds(s2, strlen(s2), &full), 1);
+	cert_list_free(&full);
+	assert_int_equal(parse(leaf_pem, leaf_len, &full, &e), 0);
+	assert_int_equal(cert_bundle_holds(s2, strlen(s2), &full), 0);
+	assert_int_equal(cert_bundle_holds(leaf_pem, leaf_len, &full), 1);
+	assert_int_equal(cert_bundle_holds("just text\n", 10, &full), -1);
+	cert_list_free(&full);
+	/* not plain certificates: refused (cert_list_parse then decides) */
+	assert_int_equal(cert_list_parse_flat("", 0, &flat), -1);
+	assert_int_equal(cert_list_parse_flat("just text\n", 10, &flat), -1);
+	assert_int_equal(cert_list_parse_flat("-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n", 58,
+					      &flat), -1); /* base64, not a certificate's shape */
+	assert_int_equal(cert_list_parse_flat("-----BEGIN CERTIFICATE-----\nQUJD\n", 33, &flat), -1);
+	free(s);
+	s = concat(ca1_pem, "-----BEGIN PRIVATE KEY-----\nQUJD\n-----END PRIVATE KEY-----\n", "");
+	assert_int_equal(cert_list_parse_flat(s, strlen(s), &flat), -1);
+	assert_int_equal(parse(ca1_pem, ca1_len, &full, &e), 0);
+	assert_int_equal(cert_bundle_holds(s, strlen(s), &full), -1); /* it holds ca1, among what is not certificates */
+	cert_list_free(&full);
+	free(s);
+	s = concat(ca1_pem, "-----BEGIN TRUSTED CERTIFICATE-----\nQUJD\n-----END TRUSTED CERTIFICATE-----\n", "");
+	assert_int_equal(cert_list_parse_flat(s, strlen(s), &flat), -1);
+	snprintf(broken, sizeof(broken), "%s", ca1_pem);
+	broken[40] = '*';
+	assert_int_equal(cert_list_parse_flat(broken, strlen(broken), &flat), -1);
+	assert_int_equal(flat.n, 0);
+	free(s);
+	free(mid);
+	free(s2);
+}
+
 static void check(const char *pem, size_t len, unsigned flags, int want, const char *needle)
 {
 	struct cert_list l;
@@ -376,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_private_keys),
 		cmocka_unit_test(test_refuses_der_private_key),
 		cmocka_unit_test(test_refuses_bad_inputs),
+		cmocka_unit_test(test_flat_parse),
 		cmocka_unit_test(test_validity_and_ca_checks),
 		cmocka_unit_test(test_key_usage_without_cert_sign),
 		cmocka_unit_test(test_fingerprint_matches_openssl),

@@ -40,20 +40,52 @@ static void file_name(const char *var, char *out, size_t n)
 	snprintf(out, n, MERGED_PREFIX "%s.pem", var);
 }
 
+/* Which merged-VAR.pem names /etc/cainit holds: one listing, not a
+ * lookup per variable (most roots have none). */
+struct present {
+	const char **names;
+	size_t n;
+	bool has[ENV_VARS_MAX];
+};
+
+static int note_present(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	struct present *p = ctx;
+	char want[NAME_MAX + 1];
+
+	(void)dirfd;
+	(void)type;
+	if (strncmp(name, MERGED_PREFIX, sizeof(MERGED_PREFIX) - 1) != 0)
+		return 0;
+	for (size_t i = 0; i < p->n; i++) {
+		file_name(p->names[i], want, sizeof(want));
+		if (strcmp(name, want) == 0)
+			p->has[i] = true;
+	}
+	return 0;
+}
+
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
 	const char *names[ENV_VARS_MAX];
-	size_t n = env_file_names(names, ENV_VARS_MAX), i;
+	struct present present = {names, env_file_names(names, ENV_VARS_MAX), {false}};
+	char dir_show[ENTRY_SHOW_MAX];
+	size_t i;
 
 	(void)o;
 	if (s->paths_only || !s->cainit_dir_exists)
 		return 0;
 	if ((s->merged = calloc(1, sizeof(*s->merged))) == NULL)
 		return cerr_sys(e, "merged files", "scan", ENOMEM);
-	for (i = 0; i < n; i++) {
+	rootfs_show(s->r, CAINIT_DIR, dir_show, sizeof(dir_show));
+	if (scan_list_dir(s->cainit_dir.dirfd, dir_show, note_present, &present, false, e) != 0)
+		return CAINIT_EOPS;
+	for (i = 0; i < present.n; i++) {
 		struct merged_file *f = &s->merged->f[s->merged->n];
 		char path[PATH_MAX];
 
+		if (!present.has[i])
+			continue;
 		file_name(names[i], f->name, sizeof(f->name));
 		snprintf(path, sizeof(path), CAINIT_DIR "/%s", f->name);
 		rootfs_show(s->r, path, f->show, sizeof(f->show));
@@ -136,24 +168,31 @@ const struct store_ops store_merged = {
 
 /* ---- trust_env_merge ---- */
 
-/* The caller's file as certificates; false when it is not one to merge
- * (missing, not a regular file, over the input limit, not certificates). */
-static bool read_callers(struct rootfs *r, const char *value, struct cert_list *out)
+/* The caller's file, read whole; NULL when it is not one (missing, not a
+ * regular file, over the input limit). */
+static char *read_callers(struct rootfs *r, const char *value, char *show, size_t *len)
 {
 	struct cerr e = {0};
-	char show[SHOW_MAX], *buf;
 	struct rpath p;
 	struct stat st;
-	size_t len;
-	bool ok;
+	char *buf;
 
-	rootfs_show(r, value, show, sizeof(show));
+	rootfs_show(r, value, show, SHOW_MAX);
 	if (rootfs_resolve(r, value, 0, &p, &e) != 0 || !p.exists || p.dirfd < 0 ||
-	    rootfs_read_at(p.dirfd, p.base, show, CERT_INPUT_MAX, &buf, &len, &st, &e) != 0 || buf == NULL)
-		return false;
-	ok = cert_list_parse((const unsigned char *)buf, len, show, out, &e) == 0 && out->n > 0;
-	free(buf);
-	return ok;
+	    rootfs_read_at(p.dirfd, p.base, show, CERT_INPUT_MAX, &buf, len, &st, &e) != 0)
+		return NULL;
+	return buf;
+}
+
+/* The caller's file as certificates; false when it is not certificates.
+ * (Its bytes only, when it is plain certificates: the caller's bundle is
+ * passed along, not managed, and decoding it costs ten times as much.) */
+static bool callers_certs(const char *buf, size_t len, const char *show, struct cert_list *out)
+{
+	struct cerr e = {0};
+
+	return cert_list_parse_flat(buf, len, out) == 0 ||
+	       (cert_list_parse((const unsigned char *)buf, len, show, out, &e) == 0 && out->n > 0);
 }
 
 /* *text becomes a copy of r's bytes (r may point into the old *text:
@@ -227,7 +266,8 @@ int trust_env_merge(const char *root, const struct env_var *var, const char *val
 		    char out[ENV_VALUE_MAX], struct cerr *e)
 {
 	struct cert_list callers = {0}, managed = {0};
-	char name[NAME_MAX + 1], show[SHOW_MAX], path[PATH_MAX];
+	char name[NAME_MAX + 1], show[SHOW_MAX], path[PATH_MAX], cshow[SHOW_MAX], *cbuf = NULL;
+	size_t clen = 0;
 	struct owned_read ca = {0}, old = {0};
 	struct rootfs r;
 	struct rpath dir;
@@ -250,11 +290,13 @@ int trust_env_merge(const char *root, const struct env_var *var, const char *val
 	rootfs_show(&r, CA_FILE, show, sizeof(show));
 	if ((rc = scan_read_owned(dir.dirfd, CA_FILE_NAME, show, &ca, e)) != 0 || !ca.exists)
 		goto out;
-	if (!read_callers(&r, value, &callers)) {
+	store_parse_into(&managed, ca.buf, ca.len);
+	if ((cbuf = read_callers(&r, value, cshow, &clen)) != NULL && cert_bundle_holds(cbuf, clen, &managed) == 1)
+		goto out; /* the caller's file holds every managed CA (the check at each start) */
+	if (cbuf == NULL || !callers_certs(cbuf, clen, cshow, &callers)) {
 		*res = ENV_MERGE_UNREADABLE;
 		goto out;
 	}
-	store_parse_into(&managed, ca.buf, ca.len);
 	for (i = 0; i < managed.n && cert_list_find(&callers, managed.v[i].sha256) >= 0; i++)
 		;
 	if (i == managed.n)
@@ -280,6 +322,7 @@ int trust_env_merge(const char *root, const struct env_var *var, const char *val
 out:
 	cert_list_free(&callers);
 	cert_list_free(&managed);
+	free(cbuf);
 	free(ca.buf);
 	free(old.buf);
 	rootfs_close(&r);
