@@ -477,12 +477,13 @@ static int parse_pem(const char *buf, size_t len, const char *origin,
 	int r;
 
 	while ((r = pem_next(buf, len, &pos, &b)) != PEM_NONE) {
-		line += pem_newlines(buf + counted, b.start - counted); /* (linear, not from the top each time) */
-		counted = b.start;
 		unsigned char *der = NULL;
 		size_t der_len;
 		char what[64];
 		int rc;
+
+		line += pem_newlines(buf + counted, b.start - counted); /* (linear, not from the top each time) */
+		counted = b.start;
 
 		if (r == PEM_TRUNCATED)
 			return cerr_input(e, "bad_pem", "%s: line %u: truncated PEM block (no matching END line)",
@@ -533,96 +534,104 @@ static bool der_shaped(const unsigned char *der, size_t len)
 	return !(ASN1_get_object(&p, &clen, &tag, &xclass, clen) & 0x80) && tag == V_ASN1_SEQUENCE;
 }
 
-int cert_list_parse_flat(const char *buf, size_t len, struct cert_list *out)
+/* Each certificate of a bundle of plain CERTIFICATE blocks, for the flat
+ * reads below: fn gets its DER (owned by fn) and SHA-256. 0, or -1 when the
+ * bundle is anything else or fn failed; no certificate at all is -1. */
+typedef int (*flat_fn)(void *ctx, unsigned char *der, size_t der_len, const unsigned char sha256[32]);
+
+static int each_flat(const char *buf, size_t len, flat_fn fn, void *ctx)
 {
 	struct pem_block b;
-	size_t pos = 0, at;
+	size_t pos = 0, at, n = 0;
 	int r;
 
-	memset(out, 0, sizeof(*out));
 	if (len > CERT_INPUT_MAX || pem_has_private_key(buf, len, &at) || !pem_looks_like_pem(buf, len))
 		return -1;
 	while ((r = pem_next(buf, len, &pos, &b)) != PEM_NONE) {
-		struct cert c, *v;
-		unsigned char *der = NULL;
+		unsigned char *der = NULL, md[32];
 		size_t der_len;
+		SHA256_CTX sc;
 
-		memset(&c, 0, sizeof(c));
 		if (r == PEM_TRUNCATED || !(label_is(&b, "CERTIFICATE") || label_is(&b, "X509 CERTIFICATE")) ||
 		    b64_decode(b.body, b.body_len, &der, &der_len) < 0)
-			goto fail;
-		if (!der_shaped(der, der_len) || (c.pem = malloc(pem_cert_size(der_len))) == NULL) {
+			return -1;
+		if (!der_shaped(der, der_len)) {
 			free(der);
-			goto fail;
+			return -1;
 		}
-		c.der = der;
-		c.der_len = der_len;
-		{
-			SHA256_CTX ctx;
-
-			SHA256_Init(&ctx);
-			SHA256_Update(&ctx, der, der_len);
-			SHA256_Final(c.sha256, &ctx);
-		}
-		cert_format_fp(c.sha256, c.fp);
-		digest_hex(c.sha256, c.fp_hex);
-		c.pem_len = pem_encode_cert(der, der_len, c.pem);
-		if (cert_list_find(out, c.sha256) >= 0) {
-			cert_free(&c);
-			continue;
-		}
-		if ((v = realloc(out->v, (out->n + 1) * sizeof(*v))) == NULL) {
-			cert_free(&c);
-			goto fail;
-		}
-		out->v = v;
-		out->v[out->n++] = c;
+		SHA256_Init(&sc);
+		SHA256_Update(&sc, der, der_len);
+		SHA256_Final(md, &sc);
+		if (fn(ctx, der, der_len, md) < 0)
+			return -1;
+		n++;
 	}
-	if (out->n > 0)
+	return n > 0 ? 0 : -1;
+}
+
+static int keep_flat(void *ctx, unsigned char *der, size_t der_len, const unsigned char sha256[32])
+{
+	struct cert_list *out = ctx;
+	struct cert c, *v;
+
+	memset(&c, 0, sizeof(c));
+	c.der = der;
+	c.der_len = der_len;
+	memcpy(c.sha256, sha256, 32);
+	if (cert_list_find(out, c.sha256) >= 0) {
+		cert_free(&c);
 		return 0;
-fail:
+	}
+	if ((c.pem = malloc(pem_cert_size(der_len))) == NULL ||
+	    (v = realloc(out->v, (out->n + 1) * sizeof(*v))) == NULL) {
+		cert_free(&c);
+		return -1;
+	}
+	cert_format_fp(c.sha256, c.fp);
+	digest_hex(c.sha256, c.fp_hex);
+	c.pem_len = pem_encode_cert(der, der_len, c.pem);
+	out->v = v;
+	out->v[out->n++] = c;
+	return 0;
+}
+
+int cert_list_parse_flat(const char *buf, size_t len, struct cert_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (each_flat(buf, len, keep_flat, out) == 0)
+		return 0;
 	cert_list_free(out);
 	return -1;
 }
 
+struct holds {
+	const struct cert_list *want;
+	bool *seen;
+	size_t found;
+};
+
+static int note_held(void *ctx, unsigned char *der, size_t der_len, const unsigned char sha256[32])
+{
+	struct holds *h = ctx;
+	long k = cert_list_find(h->want, sha256);
+
+	(void)der_len;
+	free(der);
+	if (k >= 0 && !h->seen[k]) {
+		h->seen[k] = true;
+		h->found++;
+	}
+	return 0;
+}
+
 int cert_bundle_holds(const char *buf, size_t len, const struct cert_list *want)
 {
-	bool *seen = calloc(want->n + 1, sizeof(*seen));
-	size_t pos = 0, at, found = 0, certs = 0;
-	struct pem_block b;
-	int r, rc = -1;
+	struct holds h = {want, calloc(want->n + 1, sizeof(bool)), 0};
+	int rc = -1;
 
-	if (seen == NULL || len > CERT_INPUT_MAX || pem_has_private_key(buf, len, &at) || !pem_looks_like_pem(buf, len))
-		goto out;
-	while ((r = pem_next(buf, len, &pos, &b)) != PEM_NONE) {
-		unsigned char *der = NULL, md[32];
-		size_t der_len;
-		bool shaped;
-
-		if (r == PEM_TRUNCATED || !(label_is(&b, "CERTIFICATE") || label_is(&b, "X509 CERTIFICATE")) ||
-		    b64_decode(b.body, b.body_len, &der, &der_len) < 0)
-			goto out;
-		if ((shaped = der_shaped(der, der_len))) {
-			SHA256_CTX ctx;
-			long k;
-
-			SHA256_Init(&ctx);
-			SHA256_Update(&ctx, der, der_len);
-			SHA256_Final(md, &ctx);
-			if ((k = cert_list_find(want, md)) >= 0 && !seen[k]) {
-				seen[k] = true;
-				found++;
-			}
-		}
-		free(der);
-		if (!shaped)
-			goto out;
-		certs++;
-	}
-	if (certs > 0)
-		rc = found == want->n;
-out:
-	free(seen);
+	if (h.seen != NULL && each_flat(buf, len, note_held, &h) == 0)
+		rc = h.found == want->n;
+	free(h.seen);
 	return rc;
 }
 
