@@ -4,12 +4,12 @@
  * into Bun, plus NODE_EXTRA_CA_CERTS when a start path set it, unless
  * `[install] cafile` in a bunfig names a file. Bun reads a global one,
  * $HOME/.bunfig.toml, with no variable: the one file that reaches a
- * `bun install` started without variables. So where the root has Bun (PREFIX/bin/bun for /usr, /usr/local
- * and /opt/NAME: then root's and each login user's home, uid 1000 and up;
- * or a home's own ~/.bun/bin/bun, where Bun's installer puts it), each of
- * those homes that exists gets `cafile = "<the full
- * bundle>"` (it replaces Bun's list) in cainit's marked block of
- * ~/.bunfig.toml: inside its [install] table, before the next table's
+ * `bun install` started without variables. So where the root has Bun
+ * (PREFIX/bin/bun for /usr, /usr/local and /opt/NAME: then root's and each
+ * login user's home, uid 1000 and up; or a home's own ~/.bun/bin/bun, where
+ * Bun's installer puts it), each of those homes that exists gets
+ * `cafile = "<the full bundle>"` (it replaces Bun's list) in cainit's
+ * marked block of ~/.bunfig.toml: inside its [install] table, before the next table's
  * header, or as a new [install] table at the end. A file cainit creates
  * belongs to the home's owner, as any dotfile there.
  *
