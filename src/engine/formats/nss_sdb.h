@@ -5,7 +5,7 @@
  *
  * The bytes of both files are loaded into private in-memory SQLite
  * databases (SQLite's defensive mode, no triggers, views or untrusted
- * schema, a quick_check first: the files are the tenant's, not ours),
+ * schema, an integrity_check first: the files are the tenant's, not ours),
  * changed there, and serialized again for the engine to write through its
  * own transaction (temp file, rename), so a database is never half
  * written and nothing outside the root is ever opened by SQLite.

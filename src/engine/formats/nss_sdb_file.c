@@ -1,8 +1,8 @@
 /*
  * nss_sdb_file.c: an NSS database's two SQLite files (see nss_sdb.h):
  * the tenant's bytes loaded into a private in-memory SQLite that refuses
- * what could hurt (defensive mode, no triggers or views, a quick_check
- * first), a new database created as NSS 3.87 would, and the files saved
+ * what could hurt (defensive mode, no triggers or views, an
+ * integrity_check first), a new database created as NSS 3.87 would, and the files saved
  * back as bytes for the engine's transaction.
  */
 #include "nss_sdb_internal.h"
@@ -79,12 +79,16 @@ static sqlite3 *open_memory(void)
 	return db;
 }
 
-static bool quick_check_ok(sqlite3 *db)
+/* SQLite's integrity_check, not its quick_check: the quick one does not
+ * compare indexes with their tables, and a tenant's index that lacks a row
+ * makes lookups by it miss (metaData's: a trust MAC replaced but its stale
+ * twin read back), so cainit would report trust it did not write. */
+static bool integrity_ok(sqlite3 *db)
 {
 	sqlite3_stmt *st;
 	bool ok = false;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check(1)", -1, &st, NULL) != SQLITE_OK)
 		return false;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const unsigned char *t = sqlite3_column_text(st, 0);
@@ -164,9 +168,9 @@ static sqlite3 *load_bytes(const void *buf, size_t len, const char *what, const 
 		nss_set_why(why, n, "%s does not load as an SQLite database", what);
 		return NULL;
 	}
-	if (!quick_check_ok(db)) {
+	if (!integrity_ok(db)) {
 		sqlite3_close(db);
-		nss_set_why(why, n, "%s is damaged (SQLite's quick_check fails)", what);
+		nss_set_why(why, n, "%s is damaged (SQLite's integrity_check fails)", what);
 		return NULL;
 	}
 	if (!nss_is_table(db, table)) {
