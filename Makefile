@@ -6,17 +6,18 @@ BUILD ?= build
 ASAN  ?= build-asan
 TSAN  ?= build-tsan
 FUZZ  ?= build-fuzz
+ARM64 ?= build-arm64
 FUZZ_SECONDS ?= 300
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all deps build asan tsan fuzz-build fuzz check lint unit integration e2e demo bench clean
+.PHONY: all deps build asan tsan fuzz-build arm64 release fuzz check lint unit integration e2e demo bench clean
 
 all: build
 
 # every group; plain `make` needs only the build group
 deps:
-	@bash scripts/deps.sh build test e2e fuzz
+	@bash scripts/deps.sh build test e2e fuzz arm64
 
 build:
 	@bash scripts/deps.sh build
@@ -49,6 +50,21 @@ fuzz-build:
 		fuzz/fuzz_http_req fuzz/fuzz_nss_sdb fuzz/fuzz_tar fuzz/fuzz_keystore fuzz/fuzz_oci fuzz/fuzz_text_block \
 		tests/tar_list
 
+# the static linux-arm64 cainit, cross-compiled against Debian's arm64
+# libraries (scripts/cross_arm64.sh), and its unit tests (run under qemu)
+ARM64_UNITS = pem cert bundle rootfs subject_hash keystore duration text_block tar
+arm64:
+	bash scripts/cross_arm64.sh $(ARM64)
+	ninja -C $(ARM64) cainit $(addprefix tests/test_,$(ARM64_UNITS))
+
+# the release files: a static cainit per architecture and their digests
+release: build arm64
+	rm -rf dist && mkdir dist
+	strip -o dist/cainit-linux-amd64 $(BUILD)/cainit
+	aarch64-linux-gnu-strip -o dist/cainit-linux-arm64 $(ARM64)/cainit
+	cd dist && sha256sum cainit-linux-amd64 cainit-linux-arm64 > SHA256SUMS
+	@cat dist/SHA256SUMS
+
 # each target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=3600)
 fuzz: fuzz-build
 	bash fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS)
@@ -78,11 +94,13 @@ e2e: build
 	bash tests/e2e/matrix.sh $(BUILD)
 
 # Every test, then every test again under ASan+UBSan (e2e runs the static
-# build in containers: once), the agent's concurrent tests under TSan, and
-# each fuzz target for 30 s.
-check: deps lint build asan tsan fuzz-build
+# build in containers: once), the agent's concurrent tests under TSan, the
+# arm64 build's unit tests and command-line tests under qemu, and each fuzz
+# target for 30 s.
+check: deps lint build asan tsan fuzz-build arm64
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 	bash tests/integration/run.sh $(BUILD)
+	bash tests/arch/run.sh $(ARM64) $(BUILD)
 	bash tests/e2e/run.sh $(BUILD)
 	bash tests/e2e/matrix.sh $(BUILD)
 	bash scripts/demo.sh $(BUILD)
@@ -103,4 +121,4 @@ bench: build
 	bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(TSAN) $(FUZZ)
+	rm -rf $(BUILD) $(ASAN) $(TSAN) $(FUZZ) $(ARM64) $(ARM64)-sysroot dist

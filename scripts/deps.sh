@@ -3,7 +3,9 @@
 # machine lacks. Groups: build (compile cainit: plain `make`), test (unit and
 # integration tests, the demo, the benchmarks: real tools and TLS peers),
 # e2e (images run by podman, the client matrix; also Bun and Deno from the
-# npm registry, into /opt/cainit-npm), fuzz (clang + libFuzzer).
+# npm registry, into /opt/cainit-npm), fuzz (clang + libFuzzer), arm64 (the
+# cross compiler and the user-mode emulator that runs its output; the arm64
+# libraries come from scripts/cross_arm64.sh).
 # No group: all of them. Idempotent and non-interactive: it asks dpkg first
 # and runs apt-get (after apt-get update) only for missing packages.
 set -euo pipefail
@@ -25,9 +27,10 @@ group_e2e=(
 	# images built with debootstrap, run by podman with runc
 	podman runc debootstrap)
 group_fuzz=(clang libclang-rt-14-dev)
+group_arm64=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(build test e2e fuzz)
+[ ${#groups[@]} -gt 0 ] || groups=(build test e2e fuzz arm64)
 packages=()
 for g in "${groups[@]}"; do
 	case $g in
@@ -35,7 +38,8 @@ for g in "${groups[@]}"; do
 	test) packages+=("${group_test[@]}") ;;
 	e2e) packages+=("${group_e2e[@]}") ;;
 	fuzz) packages+=("${group_fuzz[@]}") ;;
-	*) echo "deps: no group '$g' (build, test, e2e, fuzz)" >&2; exit 2 ;;
+	arm64) packages+=("${group_arm64[@]}") ;;
+	*) echo "deps: no group '$g' (build, test, e2e, fuzz, arm64)" >&2; exit 2 ;;
 	esac
 done
 

@@ -28,19 +28,12 @@
 #include "tree.h"
 #include "trust.h"
 #include "unpack.h"
+#include "version.h"
 
 #define DEFAULT_CMD "/bin/sh" /* the command of an image with neither Entrypoint nor Cmd */
 #define LABEL_AGENT "io.cainit.agent.sha256"
 #define LABEL_CAS "io.cainit.ca.sha256"
 #define LABEL_FP "io.cainit.fingerprint"
-
-#if defined(__x86_64__)
-#define HOST_ARCH "amd64"
-#elif defined(__aarch64__)
-#define HOST_ARCH "arm64"
-#else
-#define HOST_ARCH "unknown"
-#endif
 
 struct bake_oci {
 	const struct bake_opts *o;
@@ -352,7 +345,7 @@ static int load_base(struct bake_oci *b, const char *dir, const char *tag, struc
 		return e->code;
 	mine = bake_machine_arch(b->agent.machine);
 	/* an image index: the platform the agent runs on */
-	if (oci_find(&b->l, tag, mine ? mine : HOST_ARCH, &b->desc, &b->index_owner, e) != 0 ||
+	if (oci_find(&b->l, tag, mine ? mine : CAINIT_ARCH, &b->desc, &b->index_owner, e) != 0 ||
 	    oci_read_json(&b->l, json_string_value(json_object_get(b->desc, "digest")), &b->manifest, NULL, e) != 0)
 		return e->code;
 	if (!json_is_array(json_object_get(b->manifest, "layers")) ||

@@ -39,14 +39,15 @@ struct command {
 static int cmd_version(int argc, char **argv)
 {
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		puts("usage: cainit version\n\nPrint cainit's version and the OpenSSL it was built with.");
+		puts("usage: cainit version\n\nPrint cainit's version, the system and architecture it was built for\n"
+		     "(as release files name them: linux-amd64, linux-arm64) and its OpenSSL.");
 		return 0;
 	}
 	if (argc > 1) {
 		fprintf(stderr, "cainit: version takes no arguments (see 'cainit version --help')\n");
 		return 2;
 	}
-	printf("cainit %s (%s)\n", CAINIT_VERSION, OpenSSL_version(OPENSSL_VERSION));
+	printf("cainit %s linux-%s (%s)\n", CAINIT_VERSION, CAINIT_ARCH, OpenSSL_version(OPENSSL_VERSION));
 	return 0;
 }
 

@@ -5,6 +5,8 @@
 #   SCRATCH               an empty directory private to this test
 #   STATIC_BUILD          1 when CAINIT is the static (shipped) build
 #   AGENT                 a static cainit (CAINIT itself when it is one), or ""
+#   NATIVE_CAINIT         when CAINIT is another architecture's under an
+#                         emulator (tests/arch/run.sh): this machine's, or ""
 set -euo pipefail
 set -o posix # an expansion error ends the test instead of skipping the rest of a function
 

@@ -2,14 +2,20 @@
 # run.sh BUILD_DIR: every integration test, each in its own private mount
 # namespace (unshare -m), once over tmpfs and once over the disk. Tests
 # never touch the host's real trust store: anything they mount or change is
-# inside their namespace or their scratch directory. A second argument runs
-# only the tests whose name holds it; CAINIT_IT_FS="tmpfs" runs on one
-# filesystem only.
+# inside their namespace or their scratch directory. Further arguments pick
+# tests: a test's full name picks that test, anything else the tests whose
+# name holds it; CAINIT_IT_FS="tmpfs" runs on one filesystem only.
+#
+# Another architecture's cainit (tests/arch/run.sh): CAINIT_FOREIGN names
+# the binary and CAINIT_EMULATOR the user-mode emulator that runs it
+# (qemu-aarch64-static); the tests reach it through a two-line wrapper,
+# and BUILD_DIR (a native build) gives the test tools.
 set -uo pipefail
 
-build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
+build=$(cd "${1:?usage: run.sh BUILD_DIR [NAME...]}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-only=${2:-}
+shift
+only=("$@")
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "integration tests need root (they create mount namespaces)" >&2
@@ -18,17 +24,28 @@ fi
 for bin in cainit tests/mkcert tests/bundle_reader tests/certhash; do
 	[ -x "$build/$bin" ] || { echo "missing $build/$bin: build first" >&2; exit 1; }
 done
+cainit=$build/cainit
+native=
+if [ -n "${CAINIT_FOREIGN:-}" ]; then
+	native=$build/cainit
+	# not static for the tests: what they bake or copy must run natively
+	cainit=$build/it-foreign/cainit
+	mkdir -p "$build/it-foreign"
+	printf '#!/bin/sh\nexec %s %s "$@"\n' "${CAINIT_EMULATOR:?CAINIT_EMULATOR: the emulator}" \
+		"$(realpath "$CAINIT_FOREIGN")" >"$cainit"
+	chmod 755 "$cainit"
+fi
 
 static=0
-if ! readelf -l "$build/cainit" | grep -q INTERP; then static=1; fi
+if readelf -l "$cainit" >/dev/null 2>&1 && ! readelf -l "$cainit" | grep -q INTERP; then static=1; fi
 # a static cainit for what must be one (a baked agent): this build's, or
 # the one STATIC_CAINIT names (the Makefile's, for the sanitizer build)
 agent=${STATIC_CAINIT:-}
-[ "$static" = 1 ] && agent=$build/cainit
+[ "$static" = 1 ] && agent=$cainit
 sanitized=0
-if ldd "$build/cainit" 2>/dev/null | grep -q libasan; then sanitized=1; fi
+if ldd "$cainit" 2>/dev/null | grep -q libasan; then sanitized=1; fi
 full=0
-[ -z "$only" ] && full=1
+[ ${#only[@]} -eq 0 ] && full=1
 api_log="$build/it-api.log"
 [ "$full" = 1 ] && : > "$api_log"
 
@@ -50,13 +67,20 @@ pass=0 fail=0 skip=0 failed=()
 scratch_disk="$build/it-scratch"
 for t in "$here"/t_*.sh; do
 	name=$(basename "$t" .sh)
-	[ -n "$only" ] && [[ "$name" != *"$only"* ]] && continue
+	if [ "$full" = 0 ]; then
+		hit=0
+		for o in "${only[@]}"; do
+			if [ -f "$here/$o.sh" ]; then [ "$name" = "$o" ] && hit=1
+			elif [[ "$name" == *"$o"* ]]; then hit=1; fi
+		done
+		[ "$hit" = 1 ] || continue
+	fi
 	for fs in ${CAINIT_IT_FS:-tmpfs disk}; do
 		work="$scratch_disk/$name-$fs"
 		rm -rf "$work" && mkdir -p "$work"
 		log="$work.log"
 		start=$(date +%s%N)
-		CAINIT="$build/cainit" MKCERT="$build/tests/mkcert" READER="$build/tests/bundle_reader" \
+		CAINIT="$cainit" NATIVE_CAINIT="$native" MKCERT="$build/tests/mkcert" READER="$build/tests/bundle_reader" \
 		CERTHASH="$build/tests/certhash" BUILD="$build" SANITIZED=$sanitized FULL_RUN=$full \
 		API_LOG="$api_log" STATIC_BUILD=$static AGENT="$agent" FS=$fs WORK="$work" HERE="$here" \
 			unshare -m --propagation private bash -c 'source "$HERE/lib.sh"; setup_scratch; source "$0"' "$t" \

@@ -9,7 +9,9 @@ done
 expect_rc 0 "$CAINIT" --help
 grep -q 'install' <<<"$OUT" || die "--help lists commands"
 expect_rc 0 "$CAINIT" version
-grep -Eq '^cainit [0-9]+\.[0-9]+\.[0-9]+ \(OpenSSL ' <<<"$OUT" || die "version: $OUT"
+# the architecture it was built for: this machine's, or the emulated one's (tests/arch)
+arch=${CAINIT_ARCH:-$(uname -m | sed 's/^x86_64$/amd64/; s/^aarch64$/arm64/')}
+grep -Eq "^cainit [0-9]+\.[0-9]+\.[0-9]+ linux-$arch \(OpenSSL " <<<"$OUT" || die "version: $OUT"
 expect_rc 0 "$CAINIT" --version
 expect_rc 2 "$CAINIT" version extra
 
