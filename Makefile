@@ -116,9 +116,9 @@ demo: build
 	@bash scripts/deps.sh test
 	bash scripts/demo.sh $(BUILD)
 
-bench: build
+bench: build arm64
 	@bash scripts/deps.sh test
-	bash bench/run.sh $(BUILD)
+	ARM64_CAINIT=$(ARM64)/cainit bash bench/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(TSAN) $(FUZZ) $(ARM64) $(ARM64)-sysroot dist

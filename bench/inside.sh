@@ -192,6 +192,26 @@ rm /usr/local/share/ca-certificates/bench.crt
 update-ca-certificates >/dev/null 2>&1
 
 
+# ---- linux-arm64 under qemu: a smoke figure (issue 19), not a benchmark ----
+# five installs of each (rotations A<->B) by the process, wall time, median:
+# the arm64 binary under qemu-aarch64-static beside this machine's own
+armrow=""
+if [ -x "${ARM64_CAINIT:-}" ] && command -v qemu-aarch64-static >/dev/null; then
+	wall_median() { # ROOT CMD...: the median wall time of 5 installs, in us
+		local r=$1 i t0 ts=(); shift
+		for i in 1 2 3 4 5; do
+			t0=$(date +%s%N)
+			"$@" install --root "$r" --name bench "$work/$( ((i % 2)) && echo A || echo B).pem" >/dev/null 2>&1
+			ts+=($(( ($(date +%s%N) - t0) / 1000 )))
+		done
+		printf '%s\n' "${ts[@]}" | sort -n | sed -n 3p
+	}
+	cp -a "$root" "$work/armroot" && cp -a "$root" "$work/natroot"
+	arm_us=$(wall_median "$work/armroot" qemu-aarch64-static "$ARM64_CAINIT")
+	nat_us=$(wall_median "$work/natroot" "$BUILD/cainit")
+	armrow="| \`cainit install\` process, linux-arm64 under qemu-aarch64-static | $arm_us us | native process $nat_us us | $(awk "BEGIN { printf \"%.0fx\", $arm_us / $nat_us }") |"
+fi
+
 # ---- the report: bench/RESULTS.md, and the same on stdout ----
 floor=$(get floor median_us) floor4=$(get floor4 median_us) eng=$(get engine median_us)
 spawn=$(get spawn median_us) proc=$(get process median_us)
@@ -316,6 +336,21 @@ keystores' keyed SHA-1 (two passes over 167 KB each for a change). 3x (j)
 leaves (p) $(awk "BEGIN { printf \"%.0f\", 3 * $rjeng - $(pfget engine median_us) }") us above its floor for everything else, where (j)'s
 own work above its floor is $(awk "BEGIN { printf \"%.0f\", $rjeng - $(jfget engine median_us) }") us.
 REACH
+fi
+if [ -n "$armrow" ]; then
+	cat <<ARM
+
+## linux-arm64 under qemu (a smoke figure, not a benchmark)
+
+The static arm64 build (\`make arm64\`), five installs (rotations) by the
+process under user-mode emulation, wall time, median; beside this machine's
+own build doing the same. It shows the release binary works end to end here;
+its speed on real arm64 hardware is not measured.
+
+| measurement | median | baseline | ratio |
+|---|---|---|---|
+$armrow
+ARM
 fi
 } >"$report"
 cat "$report"

@@ -16,5 +16,7 @@ set -euo pipefail
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "bench needs root (private mount namespace)" >&2; exit 1; }
+# the linux-arm64 build, run once under qemu (make bench passes it)
+[ -z "${ARM64_CAINIT:-}" ] || export ARM64_CAINIT=$(realpath "$ARM64_CAINIT")
 export BUILD=$build BENCH_ITERATIONS=${BENCH_ITERATIONS:-2000} BENCH_UCA_RUNS=${BENCH_UCA_RUNS:-5}
 exec unshare -m --propagation private bash "$here/inside.sh"

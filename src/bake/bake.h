@@ -35,6 +35,26 @@ struct bake_agent {
 int bake_agent_load(const char *path, struct bake_agent *a, struct cerr *e);
 void bake_agent_free(struct bake_agent *a);
 
+/* One agent per architecture, for multi-platform bakes. */
+#define BAKE_AGENTS_MAX 8
+
+struct bake_opts;
+
+/* The agents o names (its --agent paths, or the cainit-linux-ARCH files of
+ * its agent directory; none: this very program), each loaded and checked,
+ * of known and distinct architectures when there are several. */
+int bake_agents_load(const struct bake_opts *o, struct bake_agent v[BAKE_AGENTS_MAX], size_t *n,
+		     struct cerr *e);
+void bake_agents_free(struct bake_agent *v, size_t n);
+
+/* The agent of v built for arch (GOARCH name), or NULL. */
+const struct bake_agent *bake_agent_for(const struct bake_agent *v, size_t n, const char *arch);
+
+/* The architecture of the root at dir, from the ELF header of the first of
+ * its usual programs (/bin/sh, /usr/bin/env, busybox...) that is one, read
+ * confined to the root; NULL (and 0 returned) when it has none. */
+int bake_root_arch(const char *dir, const char **arch, struct cerr *e);
+
 /* Write the agent at BAKE_AGENT_PATH inside r (mode 0755, temp + rename). */
 int bake_agent_place(struct rootfs *r, const struct bake_agent *a, struct cerr *e);
 
@@ -43,7 +63,10 @@ int bake_agent_place(struct rootfs *r, const struct bake_agent *a, struct cerr *
 const char *bake_machine_arch(unsigned machine);
 
 struct bake_opts {
-	const char *agent;               /* NULL: /proc/self/exe */
+	const char *const *agents;       /* --agent paths (none, no agent_dir: /proc/self/exe) */
+	size_t nagents;
+	const char *agent_dir;           /* a directory of cainit-linux-ARCH agents */
+	bool all_platforms;              /* OCI index: every linux platform must have an agent */
 	const struct cert_list *cas;     /* NULL or empty: no CA */
 	const char *set;                 /* the CAs' set name */
 	unsigned cert_flags;             /* CERT_ALLOW_* */
@@ -61,19 +84,30 @@ struct bake_opts {
 #define BAKE_MAX_IMAGE_DEFAULT (16ULL << 30)
 
 struct bake_result {
+	char arch[16];          /* the platform's (GOARCH name) */
 	char fingerprint[72];   /* "sha256:<hex>" */
 	char base[80];          /* "sha256:<hex>": base manifest or rootfs tree */
 	char agent_sha256[65];
 	char manifest[72];      /* OCI: the new manifest's digest */
+	size_t manifest_size;
 	char config[72];        /* OCI: the new config's digest */
 	char layer[72];         /* OCI: the added layer's digest */
 	size_t layer_entries;
 	size_t layer_bytes;
 };
 
+/* With several agents, --rootfs takes the one of the root's architecture. */
 int bake_rootfs(const char *dir, const struct bake_opts *o, struct bake_result *res, struct cerr *e);
+
+/* The image tagged tag, baked as newtag. An image index is baked platform
+ * by platform, each linux platform with the agent built for it (res[k]
+ * for each, *nres of them), into a new index (its digest in index_digest)
+ * that keeps every other entry as it was; one agent and an index: that
+ * agent's platform alone, tagged as a plain image, as before. res holds
+ * BAKE_AGENTS_MAX * 2 results. */
+#define BAKE_PLATFORMS_MAX (BAKE_AGENTS_MAX * 2)
 int bake_oci(const char *layout, const char *tag, const char *newtag, const struct bake_opts *o,
-	     struct bake_result *res, struct cerr *e);
+	     struct bake_result res[BAKE_PLATFORMS_MAX], size_t *nres, char index_digest[72], struct cerr *e);
 
 /* ---- the fingerprint (bake_fp.c) ---- */
 

@@ -35,12 +35,12 @@
 #define LABEL_CAS "io.cainit.ca.sha256"
 #define LABEL_FP "io.cainit.fingerprint"
 
+/* One platform's bake. */
 struct bake_oci {
 	const struct bake_opts *o;
 	struct bake_result *res;
-	struct oci_layout l;
-	struct bake_agent agent;
-	json_t *index_owner;     /* an image index the manifest came from */
+	struct oci_layout *l;
+	const struct bake_agent *agent;
 	json_t *desc;            /* the base manifest's descriptor (borrowed) */
 	json_t *manifest, *config;
 	char work[PATH_MAX];     /* the unpacked root's parent, removed at the end */
@@ -152,8 +152,8 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 		char show[PATH_MAX + 100];
 		int fd;
 
-		snprintf(show, sizeof(show), "%s: layer %zu (%.19s)", b->l.show, i + 1, digest ? digest : "?");
-		if ((rc = oci_open_blob(&b->l, digest, &fd, e)) != 0 ||
+		snprintf(show, sizeof(show), "%s: layer %zu (%.19s)", b->l->show, i + 1, digest ? digest : "?");
+		if ((rc = oci_open_blob(b->l, digest, &fd, e)) != 0 ||
 		    (rc = unpack_layer(&r, fd, digest + 7, show, &lim, &us, e)) != 0)
 			break;
 	}
@@ -170,7 +170,7 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 	if (rc == 0) /* what install recorded: the paths of this image's stores */
 		rc = trust_env(root, ENV_PLANNED, b->env, &b->nenv, e);
 	if (rc == 0)
-		rc = bake_agent_place(&r, &b->agent, e);
+		rc = bake_agent_place(&r, b->agent, e);
 	if (rc == 0)
 		rc = tree_diff(rootfd, root, &before, &changes, &n, e);
 	for (i = 0; rc == 0 && i < n; i++)
@@ -255,7 +255,7 @@ static int set_entrypoint(struct bake_oci *b, json_t *cfg, struct cerr *e)
 
 	if (!string_array(ep) || !string_array(cmd)) {
 		json_decref(nep);
-		return cerr_input(e, "bad_config", "%s: the image's Entrypoint or Cmd is not a list of strings", b->l.show);
+		return cerr_input(e, "bad_config", "%s: the image's Entrypoint or Cmd is not a list of strings", b->l->show);
 	}
 	n = json_array_size(ep);
 	if (n >= 2 && strcmp(json_string_value(json_array_get(ep, 0)), BAKE_AGENT_PATH) == 0 &&
@@ -286,7 +286,7 @@ static int new_config(struct bake_oci *b, const char *layer_digest, json_t **out
 	size_t i, n = cas ? cas->n : 0;
 
 	if (c == NULL)
-		return cerr_sys(e, b->l.show, "json", ENOMEM);
+		return cerr_sys(e, b->l->show, "json", ENOMEM);
 	cfg = json_object_get(c, "config");
 	if (!json_is_object(cfg)) {
 		cfg = json_object();
@@ -298,11 +298,11 @@ static int new_config(struct bake_oci *b, const char *layer_digest, json_t **out
 	}
 	if (!string_array(json_object_get(cfg, "Env"))) {
 		json_decref(c);
-		return cerr_input(e, "bad_config", "%s: the image's Env is not a list of strings", b->l.show);
+		return cerr_input(e, "bad_config", "%s: the image's Env is not a list of strings", b->l->show);
 	}
 	if (set_env(b, cfg) != 0) {
 		json_decref(c);
-		return cerr_sys(e, b->l.show, "json", ENOMEM);
+		return cerr_sys(e, b->l->show, "json", ENOMEM);
 	}
 	labels = json_object_get(cfg, "Labels");
 	if (!json_is_object(labels)) {
@@ -323,7 +323,7 @@ static int new_config(struct bake_oci *b, const char *layer_digest, json_t **out
 	ids = json_object_get(rootfs, "diff_ids");
 	if (!json_is_array(ids)) {
 		json_decref(c);
-		return cerr_input(e, "bad_config", "%s: the image config has no rootfs.diff_ids", b->l.show);
+		return cerr_input(e, "bad_config", "%s: the image config has no rootfs.diff_ids", b->l->show);
 	}
 	json_array_append_new(ids, json_string(layer_digest)); /* uncompressed: the diff_id is the digest */
 	hist = json_object_get(c, "history");
@@ -337,30 +337,28 @@ static int new_config(struct bake_oci *b, const char *layer_digest, json_t **out
 
 /* ---- the whole bake ---- */
 
-static int load_base(struct bake_oci *b, const char *dir, const char *tag, struct cerr *e)
+/* The base manifest desc names, and its config: a linux image of the
+ * agent's architecture. */
+static int load_base(struct bake_oci *b, struct cerr *e)
 {
-	const char *arch, *os, *mine;
+	const char *arch, *os, *mine = bake_machine_arch(b->agent->machine);
 
-	if (oci_open(&b->l, dir, e) != 0)
-		return e->code;
-	mine = bake_machine_arch(b->agent.machine);
-	/* an image index: the platform the agent runs on */
-	if (oci_find(&b->l, tag, mine ? mine : CAINIT_ARCH, &b->desc, &b->index_owner, e) != 0 ||
-	    oci_read_json(&b->l, json_string_value(json_object_get(b->desc, "digest")), &b->manifest, NULL, e) != 0)
+	if (oci_read_json(b->l, json_string_value(json_object_get(b->desc, "digest")), &b->manifest, NULL, e) != 0)
 		return e->code;
 	if (!json_is_array(json_object_get(b->manifest, "layers")) ||
 	    !json_is_object(json_object_get(b->manifest, "config")))
-		return cerr_input(e, "bad_layout", "%s: the manifest has no config or no layers", dir);
-	if (oci_read_json(&b->l, json_string_value(json_object_get(json_object_get(b->manifest, "config"), "digest")),
+		return cerr_input(e, "bad_layout", "%s: the manifest has no config or no layers", b->l->show);
+	if (oci_read_json(b->l, json_string_value(json_object_get(json_object_get(b->manifest, "config"), "digest")),
 			  &b->config, NULL, e) != 0)
 		return e->code;
 	os = json_string_value(json_object_get(b->config, "os"));
 	arch = json_string_value(json_object_get(b->config, "architecture"));
 	if (os && strcmp(os, "linux") != 0)
-		return cerr_input(e, "bad_image", "%s: a %s image: cainit runs on linux", dir, os);
+		return cerr_input(e, "bad_image", "%s: a %s image: cainit runs on linux", b->l->show, os);
 	if (arch && mine && strcmp(arch, mine) != 0)
-		return cerr_input(e, "bad_image", "%s: a %s image, and the agent is built for %s", dir, arch, mine);
+		return cerr_input(e, "bad_image", "%s: a %s image, and the agent is built for %s", b->l->show, arch, mine);
 	snprintf(b->res->base, sizeof(b->res->base), "%s", json_string_value(json_object_get(b->desc, "digest")));
+	snprintf(b->res->arch, sizeof(b->res->arch), "%s", arch ? arch : mine ? mine : CAINIT_ARCH);
 	return 0;
 }
 
@@ -400,14 +398,14 @@ static int write_image(struct bake_oci *b, const char *newtag, struct tar_writer
 	char *text = NULL;
 	int rc;
 
-	if ((rc = oci_write_blob(&b->l, w->buf, w->len, b->res->layer, e)) != 0)
+	if ((rc = oci_write_blob(b->l, w->buf, w->len, b->res->layer, e)) != 0)
 		return rc;
 	b->res->layer_bytes = w->len;
 	if ((rc = new_config(b, b->res->layer, &config, e)) != 0)
 		return rc;
 	rc = CAINIT_EOPS;
 	text = oci_dump(config);
-	if (text == NULL || oci_write_blob(&b->l, text, strlen(text), b->res->config, e) != 0)
+	if (text == NULL || oci_write_blob(b->l, text, strlen(text), b->res->config, e) != 0)
 		goto out;
 	manifest = json_deep_copy(b->manifest);
 	if (manifest == NULL)
@@ -419,7 +417,7 @@ static int write_image(struct bake_oci *b, const char *newtag, struct tar_writer
 					"digest", b->res->layer, "size", (json_int_t)w->len));
 	free(text);
 	text = oci_dump(manifest);
-	if (text == NULL || oci_write_blob(&b->l, text, strlen(text), b->res->manifest, e) != 0)
+	if (text == NULL || oci_write_blob(b->l, text, strlen(text), b->res->manifest, e) != 0)
 		goto out;
 	desc = json_pack("{s:s,s:s,s:I}", "mediaType", mt, "digest", b->res->manifest, "size",
 			 (json_int_t)strlen(text));
@@ -428,10 +426,11 @@ static int write_image(struct bake_oci *b, const char *newtag, struct tar_writer
 		json_object_set(desc, "platform", platform);
 	if (desc == NULL)
 		goto out;
-	rc = oci_set_tag(&b->l, newtag, desc, e);
+	b->res->manifest_size = strlen(text);
+	rc = newtag ? oci_set_tag(b->l, newtag, desc, e) : 0; /* (none: an index will name it) */
 out:
 	if (rc != 0 && e->msg[0] == '\0')
-		cerr_sys(e, b->l.show, "json", ENOMEM);
+		cerr_sys(e, b->l->show, "json", ENOMEM);
 	free(text);
 	json_decref(config);
 	json_decref(manifest);
@@ -481,7 +480,7 @@ static int sweep_one(void *ctx, int dirfd, const char *name, unsigned char type)
 static void sweep_temps(struct bake_oci *b, pid_t pid)
 {
 	char suffix[32];
-	int dirs[2] = {b->l.fd, b->l.blobs_fd};
+	int dirs[2] = {b->l->fd, b->l->blobs_fd};
 	struct cerr ignored = {0};
 
 	snprintf(suffix, sizeof(suffix), ".cainit-tmp.%ld", (long)pid);
@@ -519,7 +518,7 @@ static int guarded(struct bake_oci *b, const char *newtag, struct tar_writer *w,
 		close(p[0]);
 		out.rc = layer_from_root(b, w, &out.e);
 		if (out.rc == 0 && tar_finish(w) != 0)
-			out.rc = cerr_sys(&out.e, b->l.show, "layer", ENOMEM);
+			out.rc = cerr_sys(&out.e, b->l->show, "layer", ENOMEM);
 		if (out.rc == 0)
 			out.rc = write_image(b, newtag, w, &out.e);
 		out.res = *b->res;
@@ -570,36 +569,197 @@ static int guarded(struct bake_oci *b, const char *newtag, struct tar_writer *w,
 	return out.rc;
 }
 
-int bake_oci(const char *layout, const char *tag, const char *newtag, const struct bake_opts *o,
-	     struct bake_result *res, struct cerr *e)
+/* Bake the image desc names with agent a: its blobs, and newtag pointing
+ * at it (newtag NULL: untagged, for an index). */
+static int bake_platform(struct oci_layout *l, json_t *desc, const struct bake_agent *a, const struct bake_opts *o,
+			 const char *newtag, struct bake_result *res, struct cerr *e)
 {
-	struct bake_oci b = {.o = o, .res = res, .l = {.fd = -1, .blobs_fd = -1}};
+	struct bake_oci b = {.o = o, .res = res, .l = l, .agent = a, .desc = desc};
 	struct tar_writer w;
-	bool with_cas = o->cas != NULL && o->cas->n > 0;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	snprintf(res->agent_sha256, sizeof(res->agent_sha256), "%s", a->sha256);
 	tar_writer_init(&w);
-	if ((rc = bake_agent_load(o->agent, &b.agent, e)) != 0)
-		goto out;
-	snprintf(res->agent_sha256, sizeof(res->agent_sha256), "%s", b.agent.sha256);
-	if (with_cas && (rc = cert_list_check(o->cas, o->cert_flags, time(NULL), o->origin, e)) != 0)
-		goto out;
-	if ((rc = load_base(&b, layout, tag, e)) != 0)
-		goto out;
-	if ((rc = bake_fingerprint("oci-manifest", res->base, b.agent.sha256, o->cas, o->set, o->run_args,
-				   o->nrun_args, o->env_override, res->fingerprint, e)) != 0)
-		goto out;
-	if ((rc = make_work(&b, e)) == 0)
+	if ((rc = load_base(&b, e)) == 0)
+		rc = bake_fingerprint("oci-manifest", res->base, a->sha256, o->cas, o->set, o->run_args, o->nrun_args,
+				      o->env_override, res->fingerprint, e);
+	if (rc == 0 && (rc = make_work(&b, e)) == 0)
 		rc = guarded(&b, newtag, &w, e);
-out:
 	remove_work(&b);
 	tar_writer_free(&w);
-	bake_agent_free(&b.agent);
 	json_decref(b.manifest);
 	json_decref(b.config);
-	json_decref(b.index_owner);
-	if (b.l.fd >= 0)
-		oci_close(&b.l);
+	return rc;
+}
+
+/* ---- an image index, platform by platform ---- */
+
+static const char *platform_field(json_t *d, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(d, "platform"), key));
+}
+
+static bool is_index(json_t *d)
+{
+	const char *mt = json_string_value(json_object_get(d, "mediaType"));
+
+	return mt && (strcmp(mt, OCI_INDEX) == 0 || strcmp(mt, DOCKER_LIST) == 0);
+}
+
+/* Which entries of index get baked, and with which agent: every linux one
+ * an agent is built for; with --all-platforms, a linux one without is
+ * refused, before anything is written. */
+static int plan_index(struct oci_layout *l, json_t *index, const struct bake_agent *v, size_t nv, bool all,
+		      const struct bake_agent *use[], struct cerr *e)
+{
+	json_t *m = json_object_get(index, "manifests"), *d;
+	size_t i, baked = 0;
+
+	if (!json_is_array(m))
+		return cerr_input(e, "bad_layout", "%s: the image index has no manifests", l->show);
+	json_array_foreach(m, i, d) {
+		const char *os = platform_field(d, "os"), *arch = platform_field(d, "architecture");
+
+		use[i] = NULL;
+		if (os == NULL || strcmp(os, "linux") != 0 || arch == NULL)
+			continue; /* attestations ("unknown/unknown") and other systems */
+		use[i] = bake_agent_for(v, nv, arch);
+		if (use[i] == NULL && all)
+			return cerr_input(e, "no_agent", "%s: linux/%s has no agent, and --all-platforms wants every platform",
+					  l->show, arch);
+		if (use[i] != NULL && ++baked > BAKE_PLATFORMS_MAX)
+			return cerr_input(e, "bad_layout", "%s: more than %d platforms to bake", l->show, BAKE_PLATFORMS_MAX);
+	}
+	if (baked == 0)
+		return cerr_input(e, "no_platform", "%s: no linux platform of the image index has an agent", l->show);
+	return 0;
+}
+
+/* The new index: the old one with each baked entry naming its new image;
+ * newtag points at it. */
+static int write_index(struct oci_layout *l, json_t *tagged, json_t *index, const struct bake_agent *use[],
+		       const struct bake_result *res, const char *newtag, char digest[72], struct cerr *e)
+{
+	json_t *copy = json_deep_copy(index), *m, *d, *desc = NULL;
+	char *text = NULL;
+	size_t i, k = 0;
+	int rc = CAINIT_EOPS;
+
+	if (copy == NULL)
+		return cerr_sys(e, l->show, "json", ENOMEM);
+	m = json_object_get(copy, "manifests");
+	json_array_foreach(m, i, d) {
+		if (use[i] == NULL)
+			continue;
+		json_object_set_new(d, "digest", json_string(res[k].manifest));
+		json_object_set_new(d, "size", json_integer((json_int_t)res[k].manifest_size));
+		k++;
+	}
+	text = oci_dump(copy);
+	if (text != NULL && oci_write_blob(l, text, strlen(text), digest, e) == 0) {
+		desc = json_pack("{s:s,s:s,s:I}", "mediaType", json_string_value(json_object_get(tagged, "mediaType")),
+				 "digest", digest, "size", (json_int_t)strlen(text));
+		rc = desc ? oci_set_tag(l, newtag, desc, e) : CAINIT_EOPS;
+	}
+	if (rc != 0 && e->msg[0] == '\0')
+		cerr_sys(e, l->show, "json", ENOMEM);
+	free(text);
+	json_decref(desc);
+	json_decref(copy);
+	return rc;
+}
+
+static int bake_index(struct oci_layout *l, json_t *tagged, const struct bake_agent *v, size_t nv,
+		      const struct bake_opts *o, const char *newtag, struct bake_result *res, size_t *nres,
+		      char index_digest[72], struct cerr *e)
+{
+	const struct bake_agent **use = NULL;
+	json_t *index = NULL, *d;
+	size_t i;
+	int rc;
+
+	if ((rc = oci_read_json(l, json_string_value(json_object_get(tagged, "digest")), &index, NULL, e)) != 0)
+		return rc;
+	use = calloc(json_array_size(json_object_get(index, "manifests")) + 1, sizeof(*use));
+	if (use == NULL)
+		rc = cerr_sys(e, l->show, "malloc", ENOMEM);
+	if (rc == 0)
+		rc = plan_index(l, index, v, nv, o->all_platforms, use, e);
+	json_array_foreach(json_object_get(index, "manifests"), i, d) {
+		if (rc != 0)
+			break;
+		if (use[i] != NULL && (rc = bake_platform(l, d, use[i], o, NULL, &res[*nres], e)) == 0)
+			(*nres)++;
+	}
+	if (rc == 0)
+		rc = write_index(l, tagged, index, use, res, newtag, index_digest, e);
+	free(use);
+	json_decref(index);
+	return rc;
+}
+
+/* Of several agents, the one a single image's config asks for. */
+static int image_agent(struct oci_layout *l, json_t *tagged, const struct bake_agent *v, size_t nv,
+		       const struct bake_agent **a, struct cerr *e)
+{
+	json_t *manifest = NULL, *config = NULL;
+	const char *arch;
+	int rc;
+
+	if ((rc = oci_read_json(l, json_string_value(json_object_get(tagged, "digest")), &manifest, NULL, e)) == 0)
+		rc = oci_read_json(l, json_string_value(json_object_get(json_object_get(manifest, "config"), "digest")),
+				   &config, NULL, e);
+	if (rc == 0) {
+		arch = json_string_value(json_object_get(config, "architecture"));
+		if ((*a = bake_agent_for(v, nv, arch)) == NULL)
+			rc = cerr_input(e, "no_agent", "%s: a linux/%s image, and no agent is built for it", l->show,
+					arch ? arch : "(no architecture)");
+	}
+	json_decref(manifest);
+	json_decref(config);
+	return rc;
+}
+
+int bake_oci(const char *layout, const char *tag, const char *newtag, const struct bake_opts *o,
+	     struct bake_result res[BAKE_PLATFORMS_MAX], size_t *nres, char index_digest[72], struct cerr *e)
+{
+	struct oci_layout l = {.fd = -1, .blobs_fd = -1};
+	struct bake_agent v[BAKE_AGENTS_MAX];
+	const struct bake_agent *a;
+	json_t *desc, *owner = NULL, *tagged;
+	size_t nv = 0;
+	bool multi = o->nagents > 1 || o->agent_dir != NULL;
+	int rc;
+
+	*nres = 0;
+	index_digest[0] = '\0';
+	memset(res, 0, sizeof(*res));
+	if ((rc = bake_agents_load(o, v, &nv, e)) != 0)
+		return rc;
+	if (o->cas != NULL && o->cas->n > 0 && (rc = cert_list_check(o->cas, o->cert_flags, time(NULL), o->origin, e)) != 0)
+		goto out;
+	if ((rc = oci_open(&l, layout, e)) != 0)
+		goto out;
+	if (multi && (rc = oci_tagged(&l, tag, &tagged, e)) == 0 && is_index(tagged)) {
+		rc = bake_index(&l, tagged, v, nv, o, newtag, res, nres, index_digest, e);
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	/* one image: the agent's platform of an index, or the image itself
+	 * (with several agents, the one its architecture needs) */
+	a = &v[0];
+	if (multi && (rc = image_agent(&l, tagged, v, nv, &a, e)) != 0)
+		goto out;
+	if ((rc = oci_find(&l, tag, bake_machine_arch(a->machine) ? bake_machine_arch(a->machine) : CAINIT_ARCH, &desc,
+			   &owner, e)) == 0 &&
+	    (rc = bake_platform(&l, desc, a, o, newtag, &res[0], e)) == 0)
+		*nres = 1;
+out:
+	json_decref(owner);
+	bake_agents_free(v, nv);
+	if (l.fd >= 0)
+		oci_close(&l);
 	return rc;
 }

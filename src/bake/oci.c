@@ -219,14 +219,11 @@ static int pick_platform(struct oci_layout *l, json_t *index, const char *arch, 
 	return cerr_input(e, "no_platform", "%s: the image index has no linux/%s image", l->show, arch);
 }
 
-int oci_find(struct oci_layout *l, const char *tag, const char *arch, json_t **desc, json_t **owner,
-	     struct cerr *e)
+int oci_tagged(struct oci_layout *l, const char *tag, json_t **desc, struct cerr *e)
 {
 	json_t *m = json_object_get(l->index, "manifests"), *d, *found = NULL;
-	const char *mt;
 	size_t i, count = 0;
 
-	*owner = NULL;
 	json_array_foreach(m, i, d) {
 		const char *name = ref_name(d);
 
@@ -238,6 +235,19 @@ int oci_find(struct oci_layout *l, const char *tag, const char *arch, json_t **d
 		return cerr_input(e, "no_tag", "%s: %zu images in the layout: name one as DIR:TAG", l->show, count);
 	if (found == NULL)
 		return cerr_input(e, "no_tag", "%s: no image tagged \"%s\" in index.json", l->show, tag);
+	*desc = found;
+	return 0;
+}
+
+int oci_find(struct oci_layout *l, const char *tag, const char *arch, json_t **desc, json_t **owner,
+	     struct cerr *e)
+{
+	json_t *found;
+	const char *mt;
+
+	*owner = NULL;
+	if (oci_tagged(l, tag, &found, e) != 0)
+		return e->code;
 	mt = str_of(found, "mediaType");
 	if (mt && (strcmp(mt, OCI_INDEX) == 0 || strcmp(mt, DOCKER_LIST) == 0)) {
 		if (oci_read_json(l, str_of(found, "digest"), owner, NULL, e) != 0)

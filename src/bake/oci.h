@@ -38,6 +38,10 @@ struct oci_layout {
 int oci_open(struct oci_layout *l, const char *dir, struct cerr *e);
 void oci_close(struct oci_layout *l);
 
+/* The descriptor tagged `tag` (NULL: the layout's only one), borrowed from
+ * the layout: an image manifest or an image index. */
+int oci_tagged(struct oci_layout *l, const char *tag, json_t **desc, struct cerr *e);
+
 /* The image manifest descriptor tagged `tag` (NULL: the layout's only
  * manifest). An image index found there is resolved to its linux/arch
  * entry. *desc is borrowed from the layout (or from *owner, which the

@@ -19,9 +19,11 @@
 #define RUN_ARGS_MAX 64
 
 static const char USAGE[] =
-	"usage: cainit bake --rootfs DIR [--agent PATH] [--ca FILE [--name NAME]] [--fingerprint-out F]\n"
-	"       cainit bake --oci LAYOUT[:TAG] --tag NEWTAG [--agent PATH] [--ca FILE [--name NAME]]\n"
-	"                   [--run-args 'ARGS'] [--env-override] [--fingerprint-out F]\n"
+	"usage: cainit bake --rootfs DIR [--agent PATH...|--agent-dir DIR] [--ca FILE [--name NAME]]\n"
+	"                   [--fingerprint-out F]\n"
+	"       cainit bake --oci LAYOUT[:TAG] --tag NEWTAG [--agent PATH...|--agent-dir DIR]\n"
+	"                   [--all-platforms] [--ca FILE [--name NAME]] [--run-args 'ARGS']\n"
+	"                   [--env-override] [--fingerprint-out F]\n"
 	"\n"
 	"Put the agent into an image before it runs, at " BAKE_AGENT_PATH ", and with\n"
 	"--ca make the image trust the CAs in FILE (as `cainit install` would).\n"
@@ -31,7 +33,11 @@ static const char USAGE[] =
 	"                       (TAG may be left out when the layout holds one image)\n"
 	"  --tag NEWTAG         the tag the baked image gets in the same layout\n"
 	"  --agent PATH         the agent binary (default: this cainit); it must be a\n"
-	"                       static ELF executable of at most 16 MiB\n"
+	"                       static ELF executable of at most 16 MiB. Given again, one\n"
+	"                       per architecture: each platform gets the agent built for it\n"
+	"  --agent-dir DIR      the agents are DIR's cainit-linux-ARCH files (make release)\n"
+	"  --all-platforms      with several agents, refuse an image index with a linux\n"
+	"                       platform none of them is built for (default: left as it is)\n"
 	"  --ca FILE            CAs to trust (PEM or DER)\n"
 	"  --name NAME          their set name (default \"default\")\n"
 	"  --allow-leaf, --allow-expired   as for install\n"
@@ -47,9 +53,13 @@ static const char USAGE[] =
 	"\n"
 	"--oci adds one layer (the agent, and with --ca the trust files the engine\n"
 	"changed), makes the entrypoint `cainit run ARGS -- ENTRYPOINT`, Cmd kept, and\n"
-	"puts the runtime variables (`cainit env`) into the config's Env.\n"
+	"puts the runtime variables (`cainit env`) into the config's Env. With several\n"
+	"agents, an image index is baked platform by platform into a new index; with\n"
+	"one, the agent's platform alone becomes NEWTAG. --rootfs with several agents\n"
+	"takes the one of the root's architecture (read from its programs' ELF headers).\n"
 	"The fingerprint (printed) is the SHA-256 of the base, the agent, the CAs and\n"
-	"the run arguments; SOURCE_DATE_EPOCH sets the layer's file times (default 0).\n"
+	"the run arguments; with an index, one line per platform: linux/ARCH FINGERPRINT.\n"
+	"SOURCE_DATE_EPOCH sets the layer's file times (default 0).\n"
 	"Exit status: 0 done, 1 operational failure, 2 bad usage or input (nothing written).\n";
 
 /* Shell-like words: blanks separate, '...' is literal, "..." and a
@@ -106,9 +116,22 @@ static bool tag_valid(const char *t)
 	return true;
 }
 
-static int write_fingerprint(const char *path, const char *fp, struct cerr *e)
+/* What bake prints on stdout: the fingerprint, or with an index one line
+ * per platform, "linux/ARCH FINGERPRINT". */
+static void fingerprint_lines(const struct bake_result *res, size_t n, bool index, char *buf, size_t cap)
 {
-	char dir[PATH_MAX], line[80], *slash;
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && k < cap; i++)
+		k += (size_t)snprintf(buf + k, cap - k, index ? "linux/%s %s\n" : "%.0s%s\n", res[i].arch,
+				      res[i].fingerprint);
+}
+
+static int write_fingerprints(const char *path, const struct bake_result *res, size_t n, bool index,
+			      struct cerr *e)
+{
+	char dir[PATH_MAX], text[BAKE_PLATFORMS_MAX * 100], *slash;
 	const char *name = path;
 	int dirfd, rc;
 
@@ -121,10 +144,34 @@ static int write_fingerprint(const char *path, const char *fp, struct cerr *e)
 	dirfd = open(slash ? (dir[0] ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return cerr_sys(e, path, "open directory", errno);
-	snprintf(line, sizeof(line), "%s\n", fp);
-	rc = file_write_atomic(dirfd, name, path, line, strlen(line), 0644, e);
+	fingerprint_lines(res, n, index, text, sizeof(text));
+	rc = file_write_atomic(dirfd, name, path, text, strlen(text), 0644, e);
 	close(dirfd);
 	return rc;
+}
+
+static void print_baked(const char *where, const char *tag, const char *newtag, const struct bake_result *res,
+			size_t n, const char *index_digest, size_t ncas, long long us)
+{
+	char text[BAKE_PLATFORMS_MAX * 100], took[32];
+	bool index = index_digest[0] != '\0';
+
+	snprintf(took, sizeof(took), ", in %lld ms", us / 1000);
+	for (size_t i = 0; i < n; i++) {
+		if (newtag == NULL)
+			fprintf(stderr, "cainit: baked %s: agent " BAKE_AGENT_PATH " (linux/%s) sha256=%s, %zu CA(s), base %s%s\n",
+				where, res[i].arch, res[i].agent_sha256, ncas, res[i].base, took);
+		else
+			fprintf(stderr, "cainit: baked %s:%s%s%s as %s: manifest %s, layer %s (%zu entries, %zu bytes), "
+				"agent sha256=%s, %zu CA(s)%s\n", where, tag ? tag : "", index ? " linux/" : "",
+				index ? res[i].arch : "", newtag, res[i].manifest, res[i].layer, res[i].layer_entries,
+				res[i].layer_bytes, res[i].agent_sha256, ncas, index ? "" : took);
+	}
+	if (index)
+		fprintf(stderr, "cainit: %s:%s is the image index %s (%zu platform(s) baked)%s\n", where, newtag, index_digest,
+			n, took);
+	fingerprint_lines(res, n, index, text, sizeof(text));
+	fputs(text, stdout);
 }
 
 /* "512M", "4G", "1048576": bytes, binary suffixes; 0 when malformed. */
@@ -171,6 +218,8 @@ int cmd_bake(int argc, char **argv)
 		{"oci", required_argument, NULL, 'o'},
 		{"tag", required_argument, NULL, 't'},
 		{"agent", required_argument, NULL, 'a'},
+		{"agent-dir", required_argument, NULL, 'D'},
+		{"all-platforms", no_argument, NULL, 'P'},
 		{"ca", required_argument, NULL, 'c'},
 		{"name", required_argument, NULL, 'n'},
 		{"allow-leaf", no_argument, NULL, 'L'},
@@ -187,11 +236,13 @@ int cmd_bake(int argc, char **argv)
 	char *run_args_text = NULL, *run_words[RUN_ARGS_MAX], layout[PATH_MAX], *tag = NULL, *colon;
 	struct bake_opts o = {.set = "default", .max_layer_bytes = BAKE_MAX_LAYER_DEFAULT,
 			      .max_image_bytes = BAKE_MAX_IMAGE_DEFAULT};
+	const char *agents[BAKE_AGENTS_MAX];
 	struct cert_list certs = {0};
-	struct bake_result res;
+	struct bake_result res[BAKE_PLATFORMS_MAX];
+	char index_digest[72] = "";
 	struct cerr e = {0};
 	long long t0;
-	size_t ncas;
+	size_t ncas, nres = 0;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -199,7 +250,14 @@ int cmd_bake(int argc, char **argv)
 		case 'r': rootfs = optarg; break;
 		case 'o': oci = optarg; break;
 		case 't': newtag = optarg; break;
-		case 'a': o.agent = optarg; break;
+		case 'a':
+			if (o.nagents == BAKE_AGENTS_MAX)
+				return cli_usage_error("bake", "more than %d --agent", BAKE_AGENTS_MAX);
+			agents[o.nagents++] = optarg;
+			o.agents = agents;
+			break;
+		case 'D': o.agent_dir = optarg; break;
+		case 'P': o.all_platforms = true; break;
 		case 'c': ca = optarg; break;
 		case 'n': name = optarg; break;
 		case 'L': o.cert_flags |= CERT_ALLOW_LEAF; break;
@@ -233,6 +291,10 @@ int cmd_bake(int argc, char **argv)
 		return cli_usage_error("bake", "--tag \"%s\": letters, digits, '.', '_', '-' (at most 128)", newtag);
 	if (name && ca == NULL)
 		return cli_usage_error("bake", "--name names the CAs of --ca");
+	if (o.agent_dir && o.nagents > 0)
+		return cli_usage_error("bake", "give --agent PATH... or --agent-dir DIR, not both");
+	if (o.all_platforms && (oci == NULL || (o.nagents < 2 && o.agent_dir == NULL)))
+		return cli_usage_error("bake", "--all-platforms goes with --oci and several agents");
 	if (name) {
 		if (!set_name_valid(name))
 			return cli_usage_error("bake", "--name \"%s\": letters, digits, '-', '_' (at most 64)", name);
@@ -265,21 +327,18 @@ int cmd_bake(int argc, char **argv)
 		o.cas = &certs;
 	}
 	t0 = clock_now_us();
-	rc = rootfs ? bake_rootfs(rootfs, &o, &res, &e) : bake_oci(layout, tag, newtag, &o, &res, &e);
+	if (rootfs) {
+		rc = bake_rootfs(rootfs, &o, &res[0], &e);
+		nres = rc == 0;
+	} else {
+		rc = bake_oci(layout, tag, newtag, &o, res, &nres, index_digest, &e);
+	}
 	if (rc == 0 && fp_out)
-		rc = write_fingerprint(fp_out, res.fingerprint, &e);
+		rc = write_fingerprints(fp_out, res, nres, index_digest[0] != '\0', &e);
 	ncas = certs.n;
 	cert_list_free(&certs);
 	if (rc != 0)
 		return cli_fail(&e);
-	if (rootfs)
-		fprintf(stderr, "cainit: baked %s: agent " BAKE_AGENT_PATH " sha256=%s, %zu CA(s), base %s, in %lld ms\n",
-			rootfs, res.agent_sha256, ncas, res.base, (clock_now_us() - t0) / 1000);
-	else
-		fprintf(stderr, "cainit: baked %s:%s as %s: manifest %s, layer %s (%zu entries, %zu bytes), "
-			"agent sha256=%s, %zu CA(s), in %lld ms\n", layout, tag ? tag : "", newtag, res.manifest,
-			res.layer, res.layer_entries, res.layer_bytes, res.agent_sha256, ncas,
-			(clock_now_us() - t0) / 1000);
-	printf("%s\n", res.fingerprint);
+	print_baked(rootfs ? rootfs : layout, tag, newtag, res, nres, index_digest, ncas, clock_now_us() - t0);
 	return 0;
 }

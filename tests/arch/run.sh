@@ -25,3 +25,26 @@ CAINIT_FOREIGN=$bin CAINIT_EMULATOR=qemu-aarch64-static CAINIT_ARCH=arm64 CAINIT
 	bash "$here/integration/run.sh" "$native" \
 	t_cli t_install t_rotation t_refusals t_env t_env_merge t_python t_run_clients t_run_wait \
 	t_serve_api t_push
+
+# a multi-platform bake with both real agents: an image index of a linux/amd64
+# and a linux/arm64 image (tests/tools/mkoci.py), each platform baked with
+# its own agent; the arm64 image's agent, unpacked as a runtime would, runs
+# under qemu and finds the CA in the image's stores
+scratch=$(mktemp -d /tmp/cainit-arch.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+mkoci="python3 $here/tools/mkoci.py"
+mkdir -p "$scratch/l/etc/ssl/certs" "$scratch/l/usr/local/share/ca-certificates"
+cp /etc/ssl/certs/ca-certificates.crt "$scratch/l/etc/ssl/certs/"
+"$native/tests/mkcert" --cn "arch CA" --out "$scratch/ca.pem" >/dev/null
+$mkoci make "$scratch/oci" amd --arch amd64 --layer "$scratch/l"
+$mkoci make "$scratch/oci" arm --arch arm64 --layer "$scratch/l"
+$mkoci index "$scratch/oci" both amd=amd64 arm=arm64
+"$native/cainit" bake --oci "$scratch/oci:both" --tag baked --agent "$native/cainit" --agent "$bin" \
+	--all-platforms --ca "$scratch/ca.pem" >"$scratch/fps"
+$mkoci unpack "$scratch/oci" baked@arm64 "$scratch/u"
+cmp "$bin" "$scratch/u/usr/local/bin/cainit" || { echo "arch: the arm64 image holds another agent" >&2; exit 1; }
+qemu-aarch64-static "$scratch/u/usr/local/bin/cainit" version | grep -q ' linux-arm64 ' ||
+	{ echo "arch: the baked arm64 agent does not say linux-arm64" >&2; exit 1; }
+qemu-aarch64-static "$scratch/u/usr/local/bin/cainit" verify --root "$scratch/u" "$scratch/ca.pem" >/dev/null ||
+	{ echo "arch: the baked arm64 agent does not find its CA in the image" >&2; exit 1; }
+echo "arch: an amd64+arm64 index baked with both agents ($(tr '\n' ' ' <"$scratch/fps")); the arm64 agent runs in its image"

@@ -162,6 +162,61 @@ $MKOCI index "$SCRATCH/layout" multi for-arm=arm64 base=amd64
 expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:multi" --tag multi-baked --agent "$AGENT"
 [ "$(q 'len(d["layers"])' <<<"$(show multi-baked)")" = 3 ] || die "index: not the amd64 image (2 layers + 1)"
 
+note "several agents: an image index baked platform by platform into a new index"
+# an arm64 agent: the static agent's bytes with e_machine AArch64 (bake reads
+# only the ELF header; the arm64 build's real one is baked in tests/arch)
+cp "$AGENT" "$SCRATCH/agent-arm64"
+printf '\xb7\x00' | dd of="$SCRATCH/agent-arm64" bs=1 seek=18 conv=notrunc 2>/dev/null
+arm_sha=$(sha256sum "$SCRATCH/agent-arm64" | cut -d' ' -f1)
+$MKOCI make "$SCRATCH/layout" for-s390 --arch s390x --layer "$SCRATCH/l2"
+$MKOCI index "$SCRATCH/layout" three for-arm=arm64 base=amd64 for-s390=s390x
+$MKOCI index "$SCRATCH/layout" for-s390-index for-s390=s390x
+blobs_before=$(ls "$SCRATCH/layout/blobs/sha256" | wc -l)
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:three" --tag three-baked --agent "$AGENT" \
+	--agent "$SCRATCH/agent-arm64" --ca "$SCRATCH/A.pem" --fingerprint-out "$SCRATCH/fp3"
+[ "$(wc -l <<<"$OUT")" = 2 ] || die "want one fingerprint line per baked platform: $OUT"
+[ "$(cat "$SCRATCH/fp3")" = "$OUT" ] || die "--fingerprint-out differs from what was printed"
+fp_arm=$(sed -n 's|^linux/arm64 ||p' <<<"$OUT"); fp_amd=$(sed -n 's|^linux/amd64 ||p' <<<"$OUT")
+[ -n "$fp_arm" ] && [ -n "$fp_amd" ] && [ "$fp_arm" != "$fp_amd" ] || die "fingerprints: $OUT"
+python3 - "$SCRATCH/layout" <<'PY' || die "the new index"
+import json, sys
+L = sys.argv[1]
+def tagged(t):
+    i = json.load(open(L + "/index.json"))
+    return [m for m in i["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == t][0]
+def blob(d): return json.load(open(L + "/blobs/sha256/" + d[7:]))
+old, new = tagged("three"), tagged("three-baked")
+assert new["mediaType"] == "application/vnd.oci.image.index.v1+json", new
+o, n = blob(old["digest"])["manifests"], blob(new["digest"])["manifests"]
+assert [e["platform"] for e in o] == [e["platform"] for e in n], "platforms changed"
+assert n[0]["digest"] != o[0]["digest"] and n[1]["digest"] != o[1]["digest"], "arm64 or amd64 not baked"
+assert n[2] == o[2], "s390x (no agent) not left as it was"
+PY
+for a in arm64:$arm_sha amd64:$agent_sha; do
+	info=$(show "three-baked@${a%%:*}")
+	grep -q "\"io.cainit.agent.sha256\": \"${a#*:}\"" <<<"$(q 'd["config"]["config"]["Labels"]' <<<"$info")" ||
+		die "linux/${a%%:*}: not its own agent's label"
+	fp=$(sed -n "s|^linux/${a%%:*} ||p" <<<"$OUT")
+	grep -q "\"io.cainit.fingerprint\": \"$fp\"" <<<"$(q 'd["config"]["config"]["Labels"]' <<<"$info")" ||
+		die "linux/${a%%:*}: the label is not its printed fingerprint"
+	rm -rf "$SCRATCH/u3" && $MKOCI unpack "$SCRATCH/layout" "three-baked@${a%%:*}" "$SCRATCH/u3"
+	[ "$(sha256sum "$SCRATCH/u3/usr/local/bin/cainit" | cut -d' ' -f1)" = "${a#*:}" ] ||
+		die "linux/${a%%:*}: the image holds another agent"
+	grep -q "$(sed -n 2p "$SCRATCH/A.pem")" "$SCRATCH/u3/etc/ssl/certs/ca-certificates.crt" ||
+		die "linux/${a%%:*}: the bundle lacks the CA"
+done
+note "index: arm64 and amd64 baked with their own agents and fingerprints, s390x kept; $(( $(ls "$SCRATCH/layout/blobs/sha256" | wc -l) - blobs_before )) new blobs"
+# the fingerprint of a platform is that of the same bake with its one agent
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:three" --tag amd-only --agent "$AGENT" --ca "$SCRATCH/A.pem"
+[ "$OUT" = "$fp_amd" ] || die "linux/amd64's fingerprint differs from a one-agent bake's: $OUT vs $fp_amd"
+# the same from a directory of release files
+mkdir "$SCRATCH/dist" && cp "$AGENT" "$SCRATCH/dist/cainit-linux-amd64" && cp "$SCRATCH/agent-arm64" "$SCRATCH/dist/cainit-linux-arm64"
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:three" --tag three-dir --agent-dir "$SCRATCH/dist" --ca "$SCRATCH/A.pem"
+[ "$OUT" = "$(cat "$SCRATCH/fp3")" ] || die "--agent-dir: other fingerprints: $OUT"
+# a plain image with several agents: the one its architecture needs
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:for-arm" --tag arm-baked --agent-dir "$SCRATCH/dist"
+grep -q "\"io.cainit.agent.sha256\": \"$arm_sha\"" <<<"$(show arm-baked)" || die "plain arm64 image: not the arm64 agent"
+
 note "refusals: nothing written"
 refused() { # WANT-TEXT ARGS...
 	local want=$1; shift
@@ -182,6 +237,17 @@ refused 'images in the layout: name one' --oci "$SCRATCH/layout" --tag x
 refused 'not a CA' --oci "$SCRATCH/layout:base" --tag x --ca "$SCRATCH/leaf.pem"
 $MKOCI make "$SCRATCH/layout" arm --arch arm64 --layer "$SCRATCH/l2"
 refused 'a arm64 image, and the agent is built for amd64' --oci "$SCRATCH/layout:arm" --tag x
+refused 'linux/s390x has no agent, and --all-platforms' --oci "$SCRATCH/layout:three" --tag x \
+	--agent "$SCRATCH/agent-arm64" --all-platforms
+refused 'two agents for linux/amd64' --oci "$SCRATCH/layout:three" --tag x --agent "$AGENT"
+refused 'no linux platform of the image index has an agent' --oci "$SCRATCH/layout:for-s390-index" --tag x \
+	--agent "$SCRATCH/agent-arm64"
+refused 'a linux/s390x image, and no agent is built for it' --oci "$SCRATCH/layout:for-s390" --tag x \
+	--agent "$SCRATCH/agent-arm64"
+refused 'not both' --oci "$SCRATCH/layout:three" --tag x --agent-dir "$SCRATCH/dist"
+expect_rc 2 "$CAINIT" bake --oci "$SCRATCH/layout:three" --tag x --agent-dir "$SCRATCH/nonexistent"
+expect_err 'no such directory'
+refused '--all-platforms goes with --oci and several agents' --oci "$SCRATCH/layout:three" --tag x --all-platforms
 printf '\x28\xb5\x2f\xfd rest of a zstd frame' > "$SCRATCH/zstd"
 $MKOCI make "$SCRATCH/layout" zstd --raw-layer "$SCRATCH/zstd"
 refused 'zstd-compressed layer' --oci "$SCRATCH/layout:zstd" --tag x --ca "$SCRATCH/A.pem"

@@ -138,4 +138,32 @@ assert_same "$AGENT" "$r/host/usr/local/bin/cainit"
 	die "the bake wrote outside the root"
 [ -L "$r/etc/ssl" ] || die "the planted symlink was replaced"
 note "/usr/local/bin -> /host/usr/local/bin and /etc/ssl -> ../../.. resolved inside the root"
+
+note "several agents: the root's own programs choose"
+# an arm64 agent: the static agent's bytes with e_machine AArch64 (bake
+# reads its ELF header; tests/arch bakes the arm64 build's real one)
+cp "$AGENT" "$SCRATCH/agent-arm64"
+printf '\xb7\x00' | dd of="$SCRATCH/agent-arm64" bs=1 seek=18 conv=notrunc 2>/dev/null
+arm_sha=$(sha256sum "$SCRATCH/agent-arm64" | cut -d' ' -f1)
+# merged /usr: /bin -> usr/bin, sh -> dash (this machine's, an x86-64 ELF)
+ra=$SCRATCH/amd && mkroot debian "$ra" && rm -rf "$ra/bin" && mkdir -p "$ra/usr/bin" && ln -s usr/bin "$ra/bin"
+cp "$(readlink -f /bin/sh)" "$ra/usr/bin/dash" && ln -s dash "$ra/usr/bin/sh"
+# busybox's layout: every program a link to /bin/busybox
+rb=$SCRATCH/arm && mkroot debian "$rb" && mkdir -p "$rb/bin" && cp "$SCRATCH/agent-arm64" "$rb/bin/busybox"
+ln -sf /bin/busybox "$rb/bin/sh"
+for x in "$ra:$agent_sha" "$rb:$arm_sha"; do
+	expect_rc 0 "$CAINIT" bake --rootfs "${x%%:*}" --agent "$AGENT" --agent "$SCRATCH/agent-arm64" --ca "$SCRATCH/A.pem"
+	[ "$(sha256sum "${x%%:*}/usr/local/bin/cainit" | cut -d' ' -f1)" = "${x#*:}" ] ||
+		die "${x%%:*}: not the agent of its architecture"
+done
+expect_err 'linux/arm64'
+# a root whose /bin/sh points at a host path it does not hold: read inside
+# the root (nothing there), never the host's x86-64 /usr/bin/dash
+rn=$SCRATCH/none && mkroot debian "$rn" && mkdir -p "$rn/bin" && ln -s "$(readlink -f /bin/sh)" "$rn/bin/sh"
+cp -a "$rn" "$SCRATCH/none.before"
+expect_rc 2 "$CAINIT" bake --rootfs "$rn" --agent "$AGENT" --agent "$SCRATCH/agent-arm64" --ca "$SCRATCH/A.pem"
+expect_err 'no ELF program'
+diff -r --no-dereference "$SCRATCH/none.before" "$rn" >/dev/null || die "a refused bake changed the root"
+expect_rc 0 "$CAINIT" bake --rootfs "$rn" --agent "$AGENT" --ca "$SCRATCH/A.pem"
+note "amd64 (merged /usr) and arm64 (busybox) roots got their own agents; a root with no ELF program refused with two, baked with one"
 true

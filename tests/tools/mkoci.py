@@ -12,6 +12,7 @@ Python's own tarfile/json (an implementation independent of cainit's).
       apply the image's layers to DEST with whiteouts, as a runtime does
   mkoci.py show LAYOUT TAG
       print {"manifest_digest", "config", "layers": [[mediaType, [names]]]}
+  (TAG@ARCH, for unpack and show: the linux/ARCH image of the index TAG names)
 """
 import gzip
 import hashlib
@@ -96,9 +97,17 @@ def make(layout, tag, args):
 
 
 def find(layout, tag):
+    """TAG's manifest; TAG@ARCH: the linux/ARCH manifest of the index TAG names."""
+    tag, _, arch = tag.partition("@")
     for m in json.load(open(f"{layout}/index.json"))["manifests"]:
         if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag:
-            return m["digest"], json.load(open(f"{layout}/blobs/sha256/{m['digest'][7:]}"))
+            doc = json.loads(blob(layout, m["digest"]))
+            if not arch:
+                return m["digest"], doc
+            for e in doc["manifests"]:
+                if e.get("platform", {}).get("architecture") == arch:
+                    return e["digest"], json.loads(blob(layout, e["digest"]))
+            sys.exit(f"mkoci: no linux/{arch} in {tag}")
     sys.exit(f"mkoci: no tag {tag}")
 
 
