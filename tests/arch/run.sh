@@ -23,7 +23,7 @@ meson test -C "$arm" --no-rebuild --suite unit --print-errorlogs
 # EINVAL, so run's reaping of orphans cannot be seen under emulation.
 CAINIT_FOREIGN=$bin CAINIT_EMULATOR=qemu-aarch64-static CAINIT_ARCH=arm64 CAINIT_IT_FS=tmpfs \
 	bash "$here/integration/run.sh" "$native" \
-	t_cli t_install t_rotation t_refusals t_env t_env_merge t_python t_run_clients t_run_wait \
+	t_cli t_install t_rotation t_refusals t_env t_env_merge t_run_clients t_run_wait \
 	t_serve_api t_push
 
 # a multi-platform bake with both real agents: an image index of a linux/amd64
