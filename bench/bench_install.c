@@ -12,17 +12,23 @@
  *   rotation     trust_install() in-process, alternating two CAs
  *   spawn        `cainit --help` spawned: what starting the binary costs here
  *   process      `cainit install` spawned, one new CA into a fresh copy
+ *   faults       the median page faults spawn's and process's runs took
+ *                (a perf software counter: -1 where perf events are denied)
  *
  *   bench_install ROOT CA_A CA_B ITERATIONS CAINIT_BINARY
  * With "-" for CAINIT_BINARY, only floor, engine and rotation (for other
  * roots: one with a Java keystore, larger bundles). Prints "NAME median_us=M p99_us=P n=N" lines.
  */
 #include <fcntl.h>
+#include <linux/perf_event.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,9 +92,29 @@ static void blind_write(const char *dir, const char *name, const char *p, size_t
 		die(dst);
 }
 
-/* Run argv to completion with its output discarded; microseconds taken. */
-static double spawn(const char *path, char **argv)
+/* A page-fault counter of this process and the children it starts after
+ * (inherited): the faults taken, not the pages populated in one call, which
+ * getrusage counts alike. -1 where perf events are not allowed. */
+static int fault_counter(void)
 {
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(a),
+		.config = PERF_COUNT_SW_PAGE_FAULTS,
+		.disabled = 1,
+		.inherit = 1,
+		.exclude_kernel = 0,
+	};
+
+	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* Run argv to completion with its output discarded; microseconds taken,
+ * and the page faults it took (*faults: -1 without a counter). */
+static double spawn(const char *path, char **argv, double *faults)
+{
+	static int counter = -2;
+	uint64_t before = 0, after = 0;
 	posix_spawn_file_actions_t fa;
 	int status;
 	double t0;
@@ -97,14 +123,22 @@ static double spawn(const char *path, char **argv)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (counter == -2 && (counter = fault_counter()) >= 0)
+		ioctl(counter, PERF_EVENT_IOC_ENABLE, 0);
+	if (counter >= 0 && read(counter, &before, sizeof(before)) != sizeof(before))
+		die("read perf counter");
 	t0 = now_us();
 	if (posix_spawn(&pid, path, &fa, NULL, argv, environ) != 0 || waitpid(pid, &status, 0) < 0 ||
 	    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "bench: %s %s failed\n", path, argv[1]);
 		exit(1);
 	}
+	t0 = now_us() - t0;
+	if (counter >= 0 && read(counter, &after, sizeof(after)) != sizeof(after))
+		die("read perf counter");
 	posix_spawn_file_actions_destroy(&fa);
-	return now_us() - t0;
+	*faults = counter >= 0 ? (double)(after - before) : -1;
+	return t0;
 }
 
 static void check(int rc, const struct cerr *e)
@@ -219,20 +253,26 @@ int main(int argc, char **argv)
 
 	/* the two process measurements interleave, so noise hits both alike */
 	if (cainit) {
-		double *s = calloc((size_t)n, sizeof(*s));
+		double *s = calloc((size_t)n, sizeof(*s)), *sf = calloc((size_t)n, sizeof(*sf)),
+		       *tf = calloc((size_t)n, sizeof(*tf));
 
 		for (i = 0; i < n; i++) {
 			char *help[] = {(char *)cainit, "--help", NULL};
 			char *args[] = {(char *)cainit, "install", "--root", (char *)root, "--name", "bench",
 					argv[2 + i % 2], NULL};
 
-			s[i] = spawn(cainit, help);
-			t[i] = spawn(cainit, args);
+			s[i] = spawn(cainit, help, &sf[i]);
+			t[i] = spawn(cainit, args, &tf[i]);
 			check(trust_remove(root, "bench", NULL, &rep, &e), &e);
 		}
 		report("spawn", s, n);
 		report("process", t, n);
+		qsort(sf, (size_t)n, sizeof(*sf), cmp_double);
+		qsort(tf, (size_t)n, sizeof(*tf), cmp_double);
+		printf("faults spawn=%.0f process=%.0f\n", sf[n / 2], tf[n / 2]);
 		free(s);
+		free(sf);
+		free(tf);
 	}
 
 	cert_list_free(&ca[0]);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "prefault.h"
 #include "version.h"
 
 static const char USAGE[] =
@@ -34,6 +35,7 @@ struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	bool crypto; /* set libcrypto up first (run does it only when it needs it) */
+	bool reads_root; /* runs the engine over a root: fault its memory in first (prefault.h) */
 };
 
 static int cmd_version(int argc, char **argv)
@@ -52,16 +54,16 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{"install", cmd_install, true},
-	{"remove", cmd_remove, true},
-	{"status", cmd_status, true},
-	{"verify", cmd_verify, true},
-	{"serve", cmd_serve, true},
-	{"push", cmd_push, true},
-	{"env", cmd_env, false},
-	{"run", cmd_run, false},
-	{"bake", cmd_bake, true},
-	{"version", cmd_version, false},
+	{"install", cmd_install, true, true},
+	{"remove", cmd_remove, true, true},
+	{"status", cmd_status, true, true},
+	{"verify", cmd_verify, true, true},
+	{"serve", cmd_serve, true, true},
+	{"push", cmd_push, true, false},
+	{"env", cmd_env, false, false},
+	{"run", cmd_run, false, false},
+	{"bake", cmd_bake, true, false},
+	{"version", cmd_version, false, false},
 };
 
 int main(int argc, char **argv)
@@ -81,6 +83,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
+		if (commands[i].reads_root)
+			prefault_process();
 		if (commands[i].crypto)
 			cli_crypto_init();
 		return commands[i].run(argc - 1, argv + 1);

@@ -12,7 +12,6 @@
 #include "trust.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "prefault.h"
 #include "rootfs.h"
 #include "store.h"
 #include "txn.h"
@@ -80,19 +80,10 @@ void trust_sentinels_close(struct trust_sentinel *v, size_t n)
 }
 
 /* A change reads and writes whole files (bundles, keystores) of a few
- * hundred KB each. glibc's defaults hand such buffers back to the kernel
- * (a big chunk is mmap'd and unmapped; a big free top of the heap is
- * trimmed), so each later change of a long-lived process (the agent, run
- * --watch) faults every page in again, and a page fault costs 5 to 20 us
- * in a VM: with two JDK keystores, 105 faults, nearly 1 ms of a 1.7 ms
- * change. Kept instead: buffers come from the heap, and up to 4 MiB of
- * free heap stays mapped between changes. */
-static void keep_heap(void)
-{
-	(void)mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-	(void)mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
-}
-
+ * hundred KB each. glibc's defaults hand such buffers back to the kernel,
+ * so each later change of a long-lived process (the agent, run --watch)
+ * would fault every page in again: with two JDK keystores, 105 faults,
+ * nearly 1 ms of a 1.7 ms change. heap_keep (prefault.h) keeps them. */
 /* One scan-plan-commit cycle on a locked root: every row of store_table
  * finds its stores, then plans its part of the change, in table order;
  * the transaction then commits it all. keep_mark: the run is part of a
@@ -114,7 +105,7 @@ static int run_locked(struct rootfs *r, struct want *w, const struct trust_opts 
 	size_t i;
 	int rc;
 
-	(void)pthread_once(&heap_once, keep_heap);
+	(void)pthread_once(&heap_once, heap_keep);
 	txn_init(&t);
 	rc = scan_root_opts(r, &so, w->set, &s, e);
 	if (rc == 0 && w->certs == NULL) {
