@@ -94,6 +94,8 @@ struct bake_result {
 	char layer[72];         /* OCI: the added layer's digest */
 	size_t layer_entries;
 	size_t layer_bytes;
+	bool new_layer, new_config, new_manifest; /* OCI: which of the three this bake wrote
+						   * (a refused bake takes those away again) */
 };
 
 /* With several agents, --rootfs takes the one of the root's architecture. */

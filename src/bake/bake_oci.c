@@ -398,14 +398,14 @@ static int write_image(struct bake_oci *b, const char *newtag, struct tar_writer
 	char *text = NULL;
 	int rc;
 
-	if ((rc = oci_write_blob(b->l, w->buf, w->len, b->res->layer, e)) != 0)
+	if ((rc = oci_write_blob(b->l, w->buf, w->len, b->res->layer, &b->res->new_layer, e)) != 0)
 		return rc;
 	b->res->layer_bytes = w->len;
 	if ((rc = new_config(b, b->res->layer, &config, e)) != 0)
 		return rc;
 	rc = CAINIT_EOPS;
 	text = oci_dump(config);
-	if (text == NULL || oci_write_blob(b->l, text, strlen(text), b->res->config, e) != 0)
+	if (text == NULL || oci_write_blob(b->l, text, strlen(text), b->res->config, &b->res->new_config, e) != 0)
 		goto out;
 	manifest = json_deep_copy(b->manifest);
 	if (manifest == NULL)
@@ -417,7 +417,7 @@ static int write_image(struct bake_oci *b, const char *newtag, struct tar_writer
 					"digest", b->res->layer, "size", (json_int_t)w->len));
 	free(text);
 	text = oci_dump(manifest);
-	if (text == NULL || oci_write_blob(b->l, text, strlen(text), b->res->manifest, e) != 0)
+	if (text == NULL || oci_write_blob(b->l, text, strlen(text), b->res->manifest, &b->res->new_manifest, e) != 0)
 		goto out;
 	desc = json_pack("{s:s,s:s,s:I}", "mediaType", mt, "digest", b->res->manifest, "size",
 			 (json_int_t)strlen(text));
@@ -644,6 +644,7 @@ static int write_index(struct oci_layout *l, json_t *tagged, json_t *index, cons
 	json_t *copy = json_deep_copy(index), *m, *d, *desc = NULL;
 	char *text = NULL;
 	size_t i, k = 0;
+	bool made = false;
 	int rc = CAINIT_EOPS;
 
 	if (copy == NULL)
@@ -657,17 +658,34 @@ static int write_index(struct oci_layout *l, json_t *tagged, json_t *index, cons
 		k++;
 	}
 	text = oci_dump(copy);
-	if (text != NULL && oci_write_blob(l, text, strlen(text), digest, e) == 0) {
+	if (text != NULL && oci_write_blob(l, text, strlen(text), digest, &made, e) == 0) {
 		desc = json_pack("{s:s,s:s,s:I}", "mediaType", json_string_value(json_object_get(tagged, "mediaType")),
 				 "digest", digest, "size", (json_int_t)strlen(text));
 		rc = desc ? oci_set_tag(l, newtag, desc, e) : CAINIT_EOPS;
 	}
 	if (rc != 0 && e->msg[0] == '\0')
 		cerr_sys(e, l->show, "json", ENOMEM);
+	if (rc != 0 && made)
+		oci_remove_blob(l, digest);
 	free(text);
 	json_decref(desc);
 	json_decref(copy);
 	return rc;
+}
+
+/* A refused bake takes away the blobs it wrote: res[0..n) (the platforms
+ * baked before the refusal, and the one that was refused, as far as it
+ * got). The layout is then as it was (index.json is written last). */
+static void remove_new_blobs(struct oci_layout *l, const struct bake_result *res, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (res[k].new_layer)
+			oci_remove_blob(l, res[k].layer);
+		if (res[k].new_config)
+			oci_remove_blob(l, res[k].config);
+		if (res[k].new_manifest)
+			oci_remove_blob(l, res[k].manifest);
+	}
 }
 
 static int bake_index(struct oci_layout *l, json_t *tagged, const struct bake_agent *v, size_t nv,
@@ -694,6 +712,10 @@ static int bake_index(struct oci_layout *l, json_t *tagged, const struct bake_ag
 	}
 	if (rc == 0)
 		rc = write_index(l, tagged, index, use, res, newtag, index_digest, e);
+	if (rc != 0) {
+		remove_new_blobs(l, res, *nres + (*nres < BAKE_PLATFORMS_MAX));
+		*nres = 0;
+	}
 	free(use);
 	json_decref(index);
 	return rc;
@@ -734,7 +756,7 @@ int bake_oci(const char *layout, const char *tag, const char *newtag, const stru
 
 	*nres = 0;
 	index_digest[0] = '\0';
-	memset(res, 0, sizeof(*res));
+	memset(res, 0, BAKE_PLATFORMS_MAX * sizeof(*res));
 	if ((rc = bake_agents_load(o, v, &nv, e)) != 0)
 		return rc;
 	if (o->cas != NULL && o->cas->n > 0 && (rc = cert_list_check(o->cas, o->cert_flags, time(NULL), o->origin, e)) != 0)
@@ -756,6 +778,8 @@ int bake_oci(const char *layout, const char *tag, const char *newtag, const stru
 			   &owner, e)) == 0 &&
 	    (rc = bake_platform(&l, desc, a, o, newtag, &res[0], e)) == 0)
 		*nres = 1;
+	else
+		remove_new_blobs(&l, res, 1);
 out:
 	json_decref(owner);
 	bake_agents_free(v, nv);

@@ -271,7 +271,8 @@ int oci_find(struct oci_layout *l, const char *tag, const char *arch, json_t **d
 	return 0;
 }
 
-int oci_write_blob(struct oci_layout *l, const void *buf, size_t len, char digest[72], struct cerr *e)
+int oci_write_blob(struct oci_layout *l, const void *buf, size_t len, char digest[72], bool *created,
+		   struct cerr *e)
 {
 	char hex[65], show[PATH_MAX + 128];
 	struct stat st;
@@ -286,9 +287,22 @@ int oci_write_blob(struct oci_layout *l, const void *buf, size_t len, char diges
 	dirfd = l->blobs_fd;
 	/* content-addressed: a blob already there with the right size is this one */
 	if (fstatat(dirfd, hex, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size != len)
+	    (size_t)st.st_size != len) {
 		rc = file_write_atomic(dirfd, hex, show, buf, len, 0644, e);
+		if (rc == 0 && created != NULL)
+			*created = true;
+	}
 	return rc;
+}
+
+void oci_remove_blob(struct oci_layout *l, const char *digest)
+{
+	const char *hex = digest + 7;
+
+	if (l->blobs_fd < 0 || strncmp(digest, "sha256:", 7) != 0 || strlen(hex) != 64 ||
+	    strspn(hex, "0123456789abcdef") != 64)
+		return;
+	unlinkat(l->blobs_fd, hex, 0);
 }
 
 int oci_set_tag(struct oci_layout *l, const char *tag, json_t *desc, struct cerr *e)

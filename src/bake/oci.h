@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cerr.h"
@@ -55,8 +56,14 @@ int oci_read_json(struct oci_layout *l, const char *digest, json_t **out, size_t
 /* An fd on a blob (the caller checks the digest while reading it). */
 int oci_open_blob(struct oci_layout *l, const char *digest, int *fd, struct cerr *e);
 
-/* Store buf as a blob; digest gets "sha256:<hex>". */
-int oci_write_blob(struct oci_layout *l, const void *buf, size_t len, char digest[72], struct cerr *e);
+/* Store buf as a blob; digest gets "sha256:<hex>". *created (may be NULL):
+ * whether this call wrote it (false: the layout already had it). */
+int oci_write_blob(struct oci_layout *l, const void *buf, size_t len, char digest[72], bool *created,
+		   struct cerr *e);
+
+/* Take away a blob this process wrote (oci_write_blob said created) that
+ * nothing names, after the change that needed it was refused. */
+void oci_remove_blob(struct oci_layout *l, const char *digest);
 
 /* Point `tag` at desc (a manifest descriptor) in index.json, dropping
  * whatever the tag named before. */

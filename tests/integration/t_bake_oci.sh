@@ -228,6 +228,7 @@ refused() { # WANT-TEXT ARGS...
 	[ "$(wc -l <<<"$ERR")" = 1 ] || die "not a one-line error: $ERR"
 	[ "$(sha256sum < "$SCRATCH/layout/index.json")" = "$idx" ] || die "refused bake ($*) changed index.json"
 	[ "$(ls "$SCRATCH/layout/blobs/sha256" | sort)" = "$blobs" ] || die "refused bake ($*) wrote a blob"
+	blobs_late=$blobs
 	[ -z "$(ls -A "$TMPDIR")" ] || die "refused bake ($*) left $(ls -A "$TMPDIR")"
 }
 refused 'no image tagged "nope"' --oci "$SCRATCH/layout:nope" --tag x --ca "$SCRATCH/A.pem"
@@ -251,6 +252,16 @@ refused '--all-platforms goes with --oci and several agents' --oci "$SCRATCH/lay
 printf '\x28\xb5\x2f\xfd rest of a zstd frame' > "$SCRATCH/zstd"
 $MKOCI make "$SCRATCH/layout" zstd --raw-layer "$SCRATCH/zstd"
 refused 'zstd-compressed layer' --oci "$SCRATCH/layout:zstd" --tag x --ca "$SCRATCH/A.pem"
+# an index refused at its second platform: the first was baked (its blobs
+# written: a CA no earlier bake used makes them new), then taken away again
+mkca late
+$MKOCI make "$SCRATCH/layout" zstd-arm --arch arm64 --raw-layer "$SCRATCH/zstd"
+$MKOCI index "$SCRATCH/layout" late-refusal base=amd64 zstd-arm=arm64
+refused 'zstd-compressed layer' --oci "$SCRATCH/layout:late-refusal" --tag x --ca "$SCRATCH/late.pem" \
+	--agent "$SCRATCH/agent-arm64"
+expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:base" --tag late-ok --agent "$AGENT" --ca "$SCRATCH/late.pem"
+[ "$(ls "$SCRATCH/layout/blobs/sha256" | wc -l)" -ge $(( $(wc -l <<<"$blobs_late") + 3 )) ] ||
+	die "the late-refusal case proves nothing: the amd64 bake with late.pem wrote no new blobs"
 python3 - "$SCRATCH/climb.tar" <<'PY'
 import io, sys, tarfile
 with tarfile.open(sys.argv[1], "w") as t:
