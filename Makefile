@@ -95,12 +95,15 @@ e2e: build
 
 # Every test, then every test again under ASan+UBSan (e2e runs the static
 # build in containers: once), the agent's concurrent tests under TSan, the
-# arm64 build's unit tests and command-line tests under qemu, and each fuzz
+# arm64 build's unit tests and command-line tests under qemu, the release
+# files (make release: checksums, static, stripped, each runs), and each fuzz
 # target for 30 s.
 check: deps lint build asan tsan fuzz-build arm64
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 	bash tests/integration/run.sh $(BUILD)
 	bash tests/arch/run.sh $(ARM64) $(BUILD)
+	$(MAKE) --no-print-directory release
+	bash tests/arch/release.sh dist
 	bash tests/e2e/run.sh $(BUILD)
 	bash tests/e2e/matrix.sh $(BUILD)
 	bash scripts/demo.sh $(BUILD)
