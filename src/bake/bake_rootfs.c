@@ -12,17 +12,25 @@
 
 #include "trust.h"
 
-/* The agent for the root: the only one, or the one of its architecture. */
+/* The agent for the root: the one of its architecture. One agent is
+ * taken as it is only where the root does not tell (no ELF program among
+ * the usual ones, or a machine cainit has no name for): an agent the root
+ * cannot run is refused, not baked. */
 static int pick_agent(const char *dir, const struct bake_agent *v, size_t n, const struct bake_agent **a,
 		      struct cerr *e)
 {
-	const char *arch;
+	const char *arch, *mine;
 
 	*a = &v[0];
-	if (n == 1)
-		return 0;
 	if (bake_root_arch(dir, &arch, e) != 0)
 		return e->code;
+	if (n == 1) {
+		mine = bake_machine_arch(v[0].machine);
+		if (arch != NULL && mine != NULL && strcmp(arch, mine) != 0)
+			return cerr_input(e, "bad_agent", "%s: a linux/%s root, and the agent is built for %s", dir, arch,
+					  mine);
+		return 0;
+	}
 	if (arch == NULL)
 		return cerr_input(e, "bad_agent", "%s: no ELF program (/bin/sh, busybox...) tells its architecture: "
 				  "give the one --agent for it", dir);

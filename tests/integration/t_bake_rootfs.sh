@@ -165,5 +165,15 @@ expect_rc 2 "$CAINIT" bake --rootfs "$rn" --agent "$AGENT" --agent "$SCRATCH/age
 expect_err 'no ELF program'
 diff -r --no-dereference "$SCRATCH/none.before" "$rn" >/dev/null || die "a refused bake changed the root"
 expect_rc 0 "$CAINIT" bake --rootfs "$rn" --agent "$AGENT" --ca "$SCRATCH/A.pem"
-note "amd64 (merged /usr) and arm64 (busybox) roots got their own agents; a root with no ELF program refused with two, baked with one"
+# one agent, and a root of another architecture: refused, not baked
+rc=$SCRATCH/arm-one && mkroot debian "$rc" && mkdir -p "$rc/bin" && cp "$SCRATCH/agent-arm64" "$rc/bin/busybox"
+ln -sf /bin/busybox "$rc/bin/sh"
+cp -a "$rc" "$SCRATCH/arm-one.before"
+expect_rc 2 "$CAINIT" bake --rootfs "$rc" --agent "$AGENT" --ca "$SCRATCH/A.pem"
+expect_err 'a linux/arm64 root, and the agent is built for amd64'
+[ "$(wc -l <<<"$ERR")" = 1 ] || die "not a one-line error: $ERR"
+diff -r --no-dereference "$SCRATCH/arm-one.before" "$rc" >/dev/null || die "a refused bake changed the arm64 root"
+expect_rc 0 "$CAINIT" bake --rootfs "$rc" --agent "$SCRATCH/agent-arm64" --ca "$SCRATCH/A.pem"
+[ "$(sha256sum "$rc/usr/local/bin/cainit" | cut -d' ' -f1)" = "$arm_sha" ] || die "arm64 root: not the arm64 agent"
+note "amd64 (merged /usr) and arm64 (busybox) roots got their own agents; a root with no ELF program refused with two, baked with one; one amd64 agent for an arm64 root refused"
 true
