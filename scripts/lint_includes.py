@@ -8,7 +8,7 @@ breach:
   tested or moved apart;
 - a layer includes only its own and lower layers' headers:
   util < engine (engine/, engine/formats/, engine/stores/) < front ends
-  (cli/, agent/, run/, bake/); util includes util only;
+  (cli/, agent/, run/, bake/, doctor/); util includes util only;
 - front ends include, of the engine, only its public header trust.h;
 - trust.h does not include scan.h (the engine's inner state).
 
@@ -22,7 +22,7 @@ import sys
 here = os.path.dirname(os.path.abspath(__file__))
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 src = args[0] if args else os.path.join(here, "..", "src")
-FRONT = ("cli", "agent", "run", "bake")
+FRONT = ("cli", "agent", "run", "bake", "doctor")
 
 files = {}  # header or source name -> (layer, path)
 for d, _, names in os.walk(src):

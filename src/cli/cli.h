@@ -81,5 +81,6 @@ int cmd_push(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_bake(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const char USAGE[] =
 	"  env       print the runtime variables (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ...)\n"
 	"  run       entrypoint: trust the CA, then run a command with those variables\n"
 	"  bake      put the agent (and CAs) into a root filesystem or an OCI image\n"
+	"  doctor    prove, client by client, that the root's TLS clients trust the CAs\n"
 	"  version   print the version\n"
 	"\n"
 	"'cainit COMMAND --help' describes a command. Exit status: 0 success,\n"
@@ -63,6 +64,7 @@ static const struct command commands[] = {
 	{"env", cmd_env, false, false},
 	{"run", cmd_run, false, false},
 	{"bake", cmd_bake, true, false},
+	{"doctor", cmd_doctor, true, true},
 	{"version", cmd_version, false, false},
 };
 

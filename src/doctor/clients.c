@@ -1,0 +1,265 @@
+/*
+ * clients.c: see clients.h. Each client fetches https://127.0.0.1:PORT/
+ * the way its users' code does (curl and wget as commands, openssl
+ * s_client with -verify_return_error, Python's urllib and requests, Node's
+ * https module), so it reads exactly the trust its own runtime reads. The
+ * login path is `/bin/sh -l -c 'exec "$0" "$@"'`: the root's /etc/profile
+ * and its profile.d, as a login session gets them. A run has a time limit;
+ * its process group is killed at the limit.
+ */
+#include "clients.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests", "node"};
+const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login"};
+
+#define ARGS_MAX 16
+#define OUTPUT_MAX 4096
+
+static const char PY_URLLIB[] =
+	"import sys, urllib.request\n"
+	"try: urllib.request.urlopen(sys.argv[1], timeout=10).read()\n"
+	"except Exception as x: sys.exit(type(x).__name__ + ': ' + str(x))\n";
+static const char PY_REQUESTS[] =
+	"import sys\n"
+	"try:\n import requests; requests.get(sys.argv[1], timeout=10).raise_for_status()\n"
+	"except Exception as x: sys.exit(type(x).__name__ + ': ' + str(x))\n";
+static const char NODE_HTTPS[] =
+	"require('https').get(process.argv[1], r => { r.resume(); r.on('end', () => process.exit(0)); })"
+	".on('error', e => { console.error((e.code ? e.code + ': ' : '') + e.message); process.exit(1); });";
+
+/* Where each client's program is looked for, in PATH order. */
+static const char *const programs[DR_CLIENTS][4] = {
+	{"/usr/local/bin/curl", "/usr/bin/curl", "/bin/curl", NULL},
+	{"/usr/local/bin/wget", "/usr/bin/wget", "/bin/wget", NULL},
+	{"/usr/local/bin/openssl", "/usr/bin/openssl", "/bin/openssl", NULL},
+	{"/usr/local/bin/python3", "/usr/bin/python3", "/bin/python3", NULL},
+	{"/usr/local/bin/python3", "/usr/bin/python3", "/bin/python3", NULL},
+	{"/usr/local/bin/node", "/usr/bin/node", "/bin/node", NULL},
+};
+
+static bool executable(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+/* argv for client i fetching port (url and hostport are its buffers). */
+static void client_argv(size_t i, const char *program, unsigned short port, char *url, char *hostport,
+			const char *argv[ARGS_MAX])
+{
+	size_t n = 0;
+
+	snprintf(url, 64, "https://127.0.0.1:%u/", port);
+	snprintf(hostport, 32, "127.0.0.1:%u", port);
+	argv[n++] = program;
+	switch (i) {
+	case 0: /* curl */
+		argv[n++] = "-sS";
+		argv[n++] = "-o";
+		argv[n++] = "/dev/null";
+		argv[n++] = url;
+		break;
+	case 1: /* wget */
+		argv[n++] = "-q";
+		argv[n++] = "-O";
+		argv[n++] = "/dev/null";
+		argv[n++] = "-t";
+		argv[n++] = "1";
+		argv[n++] = url;
+		break;
+	case 2: /* openssl */
+		argv[n++] = "s_client";
+		argv[n++] = "-connect";
+		argv[n++] = hostport;
+		argv[n++] = "-verify_return_error";
+		argv[n++] = "-brief";
+		break;
+	case 3: /* python: urllib */
+		argv[n++] = "-c";
+		argv[n++] = PY_URLLIB;
+		argv[n++] = url;
+		break;
+	case 4: /* requests */
+		argv[n++] = "-c";
+		argv[n++] = PY_REQUESTS;
+		argv[n++] = url;
+		break;
+	default: /* node */
+		argv[n++] = "-e";
+		argv[n++] = NODE_HTTPS;
+		argv[n++] = url;
+		break;
+	}
+	argv[n] = NULL;
+}
+
+/* The first non-empty line of out, at most n - 1 bytes. */
+static void first_line(const char *out, char *msg, size_t n)
+{
+	const char *p = out;
+	size_t k;
+
+	while (*p == '\n' || *p == '\r' || *p == ' ')
+		p++;
+	k = strcspn(p, "\r\n");
+	if (k >= n)
+		k = n - 1;
+	memcpy(msg, p, k);
+	msg[k] = '\0';
+}
+
+/* Run argv with envp, stdin and stdout on /dev/null (where the root has
+ * one), stderr captured into out; its exit status, or -1 (with out saying
+ * why) when it could not run or ran out of time. */
+static int run(const char *const argv[], char *const envp[], int timeout_ms, char out[OUTPUT_MAX])
+{
+	long long deadline = clock_now_us() / 1000 + timeout_ms;
+	size_t got = 0;
+	int p[2], st = 0;
+	bool late = false;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		snprintf(out, OUTPUT_MAX, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		setpgid(0, 0);
+		dup2(null >= 0 ? null : p[1], 0);
+		dup2(null >= 0 ? null : p[1], 1);
+		dup2(p[1], 2);
+		execve(argv[0], (char *const *)argv, envp);
+		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		snprintf(out, OUTPUT_MAX, "fork: %s", strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		struct pollfd f = {.fd = p[0], .events = POLLIN};
+		long long left = deadline - clock_now_us() / 1000;
+		char buf[512];
+		ssize_t k;
+
+		if (left <= 0) {
+			late = true;
+			break;
+		}
+		if (poll(&f, 1, (int)left) < 0 && errno != EINTR)
+			break;
+		if (!(f.revents & (POLLIN | POLLHUP)))
+			continue;
+		if ((k = read(p[0], buf, sizeof(buf))) <= 0)
+			break; /* every writer gone: the client ended */
+		if (got < OUTPUT_MAX - 1) {
+			size_t c = (size_t)k < OUTPUT_MAX - 1 - got ? (size_t)k : OUTPUT_MAX - 1 - got;
+
+			memcpy(out + got, buf, c);
+			got += c;
+			out[got] = '\0';
+		}
+	}
+	close(p[0]);
+	if (late)
+		kill(-pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	kill(-pid, SIGKILL); /* what it left running */
+	if (late) {
+		snprintf(out, OUTPUT_MAX, "no answer within %d ms", timeout_ms);
+		return -1;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* argv wrapped for the path: a login shell runs it. */
+static void wrap(enum dr_path path, const char *argv[ARGS_MAX], const char *out[ARGS_MAX + 5])
+{
+	size_t n = 0, i = 0;
+
+	if (path == DR_LOGIN) {
+		out[n++] = "/bin/sh";
+		out[n++] = "-l";
+		out[n++] = "-c";
+		out[n++] = "exec \"$0\" \"$@\"";
+	}
+	while (argv[i] != NULL)
+		out[n++] = argv[i++];
+	out[n] = NULL;
+}
+
+static void check_cell(size_t i, enum dr_path path, const struct dr_env *x, const char *program,
+		       struct dr_cell *c)
+{
+	const char *argv[ARGS_MAX], *full[ARGS_MAX + 5];
+	char url[64], hostport[32], out[OUTPUT_MAX];
+	int rc;
+
+	client_argv(i, program, x->good_port, url, hostport, argv);
+	wrap(path, argv, full);
+	if ((rc = run(full, x->env[path], x->timeout_ms, out)) != 0) {
+		c->v = DR_FAIL;
+		first_line(out, c->msg, sizeof(c->msg));
+		if (c->msg[0] == '\0')
+			snprintf(c->msg, sizeof(c->msg), "exit status %d", rc);
+		return;
+	}
+	client_argv(i, program, x->stray_port, url, hostport, argv);
+	wrap(path, argv, full);
+	rc = run(full, x->env[path], x->timeout_ms, out);
+	c->v = rc == 0 ? DR_NOVERIFY : DR_OK;
+	if (rc == 0)
+		snprintf(c->msg, sizeof(c->msg), "accepted a certificate from a CA nobody trusts");
+}
+
+void dr_client_check(size_t i, unsigned want, const struct dr_env *x, struct dr_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	snprintf(row->client, sizeof(row->client), "%s", dr_client_names[i]);
+	for (size_t k = 0; programs[i][k] != NULL && row->program[0] == '\0'; k++)
+		if (executable(programs[i][k]))
+			snprintf(row->program, sizeof(row->program), "%s", programs[i][k]);
+	if (row->program[0] != '\0' && i == 4) {
+		/* requests: only where this Python can import it */
+		const char *argv[] = {row->program, "-c", "import requests", NULL};
+		char out[OUTPUT_MAX];
+
+		if (run(argv, x->env[DR_BARE], x->timeout_ms, out) != 0)
+			row->program[0] = '\0';
+	}
+	for (size_t p = 0; p < DR_PATHS; p++) {
+		struct dr_cell *c = &row->cell[p];
+
+		if (!(want & (1u << p)))
+			continue;
+		if (row->program[0] == '\0') {
+			c->v = DR_NA;
+			snprintf(c->msg, sizeof(c->msg), "not in this root");
+		} else if (p == DR_LOGIN && !executable("/bin/sh")) {
+			c->v = DR_NA;
+			snprintf(c->msg, sizeof(c->msg), "no /bin/sh for a login shell");
+		} else {
+			check_cell(i, (enum dr_path)p, x, row->program, c);
+		}
+	}
+}

@@ -1,0 +1,54 @@
+/*
+ * clients.h: the TLS clients doctor knows, the start paths it runs them
+ * under, and one cell of its table: a client, started one way, against the
+ * canary's endpoint (it must succeed) and the stray CA's (it must refuse).
+ */
+#ifndef CAINIT_CLIENTS_H
+#define CAINIT_CLIENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum dr_path { DR_BARE, DR_RUN, DR_LOGIN, DR_PATHS };
+
+enum dr_verdict {
+	DR_NA,        /* the root cannot start it this way, or lacks it */
+	DR_OK,        /* trusts the canary, refuses the stray CA */
+	DR_FAIL,      /* refuses the canary: msg is its first error line */
+	DR_NOVERIFY,  /* accepts the stray CA too: it does not verify */
+};
+
+#define DR_MSG_MAX 160
+#define DR_PROGRAM_MAX 128
+
+struct dr_cell {
+	enum dr_verdict v;
+	char msg[DR_MSG_MAX];
+};
+
+struct dr_row {
+	char client[16];
+	char program[DR_PROGRAM_MAX]; /* as the root sees it; "" when it has none */
+	struct dr_cell cell[DR_PATHS];
+};
+
+#define DR_CLIENTS 6
+
+/* The names, in table order: clients ("curl", "wget", "openssl", "python",
+ * "requests", "node") and paths ("bare", "run", "login"). */
+extern const char *const dr_client_names[DR_CLIENTS];
+extern const char *const dr_path_names[DR_PATHS];
+
+/* What a cell needs: the endpoint's ports, the environments of the paths
+ * (NULL-terminated "NAME=VALUE" arrays) and the time one run may take. */
+struct dr_env {
+	unsigned short good_port, stray_port;
+	char *const *env[DR_PATHS];
+	int timeout_ms;
+};
+
+/* Find client i in the current root (row->program), then fill the cells
+ * of the paths in want (a bit per enum dr_path). */
+void dr_client_check(size_t i, unsigned want, const struct dr_env *x, struct dr_row *row);
+
+#endif

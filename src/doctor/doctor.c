@@ -1,0 +1,198 @@
+/*
+ * doctor.c: see doctor.h. The canary is installed and removed by the
+ * engine on this side (the host's, with --root); the clients run in a
+ * child (sandbox.h) that serves the endpoints in its own network namespace
+ * and sends its table rows back through a pipe. A canary set a killed
+ * doctor left behind (doctor-PID, that PID gone) is removed by the next.
+ */
+#include "doctor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "canary.h"
+#include "endpoint.h"
+#include "sandbox.h"
+#include "trust.h"
+
+#define SET_PREFIX "doctor-"
+
+struct job {
+	const struct doctor_opts *o;
+	unsigned paths;
+	const struct canary *good, *stray;
+	char *const *env[DR_PATHS];
+	int out;
+};
+
+/* In the child: the endpoints, then every wanted client, a row each. */
+static int body(void *arg)
+{
+	struct job *j = arg;
+	struct cerr e = {0};
+	struct endpoint ep;
+	struct dr_env x;
+
+	if (endpoint_start(&ep, j->good, j->stray, &e) != 0) {
+		fprintf(stderr, "cainit: %s\n", e.msg);
+		return 125;
+	}
+	x.good_port = ep.good_port;
+	x.stray_port = ep.stray_port;
+	x.timeout_ms = j->o->timeout_ms;
+	for (size_t p = 0; p < DR_PATHS; p++)
+		x.env[p] = j->env[p];
+	for (size_t i = 0; i < DR_CLIENTS; i++) {
+		struct dr_row row;
+
+		if (j->o->clients && !(j->o->clients & (1u << i)))
+			continue;
+		dr_client_check(i, j->paths, &x, &row);
+		if (write(j->out, &row, sizeof(row)) != (ssize_t)sizeof(row))
+			break;
+	}
+	endpoint_stop(&ep);
+	return 0;
+}
+
+/* Canary sets of doctors that are gone. */
+static void sweep_stale(const char *root)
+{
+	struct trust_record *v = NULL;
+	struct trust_report rep;
+	struct cerr e = {0};
+	size_t n = 0;
+
+	if (trust_records(root, &v, &n, &e) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char *end;
+		long pid;
+
+		if (strncmp(v[i].name, SET_PREFIX, strlen(SET_PREFIX)) != 0)
+			continue;
+		pid = strtol(v[i].name + strlen(SET_PREFIX), &end, 10);
+		if (*end == '\0' && pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+			trust_remove(root, v[i].name, NULL, &rep, &e);
+	}
+	trust_records_free(v, n);
+}
+
+/* The runtime variables as "NAME=VALUE" (what `cainit run` adds). */
+static char **run_env(const char *root, struct cerr *e)
+{
+	struct env_var vars[ENV_VARS_MAX];
+	size_t n = 0;
+	char **env;
+
+	if (trust_env(root, 0, vars, &n, e) != 0)
+		return NULL;
+	if ((env = calloc(n + 1, sizeof(*env))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (asprintf(&env[i], "%s=%s", vars[i].name, vars[i].value) < 0)
+			env[i] = NULL;
+	return env;
+}
+
+static void free_env(char **env)
+{
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* Start the child, read its rows, wait for it. */
+static int check_clients(const char *root, struct job *j, struct doctor_result *r, struct cerr *e)
+{
+	int p[2], st = 0;
+	pid_t pid;
+	ssize_t k;
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return cerr_sys(e, "doctor", "pipe", errno);
+	j->out = p[1];
+	if (sandbox_spawn(strcmp(root, "/") == 0 ? NULL : root, body, j, &pid, e) != 0) {
+		close(p[0]);
+		close(p[1]);
+		return e->code;
+	}
+	close(p[1]);
+	while (r->nrows < DR_CLIENTS &&
+	       (k = read(p[0], &r->rows[r->nrows], sizeof(r->rows[0]))) == (ssize_t)sizeof(r->rows[0]))
+		r->nrows++;
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return cerr_set(e, CAINIT_EOPS, "doctor: the clients' %s ended with %s %d (see above)",
+				root[1] ? "sandbox" : "process", WIFEXITED(st) ? "status" : "signal",
+				WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return 0;
+}
+
+int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr *e)
+{
+	static char *const none[] = {NULL};
+	static char *const login[] = {"HOME=/", NULL};
+	struct canary good, stray;
+	struct cert_list ca = {0};
+	struct trust_report rep;
+	struct cerr e2 = {0};
+	char root[PATH_MAX], **env = NULL;
+	struct job j = {.o = o};
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->paths = o->paths ? o->paths : (1u << DR_PATHS) - 1;
+	if (realpath(o->root, root) == NULL)
+		return cerr_sys(e, o->root, "doctor: root", errno);
+	snprintf(r->set, sizeof(r->set), SET_PREFIX "%ld", (long)getpid());
+	sweep_stale(root);
+	if ((rc = canary_make(&good, "cainit doctor canary", e)) != 0)
+		return rc;
+	if ((rc = canary_make(&stray, "cainit doctor stray CA", e)) != 0) {
+		canary_free(&good);
+		return rc;
+	}
+	rc = cert_list_parse((const unsigned char *)good.ca_pem, good.ca_pem_len, "the canary", &ca, e);
+	if (rc == 0)
+		rc = trust_install(root, r->set, &ca, NULL, "the canary", &rep, e);
+	if (rc == 0 && (env = run_env(root, e)) == NULL)
+		rc = e->msg[0] ? e->code : cerr_sys(e, "doctor", "environment", ENOMEM);
+	if (rc == 0) {
+		j.paths = r->paths;
+		j.good = &good;
+		j.stray = &stray;
+		j.env[DR_BARE] = none;
+		j.env[DR_RUN] = env;
+		j.env[DR_LOGIN] = login;
+		rc = check_clients(root, &j, r, e);
+	}
+	/* the canary goes whatever happened (a set that is not there: no-op) */
+	if (trust_remove(root, r->set, NULL, &rep, &e2) != 0 && rc == 0) {
+		*e = e2;
+		rc = e2.code;
+	}
+	free_env(env);
+	cert_list_free(&ca);
+	canary_free(&good);
+	canary_free(&stray);
+	return rc;
+}
+
+bool doctor_all_ok(const struct doctor_result *r)
+{
+	for (size_t i = 0; i < r->nrows; i++)
+		for (size_t p = 0; p < DR_PATHS; p++)
+			if ((r->paths & (1u << p)) && r->rows[i].cell[p].v != DR_OK && r->rows[i].cell[p].v != DR_NA)
+				return false;
+	return true;
+}

@@ -1,0 +1,38 @@
+/*
+ * doctor.h: `cainit doctor`: does every TLS client of a root, started each
+ * way the root starts programs, trust the CAs cainit manages? Proven with a
+ * canary (canary.h): installed by the engine as a temporary set, served on
+ * loopback, fetched by every client on every start path, then removed;
+ * every client must also refuse a CA nobody trusts.
+ */
+#ifndef CAINIT_DOCTOR_H
+#define CAINIT_DOCTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cerr.h"
+#include "clients.h"
+
+struct doctor_opts {
+	const char *root;   /* "/": the clients run here, as this process */
+	unsigned clients;   /* a bit per dr_client_names entry (0: all) */
+	unsigned paths;     /* a bit per dr_path_names entry (0: all) */
+	int timeout_ms;     /* one client run */
+};
+
+struct doctor_result {
+	struct dr_row rows[DR_CLIENTS];
+	size_t nrows;
+	unsigned paths; /* the paths checked */
+	char set[32];   /* the canary's temporary set */
+};
+
+/* 0 when the check ran (whatever the verdicts), else CAINIT_EOPS or
+ * CAINIT_EINPUT with nothing of the canary left in the root. */
+int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr *e);
+
+/* True when every cell that could be reached is ok. */
+bool doctor_all_ok(const struct doctor_result *r);
+
+#endif

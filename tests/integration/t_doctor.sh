@@ -1,0 +1,131 @@
+# cainit doctor: the canary trusted by every client of a root (the host's
+# real curl, wget, openssl, Python urllib and requests, Node), on each start
+# path, and refused by none when it comes from a stray CA; the verdicts
+# follow the root (a start path that points SSL_CERT_FILE and SSL_CERT_DIR
+# at stores without the CA fails exactly the clients that read them; one that sets
+# NODE_TLS_REJECT_UNAUTHORIZED=0 makes Node "not verifying"); the root is
+# given back as it was, no key written; the root's programs run sandboxed
+# (uid 1000 inside, loopback only, the root read-only); and doctor inside
+# a root (--root /, here a chroot) runs them there.
+[ "$FS" = tmpfs ] || skip "a root built from the host's programs; once is enough"
+command -v node >/dev/null || die "node missing (scripts/deps.sh installs nodejs)"
+/usr/bin/python3 -c 'import requests' 2>/dev/null || die "python3-requests missing (scripts/deps.sh installs it)"
+
+# the test root: the host's /usr read-only, its own /usr/local and /etc
+R=$SCRATCH/root
+mkdir -p "$R/usr" "$R/dev" "$R/tmp"
+mount --bind /usr "$R/usr" && mount -o remount,bind,ro "$R/usr"
+mount -t tmpfs -o size=64m doctor-local "$R/usr/local"
+mkdir -p "$R/usr/local/share/ca-certificates" "$R/usr/local/bin"
+for d in bin sbin lib lib64; do if [ -L "/$d" ]; then ln -s "usr/$d" "$R/$d"; fi; done
+cp -a /etc "$R/etc"
+rm -rf "$R/etc/cainit" "$R/etc/profile.d/cainit.sh"
+state() { content_snapshot "$R/etc"; content_snapshot "$R/usr/local"; }
+before=$(state)
+
+# cell CLIENT PATH: the verdict in $OUT (doctor --json)
+cell() { python3 -c 'import json, sys; d = json.loads(sys.stdin.read())
+print(next(c for c in d["clients"] if c["client"] == sys.argv[1])["cells"][sys.argv[2]]["verdict"])' "$1" "$2" <<<"$OUT"; }
+detail() { python3 -c 'import json, sys; d = json.loads(sys.stdin.read())
+print(next(c for c in d["clients"] if c["client"] == sys.argv[1])["cells"][sys.argv[2]].get("detail", ""))' "$1" "$2" <<<"$OUT"; }
+expect_cells() { # VERDICT PATH CLIENT...
+	local want=$1 path=$2 c got
+	shift 2
+	for c in "$@"; do
+		got=$(cell "$c" "$path")
+		[ "$got" = "$want" ] || die "$c, $path: $got (want $want): $(detail "$c" "$path")"
+	done
+}
+unchanged() {
+	[ "$(state)" = "$before" ] || die "doctor ($1) did not give the root back: $(diff <(echo "$before") <(state) | head -5)"
+	! grep -rlq 'PRIVATE KEY' "$R/etc" "$R/usr/local" "$TMPDIR" || die "a private key was written ($1)"
+}
+
+note "every client, every start path, in the sandbox"
+expect_rc 1 "$CAINIT" doctor --root "$R" --json
+for p in bare run login; do expect_cells ok "$p" curl wget openssl python requests; done
+expect_cells ok run node
+expect_cells ok login node
+expect_cells fail bare node # Node's roots are compiled in: only NODE_EXTRA_CA_CERTS reaches it
+grep -q 'UNABLE_TO_VERIFY_LEAF_SIGNATURE\|unable to' <<<"$(detail node bare)" || die "node bare: $(detail node bare)"
+python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["ok"] is False and d["summary"]["ok"] == 17 and d["summary"]["fail"] == 1, d["summary"]' "$OUT" ||
+	die "summary: $OUT"
+unchanged "sandbox"
+note "curl, wget, openssl, python, requests ok on bare, run and login; node ok on run and login, FAIL bare: $(detail node bare)"
+
+note "the table, limited to what is asked"
+expect_rc 0 "$CAINIT" doctor --root "$R" --client curl --client node --path run --path login
+[ "$(head -n1 <<<"$OUT" | tr -s ' ')" = "client program run login " ] || die "header: $(head -n1 <<<"$OUT")"
+[ "$(grep -c '^curl \|^node ' <<<"$OUT")" = 2 ] && [ "$(wc -l <<<"$OUT")" = 4 ] || die "rows: $OUT"
+grep -q '^doctor: .*: 4 ok, 0 FAIL, 0 not verifying, 0 n/a$' <<<"$OUT" || die "summary line: $OUT"
+unchanged "limited"
+
+note "negative controls: the verdicts follow the root"
+cp "$R/etc/ssl/certs/ca-certificates.crt" "$R/etc/ssl/stale.pem"
+mkdir "$R/etc/ssl/stale-dir"
+printf 'export SSL_CERT_FILE=/etc/ssl/stale.pem SSL_CERT_DIR=/etc/ssl/stale-dir\n' >"$R/etc/profile.d/zz-stale.sh"
+before=$(state)
+expect_rc 1 "$CAINIT" doctor --root "$R" --json --client curl --client openssl --client python --client requests \
+	--client node
+expect_cells fail login openssl python   # OpenSSL's default paths: SSL_CERT_FILE and SSL_CERT_DIR
+expect_cells ok login curl requests node # their own bundle paths (curl's built-in, certifi, Node's)
+for p in bare run; do expect_cells ok "$p" curl openssl python requests; done
+unchanged "stale SSL_CERT_FILE"
+rm -r "$R/etc/profile.d/zz-stale.sh" "$R/etc/ssl/stale.pem" "$R/etc/ssl/stale-dir"
+printf 'export NODE_TLS_REJECT_UNAUTHORIZED=0\n' >"$R/etc/profile.d/zz-insecure.sh"
+before=$(state)
+expect_rc 1 "$CAINIT" doctor --root "$R" --json --client node --client curl
+expect_cells not_verifying login node
+expect_cells ok run node
+expect_cells ok login curl
+unchanged "NODE_TLS_REJECT_UNAUTHORIZED=0"
+rm "$R/etc/profile.d/zz-insecure.sh"
+before=$(state)
+note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl and python FAIL there, curl, requests and node ok; NODE_TLS_REJECT_UNAUTHORIZED=0: node not verifying"
+
+note "the sandbox: the root's program runs as uid 1000, loopback only, the root read-only"
+mkca H
+mkleaf HL H
+tls_server HL # on the host's loopback: the sandbox must not reach it
+cat >"$R/usr/local/bin/curl" <<PROBE
+#!/bin/bash
+if (exec 3<>/dev/tcp/127.0.0.1/$TLS_PORT) 2>/dev/null; then net=host; else net=own; fi
+if touch /etc/doctor-probe 2>/dev/null; then w=writable; else w=read-only; fi
+if [ -e /proc/1 ]; then p=proc; else p=no-proc; fi
+echo "uid=\$(id -u) net=\$net root=\$w \$p" >&2
+exit 1
+PROBE
+chmod 755 "$R/usr/local/bin/curl"
+before=$(state)
+expect_rc 1 "$CAINIT" doctor --root "$R" --json --client curl --path bare
+[ "$(detail curl bare)" = "uid=1000 net=own root=read-only no-proc" ] || die "sandbox probe: $(detail curl bare)"
+[ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["clients"][0]["program"])' "$OUT")" = /usr/local/bin/curl ] ||
+	die "not the root's own curl: $OUT"
+[ ! -e "$R/etc/doctor-probe" ] || die "the probe wrote into the root"
+unchanged "probe"
+rm "$R/usr/local/bin/curl"
+before=$(state)
+note "probe: $(detail curl bare)"
+
+note "inside a root (--root /): the clients run there"
+if [ -n "$AGENT" ]; then
+	cp "$AGENT" "$R/usr/local/bin/cainit"
+	mount --rbind /dev "$R/dev"
+	before=$(state)
+	expect_rc 0 chroot "$R" /usr/local/bin/cainit doctor --client curl --client python --client requests --json
+	for p in bare run login; do expect_cells ok "$p" curl python requests; done
+	umount -l "$R/dev"
+	rm "$R/usr/local/bin/cainit"
+	before=$(state)
+	unchanged "chroot"
+	note "chroot: curl, python, requests ok on every path"
+fi
+
+note "bad usage: one line, exit 2, nothing touched"
+expect_rc 2 "$CAINIT" doctor --root "$R" --client bogus
+expect_err 'unknown client "bogus"'
+expect_rc 2 "$CAINIT" doctor --root "$R" --timeout 0
+expect_err 'a duration from 1ms'
+expect_rc 1 "$CAINIT" doctor --root "$SCRATCH/nope"
+expect_err 'nope'
+unchanged "bad usage"
