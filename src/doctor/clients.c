@@ -4,7 +4,9 @@
  * s_client with -verify_return_error, Python's urllib and requests, Node's
  * https module), so it reads exactly the trust its own runtime reads. The
  * login path is `/bin/sh -l -c 'exec "$0" "$@"'`: the root's /etc/profile
- * and its profile.d, as a login session gets them. A run has a time limit;
+ * and its profile.d, as a login session gets them; pam and systemd run it
+ * with the environment /etc/environment and DefaultEnvironment= give
+ * (start_env.h). A run has a time limit;
  * its process group is killed at the limit.
  */
 #include "clients.h"
@@ -23,7 +25,7 @@
 #include "clock.h"
 
 const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests", "node"};
-const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login"};
+const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "systemd"};
 
 #define ARGS_MAX 16
 #define OUTPUT_MAX 4096
@@ -255,6 +257,9 @@ void dr_client_check(size_t i, unsigned want, const struct dr_env *x, struct dr_
 		if (row->program[0] == '\0') {
 			c->v = DR_NA;
 			snprintf(c->msg, sizeof(c->msg), "not in this root");
+		} else if (x->env[p] == NULL) {
+			c->v = DR_NA;
+			snprintf(c->msg, sizeof(c->msg), "%s", x->na[p] ? x->na[p] : "no such start path");
 		} else if (p == DR_LOGIN && !executable("/bin/sh")) {
 			c->v = DR_NA;
 			snprintf(c->msg, sizeof(c->msg), "no /bin/sh for a login shell");

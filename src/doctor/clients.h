@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum dr_path { DR_BARE, DR_RUN, DR_LOGIN, DR_PATHS };
+enum dr_path { DR_BARE, DR_RUN, DR_LOGIN, DR_PAM, DR_SYSTEMD, DR_PATHS };
 
 enum dr_verdict {
 	DR_NA,        /* the root cannot start it this way, or lacks it */
@@ -35,15 +35,17 @@ struct dr_row {
 #define DR_CLIENTS 6
 
 /* The names, in table order: clients ("curl", "wget", "openssl", "python",
- * "requests", "node") and paths ("bare", "run", "login"). */
+ * "requests", "node") and paths ("bare", "run", "login", "pam", "systemd"). */
 extern const char *const dr_client_names[DR_CLIENTS];
 extern const char *const dr_path_names[DR_PATHS];
 
 /* What a cell needs: the endpoint's ports, the environments of the paths
- * (NULL-terminated "NAME=VALUE" arrays) and the time one run may take. */
+ * (NULL-terminated "NAME=VALUE" arrays; NULL: the root has no such path,
+ * na[path] says why) and the time one run may take. */
 struct dr_env {
 	unsigned short good_port, stray_port;
 	char *const *env[DR_PATHS];
+	const char *na[DR_PATHS];
 	int timeout_ms;
 };
 

@@ -20,6 +20,7 @@
 #include "canary.h"
 #include "endpoint.h"
 #include "sandbox.h"
+#include "start_env.h"
 #include "trust.h"
 
 #define SET_PREFIX "doctor-"
@@ -44,11 +45,15 @@ static int body(void *arg)
 		fprintf(stderr, "cainit: %s\n", e.msg);
 		return 125;
 	}
+	memset(&x, 0, sizeof(x));
 	x.good_port = ep.good_port;
 	x.stray_port = ep.stray_port;
 	x.timeout_ms = j->o->timeout_ms;
 	for (size_t p = 0; p < DR_PATHS; p++)
 		x.env[p] = j->env[p];
+	/* the files' start paths, read from the root as its programs see it */
+	x.env[DR_PAM] = start_env_pam(&x.na[DR_PAM]);
+	x.env[DR_SYSTEMD] = start_env_systemd(&x.na[DR_SYSTEMD]);
 	for (size_t i = 0; i < DR_CLIENTS; i++) {
 		struct dr_row row;
 
@@ -59,6 +64,8 @@ static int body(void *arg)
 			break;
 	}
 	endpoint_stop(&ep);
+	start_env_free((char **)x.env[DR_PAM]);
+	start_env_free((char **)x.env[DR_SYSTEMD]);
 	return 0;
 }
 

@@ -1,9 +1,10 @@
 # cainit doctor: the canary trusted by every client of a root (the host's
 # real curl, wget, openssl, Python urllib and requests, Node), on each start
-# path, and refused by none when it comes from a stray CA; the verdicts
+# path (bare, run, login, pam, systemd), and refused by none when it comes
+# from a stray CA; the verdicts
 # follow the root (a start path that points SSL_CERT_FILE and SSL_CERT_DIR
 # at stores without the CA fails exactly the clients that read them; one that sets
-# NODE_TLS_REJECT_UNAUTHORIZED=0 makes Node "not verifying"); the root is
+# NODE_TLS_REJECT_UNAUTHORIZED=0 makes Node "not verifying" there); the root is
 # given back as it was, no key written; the root's programs run sandboxed
 # (uid 1000 inside, loopback only, the root read-only); and doctor inside
 # a root (--root /, here a chroot) runs them there.
@@ -43,15 +44,14 @@ unchanged() {
 
 note "every client, every start path, in the sandbox"
 expect_rc 1 "$CAINIT" doctor --root "$R" --json
-for p in bare run login; do expect_cells ok "$p" curl wget openssl python requests; done
-expect_cells ok run node
-expect_cells ok login node
+for p in bare run login pam systemd; do expect_cells ok "$p" curl wget openssl python requests; done
+for p in run login pam systemd; do expect_cells ok "$p" node; done
 expect_cells fail bare node # Node's roots are compiled in: only NODE_EXTRA_CA_CERTS reaches it
 grep -q 'UNABLE_TO_VERIFY_LEAF_SIGNATURE\|unable to' <<<"$(detail node bare)" || die "node bare: $(detail node bare)"
-python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["ok"] is False and d["summary"]["ok"] == 17 and d["summary"]["fail"] == 1, d["summary"]' "$OUT" ||
+python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["ok"] is False and d["summary"]["ok"] == 29 and d["summary"]["fail"] == 1, d["summary"]' "$OUT" ||
 	die "summary: $OUT"
 unchanged "sandbox"
-note "curl, wget, openssl, python, requests ok on bare, run and login; node ok on run and login, FAIL bare: $(detail node bare)"
+note "curl, wget, openssl, python, requests ok on bare, run, login, pam and systemd; node ok but on bare: $(detail node bare)"
 
 note "the table, limited to what is asked"
 expect_rc 0 "$CAINIT" doctor --root "$R" --client curl --client node --path run --path login
@@ -73,15 +73,27 @@ for p in bare run; do expect_cells ok "$p" curl openssl python requests; done
 unchanged "stale SSL_CERT_FILE"
 rm -r "$R/etc/profile.d/zz-stale.sh" "$R/etc/ssl/stale.pem" "$R/etc/ssl/stale-dir"
 printf 'export NODE_TLS_REJECT_UNAUTHORIZED=0\n' >"$R/etc/profile.d/zz-insecure.sh"
+cp -a "$R/etc/environment" "$SCRATCH/environment.orig" 2>/dev/null || : >"$SCRATCH/environment.orig"
+printf 'NODE_TLS_REJECT_UNAUTHORIZED=0\n' >>"$R/etc/environment"
+mkdir -p "$R/etc/systemd/system.conf.d"
+printf '[Manager]\nDefaultEnvironment="NODE_TLS_REJECT_UNAUTHORIZED=0"\n' >"$R/etc/systemd/system.conf.d/zz-insecure.conf"
 before=$(state)
 expect_rc 1 "$CAINIT" doctor --root "$R" --json --client node --client curl
-expect_cells not_verifying login node
+for p in login pam systemd; do expect_cells not_verifying "$p" node; done
 expect_cells ok run node
-expect_cells ok login curl
+for p in login pam systemd; do expect_cells ok "$p" curl; done
 unchanged "NODE_TLS_REJECT_UNAUTHORIZED=0"
-rm "$R/etc/profile.d/zz-insecure.sh"
+rm "$R/etc/profile.d/zz-insecure.sh" "$R/etc/systemd/system.conf.d/zz-insecure.conf"
+cp -a "$SCRATCH/environment.orig" "$R/etc/environment"
+# a root without PAM: that column is n/a, and n/a is not a failure
+mv "$R/etc/pam.d" "$R/etc/pam.d.away"
 before=$(state)
-note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl and python FAIL there, curl, requests and node ok; NODE_TLS_REJECT_UNAUTHORIZED=0: node not verifying"
+expect_rc 0 "$CAINIT" doctor --root "$R" --json --path pam --client curl --client python
+expect_cells n/a pam curl python
+[ "$(detail curl pam)" = "the root has no PAM (/etc/pam.d)" ] || die "pam n/a: $(detail curl pam)"
+mv "$R/etc/pam.d.away" "$R/etc/pam.d"
+before=$(state)
+note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl and python FAIL there, curl, requests and node ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node not verifying on login, pam, systemd; no /etc/pam.d: pam n/a"
 
 note "the sandbox: the root's program runs as uid 1000, loopback only, the root read-only"
 mkca H
@@ -113,7 +125,7 @@ if [ -n "$AGENT" ]; then
 	mount --rbind /dev "$R/dev"
 	before=$(state)
 	expect_rc 0 chroot "$R" /usr/local/bin/cainit doctor --client curl --client python --client requests --json
-	for p in bare run login; do expect_cells ok "$p" curl python requests; done
+	for p in bare run login pam systemd; do expect_cells ok "$p" curl python requests; done
 	umount -l "$R/dev"
 	rm "$R/usr/local/bin/cainit"
 	before=$(state)
