@@ -28,7 +28,7 @@ static const char USAGE[] =
 	"\n"
 	"  --root DIR      root filesystem (default /: the clients run here)\n"
 	"  --client NAME   only these clients (repeatable): curl, wget, openssl,\n"
-	"                  python (urllib), requests, node\n"
+	"                  python (urllib), requests, node, ruby, perl, git\n"
 	"  --path NAME     only these start paths (repeatable): bare (no variables),\n"
 	"                  run (cainit run's variables), login (a login shell), pam\n"
 	"                  (/etc/environment), systemd (DefaultEnvironment=)\n"

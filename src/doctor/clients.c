@@ -2,7 +2,8 @@
  * clients.c: see clients.h. Each client fetches https://127.0.0.1:PORT/
  * the way its users' code does (curl and wget as commands, openssl
  * s_client with -verify_return_error, Python's urllib and requests, Node's
- * https module), so it reads exactly the trust its own runtime reads. The
+ * https module, Ruby's Net::HTTP, Perl's IO::Socket::SSL, git ls-remote),
+ * so it reads exactly the trust its own runtime reads. The
  * login path is `/bin/sh -l -c 'exec "$0" "$@"'`: the root's /etc/profile
  * and its profile.d, as a login session gets them; pam and systemd run it
  * with the environment /etc/environment and DefaultEnvironment= give
@@ -24,7 +25,8 @@
 
 #include "clock.h"
 
-const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests", "node"};
+const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests",
+						 "node", "ruby", "perl", "git"};
 const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "systemd"};
 
 #define ARGS_MAX 16
@@ -42,6 +44,15 @@ static const char NODE_HTTPS[] =
 	"require('https').get(process.argv[1], r => { r.resume(); r.on('end', () => process.exit(0)); })"
 	".on('error', e => { console.error((e.code ? e.code + ': ' : '') + e.message); process.exit(1); });";
 
+static const char RUBY_HTTPS[] =
+	"require 'net/http'\n"
+	"begin; Net::HTTP.get_response(URI(ARGV[0]))\n"
+	"rescue Exception => x; abort(\"#{x.class}: #{x.message}\"); end\n";
+static const char PERL_HTTPS[] =
+	"use IO::Socket::SSL; my ($h, $p) = $ARGV[0] =~ m{//([^:/]+):(\\d+)};\n"
+	"IO::Socket::SSL->new(PeerHost => $h, PeerPort => $p, SSL_verify_mode => SSL_VERIFY_PEER,\n"
+	"  SSL_verifycn_scheme => 'http', SSL_verifycn_name => $h) or die \"$SSL_ERROR\\n\";\n";
+
 /* Where each client's program is looked for, in PATH order. */
 static const char *const programs[DR_CLIENTS][4] = {
 	{"/usr/local/bin/curl", "/usr/bin/curl", "/bin/curl", NULL},
@@ -50,6 +61,9 @@ static const char *const programs[DR_CLIENTS][4] = {
 	{"/usr/local/bin/python3", "/usr/bin/python3", "/bin/python3", NULL},
 	{"/usr/local/bin/python3", "/usr/bin/python3", "/bin/python3", NULL},
 	{"/usr/local/bin/node", "/usr/bin/node", "/bin/node", NULL},
+	{"/usr/local/bin/ruby", "/usr/bin/ruby", "/bin/ruby", NULL},
+	{"/usr/local/bin/perl", "/usr/bin/perl", "/bin/perl", NULL},
+	{"/usr/local/bin/git", "/usr/bin/git", "/bin/git", NULL},
 };
 
 static bool executable(const char *p)
@@ -75,12 +89,10 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 		argv[n++] = "/dev/null";
 		argv[n++] = url;
 		break;
-	case 1: /* wget */
+	case 1: /* wget (GNU's or busybox's: only options both have) */
 		argv[n++] = "-q";
 		argv[n++] = "-O";
 		argv[n++] = "/dev/null";
-		argv[n++] = "-t";
-		argv[n++] = "1";
 		argv[n++] = url;
 		break;
 	case 2: /* openssl */
@@ -100,9 +112,23 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 		argv[n++] = PY_REQUESTS;
 		argv[n++] = url;
 		break;
-	default: /* node */
+	case 5: /* node */
 		argv[n++] = "-e";
 		argv[n++] = NODE_HTTPS;
+		argv[n++] = url;
+		break;
+	case 6: /* ruby: Net::HTTP */
+		argv[n++] = "-e";
+		argv[n++] = RUBY_HTTPS;
+		argv[n++] = url;
+		break;
+	case 7: /* perl: IO::Socket::SSL, verifying */
+		argv[n++] = "-e";
+		argv[n++] = PERL_HTTPS;
+		argv[n++] = url;
+		break;
+	default: /* git: a clone's first request over https */
+		argv[n++] = "ls-remote";
 		argv[n++] = url;
 		break;
 	}
@@ -144,7 +170,10 @@ static int run(const char *const argv[], char *const envp[], int timeout_ms, cha
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 		setpgid(0, 0);
-		dup2(null >= 0 ? null : p[1], 0);
+		if (null >= 0)
+			dup2(null, 0);
+		else
+			close(0); /* (a root without /dev/null: no input at all) */
 		dup2(null >= 0 ? null : p[1], 1);
 		dup2(p[1], 2);
 		execve(argv[0], (char *const *)argv, envp);
@@ -210,6 +239,14 @@ static void wrap(enum dr_path path, const char *argv[ARGS_MAX], const char *out[
 	out[n] = NULL;
 }
 
+/* Did the TLS handshake pass? Every client exits 0 on the endpoint's
+ * "ok", but git, given "ok" where a repository's refs should be, exits 128
+ * after a handshake that passed: that message, and only that, counts too. */
+static bool handshake_passed(size_t i, int rc, const char *out)
+{
+	return rc == 0 || (i == 8 && rc == 128 && strstr(out, "is this a git repository?") != NULL);
+}
+
 static void check_cell(size_t i, enum dr_path path, const struct dr_env *x, const char *program,
 		       struct dr_cell *c)
 {
@@ -219,7 +256,7 @@ static void check_cell(size_t i, enum dr_path path, const struct dr_env *x, cons
 
 	client_argv(i, program, x->good_port, url, hostport, argv);
 	wrap(path, argv, full);
-	if ((rc = run(full, x->env[path], x->timeout_ms, out)) != 0) {
+	if (!handshake_passed(i, rc = run(full, x->env[path], x->timeout_ms, out), out)) {
 		c->v = DR_FAIL;
 		first_line(out, c->msg, sizeof(c->msg));
 		if (c->msg[0] == '\0')
@@ -229,8 +266,8 @@ static void check_cell(size_t i, enum dr_path path, const struct dr_env *x, cons
 	client_argv(i, program, x->stray_port, url, hostport, argv);
 	wrap(path, argv, full);
 	rc = run(full, x->env[path], x->timeout_ms, out);
-	c->v = rc == 0 ? DR_NOVERIFY : DR_OK;
-	if (rc == 0)
+	c->v = handshake_passed(i, rc, out) ? DR_NOVERIFY : DR_OK;
+	if (c->v == DR_NOVERIFY)
 		snprintf(c->msg, sizeof(c->msg), "accepted a certificate from a CA nobody trusts");
 }
 

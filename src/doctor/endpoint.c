@@ -46,9 +46,10 @@ static SSL_CTX *server_ctx(const struct canary *c)
 	return ctx;
 }
 
-/* One connection: handshake, the request (to its blank line), "ok". A
- * client that refuses the certificate ends it at the handshake. */
-static void serve_one(SSL_CTX *ctx, int lfd)
+/* One connection, in its own child: handshake, the request (to its blank
+ * line), "ok". A client that refuses the certificate ends it at the
+ * handshake. */
+static void serve_one(SSL_CTX *ctx, int fd)
 {
 	static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
 				    "Connection: close\r\n\r\nok\n";
@@ -56,10 +57,7 @@ static void serve_one(SSL_CTX *ctx, int lfd)
 	char req[REQUEST_MAX + 1];
 	size_t got = 0;
 	SSL *ssl = NULL;
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
-	if (fd < 0)
-		return;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 || SSL_accept(ssl) != 1)
@@ -83,11 +81,32 @@ out:
 	close(fd);
 }
 
+/* Each connection in a child of its own: the clients run side by side, and
+ * one that stalls holds up nobody. */
+static void serve_forked(SSL_CTX *ctx, int lfd)
+{
+	pid_t parent = getpid();
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (fork() == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		serve_one(ctx, fd);
+		_exit(0);
+	}
+	close(fd);
+}
+
 static void serve(int good_fd, int stray_fd, SSL_CTX *good, SSL_CTX *stray)
 {
+	struct sigaction reap = {.sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT};
 	struct pollfd p[2] = {{.fd = good_fd, .events = POLLIN}, {.fd = stray_fd, .events = POLLIN}};
 
 	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGCHLD, &reap, NULL); /* (the connections' children reap themselves) */
 	for (;;) {
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -95,9 +114,9 @@ static void serve(int good_fd, int stray_fd, SSL_CTX *good, SSL_CTX *stray)
 			_exit(1);
 		}
 		if (p[0].revents & POLLIN)
-			serve_one(good, good_fd);
+			serve_forked(good, good_fd);
 		if (p[1].revents & POLLIN)
-			serve_one(stray, stray_fd);
+			serve_forked(stray, stray_fd);
 	}
 }
 

@@ -2,8 +2,8 @@
  * endpoint.h: the loopback TLS endpoints doctor's clients connect to, one
  * whose leaf the canary CA signed and one signed by the stray CA nobody
  * trusts. Served by a child process (so that it lives in the network
- * namespace of the process that starts it: the sandbox's), one connection
- * at a time: each gets the handshake, its request read, and a 200 "ok".
+ * namespace of the process that starts it: the sandbox's), each connection
+ * in a child of its own: the handshake, its request read, and a 200 "ok".
  */
 #ifndef CAINIT_ENDPOINT_H
 #define CAINIT_ENDPOINT_H

@@ -1,5 +1,6 @@
 # cainit doctor: the canary trusted by every client of a root (the host's
-# real curl, wget, openssl, Python urllib and requests, Node), on each start
+# real curl, wget, openssl, Python urllib and requests, Node, Ruby, Perl,
+# git), on each start
 # path (bare, run, login, pam, systemd), and refused by none when it comes
 # from a stray CA; the verdicts
 # follow the root (a start path that points SSL_CERT_FILE and SSL_CERT_DIR
@@ -44,14 +45,14 @@ unchanged() {
 
 note "every client, every start path, in the sandbox"
 expect_rc 1 "$CAINIT" doctor --root "$R" --json
-for p in bare run login pam systemd; do expect_cells ok "$p" curl wget openssl python requests; done
+for p in bare run login pam systemd; do expect_cells ok "$p" curl wget openssl python requests ruby perl git; done
 for p in run login pam systemd; do expect_cells ok "$p" node; done
 expect_cells fail bare node # Node's roots are compiled in: only NODE_EXTRA_CA_CERTS reaches it
 grep -q 'UNABLE_TO_VERIFY_LEAF_SIGNATURE\|unable to' <<<"$(detail node bare)" || die "node bare: $(detail node bare)"
-python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["ok"] is False and d["summary"]["ok"] == 29 and d["summary"]["fail"] == 1, d["summary"]' "$OUT" ||
+python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["ok"] is False and d["summary"]["ok"] == 44 and d["summary"]["fail"] == 1, d["summary"]' "$OUT" ||
 	die "summary: $OUT"
 unchanged "sandbox"
-note "curl, wget, openssl, python, requests ok on bare, run, login, pam and systemd; node ok but on bare: $(detail node bare)"
+note "curl, wget, openssl, python, requests, ruby, perl, git ok on bare, run, login, pam and systemd; node ok but on bare: $(detail node bare)"
 
 note "the table, limited to what is asked"
 expect_rc 0 "$CAINIT" doctor --root "$R" --client curl --client node --path run --path login
@@ -66,10 +67,10 @@ mkdir "$R/etc/ssl/stale-dir"
 printf 'export SSL_CERT_FILE=/etc/ssl/stale.pem SSL_CERT_DIR=/etc/ssl/stale-dir\n' >"$R/etc/profile.d/zz-stale.sh"
 before=$(state)
 expect_rc 1 "$CAINIT" doctor --root "$R" --json --client curl --client openssl --client python --client requests \
-	--client node
-expect_cells fail login openssl python   # OpenSSL's default paths: SSL_CERT_FILE and SSL_CERT_DIR
-expect_cells ok login curl requests node # their own bundle paths (curl's built-in, certifi, Node's)
-for p in bare run; do expect_cells ok "$p" curl openssl python requests; done
+	--client node --client ruby --client perl --client git --path bare --path run --path login
+expect_cells fail login openssl python ruby perl # OpenSSL's default paths: SSL_CERT_FILE and SSL_CERT_DIR
+expect_cells ok login curl requests node git     # their own (curl's and git's built-in, certifi, Node's)
+for p in bare run; do expect_cells ok "$p" curl openssl python requests ruby perl git; done
 unchanged "stale SSL_CERT_FILE"
 rm -r "$R/etc/profile.d/zz-stale.sh" "$R/etc/ssl/stale.pem" "$R/etc/ssl/stale-dir"
 printf 'export NODE_TLS_REJECT_UNAUTHORIZED=0\n' >"$R/etc/profile.d/zz-insecure.sh"
@@ -93,7 +94,7 @@ expect_cells n/a pam curl python
 [ "$(detail curl pam)" = "the root has no PAM (/etc/pam.d)" ] || die "pam n/a: $(detail curl pam)"
 mv "$R/etc/pam.d.away" "$R/etc/pam.d"
 before=$(state)
-note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl and python FAIL there, curl, requests and node ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node not verifying on login, pam, systemd; no /etc/pam.d: pam n/a"
+note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl FAIL there, curl, requests, node, git ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node not verifying on login, pam, systemd; no /etc/pam.d: pam n/a"
 
 note "the sandbox: the root's program runs as uid 1000, loopback only, the root read-only"
 mkca H
