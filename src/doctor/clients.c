@@ -2,7 +2,8 @@
  * clients.c: see clients.h. Each client fetches https://127.0.0.1:PORT/
  * the way its users' code does (curl and wget as commands, openssl
  * s_client with -verify_return_error, Python's urllib and requests, Node's
- * https module, Ruby's Net::HTTP, Perl's IO::Socket::SSL, git ls-remote),
+ * https module, Ruby's Net::HTTP, Perl's IO::Socket::SSL, git ls-remote,
+ * Java's HttpURLConnection),
  * so it reads exactly the trust its own runtime reads. The
  * login path is `/bin/sh -l -c 'exec "$0" "$@"'`: the root's /etc/profile
  * and its profile.d, as a login session gets them; pam and systemd run it
@@ -14,6 +15,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,11 +29,14 @@
 #include "clock.h"
 
 const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests",
-						 "node", "ruby", "perl", "git"};
+						 "node", "ruby", "perl", "git", "java"};
 const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "systemd"};
 
 #define ARGS_MAX 16
 #define OUTPUT_MAX 4096
+
+/* The directory of the compiled Java probe (this worker's: java's) */
+static char x_java_dir[64];
 
 static const char PY_URLLIB[] =
 	"import sys, urllib.request\n"
@@ -53,8 +59,21 @@ static const char PERL_HTTPS[] =
 	"IO::Socket::SSL->new(PeerHost => $h, PeerPort => $p, SSL_verify_mode => SSL_VERIFY_PEER,\n"
 	"  SSL_verifycn_scheme => 'http', SSL_verifycn_name => $h) or die \"$SSL_ERROR\\n\";\n";
 
+/* Java: compiled once per doctor by the root's own javac (a JDK; a JRE has
+ * none: n/a), into a directory of the sandbox's /tmp. */
+static const char JAVA_SRC[] =
+	"public class CainitDoctorGet {\n"
+	"  public static void main(String[] a) {\n"
+	"    try {\n"
+	"      java.net.HttpURLConnection c = (java.net.HttpURLConnection) new java.net.URL(a[0]).openConnection();\n"
+	"      c.setConnectTimeout(10000); c.setReadTimeout(10000);\n"
+	"      c.getInputStream().readAllBytes();\n"
+	"    } catch (Exception x) { System.err.println(x.getClass().getName() + \": \" + x.getMessage()); System.exit(1); }\n"
+	"  }\n"
+	"}\n";
+
 /* Where each client's program is looked for, in PATH order. */
-static const char *const programs[DR_CLIENTS][4] = {
+static const char *const programs[DR_CLIENTS][5] = {
 	{"/usr/local/bin/curl", "/usr/bin/curl", "/bin/curl", NULL},
 	{"/usr/local/bin/wget", "/usr/bin/wget", "/bin/wget", NULL},
 	{"/usr/local/bin/openssl", "/usr/bin/openssl", "/bin/openssl", NULL},
@@ -64,6 +83,7 @@ static const char *const programs[DR_CLIENTS][4] = {
 	{"/usr/local/bin/ruby", "/usr/bin/ruby", "/bin/ruby", NULL},
 	{"/usr/local/bin/perl", "/usr/bin/perl", "/bin/perl", NULL},
 	{"/usr/local/bin/git", "/usr/bin/git", "/bin/git", NULL},
+	{"/usr/local/bin/java", "/usr/bin/java", "/opt/java/openjdk/bin/java", NULL},
 };
 
 static bool executable(const char *p)
@@ -127,8 +147,14 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 		argv[n++] = PERL_HTTPS;
 		argv[n++] = url;
 		break;
-	default: /* git: a clone's first request over https */
+	case 8: /* git: a clone's first request over https */
 		argv[n++] = "ls-remote";
+		argv[n++] = url;
+		break;
+	default: /* java: HttpURLConnection, the class compiled beforehand */
+		argv[n++] = "-cp";
+		argv[n++] = x_java_dir;
+		argv[n++] = "CainitDoctorGet";
 		argv[n++] = url;
 		break;
 	}
@@ -223,6 +249,58 @@ static int run(const char *const argv[], char *const envp[], int timeout_ms, cha
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Java's probe compiled into a fresh directory of /tmp by the javac beside
+ * the root's java; false (msg says why, n/a or fail) when it cannot be. */
+static bool java_prepare(const char *java, const struct dr_env *x, char *msg, size_t n, bool *na)
+{
+	char real[PATH_MAX], javac[PATH_MAX + 8], src[96], out[OUTPUT_MAX];
+	const char *argv[] = {javac, "-d", x_java_dir, src, NULL};
+	char *slash;
+	FILE *f;
+
+	*na = true;
+	if (realpath(java, real) == NULL || (slash = strrchr(real, '/')) == NULL) {
+		snprintf(msg, n, "%.100s: %s", java, strerror(errno));
+		return false;
+	}
+	*slash = '\0';
+	snprintf(javac, sizeof(javac), "%s/javac", real);
+	if (!executable(javac)) {
+		snprintf(msg, n, "a JRE: no javac beside %.100s to compile the probe", java);
+		return false;
+	}
+	snprintf(x_java_dir, sizeof(x_java_dir), "/tmp/cainit-doctor-XXXXXX");
+	if (mkdtemp(x_java_dir) == NULL) {
+		snprintf(msg, n, "/tmp: %s (the Java probe needs a place)", strerror(errno));
+		return false;
+	}
+	snprintf(src, sizeof(src), "%s/CainitDoctorGet.java", x_java_dir);
+	if ((f = fopen(src, "wx")) == NULL || fputs(JAVA_SRC, f) < 0 || fclose(f) != 0) {
+		snprintf(msg, n, "%.100s: %s", src, strerror(errno));
+		return false;
+	}
+	*na = false;
+	if (run(argv, x->env[DR_BARE], 6 * x->timeout_ms, out) != 0) {
+		first_line(out, msg, n);
+		return false;
+	}
+	return true;
+}
+
+static void java_cleanup(void)
+{
+	char p[128];
+
+	if (x_java_dir[0] == '\0')
+		return;
+	snprintf(p, sizeof(p), "%s/CainitDoctorGet.java", x_java_dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/CainitDoctorGet.class", x_java_dir);
+	unlink(p);
+	rmdir(x_java_dir);
+	x_java_dir[0] = '\0';
+}
+
 /* argv wrapped for the path: a login shell runs it. */
 static void wrap(enum dr_path path, const char *argv[ARGS_MAX], const char *out[ARGS_MAX + 5])
 {
@@ -286,6 +364,20 @@ void dr_client_check(size_t i, unsigned want, const struct dr_env *x, struct dr_
 		if (run(argv, x->env[DR_BARE], x->timeout_ms, out) != 0)
 			row->program[0] = '\0';
 	}
+	if (row->program[0] != '\0' && i == 9) {
+		char msg[DR_MSG_MAX];
+		bool na;
+
+		if (!java_prepare(row->program, x, msg, sizeof(msg), &na)) {
+			for (size_t p = 0; p < DR_PATHS; p++)
+				if (want & (1u << p)) {
+					row->cell[p].v = na ? DR_NA : DR_FAIL;
+					snprintf(row->cell[p].msg, sizeof(row->cell[p].msg), "%s", msg);
+				}
+			java_cleanup();
+			return;
+		}
+	}
 	for (size_t p = 0; p < DR_PATHS; p++) {
 		struct dr_cell *c = &row->cell[p];
 
@@ -304,4 +396,5 @@ void dr_client_check(size_t i, unsigned want, const struct dr_env *x, struct dr_
 			check_cell(i, (enum dr_path)p, x, row->program, c);
 		}
 	}
+	java_cleanup();
 }

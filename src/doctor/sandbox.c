@@ -33,8 +33,10 @@ static int fd_path(int fd, char *buf, size_t n)
 	return (size_t)snprintf(buf, n, "/proc/self/fd/%d", fd) < n ? 0 : -1;
 }
 
-/* A tmpfs on the root's directory name (when it is a real directory). */
-static int mount_tmpfs(int rootfd, const char *name, const char *opts, int *newfd)
+/* A fresh file system of type on the root's directory name (when it is a
+ * real directory). */
+static int mount_fs(int rootfd, const char *name, const char *type, unsigned long flags, const char *opts,
+		    int *newfd)
 {
 	char at[64];
 	int fd = openat(rootfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
@@ -42,7 +44,7 @@ static int mount_tmpfs(int rootfd, const char *name, const char *opts, int *newf
 	*newfd = -1;
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
-	if (fd_path(fd, at, sizeof(at)) != 0 || mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
+	if (fd_path(fd, at, sizeof(at)) != 0 || mount(type, at, type, flags, opts) != 0) {
 		close(fd);
 		return -1;
 	}
@@ -120,7 +122,7 @@ static int enter(const char *root, const char **step)
 {
 	static const char *const devs[] = {"null", "zero", "random", "urandom"};
 	unsigned long keep = 0;
-	int rootfd, devfd, tmpfd;
+	int rootfd, devfd, tmpfd, procfd;
 	struct statvfs sv;
 
 	*step = "make the mounts private";
@@ -147,14 +149,19 @@ static int enter(const char *root, const char **step)
 	if (become_sandbox_user() != 0)
 		return -1;
 	*step = "mount /dev";
-	if (mount_tmpfs(rootfd, "dev", "mode=0755,size=64k", &devfd) != 0)
+	if (mount_fs(rootfd, "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k", &devfd) != 0)
 		return -1;
 	for (size_t i = 0; devfd >= 0 && i < sizeof(devs) / sizeof(devs[0]); i++)
 		if (bind_dev(devfd, devs[i]) != 0)
 			return -1;
 	*step = "mount /tmp";
-	if (mount_tmpfs(rootfd, "tmp", "mode=1777,size=16m", &tmpfd) != 0)
+	if (mount_fs(rootfd, "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=16m", &tmpfd) != 0)
 		return -1;
+	/* the sandbox's own processes in /proc (a program's loader finds its
+	 * $ORIGIN there); mounted while the host's /proc is still in this
+	 * namespace, as the kernel asks. Without it the clients still run. */
+	if (mount_fs(rootfd, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, &procfd) == 0 && procfd >= 0)
+		close(procfd);
 	if (devfd >= 0)
 		close(devfd);
 	if (tmpfd >= 0)
@@ -169,6 +176,33 @@ static int enter(const char *root, const char **step)
 		return -1;
 	*step = "drop capabilities";
 	return drop_capabilities();
+}
+
+/* The sandbox's first process (pid 1 of its PID namespace: when it ends,
+ * every process of the sandbox ends with it): enter, then body. This one
+ * waits for it and passes its status on. */
+static int init(const char *root, int (*body)(void *), void *arg)
+{
+	const char *step = "start the sandbox's first process";
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		/* (its parent is outside its PID namespace: getppid() says 0) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (enter(root, &step) != 0) {
+			fprintf(stderr, "cainit: doctor: sandbox of %s: %s: %s\n", root, step, strerror(errno));
+			_exit(125);
+		}
+		_exit(body(arg));
+	}
+	if (pid < 0) {
+		fprintf(stderr, "cainit: doctor: sandbox of %s: %s: %s\n", root, step, strerror(errno));
+		return 125;
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 125;
 }
 
 static int write_map(pid_t pid, const char *file, const char *line)
@@ -207,7 +241,7 @@ int sandbox_spawn(const char *root, int (*body)(void *), void *arg, pid_t *pid, 
 		close(up[0]);
 		close(go[1]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setgroups(0, NULL) != 0 || unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) != 0) {
+		if (setgroups(0, NULL) != 0 || unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) != 0) {
 			fprintf(stderr, "cainit: doctor: sandbox: %s: %s\n", step, strerror(errno));
 			_exit(125);
 		}
@@ -216,11 +250,7 @@ int sandbox_spawn(const char *root, int (*body)(void *), void *arg, pid_t *pid, 
 		if (read(go[0], &c, 1) != 1 || c != 'g')
 			_exit(125);
 		close(go[0]);
-		if (enter(root, &step) != 0) {
-			fprintf(stderr, "cainit: doctor: sandbox of %s: %s: %s\n", root, step, strerror(errno));
-			_exit(125);
-		}
-		_exit(body(arg));
+		_exit(init(root, body, arg));
 	}
 	close(up[1]);
 	close(go[0]);

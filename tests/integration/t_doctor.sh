@@ -7,7 +7,7 @@
 # at stores without the CA fails exactly the clients that read them; one that sets
 # NODE_TLS_REJECT_UNAUTHORIZED=0 makes Node "not verifying" there); the root is
 # given back as it was, no key written; the root's programs run sandboxed
-# (uid 1000 inside, loopback only, the root read-only); and doctor inside
+# (uid 1000 inside, loopback only, the root read-only, its own PIDs); and doctor inside
 # a root (--root /, here a chroot) runs them there.
 [ "$FS" = tmpfs ] || skip "a root built from the host's programs; once is enough"
 command -v node >/dev/null || die "node missing (scripts/deps.sh installs nodejs)"
@@ -15,7 +15,7 @@ command -v node >/dev/null || die "node missing (scripts/deps.sh installs nodejs
 
 # the test root: the host's /usr read-only, its own /usr/local and /etc
 R=$SCRATCH/root
-mkdir -p "$R/usr" "$R/dev" "$R/tmp"
+mkdir -p "$R/usr" "$R/dev" "$R/tmp" "$R/proc"
 mount --bind /usr "$R/usr" && mount -o remount,bind,ro "$R/usr"
 mount -t tmpfs -o size=64m doctor-local "$R/usr/local"
 mkdir -p "$R/usr/local/share/ca-certificates" "$R/usr/local/bin"
@@ -45,14 +45,14 @@ unchanged() {
 
 note "every client, every start path, in the sandbox"
 expect_rc 1 "$CAINIT" doctor --root "$R" --json
-for p in bare run login pam systemd; do expect_cells ok "$p" curl wget openssl python requests ruby perl git; done
+for p in bare run login pam systemd; do expect_cells ok "$p" curl wget openssl python requests ruby perl git java; done
 for p in run login pam systemd; do expect_cells ok "$p" node; done
 expect_cells fail bare node # Node's roots are compiled in: only NODE_EXTRA_CA_CERTS reaches it
 grep -q 'UNABLE_TO_VERIFY_LEAF_SIGNATURE\|unable to' <<<"$(detail node bare)" || die "node bare: $(detail node bare)"
-python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["ok"] is False and d["summary"]["ok"] == 44 and d["summary"]["fail"] == 1, d["summary"]' "$OUT" ||
+python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["ok"] is False and d["summary"]["ok"] == 49 and d["summary"]["fail"] == 1, d["summary"]' "$OUT" ||
 	die "summary: $OUT"
 unchanged "sandbox"
-note "curl, wget, openssl, python, requests, ruby, perl, git ok on bare, run, login, pam and systemd; node ok but on bare: $(detail node bare)"
+note "curl, wget, openssl, python, requests, ruby, perl, git, java ok on bare, run, login, pam and systemd; node ok but on bare: $(detail node bare)"
 
 note "the table, limited to what is asked"
 expect_rc 0 "$CAINIT" doctor --root "$R" --client curl --client node --path run --path login
@@ -96,22 +96,24 @@ mv "$R/etc/pam.d.away" "$R/etc/pam.d"
 before=$(state)
 note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl FAIL there, curl, requests, node, git ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node not verifying on login, pam, systemd; no /etc/pam.d: pam n/a"
 
-note "the sandbox: the root's program runs as uid 1000, loopback only, the root read-only"
+note "the sandbox: the root's program runs as uid 1000, loopback only, the root read-only, its own processes"
 mkca H
 mkleaf HL H
 tls_server HL # on the host's loopback: the sandbox must not reach it
+server_pid=$!
 cat >"$R/usr/local/bin/curl" <<PROBE
 #!/bin/bash
 if (exec 3<>/dev/tcp/127.0.0.1/$TLS_PORT) 2>/dev/null; then net=host; else net=own; fi
 if touch /etc/doctor-probe 2>/dev/null; then w=writable; else w=read-only; fi
-if [ -e /proc/1 ]; then p=proc; else p=no-proc; fi
-echo "uid=\$(id -u) net=\$net root=\$w \$p" >&2
+if [ ! -e /proc/self ]; then p=none; elif [ -e /proc/$server_pid ]; then p=host; else p=own; fi
+echo "uid=\$(id -u) net=\$net root=\$w pids=\$p" >&2
 exit 1
 PROBE
 chmod 755 "$R/usr/local/bin/curl"
+[ -e "/proc/$server_pid" ] || die "the host's TLS server (pid $server_pid) is gone: the probe proves nothing"
 before=$(state)
 expect_rc 1 "$CAINIT" doctor --root "$R" --json --client curl --path bare
-[ "$(detail curl bare)" = "uid=1000 net=own root=read-only no-proc" ] || die "sandbox probe: $(detail curl bare)"
+[ "$(detail curl bare)" = "uid=1000 net=own root=read-only pids=own" ] || die "sandbox probe: $(detail curl bare)"
 [ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["clients"][0]["program"])' "$OUT")" = /usr/local/bin/curl ] ||
 	die "not the root's own curl: $OUT"
 [ ! -e "$R/etc/doctor-probe" ] || die "the probe wrote into the root"
