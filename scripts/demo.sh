@@ -119,7 +119,7 @@ b "5. cainit doctor: each client, started each way, against a canary CA"
 # bare start is the one expected FAIL: its roots are compiled in)
 t=$(date +%s%N)
 rc=0
-"$cainit" doctor >"$W/doctor" 2>&1 || rc=$?
+"$cainit" doctor --timeout 60s >"$W/doctor" 2>&1 || rc=$?
 sed 's/^/   /' "$W/doctor"
 echo "   ($(ms "$t"))"
 if [ "$rc" -ne 1 ] || ! grep -q ' 1 FAIL, 0 not verifying' "$W/doctor" || ! grep -q '^  node, bare: ' "$W/doctor"; then

@@ -151,7 +151,10 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 		argv[n++] = "ls-remote";
 		argv[n++] = url;
 		break;
-	default: /* java: HttpURLConnection, the class compiled beforehand */
+	default: /* java: HttpURLConnection, the class compiled beforehand (a
+		  * short-lived JVM: the first JIT tier and the serial collector) */
+		argv[n++] = "-XX:TieredStopAtLevel=1";
+		argv[n++] = "-XX:+UseSerialGC";
 		argv[n++] = "-cp";
 		argv[n++] = x_java_dir;
 		argv[n++] = "CainitDoctorGet";
