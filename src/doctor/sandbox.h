@@ -1,13 +1,14 @@
 /*
  * sandbox.h: where doctor runs a root's programs when that root is not the
  * one it runs in (--root DIR). The programs are the tenant's: they must not
- * reach the host. The sandbox is a child process in its own user, mount
- * and network namespaces: its only uid (1000 inside) is the host's
+ * reach the host. The sandbox is a child process in its own user, mount,
+ * network and PID namespaces: its only uid (1000 inside) is the host's
  * unprivileged 65534, with no supplementary group, no capability and
  * no_new_privs; its / is a private read-only bind of DIR (pivot_root, the
  * host's tree detached), with a fresh tmpfs on the root's /dev (null, zero,
- * random, urandom bound in) and /tmp where the root has them; its network
- * is loopback only. Nothing is created in DIR.
+ * random, urandom bound in) and /tmp, and a /proc of the sandbox's own
+ * processes, where the root has those directories; its network is loopback
+ * only. Nothing is created in DIR.
  */
 #ifndef CAINIT_SANDBOX_H
 #define CAINIT_SANDBOX_H
@@ -18,9 +19,10 @@
 
 #define SANDBOX_UID 1000 /* inside; the host's 65534 */
 
-/* Fork; the child enters the sandbox of root (NULL: none, the child stays
- * where this process is, with its privileges) and returns body(arg) as
- * its exit status. *pid: the child. 0 or CAINIT_EOPS (nothing started). */
+/* Fork; the child makes the sandbox of root, whose first process (pid 1
+ * there) runs body(arg); its exit status is the child's (NULL root: no
+ * sandbox, the child runs body where this process is, with its
+ * privileges). *pid: the child. 0 or CAINIT_EOPS (nothing started). */
 int sandbox_spawn(const char *root, int (*body)(void *), void *arg, pid_t *pid, struct cerr *e);
 
 #endif
