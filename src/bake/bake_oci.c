@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -763,6 +764,13 @@ int bake_oci(const char *layout, const char *tag, const char *newtag, const stru
 		goto out;
 	if ((rc = oci_open(&l, layout, e)) != 0)
 		goto out;
+	/* one cainit bake at a time per layout: index.json is rewritten whole,
+	 * and a refused bake takes away the blobs it wrote, which a bake beside
+	 * it might have found there and used */
+	if (flock(l.fd, LOCK_EX) != 0) {
+		rc = cerr_sys(e, layout, "lock", errno);
+		goto out;
+	}
 	if (multi && (rc = oci_tagged(&l, tag, &tagged, e)) == 0 && is_index(tagged)) {
 		rc = bake_index(&l, tagged, v, nv, o, newtag, res, nres, index_digest, e);
 		goto out;

@@ -59,7 +59,7 @@ static const struct command commands[] = {
 	{"remove", cmd_remove, true, true},
 	{"status", cmd_status, true, true},
 	{"verify", cmd_verify, true, true},
-	{"serve", cmd_serve, true, true},
+	{"serve", cmd_serve, true, false}, /* (long-lived: its idle RSS counts more) */
 	{"push", cmd_push, true, false},
 	{"env", cmd_env, false, false},
 	{"run", cmd_run, false, false},

@@ -79,11 +79,6 @@ void trust_sentinels_close(struct trust_sentinel *v, size_t n)
 			close(v[i].dirfd);
 }
 
-/* A change reads and writes whole files (bundles, keystores) of a few
- * hundred KB each. glibc's defaults hand such buffers back to the kernel,
- * so each later change of a long-lived process (the agent, run --watch)
- * would fault every page in again: with two JDK keystores, 105 faults,
- * nearly 1 ms of a 1.7 ms change. heap_keep (prefault.h) keeps them. */
 /* One scan-plan-commit cycle on a locked root: every row of store_table
  * finds its stores, then plans its part of the change, in table order;
  * the transaction then commits it all. keep_mark: the run is part of a
@@ -105,6 +100,11 @@ static int run_locked(struct rootfs *r, struct want *w, const struct trust_opts 
 	size_t i;
 	int rc;
 
+	/* a change reads and writes whole files (bundles, keystores) of a few
+	 * hundred KB each; glibc would hand those buffers back to the kernel,
+	 * and each later change of a long-lived process (the agent, run
+	 * --watch) fault them in again: with two JDK keystores, 105 faults,
+	 * nearly 1 ms of a 1.7 ms change */
 	(void)pthread_once(&heap_once, heap_keep);
 	txn_init(&t);
 	rc = scan_root_opts(r, &so, w->set, &s, e);
