@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -179,6 +180,31 @@ static void first_line(const char *out, char *msg, size_t n)
 	msg[k] = '\0';
 }
 
+/* Has pid ended by deadline (ms, clock_now_us's clock)? Where pidfd_open
+ * is missing (before Linux 5.3), it is waited for without a limit. */
+static bool ended_by(pid_t pid, long long deadline)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	bool ended = true;
+
+	if (fd < 0)
+		return true;
+	for (;;) {
+		struct pollfd f = {.fd = fd, .events = POLLIN};
+		long long left = deadline - clock_now_us() / 1000;
+		int k;
+
+		if (left <= 0) {
+			ended = false;
+			break;
+		}
+		if ((k = poll(&f, 1, (int)left)) > 0 || (k < 0 && errno != EINTR))
+			break;
+	}
+	close(fd);
+	return ended;
+}
+
 /* Run argv with envp, stdin and stdout on /dev/null (where the root has
  * one), stderr captured into out; its exit status, or -1 (with out saying
  * why) when it could not run or ran out of time. */
@@ -188,6 +214,7 @@ static int run(const char *const argv[], char *const envp[], int timeout_ms, cha
 	size_t got = 0;
 	int p[2], st = 0;
 	bool late = false;
+	siginfo_t si;
 	pid_t pid;
 
 	out[0] = '\0';
@@ -240,11 +267,17 @@ static int run(const char *const argv[], char *const envp[], int timeout_ms, cha
 		}
 	}
 	close(p[0]);
+	if (!late)
+		late = !ended_by(pid, deadline); /* (its stderr closed, it may still run) */
 	if (late)
 		kill(-pid, SIGKILL);
+	/* what it left running, killed while its ended leader, not yet reaped,
+	 * still holds the group's number (no other process can have it) */
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	kill(-pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	kill(-pid, SIGKILL); /* what it left running */
 	if (late) {
 		snprintf(out, OUTPUT_MAX, "no answer within %d ms", timeout_ms);
 		return -1;

@@ -141,9 +141,18 @@ expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --p
 	die "not the root's own curl: $OUT"
 [ ! -e "$R/etc/doctor-probe" ] || die "the probe wrote into the root"
 unchanged "probe"
+# a client that never answers, its stderr closed: the run's limit ends it
+# (and what it started), and doctor goes on (the limit is what is tested:
+# the client never ends by itself)
+printf '#!/bin/sh\nexec 2>&-\nexec tail -f /dev/null\n' >"$R/usr/local/bin/curl"
+before=$(state)
+probe=$(detail curl bare)
+expect_rc 1 "$CAINIT" doctor --timeout 1s --root "$R" --json --client curl --path bare
+[ "$(detail curl bare)" = "no answer within 1000 ms" ] || die "a hung client: $(detail curl bare)"
+unchanged "hung client"
 rm "$R/usr/local/bin/curl"
 before=$(state)
-note "probe: $(detail curl bare)"
+note "probe: $probe; a hung client (stderr closed): 'no answer within 1000 ms', doctor goes on"
 
 note "inside a root (--root /): the clients run there"
 if [ -n "$AGENT" ] && [ "$STATIC_BUILD" = 1 ]; then
