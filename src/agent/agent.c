@@ -27,6 +27,7 @@ void agent_defaults(struct agent_config *cfg)
 	cfg->max_connections = 128;
 	cfg->idle_timeout_us = 30LL * 1000000;
 	cfg->request_timeout_us = 5LL * 1000000;
+	cfg->doctor_limit_us = 120LL * 1000000;
 	cfg->log_name = "serve";
 }
 
@@ -103,6 +104,7 @@ void agent_free(struct agent *a)
 
 	if (a == NULL)
 		return;
+	doctor_stop(a);
 	conns_free_all(a);
 	conns_stop_listening(a);
 	if (a->sweep)

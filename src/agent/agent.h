@@ -3,7 +3,8 @@
  * libevent (its own strict framing: http_req.h) that orchestrators call to
  * make the sandbox trust a CA:
  * POST /init (the envd-style body with caBundle), PUT and DELETE /ca/{set},
- * GET /ca, /health and /metrics. docs/api.yaml describes every endpoint.
+ * GET /ca, /health and /metrics, and POST /doctor (the proof, client by
+ * client: `cainit doctor --json`). docs/api.yaml describes every endpoint.
  */
 #ifndef CAINIT_AGENT_H
 #define CAINIT_AGENT_H
@@ -28,6 +29,7 @@ struct agent_config {
 					* that never presented the token */
 	long long idle_timeout_us;     /* a connection silent this long is closed */
 	long long request_timeout_us;  /* a request must arrive whole within this */
+	long long doctor_limit_us;     /* POST /doctor: the whole run (agent_doctor.c) */
 	bool quiet;                    /* no log line per request */
 	const char *log_name;          /* log lines start "cainit LOG_NAME: " */
 	struct trust_opts trust;       /* NSS, JAVA_HOME (flags: no CERT_ALLOW_*) */

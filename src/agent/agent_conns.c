@@ -35,9 +35,10 @@
 #define ACCEPT_BATCH 8
 #define BACKLOG 128
 
-enum { S_HEAD, S_BODY, S_CHUNKED };
+enum { S_HEAD, S_BODY, S_CHUNKED, S_WAIT /* an answer given later: nothing more read */ };
 
 static void conn_free(struct conn *c);
+static void after_answer(struct conn *c);
 
 static void set_accepting(struct agent *a, bool on)
 {
@@ -186,17 +187,22 @@ static void fail_and_close(struct conn *c, const struct http_req *h, int status,
 static void dispatch(struct conn *c)
 {
 	struct agent *a = c->a;
-	struct request req = {&c->req, (const unsigned char *)c->body.p, c->body.len};
+	struct request req = {&c->req, (const unsigned char *)c->body.p, c->body.len, c};
 	struct reply r = {0};
 	long long t0 = clock_now_us();
 
 	if (req.body == NULL)
 		req.body = (const unsigned char *)"";
 	http_handle(a, &req, &r);
+	http_body_free(&c->body);
+	if (r.deferred) {
+		c->state = S_WAIT; /* conns_answer resumes */
+		c->wait_t0 = t0;
+		return;
+	}
 	if (c->req.close || a->draining)
 		c->closing = true;
 	send_reply(c, &c->req, &r, t0);
-	http_body_free(&c->body);
 	c->state = S_HEAD;
 	c->since_us = 0; /* (a pipelined request's clock starts in process) */
 	if (a->paused)
@@ -252,7 +258,7 @@ static void process(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 
-	while (!c->closing) {
+	while (!c->closing && c->state != S_WAIT) {
 		size_t len = evbuffer_get_length(in), n, used = 0;
 		const char *p;
 		int rc;
@@ -310,6 +316,21 @@ static void process(struct conn *c)
 	}
 }
 
+void conns_answer(struct conn *c, struct reply *r)
+{
+	struct agent *a = c->a;
+
+	if (c->req.close || a->draining)
+		c->closing = true;
+	send_reply(c, &c->req, r, c->wait_t0);
+	c->state = S_HEAD;
+	c->since_us = 0;
+	if (a->paused)
+		set_accepting(a, true);
+	process(c); /* a request pipelined behind it */
+	after_answer(c);
+}
+
 /* ---- connections ---- */
 
 /* The answer is written: close, or (lingering) half-close and drain. */
@@ -354,6 +375,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 
 	(void)bev;
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !c->closing && c->state == S_WAIT) {
+		c->closing = true; /* a half-close: the answer still goes out when it comes */
+		c->linger = false;
+		return;
+	}
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !c->closing) {
 		/* the peer is done sending: answer what it sent whole */
 		process(c);
@@ -374,6 +400,8 @@ static void conn_free(struct conn *c)
 	struct agent *a = c->a;
 	size_t slot = c->slot;
 
+	if (c->state == S_WAIT)
+		doctor_conn_gone(a, c);
 	bufferevent_free(c->bev);
 	http_body_free(&c->body);
 	a->conns[slot] = a->conns[--a->nconns];
@@ -490,6 +518,8 @@ void conns_sweep(struct agent *a)
 		if (i >= a->nconns)
 			continue;
 		c = a->conns[i];
+		if (c->state == S_WAIT)
+			continue; /* the work under way has its own limit */
 		if (c->since_us != 0 && now - c->since_us > a->cfg->request_timeout_us)
 			conn_free(c); /* not whole in time (or lingering too long): cut, no answer */
 		else if (c->since_us == 0 && now - c->last_us > a->cfg->idle_timeout_us)

@@ -26,12 +26,14 @@ const char *http_phrase(int status)
 	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
 	case 417: return "Expectation Failed";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
+	case 504: return "Gateway Timeout";
 	case 505: return "HTTP Version Not Supported";
 	default: return "Error";
 	}
@@ -341,7 +343,7 @@ bool http_needs_token(struct agent *a, const struct http_req *h, struct reply *r
 	if (strcmp(h->path, "/health") == 0) {
 		if (m != HTTP_GET && m != HTTP_HEAD)
 			r->allow = "GET, HEAD";
-	} else if (strcmp(h->path, "/init") == 0) {
+	} else if (strcmp(h->path, "/init") == 0 || strcmp(h->path, "/doctor") == 0) {
 		if (m != HTTP_POST)
 			r->allow = "POST";
 	} else if (strcmp(h->path, "/ca") == 0 || strcmp(h->path, "/metrics") == 0) {
@@ -371,6 +373,8 @@ void http_handle(struct agent *a, const struct request *req, struct reply *r)
 		r->status = 204;
 	} else if (strcmp(path, "/init") == 0) {
 		handle_init(a, req, r);
+	} else if (strcmp(path, "/doctor") == 0) {
+		doctor_handle(a, req, r);
 	} else if (strcmp(path, "/ca") == 0) {
 		handle_status(a, r);
 	} else if (strcmp(path, "/metrics") == 0) {

@@ -1,8 +1,8 @@
 /*
  * agent_internal.h: the agent's state, shared by its files (agent.c: setup
  * and signals; agent_conns.c: listening sockets, connections and HTTP
- * framing; agent_http.c: routing and the endpoints; agent_metrics.c:
- * counters). Nothing outside the agent includes it.
+ * framing; agent_http.c: routing and the endpoints; agent_doctor.c: POST
+ * /doctor; agent_metrics.c: counters). Nothing outside the agent includes it.
  */
 #ifndef CAINIT_AGENT_INTERNAL_H
 #define CAINIT_AGENT_INTERNAL_H
@@ -16,11 +16,14 @@
 #include "http_req.h"
 #include "trust.h"
 
+struct conn;
+
 /* One request, as the endpoints see it. */
 struct request {
 	const struct http_req *head;
 	const unsigned char *body;
 	size_t body_len;
+	struct conn *conn;       /* for an answer given later (reply.deferred) */
 };
 
 /* What an endpoint decided, for the connection layer to send and log. */
@@ -30,6 +33,7 @@ struct reply {
 	const char *content_type;
 	const char *allow;       /* Allow header for 405 */
 	char note[256];          /* "set=... sha256=..." for the log */
+	bool deferred;           /* answered later, by conns_answer (POST /doctor) */
 };
 
 /* One accepted connection. */
@@ -48,6 +52,7 @@ struct conn {
 	struct http_req req;
 	struct http_body body;
 	struct http_chunked chunked;
+	long long wait_t0;       /* a deferred answer's request: when it was handled */
 };
 
 /* What the agent last installed in a set: a request that repeats it is
@@ -104,6 +109,7 @@ struct agent {
 	unsigned char *init_body;  /* the last /init body acknowledged whole, byte for byte */
 	size_t init_len;
 	struct metrics m;
+	struct doctor_job *doctor; /* POST /doctor under way (agent_doctor.c) */
 };
 
 /* agent_conns.c */
@@ -112,6 +118,14 @@ void conns_stop_listening(struct agent *a);
 void conns_sweep(struct agent *a);
 void conns_close_idle(struct agent *a);
 void conns_free_all(struct agent *a);
+/* The answer of a request left waiting (reply.deferred); then the next
+ * request on that connection is read. */
+void conns_answer(struct conn *c, struct reply *r);
+
+/* agent_doctor.c: POST /doctor, one at a time, as a child process */
+void doctor_handle(struct agent *a, const struct request *req, struct reply *r);
+void doctor_conn_gone(struct agent *a, const struct conn *c); /* its answer goes nowhere */
+void doctor_stop(struct agent *a);                          /* the agent ends: kill, reap */
 
 /* agent_http.c */
 /* Does this request need the token (a known path and method)? Answers

@@ -72,17 +72,25 @@ static void agent_error(const char *body, size_t len, struct push_answer *ans)
 	json_decref(doc);
 }
 
+void push_answer_free(struct push_answer *ans)
+{
+	free(ans->body);
+	ans->body = NULL;
+	ans->body_len = 0;
+}
+
 int push_request(const struct push_target *t, const char *method, const char *path, const char *token,
 		 const char *content_type, const char *body, size_t len, long long timeout_us,
 		 struct push_answer *ans)
 {
 	long long deadline = clock_now_us() + timeout_us;
-	char head[1024], resp[8192];
-	size_t hlen, sent = 0, got = 0;
+	char head[1024], *resp = NULL;
+	size_t hlen, sent = 0, got = 0, cap = 0;
 	int fd, one = 1, soerr = 0;
 	socklen_t sl = sizeof(soerr);
 	char *eoh;
 
+	free(ans->body);
 	memset(ans, 0, sizeof(*ans));
 	fd = socket(t->addr.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -122,7 +130,25 @@ int push_request(const struct push_target *t, const char *method, const char *pa
 	}
 	/* the whole response (the agent closes: Connection: close), or enough of it */
 	for (;;) {
-		ssize_t r = recv(fd, resp + got, sizeof(resp) - 1 - got, 0);
+		ssize_t r;
+
+		if (got + 1 == cap && cap < PUSH_RESPONSE_MAX + 1) {
+			char *nr = realloc(resp, cap * 4 < PUSH_RESPONSE_MAX + 1 ? cap * 4 : PUSH_RESPONSE_MAX + 1);
+
+			if (nr == NULL) {
+				errno = ENOMEM;
+				goto sys;
+			}
+			cap = cap * 4 < PUSH_RESPONSE_MAX + 1 ? cap * 4 : PUSH_RESPONSE_MAX + 1;
+			resp = nr;
+		} else if (resp == NULL) {
+			if ((resp = malloc(8192)) == NULL) {
+				errno = ENOMEM;
+				goto sys;
+			}
+			cap = 8192;
+		}
+		r = recv(fd, resp + got, cap - 1 - got, 0);
 
 		if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
 			if (wait_for(fd, POLLIN, deadline) < 0)
@@ -132,7 +158,7 @@ int push_request(const struct push_target *t, const char *method, const char *pa
 		if (r < 0)
 			goto sys;
 		got += (size_t)r;
-		if (r == 0 || got == sizeof(resp) - 1)
+		if (r == 0 || got == PUSH_RESPONSE_MAX)
 			break;
 	}
 	close(fd);
@@ -140,18 +166,27 @@ int push_request(const struct push_target *t, const char *method, const char *pa
 	if (sscanf(resp, "HTTP/1.%*d %d", &ans->status) != 1) {
 		snprintf(ans->error, sizeof(ans->error), "not an HTTP response");
 		ans->status = 0;
+		free(resp);
 		return -1;
 	}
 	eoh = strstr(resp, "\r\n\r\n");
-	if (eoh != NULL)
-		agent_error(eoh + 4, got - (size_t)(eoh + 4 - resp), ans);
+	if (eoh != NULL) {
+		ans->body_len = got - (size_t)(eoh + 4 - resp);
+		memmove(resp, eoh + 4, ans->body_len + 1);
+		ans->body = resp;
+		agent_error(ans->body, ans->body_len, ans);
+	} else {
+		free(resp);
+	}
 	return 0;
 timeout:
 	close(fd);
+	free(resp);
 	snprintf(ans->error, sizeof(ans->error), "no answer within %lld ms", timeout_us / 1000);
 	return -1;
 sys:
 	snprintf(ans->error, sizeof(ans->error), "%s", strerror(errno));
 	close(fd);
+	free(resp);
 	return -1;
 }

@@ -27,11 +27,17 @@ int push_parse_url(const char *url, struct push_target *t, struct cerr *e);
 struct push_answer {
 	int status;           /* HTTP status, 0 when none arrived */
 	char error[512];      /* the agent's "error" field, or what went wrong */
+	char *body;           /* the response's body (NUL-terminated; push_answer_free) */
+	size_t body_len;
 };
 
-/* Send one request and wait for the status, within timeout_us. Returns 0
- * with ans->status set, or -1 (connection failed, timed out) with
- * ans->error saying why. */
+#define PUSH_RESPONSE_MAX (1024 * 1024) /* a longer response is cut here */
+
+void push_answer_free(struct push_answer *ans);
+
+/* Send one request and wait for the whole response, within timeout_us.
+ * Returns 0 with ans->status and ans->body set, or -1 (connection failed,
+ * timed out) with ans->error saying why. */
 int push_request(const struct push_target *t, const char *method, const char *path, const char *token,
 		 const char *content_type, const char *body, size_t len, long long timeout_us,
 		 struct push_answer *ans);

@@ -2,6 +2,7 @@
  * cmd_push.c: `cainit push` - send CAs to an agent the way orchestrators
  * call envd's /init: a short timeout per attempt, a fixed retry interval, an
  * overall deadline; no retry for an answer that says the request is bad.
+ * With --doctor, then the agent's proof that the sandbox's clients trust it.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -19,7 +20,8 @@
 
 static const char USAGE[] =
 	"usage: cainit push --to URL [--token-file F] [--timeout 50ms] [--retry-every 5ms]\n"
-	"                   [--deadline 5s] [--set NAME] FILE|-\n"
+	"                   [--deadline 5s] [--set NAME] [--doctor [--doctor-wait 150s]\n"
+	"                   [--doctor-client NAME]... [--doctor-path NAME]...] FILE|-\n"
 	"\n"
 	"Send the CAs in FILE (PEM or DER) to a cainit agent: as POST /init's\n"
 	"caBundle, or with --set NAME as PUT /ca/NAME. Each attempt gets --timeout;\n"
@@ -28,9 +30,18 @@ static const char USAGE[] =
 	"\n"
 	"  --to URL            http://HOST:PORT (an IP address or localhost) or unix:/path\n"
 	"  --token-file F      sent as X-Access-Token (default: $CAINIT_TOKEN, if set)\n"
+	"  --doctor            once acknowledged, ask for the proof (POST /doctor): its\n"
+	"                      JSON on stdout, a summary on stderr\n"
+	"  --doctor-wait DUR   how long the doctor's answer may take (default 150s)\n"
+	"  --doctor-client NAME, --doctor-path NAME\n"
+	"                      only these clients, start paths (repeatable; doctor's names)\n"
 	"\n"
-	"Exit status: 0 the agent acknowledged, 1 the deadline passed, 2 bad input or\n"
-	"the agent answered 4xx (not retried).\n";
+	"Exit status: 0 the agent acknowledged (and with --doctor, every reachable\n"
+	"cell is ok), 1 the deadline passed, 2 bad input or the agent answered 4xx\n"
+	"(not retried), 3 the doctor found a client that does not trust the CA, or\n"
+	"gave no answer.\n";
+
+#define DOCTOR_ONLY_MAX 24
 
 static int duration_opt(const char *s, long long *out)
 {
@@ -107,11 +118,13 @@ static int send_until_acknowledged(const struct push_target *target, const char 
 				fprintf(stderr, "cainit: push: %s acknowledged %s (set=%s) after %u attempt%s in %lldms\n",
 					target->text, path, set ? set : "default", attempts, attempts == 1 ? "" : "s",
 					(clock_now_us() - start) / 1000);
+				push_answer_free(&ans);
 				return 0;
 			}
 			if (ans.status >= 400 && ans.status < 500) {
 				fprintf(stderr, "cainit: push: %s answered %d: %s\n", target->text, ans.status,
 					ans.error[0] ? ans.error : "request refused");
+				push_answer_free(&ans);
 				return 2;
 			}
 			snprintf(ans.error, sizeof(ans.error), "answered %d", ans.status);
@@ -126,7 +139,65 @@ static int send_until_acknowledged(const struct push_target *target, const char 
 	}
 	fprintf(stderr, "cainit: push: %s: no acknowledgement within %lldms (%u attempt%s; last: %s)\n", target->text,
 		deadline / 1000, attempts, attempts == 1 ? "" : "s", ans.error);
+	push_answer_free(&ans);
 	return 1;
+}
+
+/* After the acknowledgement: POST /doctor, its JSON to stdout, a summary
+ * to stderr; 0 when every reachable cell is ok, 3 when one is not or the
+ * proof could not be had (one attempt: a doctor run is not retried). */
+static int ask_doctor(const struct push_target *target, const char *token, long long wait,
+		      const char *only[2][DOCTOR_ONLY_MAX], const size_t nonly[2])
+{
+	static const char *const keys[2] = {"clients", "paths"};
+	struct push_answer ans = {0};
+	json_t *ask = json_object(), *doc, *sum;
+	char *body;
+	bool ok;
+	int rc;
+
+	for (size_t k = 0; k < 2; k++) {
+		json_t *names = json_array();
+
+		for (size_t i = 0; i < nonly[k]; i++)
+			json_array_append_new(names, json_string(only[k][i]));
+		if (nonly[k] > 0)
+			json_object_set_new(ask, keys[k], names);
+		else
+			json_decref(names);
+	}
+	body = json_dumps(ask, JSON_COMPACT);
+	json_decref(ask);
+
+	if (body == NULL) {
+		fprintf(stderr, "cainit: push: out of memory\n");
+		return 3;
+	}
+	rc = push_request(target, "POST", "/doctor", token, "application/json", body, strlen(body), wait, &ans);
+	free(body);
+	if (rc != 0) {
+		fprintf(stderr, "cainit: push: %s: doctor: %s\n", target->text, ans.error);
+		return 3;
+	}
+	if (ans.status != 200) {
+		fprintf(stderr, "cainit: push: %s: doctor: answered %d: %s\n", target->text, ans.status,
+			ans.error[0] ? ans.error : "no result");
+		push_answer_free(&ans);
+		return 3;
+	}
+	doc = json_loadb(ans.body, ans.body_len, 0, NULL);
+	sum = json_object_get(doc, "summary");
+	ok = json_is_true(json_object_get(doc, "ok"));
+	fwrite(ans.body, 1, ans.body_len, stdout);
+	fprintf(stderr, "cainit: push: %s: doctor: %s (ok %lld, fail %lld, not verifying %lld, n/a %lld)\n", target->text,
+		ok ? "every reachable cell ok" : "NOT every client trusts the CA",
+		(long long)json_integer_value(json_object_get(sum, "ok")),
+		(long long)json_integer_value(json_object_get(sum, "fail")),
+		(long long)json_integer_value(json_object_get(sum, "not_verifying")),
+		(long long)json_integer_value(json_object_get(sum, "n/a")));
+	json_decref(doc);
+	push_answer_free(&ans);
+	return ok ? 0 : 3;
 }
 
 int cmd_push(int argc, char **argv)
@@ -138,10 +209,17 @@ int cmd_push(int argc, char **argv)
 		{"retry-every", required_argument, NULL, 'r'},
 		{"deadline", required_argument, NULL, 'd'},
 		{"set", required_argument, NULL, 's'},
+		{"doctor", no_argument, NULL, 'D'},
+		{"doctor-wait", required_argument, NULL, 'W'},
+		{"doctor-client", required_argument, NULL, 'C'},
+		{"doctor-path", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	long long timeout = 50000, every = 5000, deadline = 5000000;
+	long long timeout = 50000, every = 5000, deadline = 5000000, doctor_wait = 150000000;
+	bool doctor = false;
+	const char *only[2][DOCTOR_ONLY_MAX]; /* --doctor-client, --doctor-path */
+	size_t nonly[2] = {0, 0};
 	const char *url = NULL, *token_file = NULL, *set = NULL, *origin;
 	char token[TOKEN_MAX], path[SET_NAME_MAX + 8], *body;
 	struct push_target target;
@@ -174,6 +252,20 @@ int cmd_push(int argc, char **argv)
 		case 's':
 			set = optarg;
 			break;
+		case 'D':
+			doctor = true;
+			break;
+		case 'C':
+		case 'P':
+			if (nonly[c == 'P'] == DOCTOR_ONLY_MAX)
+				return cli_usage_error("push", "at most %d --doctor-client, --doctor-path", DOCTOR_ONLY_MAX);
+			only[c == 'P'][nonly[c == 'P']++] = optarg;
+			doctor = true;
+			break;
+		case 'W':
+			if (duration_opt(optarg, &doctor_wait) != 0)
+				return CAINIT_EINPUT;
+			break;
 		case 'h':
 			fputs(USAGE, stdout);
 			return 0;
@@ -200,6 +292,8 @@ int cmd_push(int argc, char **argv)
 	if (body == NULL)
 		return cli_fail(&(struct cerr){.code = CAINIT_EOPS, .reason = "io", .msg = "push: out of memory"});
 	rc = send_until_acknowledged(&target, set, path, have_token ? token : NULL, body, len, timeout, every, deadline);
+	if (rc == 0 && doctor)
+		rc = ask_doctor(&target, have_token ? token : NULL, doctor_wait, only, nonly);
 	memset(token, 0, sizeof(token));
 	free(body);
 	return rc;

@@ -20,6 +20,8 @@ static const char USAGE[] =
 	"  GET /ca              the status --json document\n"
 	"  GET /health          204, no token needed\n"
 	"  GET /metrics         Prometheus text\n"
+	"  POST /doctor         `cainit doctor --json` on the root: which client, started\n"
+	"                       which way, trusts the CAs (seconds; one at a time)\n"
 	"docs/api.yaml has every status and body.\n"
 	"\n"
 	"  --listen ADDR             HOST:PORT, [IPV6]:PORT or unix:/path (mode 0600); repeatable\n"
@@ -32,6 +34,7 @@ static const char USAGE[] =
 	"                            closes the oldest that never presented the token\n"
 	"  --idle-timeout DUR        close connections silent this long (default 30s)\n"
 	"  --request-timeout DUR     cut a request not received whole within this (default 5s)\n"
+	"  --doctor-limit DUR        a POST /doctor run is killed past this (default 2m)\n"
 	"  --quiet                   no log line per request\n"
 	CLI_TRUST_USAGE
 	"\n"
@@ -47,6 +50,7 @@ int cmd_serve(int argc, char **argv)
 		{"max-connections", required_argument, NULL, 'c'},
 		{"idle-timeout", required_argument, NULL, 'i'},
 		{"request-timeout", required_argument, NULL, 'T'},
+		{"doctor-limit", required_argument, NULL, 'D'},
 		{"quiet", no_argument, NULL, 'q'},
 		CLI_TRUST_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
@@ -86,13 +90,16 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'i':
 		case 'T':
+		case 'D':
 			us = duration_parse(optarg);
 			if (us <= 0)
 				return cli_usage_error("serve", "bad duration \"%s\" (like 500ms, 5s)", optarg);
 			if (c == 'i')
 				cfg.idle_timeout_us = us;
-			else
+			else if (c == 'T')
 				cfg.request_timeout_us = us;
+			else
+				cfg.doctor_limit_us = us;
 			break;
 		case 'q':
 			cfg.quiet = true;

@@ -169,6 +169,71 @@ if [ -n "$AGENT" ] && [ "$STATIC_BUILD" = 1 ]; then
 	note "chroot: curl, python, requests ok on bare, run and login"
 fi
 
+note "the agent: POST /doctor while the loop answers, one at a time, its limit; push --doctor"
+# a curl that waits at a gate (a FIFO in the root) until the test opens it,
+# so that a run is surely under way while the other requests are sent
+mkfifo -m 0666 "$R/usr/local/gate"
+cat >"$R/usr/local/bin/curl" <<'SH'
+#!/bin/sh
+[ -e /usr/local/open ] || read -r _ </usr/local/gate
+exec /usr/bin/curl "$@"
+SH
+chmod 755 "$R/usr/local/bin/curl"
+mkca A
+echo doctor-token >"$SCRATCH/token"
+T=(-H "X-Access-Token: doctor-token")
+start_agent --root "$R" --listen "unix:$SCRATCH/agent.sock" --token-file "$SCRATCH/token"
+expect_call 401 POST /doctor -d '{}'
+expect_call 405 GET /doctor "${T[@]}"
+expect_call 400 POST /doctor "${T[@]}" -d '{"clients": "curl"}'
+expect_call 400 POST /doctor "${T[@]}" -d '{"client": ["curl"]}'
+expect_call 400 POST /doctor "${T[@]}" -d '{"clients": ["bogus"]}' # doctor's own usage error
+curl -s -o "$SCRATCH/doc1" -w '%{http_code}' -X POST "${AGENT_CURL[@]}" "${T[@]}" \
+	-d '{"clients": ["curl", "node"], "paths": ["bare", "run"], "timeout": "120s"}' "$AGENT_URL/doctor" >"$SCRATCH/doc1.code" &
+first=$!
+gated() { pgrep -f "^/bin/sh /usr/local/bin/curl" >/dev/null; }
+wait_until 120 gated || die "the first doctor run did not reach curl"
+expect_call 204 GET /health
+expect_call 409 POST /doctor "${T[@]}" -d '{}'
+expect_call 200 GET /ca "${T[@]}"
+touch "$R/usr/local/open"
+echo go >"$R/usr/local/gate"
+wait "$first"
+echo "POST /doctor $(cat "$SCRATCH/doc1.code")" >>"${API_LOG:-/dev/null}"
+[ "$(cat "$SCRATCH/doc1.code")" = 200 ] || die "POST /doctor: $(cat "$SCRATCH/doc1.code"): $(cat "$SCRATCH/doc1")"
+OUT=$(cat "$SCRATCH/doc1")
+expect_cells ok bare curl
+expect_cells ok run curl node
+expect_cells fail bare node
+python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["ok"] is False and d["paths"] == ["bare", "run"], d' "$OUT" ||
+	die "POST /doctor's document: $OUT"
+# push: the CA, then the proof (exit 3 when a cell is not ok)
+expect_rc 3 "$CAINIT" push --to "unix:$SCRATCH/agent.sock" --token-file "$SCRATCH/token" --doctor \
+	--doctor-client curl --doctor-client node --doctor-path bare --doctor-path run "$SCRATCH/A.pem"
+expect_err "NOT every client trusts the CA"
+expect_cells fail bare node
+expect_rc 0 "$CAINIT" push --to "unix:$SCRATCH/agent.sock" --token-file "$SCRATCH/token" --doctor \
+	--doctor-client curl --doctor-client python --doctor-path bare --doctor-path login "$SCRATCH/A.pem"
+expect_err "every reachable cell ok"
+expect_cells ok login curl python
+"$CAINIT" verify --root "$R" "$SCRATCH/A.pem" >/dev/null || die "push --doctor: A is not trusted in the root"
+# the doctor could not run (the root's /etc read-only: no canary set): 500
+mount --bind "$R/etc" "$R/etc" && mount -o remount,bind,ro "$R/etc"
+expect_call 500 POST /doctor "${T[@]}" -d '{"clients": ["curl"], "paths": ["bare"]}'
+umount "$R/etc"
+stop_agent
+# past --doctor-limit: 504, and the run is killed whole
+rm "$R/usr/local/open"
+start_agent --root "$R" --listen "unix:$SCRATCH/agent.sock" --token-file "$SCRATCH/token" --doctor-limit 300ms
+expect_call 504 POST /doctor "${T[@]}" -d '{"clients": ["curl"], "paths": ["bare"]}'
+! pgrep -P "$AGENT_PID" >/dev/null || die "the doctor outlived its limit: $(pgrep -a -P "$AGENT_PID")"
+expect_call 204 GET /health
+stop_agent
+rm "$R/usr/local/bin/curl" "$R/usr/local/gate"
+"$CAINIT" remove --root "$R" --all >/dev/null # A, and the killed run's canary set
+unchanged "agent"
+note "POST /doctor: 401, 405, 400 (body, doctor's usage), 409 while one runs (/health and /ca answered), 200 with the table; push --doctor exit 3 then 0; 500 on a read-only /etc; 504 past --doctor-limit, the child gone"
+
 note "bad usage: one line, exit 2, nothing touched"
 expect_rc 2 "$CAINIT" doctor --root "$R" --client bogus
 expect_err 'unknown client "bogus"'
