@@ -2,8 +2,9 @@
  * doctor.c: see doctor.h. The canary is installed and removed by the
  * engine on this side (the host's, with --root); the clients run in a
  * child (sandbox.h) that serves the endpoints in its own network namespace
- * and sends its table rows back through a pipe. A canary set a killed
- * doctor left behind (doctor-PID, that PID gone) is removed by the next.
+ * and sends its table rows back through a pipe. The canary set
+ * (doctor-RANDOM) is held (TRUST_HOLD): if this process is killed, the
+ * next change of the root by any cainit removes it (engine/held.c).
  */
 #include "doctor.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,29 +108,6 @@ static int body(void *arg)
 	return 0;
 }
 
-/* Canary sets of doctors that are gone. */
-static void sweep_stale(const char *root)
-{
-	struct trust_record *v = NULL;
-	struct trust_report rep;
-	struct cerr e = {0};
-	size_t n = 0;
-
-	if (trust_records(root, &v, &n, &e) != 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		char *end;
-		long pid;
-
-		if (strncmp(v[i].name, SET_PREFIX, strlen(SET_PREFIX)) != 0)
-			continue;
-		pid = strtol(v[i].name + strlen(SET_PREFIX), &end, 10);
-		if (*end == '\0' && pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-			trust_remove(root, v[i].name, NULL, &rep, &e);
-	}
-	trust_records_free(v, n);
-}
-
 /* The runtime variables as "NAME=VALUE" (what `cainit run` adds). */
 static char **run_env(const char *root, struct cerr *e)
 {
@@ -141,16 +120,13 @@ static char **run_env(const char *root, struct cerr *e)
 	if ((env = calloc(n + 1, sizeof(*env))) == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		if (asprintf(&env[i], "%s=%s", vars[i].name, vars[i].value) < 0)
-			env[i] = NULL;
+		if (asprintf(&env[i], "%s=%s", vars[i].name, vars[i].value) < 0) {
+			env[i] = NULL; /* (a variable left out would be a wrong verdict) */
+			start_env_free(env);
+			cerr_sys(e, "doctor", "environment", ENOMEM);
+			return NULL;
+		}
 	return env;
-}
-
-static void free_env(char **env)
-{
-	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
 }
 
 static size_t client_index(const char *name)
@@ -202,7 +178,10 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 {
 	static char *const none[] = {NULL};
 	static char *const login[] = {"HOME=/", NULL};
+	static const struct trust_opts hold = {.flags = TRUST_HOLD};
+	unsigned long long tag[1];
 	struct canary good, stray;
+	int hold_fd = -1;
 	struct cert_list ca = {0};
 	struct trust_report rep;
 	struct cerr e2 = {0};
@@ -214,8 +193,9 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 	r->paths = o->paths ? o->paths : (1u << DR_PATHS) - 1;
 	if (realpath(o->root, root) == NULL)
 		return cerr_sys(e, o->root, "doctor: root", errno);
-	snprintf(r->set, sizeof(r->set), SET_PREFIX "%ld", (long)getpid());
-	sweep_stale(root);
+	if (getrandom(tag, sizeof(tag), 0) != (ssize_t)sizeof(tag))
+		return cerr_sys(e, "doctor", "getrandom", errno);
+	snprintf(r->set, sizeof(r->set), SET_PREFIX "%016llx", (unsigned long long)tag[0]);
 	if ((rc = canary_make(&good, "cainit doctor canary", e)) != 0)
 		return rc;
 	if ((rc = canary_make(&stray, "cainit doctor stray CA", e)) != 0) {
@@ -223,8 +203,10 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 		return rc;
 	}
 	rc = cert_list_parse((const unsigned char *)good.ca_pem, good.ca_pem_len, "the canary", &ca, e);
+	/* held: if this process is killed, the next change of the root removes it */
 	if (rc == 0)
-		rc = trust_install(root, r->set, &ca, NULL, "the canary", &rep, e);
+		rc = trust_install(root, r->set, &ca, &hold, "the canary", &rep, e);
+	hold_fd = rc == 0 ? rep.hold_fd : -1;
 	if (rc == 0 && (env = run_env(root, e)) == NULL)
 		rc = e->msg[0] ? e->code : cerr_sys(e, "doctor", "environment", ENOMEM);
 	if (rc == 0) {
@@ -241,7 +223,9 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 		*e = e2;
 		rc = e2.code;
 	}
-	free_env(env);
+	if (hold_fd >= 0)
+		close(hold_fd);
+	start_env_free(env);
 	cert_list_free(&ca);
 	canary_free(&good);
 	canary_free(&stray);

@@ -14,6 +14,7 @@
 #include <linux/capability.h>
 #include <net/if.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -184,24 +185,43 @@ static int enter(const char *root, const char **step)
 static int init(const char *root, int (*body)(void *), void *arg)
 {
 	const char *step = "start the sandbox's first process";
-	pid_t pid = fork();
-	int st = 0;
+	int st = 0, alive[2];
+	pid_t pid;
 
-	if (pid == 0) {
-		/* (its parent is outside its PID namespace: getppid() says 0) */
+	/* its parent is outside its PID namespace (getppid() says 0): this
+	 * pipe's other end closing says the parent is gone */
+	if (pipe2(alive, O_CLOEXEC) != 0) {
+		fprintf(stderr, "cainit: doctor: sandbox of %s: %s: %s\n", root, step, strerror(errno));
+		return 125;
+	}
+	if ((pid = fork()) == 0) {
+		struct pollfd gone = {alive[0], POLLIN, 0};
+
+		close(alive[1]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (enter(root, &step) != 0) {
 			fprintf(stderr, "cainit: doctor: sandbox of %s: %s: %s\n", root, step, strerror(errno));
 			_exit(125);
 		}
+		/* taking the sandbox's uid cleared the parent-death signal: set
+		 * it again, then make sure the parent did not die in between (a
+		 * killed doctor's sandbox must not outlive it: it holds the
+		 * canary set) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (poll(&gone, 1, 0) != 0)
+			_exit(125);
+		close(alive[0]);
 		_exit(body(arg));
 	}
+	close(alive[0]);
 	if (pid < 0) {
 		fprintf(stderr, "cainit: doctor: sandbox of %s: %s: %s\n", root, step, strerror(errno));
+		close(alive[1]);
 		return 125;
 	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	close(alive[1]);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 125;
 }
 
@@ -224,8 +244,15 @@ int sandbox_spawn(const char *root, int (*body)(void *), void *arg, pid_t *pid, 
 	int up[2], go[2];
 
 	if (root == NULL) {
-		if ((*pid = fork()) == 0)
+		pid_t parent = getpid();
+
+		if ((*pid = fork()) == 0) {
+			/* gone with a killed doctor (it holds the canary set) */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(125);
 			_exit(body(arg));
+		}
 		return *pid < 0 ? cerr_sys(e, "doctor", "fork", errno) : 0;
 	}
 	if (pipe2(up, O_CLOEXEC) != 0)

@@ -46,6 +46,9 @@ struct trust_report {
 	/* with TRUST_SENTINELS, after an install: close with trust_sentinels_close */
 	struct trust_sentinel sentinels[TRUST_SENTINELS_MAX];
 	size_t nsentinels;
+	/* after an install with TRUST_HOLD: the lock that keeps the set (close
+	 * it after removing the set); else -1 */
+	int hold_fd;
 };
 
 /* Add a warning line to rep (dropped past TRUST_WARN_MAX). */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "held.h"
 #include "plan.h"
 #include "prefault.h"
 #include "rootfs.h"
@@ -208,7 +209,26 @@ static int recover(struct rootfs *r, const char *marked, const char *java_home, 
 	return rc;
 }
 
-/* Open and lock the root, recovering an interrupted change first. */
+/* Remove the temporary sets whose installer is gone (held.c). */
+static int sweep_held(struct rootfs *r, const char *java_home, struct cerr *e)
+{
+	const struct trust_opts o = {.java_home = java_home};
+	char stale[HELD_SWEEP_MAX][SET_NAME_MAX + 1];
+	size_t n = 0;
+	int rc = held_stale(r, stale, HELD_SWEEP_MAX, &n, e);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct want w = {stale[i], NULL, NULL, false, false};
+		struct trust_report rep;
+
+		memset(&rep, 0, sizeof(rep));
+		rc = run_locked(r, &w, &o, SCAN_CLEAN_TEMPS | SCAN_DEEP, false, &rep, e);
+	}
+	return rc;
+}
+
+/* Open and lock the root, recovering an interrupted change first, then
+ * removing the temporary sets nobody holds any more. */
 static int begin(struct rootfs *r, const char *root, const char *java_home, struct cerr *e)
 {
 	char marked[SET_NAME_MAX + 2];
@@ -222,6 +242,8 @@ static int begin(struct rootfs *r, const char *root, const char *java_home, stru
 		rc = scan_read_mark(r, &present, marked, sizeof(marked), e);
 	if (rc == 0 && present)
 		rc = recover(r, marked, java_home, e);
+	if (rc == 0)
+		rc = sweep_held(r, java_home, e);
 	return rc;
 }
 
@@ -244,9 +266,17 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 	rc = cert_list_check(certs, o->flags, time(NULL), origin, e);
 	if (rc != 0)
 		return rc;
+	rep->hold_fd = -1;
 	rc = begin(&r, root, o->java_home, e);
+	if (rc == 0 && (o->flags & TRUST_HOLD))
+		rc = held_take(&r, set, &rep->hold_fd, e);
 	if (rc == 0)
 		rc = run_locked(&r, &w, o, SCAN_CREATE | SCAN_CLEAN_TEMPS, false, rep, e);
+	if (rc != 0 && rep->hold_fd >= 0) {
+		held_drop(&r, set);
+		close(rep->hold_fd);
+		rep->hold_fd = -1;
+	}
 	rootfs_close(&r);
 	return rc;
 }
@@ -266,8 +296,10 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 		return cerr_input(e, "invalid_set",
 				  "invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
 	rc = begin(&r, root, o->java_home, e);
-	if (rc == 0)
+	if (rc == 0) {
+		held_drop(&r, set); /* (first: its directory may go with the last set) */
 		rc = run_locked(&r, &w, o, SCAN_CLEAN_TEMPS | SCAN_DEEP, false, rep, e);
+	}
 	rootfs_close(&r);
 	return rc;
 }
@@ -305,6 +337,8 @@ int trust_recover(const char *root, bool *recovered, struct cerr *e)
 		rc = scan_read_mark(&r, &present, marked, sizeof(marked), e);
 	if (rc == 0 && present)
 		rc = recover(&r, marked, NULL, e);
+	if (rc == 0)
+		rc = sweep_held(&r, NULL, e);
 	rootfs_close(&r);
 	*recovered = rc == 0 && present;
 	return rc;

@@ -29,6 +29,9 @@
 enum {
 	TRUST_NSS = 1 << 8,       /* also NSS databases (nss.c); beside CERT_ALLOW_* */
 	TRUST_SENTINELS = 1 << 9, /* an install reports its sentinels (the agent) */
+	TRUST_HOLD = 1 << 10,     /* a temporary set: it lives while rep->hold_fd is
+				   * open; the next change after that removes it
+				   * (held.c; doctor's canary) */
 };
 
 /* What an install or remove may do beyond the defaults (NULL: none). */

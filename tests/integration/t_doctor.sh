@@ -229,8 +229,50 @@ expect_call 504 POST /doctor "${T[@]}" -d '{"clients": ["curl"], "paths": ["bare
 ! pgrep -P "$AGENT_PID" >/dev/null || die "the doctor outlived its limit: $(pgrep -a -P "$AGENT_PID")"
 expect_call 204 GET /health
 stop_agent
+held_sets() { ls "$R/etc/cainit/held" 2>/dev/null; }
+# every held file free to lock: whoever held it (the doctor, its sandbox) is gone
+lock_free() { local f; for f in "$R"/etc/cainit/held/*; do [ -e "$f" ] || continue; flock -n -E 3 "$f" true || return 1; done; }
+# the run killed at its limit left its canary set, held by nobody now:
+# the next change of the root removes it (here: an install of A again)
+wait_until 60 lock_free || die "the killed run's hold is still taken"
+[ -n "$(held_sets)" ] || die "the killed run left no held set to sweep"
+stale=$(held_sets)
+expect_rc 0 "$CAINIT" install --root "$R" "$SCRATCH/A.pem"
+[ -z "$(held_sets)" ] || die "a held set nobody holds survived an install: $(held_sets)"
+! "$CAINIT" status --root "$R" --json | grep -q "\"$stale\"" || die "set $stale survived the next install"
+note "a killed run's canary set ($stale), held by nobody, removed by the next install"
+
+note "a live doctor's canary stays through another cainit's changes; a killed one's goes with the next"
+"$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --path bare --path run >"$SCRATCH/live.json" &
+live=$!
+wait_until 120 gated || die "the doctor did not reach curl"
+set=$(held_sets)
+[ -n "$set" ] || die "a live doctor holds no set"
+expect_rc 0 "$CAINIT" remove --root "$R" --name default
+expect_rc 0 "$CAINIT" install --root "$R" "$SCRATCH/A.pem"
+[ "$(held_sets)" = "$set" ] || die "a live doctor's set was swept: $(held_sets)"
+touch "$R/usr/local/open"
+echo go >"$R/usr/local/gate"
+wait "$live" || die "the live doctor failed: $(cat "$SCRATCH/live.json")"
+OUT=$(cat "$SCRATCH/live.json")
+expect_cells ok bare curl
+expect_cells ok run curl
+[ -z "$(held_sets)" ] || die "the doctor left its held set: $(held_sets)"
+# killed with SIGKILL while held at the gate
+rm "$R/usr/local/open"
+"$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --path bare >/dev/null &
+killed=$!
+wait_until 120 gated || die "the doctor did not reach curl"
+set=$(held_sets)
+kill -KILL "$killed"
+wait "$killed" 2>/dev/null || true
+wait_until 60 lock_free || die "the killed doctor's hold is still taken: $(for f in "$R"/etc/cainit/held/*; do fuser -v "$f" 2>&1; done; ps -ef --forest | grep -v "ps -ef" | tail -20)"
+expect_rc 0 "$CAINIT" remove --root "$R" --name default
+[ -z "$(held_sets)" ] || die "the killed doctor's set survived a remove: $(held_sets)"
+! "$CAINIT" status --root "$R" --json | grep -q "\"$set\"" || die "set $set survived the next remove"
+note "live: $set kept through a remove and an install of another set; killed: swept by the next remove"
 rm "$R/usr/local/bin/curl" "$R/usr/local/gate"
-"$CAINIT" remove --root "$R" --all >/dev/null # A, and the killed run's canary set
+"$CAINIT" remove --root "$R" --all >/dev/null
 unchanged "agent"
 note "POST /doctor: 401, 405, 400 (body, doctor's usage), 409 while one runs (/health and /ca answered), 200 with the table; push --doctor exit 3 then 0; 500 on a read-only /etc; 504 past --doctor-limit, the child gone"
 

@@ -1,0 +1,29 @@
+/*
+ * held.h: temporary sets, which live as long as the process that installed
+ * them (doctor's canary). See held.c.
+ */
+#ifndef CAINIT_HELD_H
+#define CAINIT_HELD_H
+
+#include <stddef.h>
+
+#include "cerr.h"
+#include "paths.h"
+#include "rootfs.h"
+
+#define HELD_DIR CAINIT_DIR "/held"
+#define HELD_SWEEP_MAX 64 /* stale sets removed by one run (the rest by the next) */
+
+/* Before a temporary set's install: make HELD_DIR/SET and lock it; *fd is
+ * the installer's to keep open until it removes the set. */
+int held_take(struct rootfs *r, const char *set, int *fd, struct cerr *e);
+
+/* The held sets whose lock nobody holds (their installer is gone), their
+ * held files removed: the caller removes the sets. */
+int held_stale(struct rootfs *r, char (*out)[SET_NAME_MAX + 1], size_t max, size_t *n, struct cerr *e);
+
+/* A set's held file (every one with set NULL), before the set's removal:
+ * the directory cainit made for them can then go with the last set. */
+void held_drop(struct rootfs *r, const char *set);
+
+#endif
