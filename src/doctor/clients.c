@@ -1,9 +1,10 @@
 /*
  * clients.c: see clients.h. Each client fetches https://127.0.0.1:PORT/
  * the way its users' code does (curl and wget as commands, openssl
- * s_client with -verify_return_error, Python's urllib and requests, Node's
- * https module, Ruby's Net::HTTP, Perl's IO::Socket::SSL, git ls-remote,
- * Java's HttpURLConnection),
+ * s_client with -verify_return_error, Python's urllib and requests, pip's
+ * index lookup, Node's https module, npm's registry ping, Ruby's
+ * Net::HTTP, Perl's IO::Socket::SSL, git ls-remote, Java's
+ * HttpURLConnection),
  * so it reads exactly the trust its own runtime reads. The
  * login path is `/bin/sh -l -c 'exec "$0" "$@"'`: the root's /etc/profile
  * and its profile.d, as a login session gets them; pam and systemd run it
@@ -29,8 +30,11 @@
 
 #include "clock.h"
 
-const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests",
-						 "node", "ruby", "perl", "git", "java"};
+const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests", "pip",
+						 "node", "npm", "ruby", "perl", "git", "java"};
+
+/* The rows, by name (client_argv's cases, the program table). */
+enum { C_CURL, C_WGET, C_OPENSSL, C_PYTHON, C_REQUESTS, C_PIP, C_NODE, C_NPM, C_RUBY, C_PERL, C_GIT, C_JAVA };
 const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "systemd"};
 
 #define ARGS_MAX 16
@@ -80,7 +84,9 @@ static const char *const programs[DR_CLIENTS][5] = {
 	{"/usr/local/bin/openssl", "/usr/bin/openssl", "/bin/openssl", NULL},
 	{"/usr/local/bin/python3", "/usr/bin/python3", "/bin/python3", NULL},
 	{"/usr/local/bin/python3", "/usr/bin/python3", "/bin/python3", NULL},
+	{"/usr/local/bin/python3", "/usr/bin/python3", "/bin/python3", NULL},
 	{"/usr/local/bin/node", "/usr/bin/node", "/bin/node", NULL},
+	{"/usr/local/bin/npm", "/usr/bin/npm", "/bin/npm", NULL},
 	{"/usr/local/bin/ruby", "/usr/bin/ruby", "/bin/ruby", NULL},
 	{"/usr/local/bin/perl", "/usr/bin/perl", "/bin/perl", NULL},
 	{"/usr/local/bin/git", "/usr/bin/git", "/bin/git", NULL},
@@ -104,51 +110,75 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 	snprintf(hostport, 32, "127.0.0.1:%u", port);
 	argv[n++] = program;
 	switch (i) {
-	case 0: /* curl */
+	case C_CURL:
 		argv[n++] = "-sS";
 		argv[n++] = "-o";
 		argv[n++] = "/dev/null";
 		argv[n++] = url;
 		break;
-	case 1: /* wget (GNU's or busybox's: only options both have) */
+	case C_WGET: /* GNU's or busybox's: only options both have */
 		argv[n++] = "-q";
 		argv[n++] = "-O";
 		argv[n++] = "/dev/null";
 		argv[n++] = url;
 		break;
-	case 2: /* openssl */
+	case C_OPENSSL:
 		argv[n++] = "s_client";
 		argv[n++] = "-connect";
 		argv[n++] = hostport;
 		argv[n++] = "-verify_return_error";
 		argv[n++] = "-brief";
 		break;
-	case 3: /* python: urllib */
+	case C_PYTHON: /* urllib */
 		argv[n++] = "-c";
 		argv[n++] = PY_URLLIB;
 		argv[n++] = url;
 		break;
-	case 4: /* requests */
+	case C_REQUESTS:
 		argv[n++] = "-c";
 		argv[n++] = PY_REQUESTS;
 		argv[n++] = url;
 		break;
-	case 5: /* node */
+	case C_NODE:
 		argv[n++] = "-e";
 		argv[n++] = NODE_HTTPS;
 		argv[n++] = url;
 		break;
-	case 6: /* ruby: Net::HTTP */
+	case C_PIP: /* an index lookup of a name no index has (nothing is written) */
+		argv[n++] = "-m";
+		argv[n++] = "pip";
+		argv[n++] = "index";
+		argv[n++] = "versions";
+		argv[n++] = "--retries=0";
+		argv[n++] = "--timeout=10";
+		argv[n++] = "--disable-pip-version-check";
+		argv[n++] = "--no-cache-dir";
+		argv[n++] = "--index-url";
+		argv[n++] = url;
+		argv[n++] = "cainit-doctor-probe";
+		break;
+	case C_NPM: /* the registry's ping, as every npm install starts */
+		argv[n++] = "ping";
+		argv[n++] = "--registry";
+		argv[n++] = url;
+		/* a cache that cannot exist: nothing written (a ping needs none;
+		 * an unwritable one, a read-only /tmp, makes npm 11 hang) */
+		argv[n++] = "--cache=/dev/null/cainit-doctor-npm";
+		argv[n++] = "--logs-max=0";
+		argv[n++] = "--fetch-retries=0";
+		argv[n++] = "--update-notifier=false";
+		break;
+	case C_RUBY: /* Net::HTTP */
 		argv[n++] = "-e";
 		argv[n++] = RUBY_HTTPS;
 		argv[n++] = url;
 		break;
-	case 7: /* perl: IO::Socket::SSL, verifying */
+	case C_PERL: /* IO::Socket::SSL, verifying */
 		argv[n++] = "-e";
 		argv[n++] = PERL_HTTPS;
 		argv[n++] = url;
 		break;
-	case 8: /* git: a clone's first request over https */
+	case C_GIT: /* a clone's first request over https */
 		argv[n++] = "ls-remote";
 		argv[n++] = url;
 		break;
@@ -208,7 +238,16 @@ static bool ended_by(pid_t pid, long long deadline)
 /* Run argv with envp, stdin and stdout on /dev/null (where the root has
  * one), stderr captured into out; its exit status, or -1 (with out saying
  * why) when it could not run or ran out of time. */
+static int run_out(const char *const argv[], char *const envp[], int timeout_ms, bool both, char out[OUTPUT_MAX]);
+
 static int run(const char *const argv[], char *const envp[], int timeout_ms, char out[OUTPUT_MAX])
+{
+	return run_out(argv, envp, timeout_ms, false, out);
+}
+
+/* run, with stdout captured as well when both (pip says why it could not
+ * fetch an index on stdout) */
+static int run_out(const char *const argv[], char *const envp[], int timeout_ms, bool both, char out[OUTPUT_MAX])
 {
 	long long deadline = clock_now_us() / 1000 + timeout_ms;
 	size_t got = 0;
@@ -230,7 +269,7 @@ static int run(const char *const argv[], char *const envp[], int timeout_ms, cha
 			dup2(null, 0);
 		else
 			close(0); /* (a root without /dev/null: no input at all) */
-		dup2(null >= 0 ? null : p[1], 1);
+		dup2(null >= 0 && !both ? null : p[1], 1);
 		dup2(p[1], 2);
 		execve(argv[0], (char *const *)argv, envp);
 		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
@@ -358,7 +397,24 @@ static void wrap(enum dr_path path, const char *argv[ARGS_MAX], const char *out[
  * after a handshake that passed: that message, and only that, counts too. */
 static bool handshake_passed(size_t i, int rc, const char *out)
 {
-	return rc == 0 || (i == 8 && rc == 128 && strstr(out, "is this a git repository?") != NULL);
+	if (i == C_PIP) /* nothing found is the answer after a fetch that worked */
+		return rc == 1 && strstr(out, "No matching distribution found") != NULL &&
+		       strstr(out, "Could not fetch URL") == NULL;
+	return rc == 0 || (i == C_GIT && rc == 128 && strstr(out, "is this a git repository?") != NULL);
+}
+
+/* The line that says why (pip and npm print others first), else the first. */
+static void why_line(size_t i, const char *out, char *msg, size_t n)
+{
+	static const char *const marks[] = {"[SSL", "reason: ", "npm error code", NULL};
+	const char *p;
+
+	for (size_t k = 0; (i == C_PIP || i == C_NPM) && marks[k]; k++)
+		if ((p = strstr(out, marks[k])) != NULL) {
+			first_line(p, msg, n);
+			return;
+		}
+	first_line(out, msg, n);
 }
 
 static void check_cell(size_t i, enum dr_path path, const struct dr_env *x, const char *program,
@@ -370,16 +426,16 @@ static void check_cell(size_t i, enum dr_path path, const struct dr_env *x, cons
 
 	client_argv(i, program, x->good_port, url, hostport, argv);
 	wrap(path, argv, full);
-	if (!handshake_passed(i, rc = run(full, x->env[path], x->timeout_ms, out), out)) {
+	if (!handshake_passed(i, rc = run_out(full, x->env[path], x->timeout_ms, i == C_PIP, out), out)) {
 		c->v = DR_FAIL;
-		first_line(out, c->msg, sizeof(c->msg));
+		why_line(i, out, c->msg, sizeof(c->msg));
 		if (c->msg[0] == '\0')
 			snprintf(c->msg, sizeof(c->msg), "exit status %d", rc);
 		return;
 	}
 	client_argv(i, program, x->stray_port, url, hostport, argv);
 	wrap(path, argv, full);
-	rc = run(full, x->env[path], x->timeout_ms, out);
+	rc = run_out(full, x->env[path], x->timeout_ms, i == C_PIP, out);
 	c->v = handshake_passed(i, rc, out) ? DR_NOVERIFY : DR_OK;
 	if (c->v == DR_NOVERIFY)
 		snprintf(c->msg, sizeof(c->msg), "accepted a certificate from a CA nobody trusts");
@@ -392,15 +448,17 @@ void dr_client_check(size_t i, unsigned want, const struct dr_env *x, struct dr_
 	for (size_t k = 0; programs[i][k] != NULL && row->program[0] == '\0'; k++)
 		if (executable(programs[i][k]))
 			snprintf(row->program, sizeof(row->program), "%s", programs[i][k]);
-	if (row->program[0] != '\0' && i == 4) {
-		/* requests: only where this Python can import it */
-		const char *argv[] = {row->program, "-c", "import requests", NULL};
+	if (row->program[0] != '\0' && (i == C_REQUESTS || i == C_PIP)) {
+		/* requests, pip: only where this Python has it (pip 21.2 and
+		 * later: `pip index`) */
+		const char *req[] = {row->program, "-c", "import requests", NULL};
+		const char *pip[] = {row->program, "-m", "pip", "index", "--help", NULL};
 		char out[OUTPUT_MAX];
 
-		if (run(argv, x->env[DR_BARE], x->timeout_ms, out) != 0)
+		if (run(i == C_PIP ? pip : req, x->env[DR_BARE], x->timeout_ms, out) != 0)
 			row->program[0] = '\0';
 	}
-	if (row->program[0] != '\0' && i == 9) {
+	if (row->program[0] != '\0' && i == C_JAVA) {
 		char msg[DR_MSG_MAX];
 		bool na;
 

@@ -32,10 +32,10 @@ struct dr_row {
 	struct dr_cell cell[DR_PATHS];
 };
 
-#define DR_CLIENTS 10
+#define DR_CLIENTS 12
 
 /* The names, in table order: clients ("curl", "wget", "openssl", "python",
- * "requests", "node", "ruby", "perl", "git", "java") and paths ("bare", "run", "login", "pam", "systemd"). */
+ * "requests", "pip", "node", "npm", "ruby", "perl", "git", "java") and paths ("bare", "run", "login", "pam", "systemd"). */
 extern const char *const dr_client_names[DR_CLIENTS];
 extern const char *const dr_path_names[DR_PATHS];
 

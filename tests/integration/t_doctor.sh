@@ -1,6 +1,6 @@
 # cainit doctor: the canary trusted by every client of a root (the host's
-# real curl, wget, openssl, Python urllib and requests, Node, Ruby, Perl,
-# git), on each start
+# real curl, wget, openssl, Python urllib and requests, pip, Node, npm,
+# Ruby, Perl, git, Java), on each start
 # path (bare, run, login, pam, systemd), and refused by none when it comes
 # from a stray CA; the verdicts
 # follow the root (a start path that points SSL_CERT_FILE and SSL_CERT_DIR
@@ -75,6 +75,14 @@ else
 	expect_cells ok systemd java
 	unchanged "java"
 	note "java (the root's javac compiles the probe in the sandbox's /tmp) ok on bare and systemd"
+
+	# pip (Debian's, 23: its index lookup) and npm (a registry ping) on every path:
+	# this machine's pip reads the system bundle, its npm /usr/etc/npmrc's cafile,
+	# the system bundle too, and cainit's variables name it on the other paths
+	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --json --client pip --client npm
+	for p in bare run login pam systemd; do expect_cells ok "$p" pip npm; done
+	unchanged "pip, npm"
+	note "pip and npm ok on every start path"
 
 	note "the table, limited to what is asked"
 	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --client curl --client node --path run --path login
