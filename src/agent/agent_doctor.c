@@ -148,7 +148,7 @@ static bool plain_name(const char *s)
 	return true;
 }
 
-/* argv for the child from the body; NULL with why (a 400). */
+/* argv for the child from the body; -1 with why (a 400). */
 static int build_argv(const struct agent *a, const struct request *req, char **argv, char *why, size_t n)
 {
 	static const char *const lists[][2] = {{"clients", "--client"}, {"paths", "--path"}};

@@ -37,7 +37,8 @@ void push_answer_free(struct push_answer *ans);
 
 /* Send one request and wait for the whole response, within timeout_us.
  * Returns 0 with ans->status and ans->body set, or -1 (connection failed,
- * timed out) with ans->error saying why. */
+ * timed out) with ans->error saying why. ans starts zeroed ({0}); a body
+ * of an earlier call on it is freed. */
 int push_request(const struct push_target *t, const char *method, const char *path, const char *token,
 		 const char *content_type, const char *body, size_t len, long long timeout_us,
 		 struct push_answer *ans);

@@ -4,7 +4,8 @@
  * set installed with TRUST_HOLD is therefore held: /etc/cainit/held/SET,
  * an empty file the installer keeps locked (flock) while it lives. Every
  * change of the root (trust.c's begin, under the root's lock) first
- * removes each held set whose file nobody locks any more. A lock, not a
+ * removes each held set whose file nobody locks any more (only names that
+ * begin with HELD_PREFIX: a planted file removes no other set). A lock, not a
  * PID: it means the same thing whichever PID namespace the installer and
  * the sweeping run are in (an agent inside the sandbox, a doctor on the
  * host with --root), and it cannot be taken over by a recycled PID.
@@ -30,6 +31,9 @@ int held_take(struct rootfs *r, const char *set, int *fd, struct cerr *e)
 	struct rpath dir;
 
 	*fd = -1;
+	if (strncmp(set, HELD_PREFIX, strlen(HELD_PREFIX)) != 0)
+		return cerr_input(e, "invalid_set", "a temporary set's name begins with \"" HELD_PREFIX "\" (not \"%.80s\")",
+				  set);
 	if (rootfs_resolve(r, HELD_DIR, RP_DIR | RP_MKDIRS, &dir, e) != 0)
 		return CAINIT_EOPS;
 	snprintf(show, sizeof(show), "%s%s/%s", r->prefix, HELD_DIR, set);
@@ -63,7 +67,7 @@ static int stale_entry(void *ctx, int dirfd, const char *name, unsigned char typ
 	(void)type;
 	if (x->n == x->max || ++x->seen > HELD_LIST_MAX)
 		return STOP;
-	if (!set_name_valid(name))
+	if (!set_name_valid(name) || strncmp(name, HELD_PREFIX, strlen(HELD_PREFIX)) != 0)
 		return 0;
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)

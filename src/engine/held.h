@@ -12,10 +12,15 @@
 #include "rootfs.h"
 
 #define HELD_DIR CAINIT_DIR "/held"
+/* Only sets named so are ever held or swept: a file planted in the held
+ * directory cannot make a run remove any other set (the CA a platform
+ * installed, one bake put in an image). */
+#define HELD_PREFIX "doctor-"
 #define HELD_SWEEP_MAX 64 /* stale sets removed by one run (the rest by the next) */
 
-/* Before a temporary set's install: make HELD_DIR/SET and lock it; *fd is
- * the installer's to keep open until it removes the set. */
+/* Before a temporary set's install (its name begins with HELD_PREFIX):
+ * make HELD_DIR/SET and lock it; *fd is the installer's to keep open until
+ * it removes the set. */
 int held_take(struct rootfs *r, const char *set, int *fd, struct cerr *e);
 
 /* The held sets whose lock nobody holds (their installer is gone), their

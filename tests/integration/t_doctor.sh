@@ -259,6 +259,11 @@ set=$(held_sets)
 expect_rc 0 "$CAINIT" remove --root "$R" --name default
 expect_rc 0 "$CAINIT" install --root "$R" "$SCRATCH/A.pem"
 [ "$(held_sets)" = "$set" ] || die "a live doctor's set was swept: $(held_sets)"
+# a file planted there under another set's name removes nothing
+: >"$R/etc/cainit/held/default"
+expect_rc 0 "$CAINIT" remove --root "$R" --name nosuchset
+"$CAINIT" verify --root "$R" "$SCRATCH/A.pem" >/dev/null || die "a planted held file removed the default set"
+rm "$R/etc/cainit/held/default"
 touch "$R/usr/local/open"
 echo go >"$R/usr/local/gate"
 wait "$live" || die "the live doctor failed: $(cat "$SCRATCH/live.json")"
