@@ -16,6 +16,7 @@
 #include "held.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,51 +52,98 @@ int held_take(struct rootfs *r, const char *set, int *fd, struct cerr *e)
 }
 
 #define HELD_LIST_MAX 4096 /* entries looked at per run: a root cannot make every run list millions */
-#define STOP 100           /* stale_entry: enough for this run (not an error) */
+#define STOP 100           /* an entry callback: enough for this run (not an error) */
 
 struct stale {
+	int held_dirfd;
 	char (*out)[SET_NAME_MAX + 1];
 	size_t max, n, seen;
 };
 
-static int stale_entry(void *ctx, int dirfd, const char *name, unsigned char type)
+/* Nobody holds name's lock: no file (a sweep that removed it was killed
+ * before the set went, or a recovery brought the set back), or a file
+ * whose lock is free (its installer is gone). */
+static bool unheld(int held_dirfd, const char *name)
+{
+	struct stat st;
+	bool free_ = false;
+	int fd = openat(held_dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		free_ = true;
+	close(fd);
+	return free_;
+}
+
+/* A set's record, SET.pem of the sets directory: a temporary set that
+ * nobody holds is stale. The set itself, not its held file, is what is
+ * looked for, so a held file removed before its set (a sweep killed in
+ * between) cannot leave the set behind for good. */
+static int stale_set(void *ctx, int dirfd, const char *name, unsigned char type)
 {
 	struct stale *x = ctx;
-	struct stat st;
-	int fd;
+	char set[SET_NAME_MAX + 1];
+	size_t len = strlen(name);
 
+	(void)dirfd;
 	(void)type;
 	if (x->n == x->max || ++x->seen > HELD_LIST_MAX)
 		return STOP;
-	if (!set_name_valid(name) || strncmp(name, HELD_PREFIX, strlen(HELD_PREFIX)) != 0)
+	if (len < 5 || len - 4 > SET_NAME_MAX || strcmp(name + len - 4, ".pem") != 0)
 		return 0;
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	snprintf(set, sizeof(set), "%.*s", (int)(len - 4), name);
+	if (!set_name_valid(set) || strncmp(set, HELD_PREFIX, strlen(HELD_PREFIX)) != 0)
 		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0) {
-		/* nobody holds it: its installer is gone */
-		snprintf(x->out[x->n++], SET_NAME_MAX + 1, "%s", name);
+	if (unheld(x->held_dirfd, set))
+		snprintf(x->out[x->n++], SET_NAME_MAX + 1, "%s", set);
+	return 0;
+}
+
+/* A held file: the held files of stale sets and those whose installer
+ * died before its set was installed go (the set, if any, is removed by the
+ * caller right after). */
+static int stale_file(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	struct stale *x = ctx;
+
+	(void)type;
+	if (++x->seen > HELD_LIST_MAX)
+		return STOP;
+	if (set_name_valid(name) && strncmp(name, HELD_PREFIX, strlen(HELD_PREFIX)) == 0 && unheld(dirfd, name))
 		unlinkat(dirfd, name, 0);
-	}
-	close(fd);
 	return 0;
 }
 
 int held_stale(struct rootfs *r, char (*out)[SET_NAME_MAX + 1], size_t max, size_t *n, struct cerr *e)
 {
 	struct cerr ignored = {0};
-	struct stale x = {out, max, 0, 0};
+	struct stale x = {-1, out, max, 0, 0};
 	char show[PATH_MAX + 64];
-	struct rpath dir;
-	int rc;
+	struct rpath dir, sets;
+	int rc = 0;
 
 	*n = 0;
 	if (rootfs_resolve(r, HELD_DIR, RP_DIR, &dir, &ignored) != 0 || !dir.exists || dir.dirfd < 0)
-		return 0; /* (the common case: one lookup) */
+		return 0; /* (the common case: one lookup; every temporary set made it) */
+	x.held_dirfd = dir.dirfd;
+	if (rootfs_resolve(r, CAINIT_SET_DIR, RP_DIR, &sets, &ignored) == 0 && sets.exists && sets.dirfd >= 0) {
+		snprintf(show, sizeof(show), "%s%s", r->prefix, CAINIT_SET_DIR);
+		rc = dir_each(sets.dirfd, show, stale_set, &x, e);
+		if (rc != 0 && rc != STOP)
+			return rc;
+	}
+	x.seen = 0;
 	snprintf(show, sizeof(show), "%s%s", r->prefix, HELD_DIR);
-	rc = dir_each(dir.dirfd, show, stale_entry, &x, e);
+	rc = dir_each(dir.dirfd, show, stale_file, &x, e);
 	if (rc != 0 && rc != STOP)
 		return rc;
+	if (x.n == 0 && rootfs_resolve(r, CAINIT_DIR, RP_DIR, &sets, &ignored) == 0 && sets.dirfd >= 0 &&
+	    unlinkat(sets.dirfd, HELD_DIR + sizeof(CAINIT_DIR), AT_REMOVEDIR) == 0)
+		/* no temporary set left: the directory goes when empty (ENOTEMPTY:
+		 * a live one's), so later runs look no further */
+		rootfs_forget(r);
 	*n = x.n;
 	return 0;
 }

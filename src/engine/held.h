@@ -23,8 +23,10 @@
  * it removes the set. */
 int held_take(struct rootfs *r, const char *set, int *fd, struct cerr *e);
 
-/* The held sets whose lock nobody holds (their installer is gone), their
- * held files removed: the caller removes the sets. */
+/* The temporary sets installed (SET.pem in the sets directory) whose held
+ * file is gone or unlocked (their installer is gone); their held files and
+ * the orphaned ones are removed: the caller removes the sets. With none
+ * left, the empty held directory goes too. */
 int held_stale(struct rootfs *r, char (*out)[SET_NAME_MAX + 1], size_t max, size_t *n, struct cerr *e);
 
 /* A set's held file (every one with set NULL), before the set's removal:

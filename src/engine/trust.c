@@ -258,15 +258,18 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 	if (o == NULL)
 		o = &none;
 	memset(rep, 0, sizeof(*rep));
+	rep->hold_fd = -1;
 	if (!set_name_valid(set))
 		return cerr_input(e, "invalid_set",
 				  "invalid set name \"%.80s\" (letters, digits, '-' and '_'; at most 64)", set);
+	if (!(o->flags & TRUST_HOLD) && strncmp(set, HELD_PREFIX, strlen(HELD_PREFIX)) == 0)
+		return cerr_input(e, "invalid_set",
+				  "set names beginning \"" HELD_PREFIX "\" are doctor's temporary sets (not \"%.80s\")", set);
 	if (certs == NULL || certs->n == 0)
 		return cerr_input(e, "no_certificate", "%s: no certificate found", origin);
 	rc = cert_list_check(certs, o->flags, time(NULL), origin, e);
 	if (rc != 0)
 		return rc;
-	rep->hold_fd = -1;
 	rc = begin(&r, root, o->java_home, e);
 	if (rc == 0 && (o->flags & TRUST_HOLD))
 		rc = held_take(&r, set, &rep->hold_fd, e);
