@@ -15,7 +15,7 @@
 
 static const char USAGE[] =
 	"usage: cainit doctor [--root DIR] [--client NAME]... [--path NAME]... [--json]\n"
-	"                     [--timeout DUR]\n"
+	"                     [--timeout DUR] [--user NAME|UID]\n"
 	"\n"
 	"Prove, client by client, that the root's TLS clients trust the CAs cainit\n"
 	"manages: a throwaway CA made in memory is installed as a temporary set\n"
@@ -24,17 +24,20 @@ static const char USAGE[] =
 	"must succeed, and must refuse one signed by a CA nobody trusts. The set is\n"
 	"removed at the end; no key is written anywhere. With --root other than /,\n"
 	"the root's programs run in a sandbox (own user, mount, network and PID\n"
-	"namespaces; the host's unprivileged uid; loopback only).\n"
+	"namespaces; the host's unprivileged uid; loopback only). With --root / and\n"
+	"doctor run as root, the clients run as the root's first user (uid 1000 to\n"
+	"60000 in /etc/passwd), or root when it has none.\n"
 	"\n"
 	"  --root DIR      root filesystem (default /: the clients run here)\n"
 	"  --client NAME   only these clients (repeatable): curl, wget, openssl,\n"
-	"                  python (urllib), requests, pip, node, npm, ruby, perl, git,\n"
-	"                  java\n"
+	"                  python (urllib), requests, pip, node, npm, bun, deno, ruby,\n"
+	"                  perl, php, git, java, go\n"
 	"  --path NAME     only these start paths (repeatable): bare (no variables),\n"
 	"                  run (cainit run's variables), login (a login shell), pam\n"
 	"                  (/etc/environment), systemd (DefaultEnvironment=)\n"
 	"  --json          one JSON object instead of the table\n"
 	"  --timeout DUR   time one client run may take (default 10s)\n"
+	"  --user NAME|UID with --root / as root: the user the clients run as\n"
 	"\n"
 	"Cells: ok (trusts the CA, refuses a stray one), FAIL (the client's first\n"
 	"error line), not verifying (it accepted the stray CA), n/a (the root has\n"
@@ -87,6 +90,7 @@ static void print_table(const struct doctor_result *r, const char *root)
 			if ((r->paths & (1u << p)) && (r->rows[i].cell[p].v == DR_FAIL || r->rows[i].cell[p].v == DR_NOVERIFY))
 				printf("  %s, %s: %s\n", r->rows[i].client, dr_path_names[p], r->rows[i].cell[p].msg);
 	count(r, n);
+	printf("  (the clients ran as %s)\n", r->user);
 	printf("doctor: %s: %zu ok, %zu FAIL, %zu not verifying, %zu n/a\n", root, n[DR_OK], n[DR_FAIL],
 	       n[DR_NOVERIFY], n[DR_NA]);
 }
@@ -121,6 +125,7 @@ static int print_json(const struct doctor_result *r, const char *root)
 	for (size_t v = 0; v < 4; v++)
 		json_object_set_new(sum, verdict_keys[v], json_integer((json_int_t)n[v]));
 	json_object_set_new(o, "root", json_string(root));
+	json_object_set_new(o, "user", json_pack("{s:s,s:I}", "name", r->user, "uid", (json_int_t)r->uid));
 	json_object_set_new(o, "paths", paths);
 	json_object_set_new(o, "clients", rows);
 	json_object_set_new(o, "summary", sum);
@@ -141,7 +146,8 @@ int cmd_doctor(int argc, char **argv)
 	static const struct option opts[] = {
 		{"root", required_argument, NULL, 'r'}, {"client", required_argument, NULL, 'c'},
 		{"path", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
-		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+		{"timeout", required_argument, NULL, 't'}, {"user", required_argument, NULL, 'u'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct doctor_opts o = {.root = "/", .timeout_ms = 10000};
@@ -167,6 +173,9 @@ int cmd_doctor(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'u':
+			o.user = optarg;
 			break;
 		case 't':
 			us = duration_parse(optarg);

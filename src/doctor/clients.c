@@ -4,7 +4,8 @@
  * s_client with -verify_return_error, Python's urllib and requests, pip's
  * index lookup, Node's https module, npm's registry ping, Ruby's
  * Net::HTTP, Perl's IO::Socket::SSL, git ls-remote, Java's
- * HttpURLConnection),
+ * HttpURLConnection, Bun's and Deno's fetch, PHP's https stream, and the
+ * go command's module download through the endpoint as GOPROXY),
  * so it reads exactly the trust its own runtime reads. The
  * login path is `/bin/sh -l -c 'exec "$0" "$@"'`: the root's /etc/profile
  * and its profile.d, as a login session gets them; pam and systemd run it
@@ -31,10 +32,14 @@
 #include "clock.h"
 
 const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests", "pip",
-						 "node", "npm", "ruby", "perl", "git", "java"};
+						 "node", "npm",  "bun",     "deno",   "ruby",     "perl",
+						 "php",  "git",  "java",    "go"};
 
 /* The rows, by name (client_argv's cases, the program table). */
-enum { C_CURL, C_WGET, C_OPENSSL, C_PYTHON, C_REQUESTS, C_PIP, C_NODE, C_NPM, C_RUBY, C_PERL, C_GIT, C_JAVA };
+enum {
+	C_CURL, C_WGET, C_OPENSSL, C_PYTHON, C_REQUESTS, C_PIP, C_NODE, C_NPM,
+	C_BUN, C_DENO, C_RUBY, C_PERL, C_PHP, C_GIT, C_JAVA, C_GO,
+};
 const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "systemd"};
 
 #define ARGS_MAX 16
@@ -54,6 +59,23 @@ static const char PY_REQUESTS[] =
 static const char NODE_HTTPS[] =
 	"require('https').get(process.argv[1], r => { r.resume(); r.on('end', () => process.exit(0)); })"
 	".on('error', e => { console.error((e.code ? e.code + ': ' : '') + e.message); process.exit(1); });";
+
+/* Bun's fetch (what `bun install` and Bun's own code use) */
+static const char BUN_FETCH[] =
+	"const u = process.argv[process.argv.length - 1];\n"
+	"try { await (await fetch(u)).arrayBuffer(); }\n"
+	"catch (e) { console.error((e.code ? e.code + ': ' : '') + e.message); process.exit(1); }\n";
+/* Deno's fetch, with the causes (the TLS error is the innermost) */
+static const char DENO_FETCH[] =
+	"try { await (await fetch(Deno.args[0])).arrayBuffer(); }\n"
+	"catch (e) { let m = e.message; for (let c = e.cause; c; c = c.cause) m += ': ' + (c.message ?? c);\n"
+	"  console.error(m); Deno.exit(1); }\n";
+/* PHP's https stream wrapper (file_get_contents, and what Composer falls
+ * back to): OpenSSL's default paths unless php.ini's openssl.cafile says */
+static const char PHP_GET[] =
+	"$m = []; set_error_handler(function ($n, $s) use (&$m) { $m[] = $s; return true; });\n"
+	"if (file_get_contents($argv[1]) === false) {\n"
+	"  fwrite(STDERR, preg_replace('/\\s+/', ' ', $m[0] ?? 'failed') . \"\\n\"); exit(1); }\n";
 
 static const char RUBY_HTTPS[] =
 	"require 'net/http'\n"
@@ -87,10 +109,15 @@ static const char *const programs[DR_CLIENTS][5] = {
 	{"/usr/local/bin/python3", "/usr/bin/python3", "/bin/python3", NULL},
 	{"/usr/local/bin/node", "/usr/bin/node", "/bin/node", NULL},
 	{"/usr/local/bin/npm", "/usr/bin/npm", "/bin/npm", NULL},
+	{"/usr/local/bin/bun", "/usr/bin/bun", "/bin/bun", NULL},
+	{"/usr/local/bin/deno", "/usr/bin/deno", "/bin/deno", NULL},
 	{"/usr/local/bin/ruby", "/usr/bin/ruby", "/bin/ruby", NULL},
 	{"/usr/local/bin/perl", "/usr/bin/perl", "/bin/perl", NULL},
+	{"/usr/local/bin/php", "/usr/bin/php", "/bin/php", NULL},
 	{"/usr/local/bin/git", "/usr/bin/git", "/bin/git", NULL},
 	{"/usr/local/bin/java", "/usr/bin/java", "/opt/java/openjdk/bin/java", NULL},
+	/* (the official images: /usr/local/go) */
+	{"/usr/local/go/bin/go", "/usr/local/bin/go", "/usr/bin/go", "/usr/lib/go/bin/go", NULL},
 };
 
 static bool executable(const char *p)
@@ -167,6 +194,26 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 		argv[n++] = "--logs-max=0";
 		argv[n++] = "--fetch-retries=0";
 		argv[n++] = "--update-notifier=false";
+		break;
+	case C_BUN:
+		argv[n++] = "-e";
+		argv[n++] = BUN_FETCH;
+		argv[n++] = url;
+		break;
+	case C_DENO: /* (eval: every permission, no file) */
+		argv[n++] = "eval";
+		argv[n++] = DENO_FETCH;
+		argv[n++] = url;
+		break;
+	case C_PHP:
+		argv[n++] = "-r";
+		argv[n++] = PHP_GET;
+		argv[n++] = url;
+		break;
+	case C_GO: /* a module lookup through the endpoint as GOPROXY (go_env) */
+		argv[n++] = "mod";
+		argv[n++] = "download";
+		argv[n++] = "cainit.invalid/probe@latest";
 		break;
 	case C_RUBY: /* Net::HTTP */
 		argv[n++] = "-e";
@@ -392,14 +439,49 @@ static void wrap(enum dr_path path, const char *argv[ARGS_MAX], const char *out[
 	out[n] = NULL;
 }
 
+/* Go: the endpoint is the module proxy, and nothing may be written (no
+ * build cache, a module cache that cannot exist) or asked of anyone else
+ * (no checksum database, no toolchain download, no private-module
+ * exception); the rest of the path's environment stays (GOINSECURE does
+ * not apply to a proxy: go verifies it whatever that says). envp is the
+ * path's environment; out, which holds max entries, gets the result. */
+static char *const *go_env(char *const *envp, const char *url, char *proxy, size_t proxy_len, char **out,
+			   size_t max)
+{
+	static const char *const fixed[] = {"GOSUMDB=off", "GONOSUMDB=", "GOPRIVATE=", "GONOPROXY=",
+					    "GOCACHE=off", "GOPATH=/dev/null/cainit-doctor-go",
+					    "GOMODCACHE=/dev/null/cainit-doctor-go/mod", "GOTOOLCHAIN=local",
+					    "GOFLAGS=", "GO111MODULE=on", NULL};
+	size_t n = 0, k;
+
+	snprintf(proxy, proxy_len, "GOPROXY=%s", url);
+	out[n++] = proxy;
+	for (k = 0; fixed[k] != NULL; k++)
+		out[n++] = (char *)fixed[k];
+	for (; envp != NULL && *envp != NULL && n < max - 1; envp++) {
+		size_t name = strcspn(*envp, "=");
+		bool ours = strncmp(*envp, "GOPROXY=", 8) == 0;
+
+		for (k = 0; fixed[k] != NULL && !ours; k++)
+			ours = strncmp(*envp, fixed[k], name + 1) == 0;
+		if (!ours)
+			out[n++] = *envp;
+	}
+	out[n] = NULL;
+	return out;
+}
+
 /* Did the TLS handshake pass? Every client exits 0 on the endpoint's
  * "ok", but git, given "ok" where a repository's refs should be, exits 128
- * after a handshake that passed: that message, and only that, counts too. */
+ * after a handshake that passed: that message, and only that, counts too
+ * (so does go's, given "ok" where a module list should be). */
 static bool handshake_passed(size_t i, int rc, const char *out)
 {
 	if (i == C_PIP) /* nothing found is the answer after a fetch that worked */
 		return rc == 1 && strstr(out, "No matching distribution found") != NULL &&
 		       strstr(out, "Could not fetch URL") == NULL;
+	if (i == C_GO) /* the endpoint's "ok" is no module list */
+		return rc == 1 && strstr(out, "invalid response from proxy") != NULL;
 	return rc == 0 || (i == C_GIT && rc == 128 && strstr(out, "is this a git repository?") != NULL);
 }
 
@@ -417,16 +499,26 @@ static void why_line(size_t i, const char *out, char *msg, size_t n)
 	first_line(out, msg, n);
 }
 
+#define GO_ENV_MAX 512
+
+/* The environment client i runs with on path (url: the endpoint). */
+static char *const *cell_env(size_t i, enum dr_path path, const struct dr_env *x, const char *url, char *proxy,
+			     size_t proxy_len, char **buf)
+{
+	return i == C_GO ? go_env(x->env[path], url, proxy, proxy_len, buf, GO_ENV_MAX) : x->env[path];
+}
+
 static void check_cell(size_t i, enum dr_path path, const struct dr_env *x, const char *program,
 		       struct dr_cell *c)
 {
 	const char *argv[ARGS_MAX], *full[ARGS_MAX + 5];
-	char url[64], hostport[32], out[OUTPUT_MAX];
+	char url[64], hostport[32], out[OUTPUT_MAX], proxy[96], *envbuf[GO_ENV_MAX];
 	int rc;
 
 	client_argv(i, program, x->good_port, url, hostport, argv);
 	wrap(path, argv, full);
-	if (!handshake_passed(i, rc = run_out(full, x->env[path], x->timeout_ms, i == C_PIP, out), out)) {
+	rc = run_out(full, cell_env(i, path, x, url, proxy, sizeof(proxy), envbuf), x->timeout_ms, i == C_PIP, out);
+	if (!handshake_passed(i, rc, out)) {
 		c->v = DR_FAIL;
 		why_line(i, out, c->msg, sizeof(c->msg));
 		if (c->msg[0] == '\0')
@@ -435,7 +527,7 @@ static void check_cell(size_t i, enum dr_path path, const struct dr_env *x, cons
 	}
 	client_argv(i, program, x->stray_port, url, hostport, argv);
 	wrap(path, argv, full);
-	rc = run_out(full, x->env[path], x->timeout_ms, i == C_PIP, out);
+	rc = run_out(full, cell_env(i, path, x, url, proxy, sizeof(proxy), envbuf), x->timeout_ms, i == C_PIP, out);
 	c->v = handshake_passed(i, rc, out) ? DR_NOVERIFY : DR_OK;
 	if (c->v == DR_NOVERIFY)
 		snprintf(c->msg, sizeof(c->msg), "accepted a certificate from a CA nobody trusts");

@@ -32,10 +32,12 @@ struct dr_row {
 	struct dr_cell cell[DR_PATHS];
 };
 
-#define DR_CLIENTS 12
+#define DR_CLIENTS 16
 
 /* The names, in table order: clients ("curl", "wget", "openssl", "python",
- * "requests", "pip", "node", "npm", "ruby", "perl", "git", "java") and paths ("bare", "run", "login", "pam", "systemd"). */
+ * "requests", "pip", "node", "npm", "bun", "deno", "ruby", "perl", "php",
+ * "git", "java", "go") and paths ("bare", "run", "login", "pam",
+ * "systemd"). */
 extern const char *const dr_client_names[DR_CLIENTS];
 extern const char *const dr_path_names[DR_PATHS];
 

@@ -5,16 +5,21 @@
  * and sends its table rows back through a pipe. The canary set
  * (doctor-RANDOM) is held (TRUST_HOLD): if this process is killed, the
  * next change of the root by any cainit removes it (engine/held.c).
+ * With --root / and doctor run as root, the clients run as the user the
+ * root's programs run as (trust_root_user): privileges are dropped in the child
+ * once the endpoints, which keep the canary's keys, are started.
  */
 #include "doctor.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,7 +38,26 @@ struct job {
 	const struct canary *good, *stray;
 	char *const *env[DR_PATHS];
 	int out;
+	bool drop;     /* become uid/gid in the child (--root /, as root) */
+	uid_t uid;
+	gid_t gid;
+	pid_t parent;  /* doctor: the child ends if it is gone */
 };
+
+/* In the child, the endpoints started: the user the clients run as. The
+ * parent-death signal is set again (a change of credentials clears it). */
+static int become(const struct job *j)
+{
+	if (setgroups(1, &j->gid) != 0 || setresgid(j->gid, j->gid, j->gid) != 0 ||
+	    setresuid(j->uid, j->uid, j->uid) != 0) {
+		fprintf(stderr, "cainit: doctor: become uid %u: %s\n", (unsigned)j->uid, strerror(errno));
+		return -1;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != j->parent)
+		return -1;
+	return chdir("/") == 0 ? 0 : -1; /* (doctor's directory may be closed to the user) */
+}
 
 /* Wait until one of the workers ends (in the sandbox this process is its
  * pid 1: orphans of the clients come here too, and are only reaped). */
@@ -63,6 +87,10 @@ static int body(void *arg)
 
 	if (endpoint_start(&ep, j->good, j->stray, &e) != 0) {
 		fprintf(stderr, "cainit: %s\n", e.msg);
+		return 125;
+	}
+	if (j->drop && become(j) != 0) {
+		endpoint_stop(&ep);
 		return 125;
 	}
 	memset(&x, 0, sizeof(x));
@@ -177,7 +205,9 @@ static int check_clients(const char *root, struct job *j, struct doctor_result *
 int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr *e)
 {
 	static char *const none[] = {NULL};
-	static char *const login[] = {"HOME=/", NULL};
+	char home[PATH_MAX], user[80], logname[80];
+	char *login[] = {home, NULL, NULL, NULL};
+	struct passwd_entry pw;
 	static const struct trust_opts hold = {.flags = TRUST_HOLD};
 	unsigned long long tag[1];
 	struct canary good, stray;
@@ -193,6 +223,38 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 	r->paths = o->paths ? o->paths : (1u << DR_PATHS) - 1;
 	if (realpath(o->root, root) == NULL)
 		return cerr_sys(e, o->root, "doctor: root", errno);
+	/* who the clients run as: the sandbox's unprivileged uid; here, the
+	 * root's user (doctor as root) or doctor's own */
+	snprintf(home, sizeof(home), "HOME=/");
+	if (strcmp(root, "/") == 0) {
+		if (geteuid() == 0) {
+			if ((rc = trust_root_user("/", o->user, &pw, e)) != 0)
+				return rc;
+			j.drop = true;
+			j.uid = pw.uid;
+			j.gid = pw.gid;
+			j.parent = getpid();
+			snprintf(home, sizeof(home), "HOME=%s", pw.home);
+			snprintf(user, sizeof(user), "USER=%s", pw.name);
+			snprintf(logname, sizeof(logname), "LOGNAME=%s", pw.name);
+			login[1] = user;
+			login[2] = logname;
+			snprintf(r->user, sizeof(r->user), "%s", pw.name);
+			r->uid = pw.uid;
+		} else if (o->user != NULL) {
+			return cerr_input(e, "no_user", "doctor: --user: only when doctor runs as root");
+		} else {
+			snprintf(r->user, sizeof(r->user), "uid %u", (unsigned)geteuid());
+			r->uid = geteuid();
+		}
+	} else if (o->user != NULL) {
+		return cerr_input(e, "no_user",
+				  "doctor: --user: only with --root / (with a root elsewhere the clients run as the "
+				  "sandbox's unprivileged uid)");
+	} else {
+		snprintf(r->user, sizeof(r->user), "sandbox uid %d", SANDBOX_UID);
+		r->uid = SANDBOX_UID;
+	}
 	if (getrandom(tag, sizeof(tag), 0) != (ssize_t)sizeof(tag))
 		return cerr_sys(e, "doctor", "getrandom", errno);
 	snprintf(r->set, sizeof(r->set), SET_PREFIX "%016llx", (unsigned long long)tag[0]);

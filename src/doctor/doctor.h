@@ -19,6 +19,8 @@ struct doctor_opts {
 	unsigned clients;   /* a bit per dr_client_names entry (0: all) */
 	unsigned paths;     /* a bit per dr_path_names entry (0: all) */
 	int timeout_ms;     /* one client run */
+	const char *user;   /* --root / as root: run the clients as this user
+			     * (a name or a uid; NULL: the root's first user) */
 };
 
 struct doctor_result {
@@ -26,6 +28,8 @@ struct doctor_result {
 	size_t nrows;
 	unsigned paths; /* the paths checked */
 	char set[32];   /* the canary's temporary set */
+	char user[72];  /* who the clients ran as ("sandbox uid 1000" with --root DIR) */
+	unsigned uid;
 };
 
 /* 0 when the check ran (whatever the verdicts), else CAINIT_EOPS or

@@ -4,6 +4,7 @@
 #include "endpoint.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -100,19 +101,24 @@ static void serve_forked(SSL_CTX *ctx, int lfd)
 	close(fd);
 }
 
-static void serve(int good_fd, int stray_fd, SSL_CTX *good, SSL_CTX *stray)
+/* Until life's other end is closed (endpoint_stop, or its holder's end). */
+static void serve(int good_fd, int stray_fd, int life, SSL_CTX *good, SSL_CTX *stray)
 {
 	struct sigaction reap = {.sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT};
-	struct pollfd p[2] = {{.fd = good_fd, .events = POLLIN}, {.fd = stray_fd, .events = POLLIN}};
+	struct pollfd p[3] = {{.fd = good_fd, .events = POLLIN},
+			      {.fd = stray_fd, .events = POLLIN},
+			      {.fd = life, .events = POLLIN}};
 
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGCHLD, &reap, NULL); /* (the connections' children reap themselves) */
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			_exit(1);
 		}
+		if (p[2].revents)
+			_exit(0);
 		if (p[0].revents & POLLIN)
 			serve_forked(good, good_fd);
 		if (p[1].revents & POLLIN)
@@ -125,11 +131,13 @@ int endpoint_start(struct endpoint *ep, const struct canary *good, const struct 
 	SSL_CTX *gctx = server_ctx(good), *sctx = server_ctx(stray);
 	int gfd = listen_loopback(&ep->good_port), sfd = -1;
 	pid_t parent = getpid();
+	int life[2] = {-1, -1};
 
 	ep->pid = -1;
+	ep->life = -1;
 	if (gfd >= 0)
 		sfd = listen_loopback(&ep->stray_port);
-	if (gctx == NULL || sctx == NULL || gfd < 0 || sfd < 0) {
+	if (gctx == NULL || sctx == NULL || gfd < 0 || sfd < 0 || pipe2(life, O_CLOEXEC) != 0) {
 		int err = errno;
 
 		SSL_CTX_free(gctx);
@@ -145,23 +153,35 @@ int endpoint_start(struct endpoint *ep, const struct canary *good, const struct 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(0);
-		serve(gfd, sfd, gctx, sctx);
+		close(life[1]);
+		serve(gfd, sfd, life[0], gctx, sctx);
 	}
 	SSL_CTX_free(gctx);
 	SSL_CTX_free(sctx);
 	close(gfd);
 	close(sfd);
-	if (ep->pid < 0)
+	close(life[0]);
+	if (ep->pid < 0) {
+		close(life[1]);
 		return cerr_sys(e, "doctor: loopback endpoint", "fork", errno);
+	}
+	ep->life = life[1];
 	return 0;
 }
 
 void endpoint_stop(struct endpoint *ep)
 {
-	if (ep->pid > 0) {
-		kill(ep->pid, SIGKILL);
+	/* A caller that has since given up its privileges for a user's
+	 * can neither signal it nor count on its parent-death signal (the
+	 * kernel checks the dying parent's right to send it): the life pipe
+	 * closing ends it, here or when the caller ends. */
+	if (ep->pid > 0)
+		(void)kill(ep->pid, SIGKILL);
+	if (ep->life >= 0)
+		close(ep->life);
+	ep->life = -1;
+	if (ep->pid > 0)
 		while (waitpid(ep->pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	}
 	ep->pid = -1;
 }

@@ -15,12 +15,14 @@
 
 struct endpoint {
 	pid_t pid;
+	int life;                  /* the child serves while this stays open */
 	unsigned short good_port;  /* 127.0.0.1: the canary's leaf */
 	unsigned short stray_port; /* 127.0.0.1: the stray CA's leaf */
 };
 
 /* Listen on two ephemeral loopback ports and serve them until
- * endpoint_stop (or this process's death). 0 or CAINIT_EOPS. */
+ * endpoint_stop, or until every process holding ep->life is gone (this
+ * one and its forks: it is close-on-exec). 0 or CAINIT_EOPS. */
 int endpoint_start(struct endpoint *ep, const struct canary *good, const struct canary *stray, struct cerr *e);
 void endpoint_stop(struct endpoint *ep);
 

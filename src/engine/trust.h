@@ -21,6 +21,7 @@
 #include "cerr.h"
 #include "cert.h"
 #include "env.h"
+#include "passwd.h"
 #include "paths.h"
 #include "report.h"
 
@@ -86,6 +87,12 @@ int trust_prepare(const char *root, struct trust_report *rep, struct cerr *e);
  * no set is installed, unless ENV_PLANNED (then where they will point once
  * one is). Reads only. */
 int trust_env(const char *root, unsigned flags, struct env_var *out, size_t *n, struct cerr *e);
+
+/* The user a root's programs run as (doctor's clients inside a sandbox):
+ * want (a name or a uid) when given, else the root's first user with a uid
+ * from 1000 to 60000 in its /etc/passwd, else root. CAINIT_EINPUT when the
+ * root has no such want. */
+int trust_root_user(const char *root, const char *want, struct passwd_entry *out, struct cerr *e);
 
 /* var is set by the caller to value (a path as seen inside root). When its
  * file lacks a managed CA, write /etc/cainit/merged-NAME.pem: the caller's

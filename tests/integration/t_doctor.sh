@@ -1,6 +1,6 @@
 # cainit doctor: the canary trusted by every client of a root (the host's
 # real curl, wget, openssl, Python urllib and requests, pip, Node, npm,
-# Ruby, Perl, git, Java), on each start
+# Bun, Deno, Ruby, Perl, PHP, git, Java, Go), on each start
 # path (bare, run, login, pam, systemd), and refused by none when it comes
 # from a stray CA; the verdicts
 # follow the root (a start path that points SSL_CERT_FILE and SSL_CERT_DIR
@@ -12,6 +12,9 @@
 [ "$FS" = tmpfs ] || skip "a root built from the host's programs; once is enough"
 command -v node >/dev/null || die "node missing (scripts/deps.sh installs nodejs)"
 /usr/bin/python3 -c 'import requests' 2>/dev/null || die "python3-requests missing (scripts/deps.sh installs it)"
+NPM_TOOLS=${NPM_TOOLS:-/opt/cainit-npm/node_modules}
+BUN=$NPM_TOOLS/@oven/bun-linux-x64/bin/bun DENO=$NPM_TOOLS/@deno/linux-x64-glibc/deno
+for p in "$BUN" "$DENO" /usr/bin/php /usr/bin/go; do [ -x "$p" ] || die "$p missing (scripts/deps.sh installs it)"; done
 
 # (each doctor run is given --timeout 120s: the limit only bounds a hang,
 # never what the test waits for, on a loaded machine too)
@@ -22,6 +25,8 @@ mkdir -p "$R/usr" "$R/dev" "$R/tmp" "$R/proc"
 mount --bind /usr "$R/usr" && mount -o remount,bind,ro "$R/usr"
 mount -t tmpfs -o size=64m doctor-local "$R/usr/local"
 mkdir -p "$R/usr/local/share/ca-certificates" "$R/usr/local/bin"
+# Bun and Deno (npm's builds) where their images put them: bound, not copied
+for p in "$BUN" "$DENO"; do : >"$R/usr/local/bin/${p##*/}" && mount --bind "$p" "$R/usr/local/bin/${p##*/}"; done
 for d in bin sbin lib lib64; do if [ -L "/$d" ]; then ln -s "usr/$d" "$R/$d"; fi; done
 cp -a /etc "$R/etc"
 rm -rf "$R/etc/cainit" "$R/etc/profile.d/cainit.sh"
@@ -43,7 +48,7 @@ expect_cells() { # VERDICT PATH CLIENT...
 }
 unchanged() {
 	[ "$(state)" = "$before" ] || die "doctor ($1) did not give the root back: $(diff <(echo "$before") <(state) | head -5)"
-	! grep -rlq 'PRIVATE KEY' "$R/etc" "$R/usr/local" "$TMPDIR" || die "a private key was written ($1)"
+	! grep -rlqI 'PRIVATE KEY' "$R/etc" "$R/usr/local" "$TMPDIR" || die "a private key was written ($1)" # (-I: a PEM key is text; Bun's and Deno's binaries hold the words)
 }
 
 if [ "$STATIC_BUILD" = 0 ]; then
@@ -59,15 +64,20 @@ if [ "$STATIC_BUILD" = 0 ]; then
 else
 	note "every client, every start path, in the sandbox"
 	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --client wget --client openssl \
-		--client python --client requests --client node --client ruby --client perl --client git
-	for p in bare run login pam systemd; do expect_cells ok "$p" curl wget openssl python requests ruby perl git; done
-	for p in run login pam systemd; do expect_cells ok "$p" node; done
+		--client python --client requests --client node --client bun --client deno --client ruby --client perl \
+		--client php --client git --client go
+	for p in bare run login pam systemd; do
+		expect_cells ok "$p" curl wget openssl python requests bun ruby perl php git go
+	done
+	for p in run login pam systemd; do expect_cells ok "$p" node deno; done
 	expect_cells fail bare node # Node's roots are compiled in: only NODE_EXTRA_CA_CERTS reaches it
 	grep -q 'UNABLE_TO_VERIFY_LEAF_SIGNATURE\|unable to' <<<"$(detail node bare)" || die "node bare: $(detail node bare)"
-	python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["ok"] is False and d["summary"]["ok"] == 44 and d["summary"]["fail"] == 1, d["summary"]' "$OUT" ||
+	expect_cells fail bare deno # Deno's default store is its own Mozilla list
+	grep -q 'UnknownIssuer' <<<"$(detail deno bare)" || die "deno bare: $(detail deno bare)"
+	python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["ok"] is False and d["summary"]["ok"] == 63 and d["summary"]["fail"] == 2, d["summary"]' "$OUT" ||
 		die "summary: $OUT"
 	unchanged "sandbox"
-	note "curl, wget, openssl, python, requests, ruby, perl, git ok on bare, run, login, pam and systemd; node ok but on bare: $(detail node bare)"
+	note "curl, wget, openssl, python, requests, bun, ruby, perl, php, git, go ok on bare, run, login, pam and systemd; node ok but on bare: $(detail node bare); deno ok but on bare: $(detail deno bare)"
 	# Java reads its keystore whatever the environment: two paths show it
 	# (its JVM is the slowest client to start)
 	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --json --client java --path bare --path systemd
@@ -87,7 +97,7 @@ else
 	note "the table, limited to what is asked"
 	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --client curl --client node --path run --path login
 	[ "$(head -n1 <<<"$OUT" | tr -s ' ')" = "client program run login " ] || die "header: $(head -n1 <<<"$OUT")"
-	[ "$(grep -c '^curl \|^node ' <<<"$OUT")" = 2 ] && [ "$(wc -l <<<"$OUT")" = 4 ] || die "rows: $OUT"
+	[ "$(grep -c '^curl \|^node ' <<<"$OUT")" = 2 ] && [ "$(wc -l <<<"$OUT")" = 5 ] && grep -qx '  (the clients ran as sandbox uid 1000)' <<<"$OUT" || die "rows: $OUT"
 	grep -q '^doctor: .*: 4 ok, 0 FAIL, 0 not verifying, 0 n/a$' <<<"$OUT" || die "summary line: $OUT"
 	unchanged "limited"
 
@@ -97,10 +107,11 @@ else
 	printf 'export SSL_CERT_FILE=/etc/ssl/stale.pem SSL_CERT_DIR=/etc/ssl/stale-dir\n' >"$R/etc/profile.d/zz-stale.sh"
 	before=$(state)
 	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --client openssl --client python --client requests \
-		--client node --client ruby --client perl --client git --path bare --path login
-	expect_cells fail login openssl python ruby perl # OpenSSL's default paths: SSL_CERT_FILE and SSL_CERT_DIR
-	expect_cells ok login curl requests node git     # their own (curl's and git's built-in, certifi, Node's)
-	expect_cells ok bare curl openssl python requests ruby perl git
+		--client node --client ruby --client perl --client git --client php --client go --client bun --client deno \
+		--path bare --path login
+	expect_cells fail login openssl python ruby perl php go # OpenSSL's default paths (Go's own list): SSL_CERT_FILE and SSL_CERT_DIR
+	expect_cells ok login curl requests node git bun deno   # their own (curl's and git's built-in, certifi, NODE_EXTRA_CA_CERTS, DENO_CERT)
+	expect_cells ok bare curl openssl python requests ruby perl git php go bun
 	unchanged "stale SSL_CERT_FILE"
 	rm -r "$R/etc/profile.d/zz-stale.sh" "$R/etc/ssl/stale.pem" "$R/etc/ssl/stale-dir"
 	printf 'export NODE_TLS_REJECT_UNAUTHORIZED=0\n' >"$R/etc/profile.d/zz-insecure.sh"
@@ -109,9 +120,9 @@ else
 	mkdir -p "$R/etc/systemd/system.conf.d"
 	printf '[Manager]\nDefaultEnvironment="NODE_TLS_REJECT_UNAUTHORIZED=0"\n' >"$R/etc/systemd/system.conf.d/zz-insecure.conf"
 	before=$(state)
-	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client node --client curl
-	for p in login pam systemd; do expect_cells not_verifying "$p" node; done
-	expect_cells ok run node
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client node --client bun --client curl
+	for p in login pam systemd; do expect_cells not_verifying "$p" node bun; done # (Bun honours it too)
+	expect_cells ok run node bun
 	for p in login pam systemd; do expect_cells ok "$p" curl; done
 	unchanged "NODE_TLS_REJECT_UNAUTHORIZED=0"
 	rm "$R/etc/profile.d/zz-insecure.sh" "$R/etc/systemd/system.conf.d/zz-insecure.conf"
@@ -124,7 +135,7 @@ else
 	[ "$(detail curl pam)" = "the root has no PAM (/etc/pam.d)" ] || die "pam n/a: $(detail curl pam)"
 	mv "$R/etc/pam.d.away" "$R/etc/pam.d"
 	before=$(state)
-	note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl FAIL there, curl, requests, node, git ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node not verifying on login, pam, systemd; no /etc/pam.d: pam n/a"
+	note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl, php, go FAIL there, curl, requests, node, git, bun, deno ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node and bun not verifying on login, pam, systemd; no /etc/pam.d: pam n/a"
 fi
 
 note "the sandbox: the root's program runs as uid 1000, loopback only, the root read-only, its own processes"
@@ -170,11 +181,32 @@ if [ -n "$AGENT" ] && [ "$STATIC_BUILD" = 1 ]; then
 	expect_rc 0 chroot "$R" /usr/local/bin/cainit doctor --timeout 120s --client curl --client python --client requests \
 		--path bare --path run --path login --json
 	for p in bare run login; do expect_cells ok "$p" curl python requests; done
+	# as root, doctor runs the clients as the root's first user (uid 1000
+	# to 60000 in its /etc/passwd), or root without one; --user names another
+	first=$(awk -F: '$3 >= 1000 && $3 <= 60000 { print $1; exit }' "$R/etc/passwd")
+	python3 -c 'import json, sys; u = json.loads(sys.argv[1])["user"]; assert u["name"] == (sys.argv[2] or "root"), u' "$OUT" "$first" ||
+		die "the clients did not run as the root's first user (${first:-root}): $OUT"
+	cp -a "$R/etc/passwd" "$SCRATCH/passwd.orig"
+	echo "cainit-probe:x:4321:4322:probe:/home/cainit-probe:/bin/sh" >>"$R/etc/passwd"
+	printf '#!/bin/sh\necho "uid=$(/usr/bin/id -u) gid=$(/usr/bin/id -g) groups=$(/usr/bin/id -G) home=${HOME-} cwd=$(pwd)" >&2\nexit 1\n' \
+		>"$R/usr/local/bin/curl"
+	chmod 755 "$R/usr/local/bin/curl"
+	expect_rc 1 chroot "$R" /usr/local/bin/cainit doctor --timeout 120s --client curl --path bare --path login --json \
+		--user cainit-probe
+	[ "$(detail curl bare)" = "uid=4321 gid=4322 groups=4322 home= cwd=/" ] || die "--user, bare: $(detail curl bare)"
+	[ "$(detail curl login)" = "uid=4321 gid=4322 groups=4322 home=/home/cainit-probe cwd=/" ] ||
+		die "--user, login: $(detail curl login)"
+	expect_rc 2 chroot "$R" /usr/local/bin/cainit doctor --client curl --user nosuchuser
+	expect_err 'no such user'
+	expect_rc 2 "$CAINIT" doctor --root "$R" --client curl --user root
+	expect_err 'only with --root /'
+	rm "$R/usr/local/bin/curl"
+	cp -a "$SCRATCH/passwd.orig" "$R/etc/passwd"
 	umount -l "$R/dev"
 	rm "$R/usr/local/bin/cainit"
 	before=$(state)
 	unchanged "chroot"
-	note "chroot: curl, python, requests ok on bare, run and login"
+	note "chroot: curl, python, requests ok on bare, run and login, as ${first:-root}; --user: its uid, gid and home"
 fi
 
 note "the agent: POST /doctor while the loop answers, one at a time, its limit; push --doctor"
