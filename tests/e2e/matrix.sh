@@ -20,7 +20,11 @@
 # exec APIs start commands; it reads /etc/profile.d/cainit.sh), except under
 # `run`, where the variables come from cainit run itself. After every
 # `remove --all` the bundle and the JKS keystore are byte-identical to the
-# originals. Prints the table; exit 1 when any cell is not what it must be.
+# originals. In the ns sandbox, `cainit doctor` runs too, right after the
+# install, and its verdicts are compared cell by cell with the matrix's
+# clients (doctor_vs_matrix.py: login with the install column, pam with su,
+# bare with bare, run with run); any disagreement fails. Prints the table;
+# exit 1 when any cell is not what it must be.
 set -euo pipefail
 build=$(cd "${1:?usage: matrix.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -103,6 +107,14 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 		esac
 	done
 	note "ns: bare: $(grep -c '^ns|bare|[^|]*|\(ok\|refused\)|' "$W/results") of $(wc -w <"$W/clients.ns") as they must be"
+	# doctor, in the same sandbox and the same state, as the matrix's
+	# clients run (root): compared with them cell by cell at the end
+	drc=0
+	timeout 600 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		"$CAINIT" doctor --json --user root --timeout 60s --path login --path pam --path bare --path run \
+		>"$W/doctor.json" 2>"$W/doctor.err" || drc=$?
+	[ "$drc" -le 1 ] && python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$W/doctor.json" ||
+		die "doctor in the ns sandbox: exit $drc: $(head -c 600 "$W/doctor.err")"
 	back_to_pristine
 
 	aport=$(free_port)
@@ -128,6 +140,9 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 		back_to_pristine
 	done
 	note "ns: run: $(grep -c '^ns|run|[^|]*|ok|' "$W/results") of $(wc -w <"$W/clients.ns") as they must be"
+	python3 "$here/doctor_vs_matrix.py" "$W/results" "$W/doctor.json" ns >"$W/doctor.compare" ||
+		die "doctor and the matrix disagree: $(grep -v '^agree' "$W/doctor.compare")"
+	note "ns: $(tail -n1 "$W/doctor.compare")"
 	exit 0
 fi
 
