@@ -20,10 +20,11 @@
 # exec APIs start commands; it reads /etc/profile.d/cainit.sh), except under
 # `run`, where the variables come from cainit run itself. After every
 # `remove --all` the bundle and the JKS keystore are byte-identical to the
-# originals. In the ns sandbox, `cainit doctor` runs too, right after the
-# install, and its verdicts are compared cell by cell with the matrix's
-# clients (doctor_vs_matrix.py: login with the install column, pam with su,
-# bare with bare, run with run); any disagreement fails. Prints the table;
+# originals. In the ns sandbox, `cainit doctor` runs too, after the install,
+# the serve and the rotation, and its verdicts are compared cell by cell
+# with the matrix's clients (doctor_vs_matrix.py: after the install login
+# with the install column, pam with su, bare with bare, run with run; after
+# serve and rotation login with theirs); any disagreement fails. Prints the table;
 # exit 1 when any cell is not what it must be.
 set -euo pipefail
 build=$(cd "${1:?usage: matrix.sh BUILD_DIR}" && pwd)
@@ -108,13 +109,18 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 	done
 	note "ns: bare: $(grep -c '^ns|bare|[^|]*|\(ok\|refused\)|' "$W/results") of $(wc -w <"$W/clients.ns") as they must be"
 	# doctor, in the same sandbox and the same state, as the matrix's
-	# clients run (root): compared with them cell by cell at the end
-	drc=0
-	timeout 600 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		"$CAINIT" doctor --json --user root --timeout 60s --path login --path pam --path bare --path run \
-		>"$W/doctor.json" 2>"$W/doctor.err" || drc=$?
-	[ "$drc" -le 1 ] && python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$W/doctor.json" ||
-		die "doctor in the ns sandbox: exit $drc: $(head -c 600 "$W/doctor.err")"
+	# clients run (root), after each delivery: compared with them cell by
+	# cell (doctor_vs_matrix.py) once the matrix's columns are in
+	doctor_as_matrix() { # NAME PATH...: $W/doctor.NAME.json
+		local out=$W/doctor.$1.json drc=0 p args=()
+		shift
+		for p in "$@"; do args+=(--path "$p"); done
+		timeout 600 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+			"$CAINIT" doctor --json --user root --timeout 60s "${args[@]}" >"$out" 2>"$W/doctor.err" || drc=$?
+		[ "$drc" -le 1 ] && python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$out" ||
+			die "doctor in the ns sandbox: exit $drc: $(head -c 600 "$W/doctor.err")"
+	}
+	doctor_as_matrix install login pam bare run
 	back_to_pristine
 
 	aport=$(free_port)
@@ -122,9 +128,11 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 	agent=$!
 	"$CAINIT" push --to "http://127.0.0.1:$aport" --deadline 10s "$a" 2>/dev/null || die "push: $(cat "$W/agent.err")"
 	cells ns serve ok login
+	doctor_as_matrix serve login
 	proxy_use b
 	"$CAINIT" push --to "http://127.0.0.1:$aport" "$b" 2>/dev/null || die "push (rotation): $(cat "$W/agent.err")"
 	cells ns rotated ok login
+	doctor_as_matrix rotated login
 	if "$CAINIT" verify "$a" >/dev/null 2>&1; then die "after rotation cainit verify still accepts the old CA"; fi
 	where=$(python3 "$TOOLS/find_der.py" "$a" /etc /usr/local/share/ca-certificates /root) ||
 		die "after rotation the old CA is still in: $where"
@@ -140,9 +148,16 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 		back_to_pristine
 	done
 	note "ns: run: $(grep -c '^ns|run|[^|]*|ok|' "$W/results") of $(wc -w <"$W/clients.ns") as they must be"
-	python3 "$here/doctor_vs_matrix.py" "$W/results" "$W/doctor.json" ns >"$W/doctor.compare" ||
-		die "doctor and the matrix disagree: $(grep -v '^agree' "$W/doctor.compare")"
-	note "ns: $(tail -n1 "$W/doctor.compare")"
+	compare() { # NAME COLUMN=PATH...
+		local name=$1
+		shift
+		python3 "$here/doctor_vs_matrix.py" "$W/results" "$W/doctor.$name.json" ns "$@" >"$W/doctor.compare" ||
+			die "doctor and the matrix disagree: $(grep -v '^agree' "$W/doctor.compare")"
+		note "ns: $(tail -n1 "$W/doctor.compare")"
+	}
+	compare install install=login su=pam bare=bare run=run
+	compare serve serve=login
+	compare rotated rotated=login
 	exit 0
 fi
 
