@@ -19,11 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dirwalk.h"
+#include "file_write.h"
 #include "oci.h"
 #include "tar.h"
 #include "tree.h"
@@ -127,6 +129,93 @@ static const char *image_java_home(const struct bake_oci *b)
 	return jh != NULL && jh[0] == '/' && strlen(jh) < PATH_MAX ? jh : NULL;
 }
 
+static bool string_array(const json_t *a)
+{
+	size_t i;
+	json_t *v;
+
+	if (a == NULL || json_is_null(a))
+		return true;
+	if (!json_is_array(a))
+		return false;
+	json_array_foreach(a, i, v)
+		if (!json_is_string(v))
+			return false;
+	return true;
+}
+
+/* Env gets the runtime variables, so that a process started in the
+ * container with no shell of its own (docker exec, kubectl exec) has them.
+ * An image's own value of an "adds" variable or a switch is its author's
+ * choice and stays, unless --env-override; "replaces" variables are set
+ * to this image's full bundle. The values are paths that do not change on
+ * rotation. The new Env (a new reference), or NULL when memory ran out. */
+static json_t *final_env(const struct bake_oci *b)
+{
+	json_t *env = json_object_get(json_object_get(b->config, "config"), "Env"), *nenv = json_array();
+	size_t i, k;
+	json_t *v;
+
+	if (nenv == NULL)
+		return NULL;
+	json_array_foreach(env, i, v) {
+		const char *kv = json_string_value(v);
+		bool ours = false;
+
+		for (k = 0; kv != NULL && k < b->nenv && !ours; k++) {
+			size_t n = strlen(b->env[k].name);
+
+			ours = strncmp(kv, b->env[k].name, n) == 0 && kv[n] == '=' &&
+			       (b->o->env_override || b->env[k].target == ENV_BUNDLE || b->env[k].target == ENV_HASHED_DIR);
+		}
+		if (!ours)
+			json_array_append(nenv, v);
+	}
+	for (k = 0; k < b->nenv; k++) {
+		char *kv;
+
+		if (!b->o->env_override && b->env[k].target != ENV_BUNDLE && b->env[k].target != ENV_HASHED_DIR &&
+		    image_env(b, b->env[k].name) != NULL)
+			continue; /* the image's own */
+		if (asprintf(&kv, "%s=%s", b->env[k].name, b->env[k].value) < 0) {
+			json_decref(nenv);
+			return NULL;
+		}
+		json_array_append_new(nenv, json_string(kv));
+		free(kv);
+	}
+	return nenv;
+}
+
+/* The image's Env as the container will get it, recorded in the layer
+ * (IMAGE_ENV_FILE, a JSON list of strings): `cainit doctor` inside the
+ * container, or on its unpacked root, runs the clients with it (its
+ * "image" start path), since no file of a root says what a runtime's exec
+ * gives a process. */
+static int record_env(struct bake_oci *b, struct rootfs *r, struct cerr *e)
+{
+	char show[PATH_MAX + 64], *text;
+	json_t *env = final_env(b);
+	struct rpath rp;
+	int rc;
+
+	if (env == NULL)
+		return cerr_sys(e, b->l->show, "json", ENOMEM);
+	text = json_dumps(env, JSON_COMPACT);
+	json_decref(env);
+	if (text == NULL)
+		return cerr_sys(e, b->l->show, "json", ENOMEM);
+	if ((rc = rootfs_resolve(r, IMAGE_ENV_FILE, RP_MKDIRS, &rp, e)) == 0) {
+		rootfs_show(r, rp.canon, show, sizeof(show));
+		if (rp.exists && !S_ISREG(rp.st.st_mode))
+			rc = cerr_set(e, CAINIT_EOPS, "%s: exists and is not a regular file", show);
+		else
+			rc = file_write_atomic(rp.dirfd, rp.base, show, text, strlen(text), 0644, e);
+	}
+	free(text);
+	return rc;
+}
+
 /* Unpack the base, let the engine and the agent copy change it, and put
  * what changed into w. */
 static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr *e)
@@ -170,6 +259,10 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 		rc = trust_prepare(root, &rep, e);
 	if (rc == 0) /* what install recorded: the paths of this image's stores */
 		rc = trust_env(root, ENV_PLANNED, b->env, &b->nenv, e);
+	if (rc == 0 && !string_array(json_object_get(json_object_get(b->config, "config"), "Env")))
+		rc = cerr_input(e, "bad_config", "%s: the image's Env is not a list of strings", b->l->show);
+	if (rc == 0)
+		rc = record_env(b, &r, e);
 	if (rc == 0)
 		rc = bake_agent_place(&r, b->agent, e);
 	if (rc == 0)
@@ -185,66 +278,7 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 	return rc;
 }
 
-/* Env gets the runtime variables, so that a process started in the
- * container with no shell of its own (docker exec, kubectl exec) has them.
- * An image's own value of an "adds" variable or a switch is its author's
- * choice and stays, unless --env-override; "replaces" variables are set
- * to this image's full bundle. The values are paths that do not change on
- * rotation. */
-static int set_env(struct bake_oci *b, json_t *cfg)
-{
-	json_t *env = json_object_get(cfg, "Env"), *nenv = json_array();
-	size_t i, k;
-	json_t *v;
-
-	if (nenv == NULL)
-		return -1;
-	json_array_foreach(env, i, v) {
-		const char *kv = json_string_value(v);
-		bool ours = false;
-
-		for (k = 0; kv != NULL && k < b->nenv && !ours; k++) {
-			size_t n = strlen(b->env[k].name);
-
-			ours = strncmp(kv, b->env[k].name, n) == 0 && kv[n] == '=' &&
-			       (b->o->env_override || b->env[k].target == ENV_BUNDLE || b->env[k].target == ENV_HASHED_DIR);
-		}
-		if (!ours)
-			json_array_append(nenv, v);
-	}
-	for (k = 0; k < b->nenv; k++) {
-		char *kv;
-
-		if (!b->o->env_override && b->env[k].target != ENV_BUNDLE && b->env[k].target != ENV_HASHED_DIR &&
-		    image_env(b, b->env[k].name) != NULL)
-			continue; /* the image's own */
-		if (asprintf(&kv, "%s=%s", b->env[k].name, b->env[k].value) < 0) {
-			json_decref(nenv);
-			return -1;
-		}
-		json_array_append_new(nenv, json_string(kv));
-		free(kv);
-	}
-	json_object_set_new(cfg, "Env", nenv);
-	return 0;
-}
-
 /* ---- the config ---- */
-
-static bool string_array(const json_t *a)
-{
-	size_t i;
-	json_t *v;
-
-	if (a == NULL || json_is_null(a))
-		return true;
-	if (!json_is_array(a))
-		return false;
-	json_array_foreach(a, i, v)
-		if (!json_is_string(v))
-			return false;
-	return true;
-}
 
 /* Entrypoint: [agent, "run", run-args..., "--", the original's] (the
  * original unwrapped first when an earlier bake already wrapped it). */
@@ -281,7 +315,7 @@ static int set_entrypoint(struct bake_oci *b, json_t *cfg, struct cerr *e)
 
 static int new_config(struct bake_oci *b, const char *layer_digest, json_t **out, struct cerr *e)
 {
-	json_t *c = json_deep_copy(b->config), *cfg, *labels, *rootfs, *ids, *hist;
+	json_t *c = json_deep_copy(b->config), *cfg, *labels, *rootfs, *ids, *hist, *env;
 	const struct cert_list *cas = b->o->cas;
 	char *list = NULL;
 	size_t i, n = cas ? cas->n : 0;
@@ -301,10 +335,11 @@ static int new_config(struct bake_oci *b, const char *layer_digest, json_t **out
 		json_decref(c);
 		return cerr_input(e, "bad_config", "%s: the image's Env is not a list of strings", b->l->show);
 	}
-	if (set_env(b, cfg) != 0) {
+	if ((env = final_env(b)) == NULL) {
 		json_decref(c);
 		return cerr_sys(e, b->l->show, "json", ENOMEM);
 	}
+	json_object_set_new(cfg, "Env", env);
 	labels = json_object_get(cfg, "Labels");
 	if (!json_is_object(labels)) {
 		labels = json_object();

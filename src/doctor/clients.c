@@ -40,7 +40,7 @@ enum {
 	C_CURL, C_WGET, C_OPENSSL, C_PYTHON, C_REQUESTS, C_PIP, C_NODE, C_NPM,
 	C_BUN, C_DENO, C_RUBY, C_PERL, C_PHP, C_GIT, C_JAVA, C_GO,
 };
-const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "systemd"};
+const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "systemd", "image"};
 
 #define ARGS_MAX 16
 #define OUTPUT_MAX 4096

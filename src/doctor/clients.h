@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum dr_path { DR_BARE, DR_RUN, DR_LOGIN, DR_PAM, DR_SYSTEMD, DR_PATHS };
+enum dr_path { DR_BARE, DR_RUN, DR_LOGIN, DR_PAM, DR_SYSTEMD, DR_IMAGE, DR_PATHS };
 
 enum dr_verdict {
 	DR_NA,        /* the root cannot start it this way, or lacks it */
@@ -37,7 +37,7 @@ struct dr_row {
 /* The names, in table order: clients ("curl", "wget", "openssl", "python",
  * "requests", "pip", "node", "npm", "bun", "deno", "ruby", "perl", "php",
  * "git", "java", "go") and paths ("bare", "run", "login", "pam",
- * "systemd"). */
+ * "systemd", "image"). */
 extern const char *const dr_client_names[DR_CLIENTS];
 extern const char *const dr_path_names[DR_PATHS];
 

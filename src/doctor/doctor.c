@@ -102,6 +102,7 @@ static int body(void *arg)
 	/* the files' start paths, read from the root as its programs see it */
 	x.env[DR_PAM] = start_env_pam(&x.na[DR_PAM]);
 	x.env[DR_SYSTEMD] = start_env_systemd(&x.na[DR_SYSTEMD]);
+	x.env[DR_IMAGE] = start_env_image(&x.na[DR_IMAGE]);
 	/* the clients side by side, a worker each, as many at once as there
 	 * are CPUs (a JVM that starts beside nine other runtimes on two CPUs
 	 * can take longer than a run may); a row is one write, less than
@@ -133,6 +134,7 @@ static int body(void *arg)
 	endpoint_stop(&ep);
 	start_env_free((char **)x.env[DR_PAM]);
 	start_env_free((char **)x.env[DR_SYSTEMD]);
+	start_env_free((char **)x.env[DR_IMAGE]);
 	return 0;
 }
 

@@ -10,16 +10,22 @@
  * assignment adds its space-separated, optionally quoted NAME=VALUE words,
  * a later one replacing an earlier one of the same name, an empty one
  * emptying the list.
+ * The image's Env, as bake --oci recorded it (IMAGE_ENV_FILE): a JSON list
+ * of "NAME=VALUE" strings, as a container runtime hands them to the
+ * process it starts, a later NAME replacing an earlier one.
  */
 #include "start_env.h"
 
 #include <ctype.h>
 #include <dirent.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "trust.h"
 
 #define FILE_MAX (64 * 1024)
 #define VARS_MAX START_ENV_MAX
@@ -288,4 +294,40 @@ void start_env_free(char **env)
 	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
 		free(env[i]);
 	free(env);
+}
+
+char **start_env_from_image_text(const char *text, size_t len)
+{
+	struct vars v = {.n = 0};
+	json_t *list = json_loadb(text, len, 0, NULL), *item;
+	size_t i;
+
+	if (!json_is_array(list)) {
+		json_decref(list);
+		return NULL;
+	}
+	json_array_foreach(list, i, item) {
+		const char *kv = json_string_value(item), *eq = kv != NULL ? strchr(kv, '=') : NULL;
+
+		/* (a value with a newline is left out, as the other readers do) */
+		if (eq != NULL && valid_name(kv, (size_t)(eq - kv)) && strchr(eq + 1, '\n') == NULL)
+			set(&v, kv, (size_t)(eq - kv), eq + 1, strlen(eq + 1));
+	}
+	json_decref(list);
+	return result(&v);
+}
+
+char **start_env_image(const char **why)
+{
+	char *buf = slurp(IMAGE_ENV_FILE), **env;
+
+	if (buf == NULL) {
+		*why = "no image Env recorded (cainit bake --oci records it in " IMAGE_ENV_FILE ")";
+		return NULL;
+	}
+	env = start_env_from_image_text(buf, strlen(buf));
+	free(buf);
+	if (env == NULL)
+		*why = IMAGE_ENV_FILE ": not a JSON list of strings";
+	return env;
 }

@@ -1,9 +1,10 @@
 /*
  * start_env.h: the environments of the start paths that a file in the root
  * sets, read the way their readers read them: pam_env's /etc/environment
- * (a PAM session: su, ssh, login, cron) and systemd's DefaultEnvironment=
- * (every service of the system manager). Called where the root is / (in
- * doctor's sandbox, or inside the root itself).
+ * (a PAM session: su, ssh, login, cron), systemd's DefaultEnvironment=
+ * (every service of the system manager), and the image's Env that cainit
+ * bake --oci recorded (a container's processes). Called where the root is /
+ * (in doctor's sandbox, or inside the root itself).
  */
 #ifndef CAINIT_START_ENV_H
 #define CAINIT_START_ENV_H
@@ -15,6 +16,7 @@
  * out (*why says which). */
 char **start_env_pam(const char **why);
 char **start_env_systemd(const char **why);
+char **start_env_image(const char **why);
 void start_env_free(char **env);
 
 /* The same from the files' text (untrusted: a tenant's; fuzz_start_env):
@@ -25,5 +27,8 @@ void start_env_free(char **env);
 #define START_ENV_MAX 256
 char **start_env_from_pam_text(const char *text);
 char **start_env_from_systemd_texts(const char *const *texts, size_t n);
+/* The image's recorded Env (len bytes of JSON): the same rules; NULL also
+ * when the text is not a JSON list. */
+char **start_env_from_image_text(const char *text, size_t len);
 
 #endif

@@ -140,7 +140,7 @@ int held_stale(struct rootfs *r, char (*out)[SET_NAME_MAX + 1], size_t max, size
 	if (rc != 0 && rc != STOP)
 		return rc;
 	if (x.n == 0 && rootfs_resolve(r, CAINIT_DIR, RP_DIR, &sets, &ignored) == 0 && sets.dirfd >= 0 &&
-	    unlinkat(sets.dirfd, HELD_DIR + sizeof(CAINIT_DIR), AT_REMOVEDIR) == 0)
+	    unlinkat(sets.dirfd, HELD_DIR_NAME, AT_REMOVEDIR) == 0)
 		/* no temporary set left: the directory goes when empty (ENOTEMPTY:
 		 * a live one's), so later runs look no further */
 		rootfs_forget(r);

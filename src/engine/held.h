@@ -11,7 +11,8 @@
 #include "paths.h"
 #include "rootfs.h"
 
-#define HELD_DIR CAINIT_DIR "/held"
+#define HELD_DIR_NAME "held"
+#define HELD_DIR CAINIT_DIR "/" HELD_DIR_NAME
 /* Only sets named so are ever held or swept: a file planted in the held
  * directory cannot make a run remove any other set (the CA a platform
  * installed, one bake put in an image). */

@@ -27,6 +27,9 @@ bool set_name_valid(const char *name);
 #define CA_FILE CAINIT_DIR "/" CA_FILE_NAME
 #define ENV_FILE_NAME "env" /* /etc/cainit/env: the runtime variables, NAME=value */
 #define ENV_FILE CAINIT_DIR "/" ENV_FILE_NAME
+/* /etc/cainit/image-env.json: the Env a baked image's container gets (bake
+ * --oci writes it; doctor's "image" start path reads it) */
+#define IMAGE_ENV_FILE CAINIT_DIR "/image-env.json"
 #define DIRS_RECORD_NAME "dirs" /* /etc/cainit/dirs: the directories cainit made */
 #define NSS_RECORD_NAME "nss"   /* /etc/cainit/nss: the NSS databases it wrote */
 #define PYENV_RECORD_NAME "python-envs" /* /etc/cainit/python-envs: the --python-env prefixes */

@@ -119,9 +119,13 @@ $MKOCI unpack "$SCRATCH/layout" env-baked "$SCRATCH/ue"
 while IFS= read -r kv; do
 	[ "${kv%%=*}" = NODE_EXTRA_CA_CERTS ] || grep -qxF "$kv" <<<"$env" || die "Env lacks $kv (cainit env of the image)"
 done < <("$CAINIT" env --root "$SCRATCH/ue" --format dotenv)
+# the same Env recorded in the layer, for doctor's "image" start path
+python3 -c 'import json, sys; rec = json.load(open(sys.argv[1])); cfg = json.loads(sys.argv[2]); assert rec == cfg, (rec, cfg)' \
+	"$SCRATCH/ue/etc/cainit/image-env.json" "$(q 'd["config"]["config"]["Env"]' <<<"$(show env-baked)")" ||
+	die "etc/cainit/image-env.json is not the config's Env"
 python3 "$HERE/../tools/jks.py" "$SCRATCH/ue/srv/jdk/lib/security/cacerts" | grep -q 'cainit\.default\.' ||
 	die "the keystore under the image's JAVA_HOME did not get the CA"
-note "Env: $(wc -l <<<"$env") variables; NODE_EXTRA_CA_CERTS=/corp.pem kept, SSL_CERT_FILE set to the bundle; /srv/jdk's keystore"
+note "Env: $(wc -l <<<"$env") variables, recorded in etc/cainit/image-env.json too; NODE_EXTRA_CA_CERTS=/corp.pem kept, SSL_CERT_FILE set to the bundle; /srv/jdk's keystore"
 expect_rc 0 "$CAINIT" bake --oci "$SCRATCH/layout:envimg" --tag env-over --agent "$AGENT" --ca "$SCRATCH/A.pem" --env-override
 [ "$OUT" != "$fp_env" ] || die "--env-override, same fingerprint"
 grep -qxF NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem <<<"$(env_of env-over)" || die "--env-override kept the image's value"

@@ -127,6 +127,28 @@ else
 	unchanged "NODE_TLS_REJECT_UNAUTHORIZED=0"
 	rm "$R/etc/profile.d/zz-insecure.sh" "$R/etc/systemd/system.conf.d/zz-insecure.conf"
 	cp -a "$SCRATCH/environment.orig" "$R/etc/environment"
+	# the image path: the Env bake --oci recorded (t_bake_oci checks the
+	# record), as a container runtime starts the image's processes
+	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --json --path image --client curl
+	expect_cells n/a image curl
+	grep -q 'no image Env recorded' <<<"$(detail curl image)" || die "image n/a: $(detail curl image)"
+	mkdir "$R/etc/cainit"
+	printf '["PATH=/usr/local/bin:/usr/bin:/bin", "NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem"]' >"$R/etc/cainit/image-env.json"
+	before=$(state)
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --path image --path bare --client node --client curl
+	expect_cells ok image node curl
+	expect_cells fail bare node
+	unchanged "image Env"
+	printf '["NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem", "NODE_TLS_REJECT_UNAUTHORIZED=0"]' >"$R/etc/cainit/image-env.json"
+	before=$(state)
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --path image --client node
+	expect_cells not_verifying image node
+	printf '{"Env": []}' >"$R/etc/cainit/image-env.json"
+	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --json --path image --client node
+	expect_cells n/a image node
+	grep -q 'not a JSON list' <<<"$(detail node image)" || die "image, a bad record: $(detail node image)"
+	rm -r "$R/etc/cainit"
+	before=$(state)
 	# a root without PAM: that column is n/a, and n/a is not a failure
 	mv "$R/etc/pam.d" "$R/etc/pam.d.away"
 	before=$(state)
@@ -135,7 +157,7 @@ else
 	[ "$(detail curl pam)" = "the root has no PAM (/etc/pam.d)" ] || die "pam n/a: $(detail curl pam)"
 	mv "$R/etc/pam.d.away" "$R/etc/pam.d"
 	before=$(state)
-	note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl, php, go FAIL there, curl, requests, node, git, bun, deno ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node and bun not verifying on login, pam, systemd; no /etc/pam.d: pam n/a"
+	note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl, php, go FAIL there, curl, requests, node, git, bun, deno ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node and bun not verifying on login, pam, systemd; the image path: node ok with the recorded Env, not verifying with NODE_TLS_REJECT_UNAUTHORIZED=0 there, n/a without a record or with a bad one; no /etc/pam.d: pam n/a"
 fi
 
 note "the sandbox: the root's program runs as uid 1000, loopback only, the root read-only, its own processes"
@@ -188,13 +210,22 @@ if [ -n "$AGENT" ] && [ "$STATIC_BUILD" = 1 ]; then
 		die "the clients did not run as the root's first user (${first:-root}): $OUT"
 	cp -a "$R/etc/passwd" "$SCRATCH/passwd.orig"
 	echo "cainit-probe:x:4321:4322:probe:/home/cainit-probe:/bin/sh" >>"$R/etc/passwd"
-	printf '#!/bin/sh\necho "uid=$(/usr/bin/id -u) gid=$(/usr/bin/id -g) groups=$(/usr/bin/id -G) home=${HOME-} cwd=$(pwd)" >&2\nexit 1\n' \
-		>"$R/usr/local/bin/curl"
+	# (and doctor's process above the client, which has doctor's memory,
+	# is closed to it: its own /proc entry readable, its parent's not)
+	cat >"$R/usr/local/bin/curl" <<'PROBE'
+#!/bin/sh
+mem() { if cat "/proc/$1/environ" >/dev/null 2>&1; then echo readable; else echo closed; fi; }
+echo "uid=$(/usr/bin/id -u) gid=$(/usr/bin/id -g) groups=$(/usr/bin/id -G) home=${HOME-} cwd=$(pwd) self=$(mem $$) parent=$(mem $PPID)" >&2
+exit 1
+PROBE
 	chmod 755 "$R/usr/local/bin/curl"
+	mount -t proc doctor-proc "$R/proc"
 	expect_rc 1 chroot "$R" /usr/local/bin/cainit doctor --timeout 120s --client curl --path bare --path login --json \
 		--user cainit-probe
-	[ "$(detail curl bare)" = "uid=4321 gid=4322 groups=4322 home= cwd=/" ] || die "--user, bare: $(detail curl bare)"
-	[ "$(detail curl login)" = "uid=4321 gid=4322 groups=4322 home=/home/cainit-probe cwd=/" ] ||
+	umount "$R/proc"
+	[ "$(detail curl bare)" = "uid=4321 gid=4322 groups=4322 home= cwd=/ self=readable parent=closed" ] ||
+		die "--user, bare: $(detail curl bare)"
+	[ "$(detail curl login)" = "uid=4321 gid=4322 groups=4322 home=/home/cainit-probe cwd=/ self=readable parent=closed" ] ||
 		die "--user, login: $(detail curl login)"
 	expect_rc 2 chroot "$R" /usr/local/bin/cainit doctor --client curl --user nosuchuser
 	expect_err 'no such user'
@@ -206,7 +237,7 @@ if [ -n "$AGENT" ] && [ "$STATIC_BUILD" = 1 ]; then
 	rm "$R/usr/local/bin/cainit"
 	before=$(state)
 	unchanged "chroot"
-	note "chroot: curl, python, requests ok on bare, run and login, as ${first:-root}; --user: its uid, gid and home"
+	note "chroot: curl, python, requests ok on bare, run and login, as ${first:-root}; --user: its uid, gid and home; doctor's process above it closed to it"
 fi
 
 note "the agent: POST /doctor while the loop answers, one at a time, its limit; push --doctor"
