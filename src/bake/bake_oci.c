@@ -205,10 +205,12 @@ static int record_env(struct bake_oci *b, struct rootfs *r, struct cerr *e)
 	json_decref(env);
 	if (text == NULL)
 		return cerr_sys(e, b->l->show, "json", ENOMEM);
-	if ((rc = rootfs_resolve(r, IMAGE_ENV_FILE, RP_MKDIRS, &rp, e)) == 0) {
+	/* (not followed: a link an image put there names someone else's file) */
+	if ((rc = rootfs_resolve(r, IMAGE_ENV_FILE, RP_MKDIRS | RP_NOFOLLOW, &rp, e)) == 0) {
 		rootfs_show(r, rp.canon, show, sizeof(show));
 		if (rp.exists && !S_ISREG(rp.st.st_mode))
-			rc = cerr_set(e, CAINIT_EOPS, "%s: exists and is not a regular file", show);
+			rc = cerr_input(e, "bad_image", "%s: exists and is not a regular file (where bake records the Env)",
+					show);
 		else
 			rc = file_write_atomic(rp.dirfd, rp.base, show, text, strlen(text), 0644, e);
 	}

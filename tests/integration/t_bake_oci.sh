@@ -274,6 +274,19 @@ with tarfile.open(sys.argv[1], "w") as t:
 PY
 $MKOCI make "$SCRATCH/layout" climb --raw-layer "$SCRATCH/climb.tar"
 refused 'climbs out with ".."' --oci "$SCRATCH/layout:climb" --tag x --ca "$SCRATCH/A.pem"
+# the Env record's place taken by a link to the image's own /etc/passwd: not
+# followed (bake would have written the Env over that file)
+python3 - "$SCRATCH/envlink.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for d in ("etc", "etc/cainit"):
+        i = tarfile.TarInfo(d); i.type = tarfile.DIRTYPE; i.mode = 0o755; t.addfile(i)
+    i = tarfile.TarInfo("etc/passwd"); data = b"root:x:0:0:root:/root:/bin/sh\n"; i.size = len(data)
+    t.addfile(i, io.BytesIO(data))
+    i = tarfile.TarInfo("etc/cainit/image-env.json"); i.type = tarfile.SYMTYPE; i.linkname = "../passwd"; t.addfile(i)
+PY
+$MKOCI make "$SCRATCH/layout" envlink --raw-layer "$SCRATCH/envlink.tar"
+refused 'image-env.json: exists and is not a regular file' --oci "$SCRATCH/layout:envlink" --tag x --ca "$SCRATCH/A.pem"
 python3 - "$SCRATCH/long.tar" <<'PY'
 import io, sys, tarfile
 with tarfile.open(sys.argv[1], "w") as t:
