@@ -317,17 +317,26 @@ static void start_cached(const struct rootfs *r, const char *path, unsigned flag
  * each case of a component handled where the next one depends on it.) */
 int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rpath *out, struct cerr *e)
 {
-	char rest[2 * PATH_MAX], target[PATH_MAX], canon[PATH_MAX] = "", cand[PATH_MAX];
+	char rest[2 * PATH_MAX], target[PATH_MAX], canon[PATH_MAX], cand[PATH_MAX];
 	char show[PATH_MAX + 64];
+	size_t plen = strlen(path), canon_len = 0;
 	const char *p;
 	int cur = r->fd, links = 0;
 
-	memset(out, 0, sizeof(*out));
+	/* (strings are copied by their length, not by the buffers' size: a
+	 * scan resolves some 500 paths, and 4 KiB copies were a third of it) */
+	canon[0] = '\0';
+	out->canon[0] = '\0';
+	out->base[0] = '\0';
 	out->dirfd = -1;
-	if (snprintf(rest, sizeof(rest), "%s", path) >= (int)sizeof(rest))
+	out->exists = false;
+	memset(&out->st, 0, sizeof(out->st));
+	if (plen >= sizeof(rest))
 		return cerr_set(e, CAINIT_EOPS, "%s: path too long", path);
+	memcpy(rest, path, plen + 1);
 	p = rest;
 	start_cached(r, rest, flags, canon, &cur, &p);
+	canon_len = strlen(canon);
 	for (;;) {
 		char comp[NAME_MAX + 1];
 		const char *next, *q;
@@ -370,12 +379,16 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 
 			if (slash)
 				*slash = '\0'; /* ".." stops at the root */
+			canon_len = strlen(canon);
 			cur = cache_get(r, canon);
 			p = next;
 			continue;
 		}
-		if (snprintf(cand, sizeof(cand), "%s/%s", canon, comp) >= (int)sizeof(cand))
+		if (canon_len + 1 + clen >= sizeof(cand))
 			return cerr_sys(e, path, "resolve", ENAMETOOLONG);
+		memcpy(cand, canon, canon_len);
+		cand[canon_len] = '/';
+		memcpy(cand + canon_len + 1, comp, clen + 1);
 		if (r->max_depth > 0) {
 			unsigned depth = 0;
 
@@ -393,7 +406,8 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 				return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "mkdir", errno);
 			if (fd >= 0) {
 				cur = fd;
-				memcpy(canon, cand, sizeof(canon));
+				canon_len += 1 + clen;
+				memcpy(canon, cand, canon_len + 1);
 				p = next;
 				continue;
 			}
@@ -408,14 +422,14 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 			if (fstatat(cur, comp, &out->st, AT_SYMLINK_NOFOLLOW) < 0) {
 				if (errno != ENOENT)
 					return cerr_sys(e, rootfs_show(r, cand, show, sizeof(show)), "stat", errno);
-				memcpy(out->canon, cand, sizeof(out->canon));
-				snprintf(out->base, sizeof(out->base), "%s", comp);
+				memcpy(out->canon, cand, canon_len + clen + 2);
+				memcpy(out->base, comp, clen + 1);
 				out->dirfd = cur;
 				return 0;
 			}
 			if (!S_ISLNK(out->st.st_mode) || (flags & RP_NOFOLLOW)) {
-				memcpy(out->canon, cand, sizeof(out->canon));
-				snprintf(out->base, sizeof(out->base), "%s", comp);
+				memcpy(out->canon, cand, canon_len + clen + 2);
+				memcpy(out->base, comp, clen + 1);
 				out->dirfd = cur;
 				out->exists = true;
 				return 0;
@@ -434,13 +448,16 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 		{
 			char tmp[2 * PATH_MAX];
 
-			if (snprintf(tmp, sizeof(tmp), "%s/%s", target, next) >= (int)sizeof(tmp))
+			int k = snprintf(tmp, sizeof(tmp), "%s/%s", target, next);
+
+			if (k >= (int)sizeof(tmp))
 				return cerr_sys(e, path, "resolve", ENAMETOOLONG);
-			memcpy(rest, tmp, sizeof(rest));
+			memcpy(rest, tmp, (size_t)k + 1);
 		}
 		p = rest;
 		if (target[0] == '/') {
 			canon[0] = '\0';
+			canon_len = 0;
 			cur = r->fd;
 		}
 	}
