@@ -50,6 +50,8 @@ struct bake_oci {
 	bool work_made;
 	struct env_var env[ENV_VARS_MAX]; /* the runtime variables the config gets */
 	size_t nenv;
+	json_t *final_env;       /* the new image's Env: its config's, and the record in
+				  * its layer (made once, by layer_from_root) */
 };
 
 /* ---- the layer ---- */
@@ -195,14 +197,14 @@ static json_t *final_env(const struct bake_oci *b)
 static int record_env(struct bake_oci *b, struct rootfs *r, struct cerr *e)
 {
 	char show[PATH_MAX + 64], *text;
-	json_t *env = final_env(b);
 	struct rpath rp;
 	int rc;
 
-	if (env == NULL)
+	if (!string_array(json_object_get(json_object_get(b->config, "config"), "Env")))
+		return cerr_input(e, "bad_config", "%s: the image's Env is not a list of strings", b->l->show);
+	if ((b->final_env = final_env(b)) == NULL)
 		return cerr_sys(e, b->l->show, "json", ENOMEM);
-	text = json_dumps(env, JSON_COMPACT);
-	json_decref(env);
+	text = json_dumps(b->final_env, JSON_COMPACT);
 	if (text == NULL)
 		return cerr_sys(e, b->l->show, "json", ENOMEM);
 	/* (not followed: a link an image put there names someone else's file) */
@@ -261,8 +263,6 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 		rc = trust_prepare(root, &rep, e);
 	if (rc == 0) /* what install recorded: the paths of this image's stores */
 		rc = trust_env(root, ENV_PLANNED, b->env, &b->nenv, e);
-	if (rc == 0 && !string_array(json_object_get(json_object_get(b->config, "config"), "Env")))
-		rc = cerr_input(e, "bad_config", "%s: the image's Env is not a list of strings", b->l->show);
 	if (rc == 0)
 		rc = record_env(b, &r, e);
 	if (rc == 0)
@@ -317,7 +317,7 @@ static int set_entrypoint(struct bake_oci *b, json_t *cfg, struct cerr *e)
 
 static int new_config(struct bake_oci *b, const char *layer_digest, json_t **out, struct cerr *e)
 {
-	json_t *c = json_deep_copy(b->config), *cfg, *labels, *rootfs, *ids, *hist, *env;
+	json_t *c = json_deep_copy(b->config), *cfg, *labels, *rootfs, *ids, *hist;
 	const struct cert_list *cas = b->o->cas;
 	char *list = NULL;
 	size_t i, n = cas ? cas->n : 0;
@@ -333,15 +333,7 @@ static int new_config(struct bake_oci *b, const char *layer_digest, json_t **out
 		json_decref(c);
 		return e->code;
 	}
-	if (!string_array(json_object_get(cfg, "Env"))) {
-		json_decref(c);
-		return cerr_input(e, "bad_config", "%s: the image's Env is not a list of strings", b->l->show);
-	}
-	if ((env = final_env(b)) == NULL) {
-		json_decref(c);
-		return cerr_sys(e, b->l->show, "json", ENOMEM);
-	}
-	json_object_set_new(cfg, "Env", env);
+	json_object_set(cfg, "Env", b->final_env); /* (record_env checked and made it) */
 	labels = json_object_get(cfg, "Labels");
 	if (!json_is_object(labels)) {
 		labels = json_object();
@@ -628,6 +620,7 @@ static int bake_platform(struct oci_layout *l, json_t *desc, const struct bake_a
 	tar_writer_free(&w);
 	json_decref(b.manifest);
 	json_decref(b.config);
+	json_decref(b.final_env);
 	return rc;
 }
 
