@@ -18,12 +18,15 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "trust.h"
 
@@ -83,20 +86,28 @@ static void clear(struct vars *v)
 	v->v[0] = NULL;
 }
 
-/* The file (at most FILE_MAX bytes, NUL-terminated), or NULL. */
-static char *slurp(const char *path)
+/* The file's first FILE_MAX bytes, NUL-terminated, or NULL when it is not
+ * a regular file (a FIFO a root put there must not hang doctor: opened
+ * without blocking, checked on the descriptor). *over: it held more. */
+static char *slurp(const char *path, bool *over)
 {
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
 
-	if (f == NULL)
+	*over = false;
+	if (fd < 0)
 		return NULL;
-	if ((buf = malloc(FILE_MAX + 1)) != NULL) {
-		n = fread(buf, 1, FILE_MAX, f);
-		buf[n] = '\0';
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (buf = malloc(FILE_MAX + 2)) != NULL) {
+		ssize_t k;
+
+		while (n < FILE_MAX + 1 && ((k = read(fd, buf + n, FILE_MAX + 1 - n)) > 0 || (k < 0 && errno == EINTR)))
+			n += k > 0 ? (size_t)k : 0;
+		*over = n > FILE_MAX;
+		buf[*over ? FILE_MAX : n] = '\0';
 	}
-	fclose(f);
+	close(fd);
 	return buf;
 }
 
@@ -153,12 +164,13 @@ char **start_env_from_pam_text(const char *text)
 char **start_env_pam(const char **why)
 {
 	char *buf, **env;
+	bool over;
 
 	if (!exists("/etc/pam.d", true)) {
 		*why = "the root has no PAM (/etc/pam.d)";
 		return NULL;
 	}
-	buf = slurp("/etc/environment"); /* (none: an empty environment) */
+	buf = slurp("/etc/environment", &over); /* (none: an empty environment) */
 	env = start_env_from_pam_text(buf ? buf : "");
 	free(buf);
 	if (env == NULL)
@@ -245,6 +257,7 @@ char **start_env_systemd(const char **why)
 	static const char *const dirs[] = {"/usr/lib/systemd/system.conf.d", "/etc/systemd/system.conf.d"};
 	char *files[DROPINS_MAX + 1], *texts[DROPINS_MAX + 1], **env;
 	size_t n = 0, nt = 0;
+	bool over; /* (a longer file is read as far as FILE_MAX) */
 
 	if (!exists("/usr/lib/systemd/systemd", false) && !exists("/lib/systemd/systemd", false)) {
 		*why = "the root has no systemd";
@@ -274,10 +287,10 @@ char **start_env_systemd(const char **why)
 	}
 	qsort(files, n, sizeof(files[0]), by_name);
 	/* the main file first, then the drop-ins in name order */
-	if ((texts[nt] = slurp("/etc/systemd/system.conf")) != NULL)
+	if ((texts[nt] = slurp("/etc/systemd/system.conf", &over)) != NULL)
 		nt++;
 	for (size_t k = 0; k < n; k++) {
-		if ((texts[nt] = slurp(files[k])) != NULL)
+		if ((texts[nt] = slurp(files[k], &over)) != NULL)
 			nt++;
 		free(files[k]);
 	}
@@ -319,10 +332,16 @@ char **start_env_from_image_text(const char *text, size_t len)
 
 char **start_env_image(const char **why)
 {
-	char *buf = slurp(IMAGE_ENV_FILE), **env;
+	bool over;
+	char *buf = slurp(IMAGE_ENV_FILE, &over), **env;
 
 	if (buf == NULL) {
 		*why = "no image Env recorded (cainit bake --oci records it in " IMAGE_ENV_FILE ")";
+		return NULL;
+	}
+	if (over) { /* a cut list would not be the one recorded */
+		free(buf);
+		*why = IMAGE_ENV_FILE ": larger than 64 KiB";
 		return NULL;
 	}
 	env = start_env_from_image_text(buf, strlen(buf));

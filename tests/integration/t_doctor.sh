@@ -147,6 +147,26 @@ else
 	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --json --path image --client node
 	expect_cells n/a image node
 	grep -q 'not a JSON list' <<<"$(detail node image)" || die "image, a bad record: $(detail node image)"
+	# a record past 64 KiB is not cut to a list it never was: n/a
+	python3 -c 'import json, sys; print(json.dumps(["PAD%d=%s" % (i, "x" * 1000) for i in range(70)] + ["NODE_EXTRA_CA_CERTS=/etc/cainit/ca.pem"]))' >"$R/etc/cainit/image-env.json"
+	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --json --path image --client node
+	expect_cells n/a image node
+	grep -q 'larger than 64 KiB' <<<"$(detail node image)" || die "image, a long record: $(detail node image)"
+	# FIFOs where doctor reads the start paths' files: nothing to read,
+	# and nothing waits for a writer that never comes (timeout: the test's
+	# own limit, far above a run's; doctor used to wait there for ever)
+	rm "$R/etc/cainit/image-env.json"
+	mkfifo "$R/etc/cainit/image-env.json"
+	mv "$R/etc/environment" "$SCRATCH/environment.keep" 2>/dev/null || : >"$SCRATCH/environment.keep"
+	mkfifo "$R/etc/environment"
+	mkdir -p "$R/etc/systemd/system.conf.d"
+	mkfifo "$R/etc/systemd/system.conf.d/zz-fifo.conf"
+	expect_rc 0 timeout 300 "$CAINIT" doctor --timeout 120s --root "$R" --json --path image --path pam --path systemd --client curl
+	expect_cells n/a image curl
+	expect_cells ok pam curl
+	expect_cells ok systemd curl
+	rm "$R/etc/environment" "$R/etc/systemd/system.conf.d/zz-fifo.conf"
+	mv "$SCRATCH/environment.keep" "$R/etc/environment"
 	rm -r "$R/etc/cainit"
 	before=$(state)
 	# a root without PAM: that column is n/a, and n/a is not a failure
@@ -157,7 +177,7 @@ else
 	[ "$(detail curl pam)" = "the root has no PAM (/etc/pam.d)" ] || die "pam n/a: $(detail curl pam)"
 	mv "$R/etc/pam.d.away" "$R/etc/pam.d"
 	before=$(state)
-	note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl, php, go FAIL there, curl, requests, node, git, bun, deno ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node and bun not verifying on login, pam, systemd; the image path: node ok with the recorded Env, not verifying with NODE_TLS_REJECT_UNAUTHORIZED=0 there, n/a without a record or with a bad one; no /etc/pam.d: pam n/a"
+	note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl, php, go FAIL there, curl, requests, node, git, bun, deno ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node and bun not verifying on login, pam, systemd; the image path: node ok with the recorded Env, not verifying with NODE_TLS_REJECT_UNAUTHORIZED=0 there, n/a without a record, with a bad one, one past 64 KiB or a FIFO; FIFOs at /etc/environment and a systemd drop-in: read as empty, no hang; no /etc/pam.d: pam n/a"
 fi
 
 note "the sandbox: the root's program runs as uid 1000, loopback only, the root read-only, its own processes"
@@ -222,11 +242,19 @@ PROBE
 	mount -t proc doctor-proc "$R/proc"
 	expect_rc 1 chroot "$R" /usr/local/bin/cainit doctor --timeout 120s --client curl --path bare --path login --json \
 		--user cainit-probe
-	umount "$R/proc"
 	[ "$(detail curl bare)" = "uid=4321 gid=4322 groups=4322 home= cwd=/ self=readable parent=closed" ] ||
 		die "--user, bare: $(detail curl bare)"
 	[ "$(detail curl login)" = "uid=4321 gid=4322 groups=4322 home=/home/cainit-probe cwd=/ self=readable parent=closed" ] ||
 		die "--user, login: $(detail curl login)"
+	# the same user by its uid
+	expect_rc 1 chroot "$R" /usr/local/bin/cainit doctor --timeout 120s --client curl --path login --json --user 4321
+	umount "$R/proc"
+	[ "$(detail curl login)" = "uid=4321 gid=4322 groups=4322 home=/home/cainit-probe cwd=/ self=readable parent=closed" ] ||
+		die "--user 4321, login: $(detail curl login)"
+	python3 -c 'import json, sys; u = json.loads(sys.argv[1])["user"]; assert u == {"name": "cainit-probe", "uid": 4321}, u' "$OUT" ||
+		die "--user 4321: $OUT"
+	expect_rc 2 chroot "$R" /usr/local/bin/cainit doctor --client curl --user 4329
+	expect_err 'no such user'
 	expect_rc 2 chroot "$R" /usr/local/bin/cainit doctor --client curl --user nosuchuser
 	expect_err 'no such user'
 	expect_rc 2 "$CAINIT" doctor --root "$R" --client curl --user root
@@ -237,7 +265,7 @@ PROBE
 	rm "$R/usr/local/bin/cainit"
 	before=$(state)
 	unchanged "chroot"
-	note "chroot: curl, python, requests ok on bare, run and login, as ${first:-root}; --user: its uid, gid and home; doctor's process above it closed to it"
+	note "chroot: curl, python, requests ok on bare, run and login, as ${first:-root}; --user NAME and --user UID: its uid, gid and home; doctor's process above it closed to it"
 fi
 
 note "the agent: POST /doctor while the loop answers, one at a time, its limit; push --doctor"
