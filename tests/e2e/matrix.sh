@@ -24,8 +24,11 @@
 # the serve and the rotation, and its verdicts are compared cell by cell
 # with the matrix's clients (doctor_vs_matrix.py: after the install login
 # with the install column, pam with su, bare with bare, run with run; after
-# serve and rotation login with theirs); any disagreement fails. Prints the table;
-# exit 1 when any cell is not what it must be.
+# serve and rotation login with theirs); in the container, doctor's image
+# path (the Env bake recorded, what `podman exec` gives) after the install,
+# the serve and the rotation, each with that column; in the systemd
+# container, its systemd path after the install. Any disagreement fails.
+# Prints the table; exit 1 when any cell is not what it must be.
 set -euo pipefail
 build=$(cd "${1:?usage: matrix.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,6 +51,24 @@ esac
 CAINIT=$build/cainit
 die() { echo "e2e matrix: FAIL: $*" >&2; exit 1; }
 note() { echo "e2e matrix: $*"; }
+# compare_doctor SANDBOX NAME COLUMN=PATH...: $W/doctor.NAME.json (doctor
+# run in SANDBOX) against the matrix's cells there, cell by cell
+compare_doctor() {
+	local sb=$1 name=$2
+	shift 2
+	python3 "$here/doctor_vs_matrix.py" "$W/results" "$W/doctor.$name.json" "$sb" "$@" >"$W/doctor.compare" ||
+		die "$sb: doctor and the matrix disagree: $(grep -v '^agree' "$W/doctor.compare")"
+	note "$sb: $(tail -n1 "$W/doctor.compare")"
+}
+# doctor_in CONTAINER NAME PATH: doctor in a container, as the matrix's
+# clients run there (root), after a delivery: $W/doctor.NAME.json
+doctor_in() {
+	local drc=0
+	timeout 600 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay exec "$1" \
+		/usr/local/bin/cainit doctor --json --user root --timeout 60s --path "$3" >"$W/doctor.$2.json" 2>"$W/doctor.err" || drc=$?
+	[ "$drc" -le 1 ] && python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$W/doctor.$2.json" ||
+		die "doctor in $2: exit $drc: $(head -c 600 "$W/doctor.err")"
+}
 
 # cell SANDBOX COLUMN CLIENT WANT LAUNCHER...: the client's command, given
 # as the last argument to LAUNCHER (which bounds its time); one line in
@@ -148,16 +169,9 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 		back_to_pristine
 	done
 	note "ns: run: $(grep -c '^ns|run|[^|]*|ok|' "$W/results") of $(wc -w <"$W/clients.ns") as they must be"
-	compare() { # NAME COLUMN=PATH...
-		local name=$1
-		shift
-		python3 "$here/doctor_vs_matrix.py" "$W/results" "$W/doctor.$name.json" ns "$@" >"$W/doctor.compare" ||
-			die "doctor and the matrix disagree: $(grep -v '^agree' "$W/doctor.compare")"
-		note "ns: $(tail -n1 "$W/doctor.compare")"
-	}
-	compare install install=login su=pam bare=bare run=run
-	compare serve serve=login
-	compare rotated rotated=login
+	compare_doctor ns install install=login su=pam bare=bare run=run
+	compare_doctor ns serve serve=login
+	compare_doctor ns rotated rotated=login
 	exit 0
 fi
 
@@ -239,13 +253,16 @@ proxy_use a
 cells ctr before refused ctr_exec
 pod exec "$ctr" /usr/local/bin/cainit install /cas/a.pem 2>/dev/null || die "ctr: install"
 cells ctr install ok ctr_exec
+doctor_in "$ctr" ctr-install image
 ctr_pristine
 "$CAINIT" push --to "http://127.0.0.1:$aport" --deadline 10s "$work/cas/a.pem" 2>/dev/null ||
 	die "ctr: push: $(pod logs "$ctr" 2>&1 | tail -n 3)"
 cells ctr serve ok ctr_exec
+doctor_in "$ctr" ctr-serve image
 proxy_use b
 "$CAINIT" push --to "http://127.0.0.1:$aport" "$work/cas/b.pem" 2>/dev/null || die "ctr: push (rotation)"
 cells ctr rotated ok ctr_exec
+doctor_in "$ctr" ctr-rotated image
 if pod exec "$ctr" /usr/local/bin/cainit verify /cas/a.pem >/dev/null 2>&1; then
 	die "ctr: after rotation cainit verify still accepts the old CA"
 fi
@@ -261,6 +278,9 @@ proxy_use b
 ctr_run() { timeout 90 podman --root "$work/storage" --runroot "$work/runroot" --storage-driver overlay run --rm --network host "${penv[@]}" -v "$work/cas:/cas:ro" -v "$clients_dir:$clients_dir:ro" "${pyenv_vols[@]}" --entrypoint /usr/local/bin/cainit \
 	"$img" run --ca /cas/b.pem -- sh -c "$1"; }
 cells ctr run ok ctr_run
+compare_doctor ctr ctr-install install=image
+compare_doctor ctr ctr-serve serve=image
+compare_doctor ctr ctr-rotated rotated=image
 
 # ---- a container booted with systemd: its services' environment ----
 # The same base, baked as a root filesystem without a CA (bake prepares the
@@ -306,6 +326,8 @@ sd_service() { # the command as the manager's service; its output, its status
 cells sd before refused sd_service
 pod exec "$sd" /usr/local/bin/cainit install /cas/b.pem 2>/dev/null || die "sd: install"
 cells sd install ok sd_service
+doctor_in "$sd" sd-install systemd
+compare_doctor sd sd-install install=systemd
 pod rm -f "$sd" >/dev/null
 proxy_stop
 
