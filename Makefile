@@ -74,6 +74,7 @@ fuzz: fuzz-build
 # front ends only the engine's trust.h (scripts/lint_includes.py)
 lint:
 	bash tests/lint/test_lint_includes.sh
+	bash scripts/java_probe.sh --check
 
 unit: build
 	@bash scripts/deps.sh test

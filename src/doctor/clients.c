@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "java_probe_class.h" /* java_probe_class[]: see java_prepare */
 
 const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests", "pip",
 						 "node", "npm",  "bun",     "deno",   "ruby",     "perl",
@@ -45,7 +46,7 @@ const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "sys
 #define ARGS_MAX 16
 #define OUTPUT_MAX 4096
 
-/* The directory of the compiled Java probe (this worker's: java's) */
+/* The directory of the Java probe's class file (this worker's: java's) */
 static char x_java_dir[64];
 
 static const char PY_URLLIB[] =
@@ -86,18 +87,9 @@ static const char PERL_HTTPS[] =
 	"IO::Socket::SSL->new(PeerHost => $h, PeerPort => $p, SSL_verify_mode => SSL_VERIFY_PEER,\n"
 	"  SSL_verifycn_scheme => 'http', SSL_verifycn_name => $h) or die \"$SSL_ERROR\\n\";\n";
 
-/* Java: compiled once per doctor by the root's own javac (a JDK; a JRE has
- * none: n/a), into a directory of the sandbox's /tmp. */
-static const char JAVA_SRC[] =
-	"public class CainitDoctorGet {\n"
-	"  public static void main(String[] a) {\n"
-	"    try {\n"
-	"      java.net.HttpURLConnection c = (java.net.HttpURLConnection) new java.net.URL(a[0]).openConnection();\n"
-	"      c.setConnectTimeout(10000); c.setReadTimeout(10000);\n"
-	"      c.getInputStream().readAllBytes();\n"
-	"    } catch (Exception x) { System.err.println(x.getClass().getName() + \": \" + x.getMessage()); System.exit(1); }\n"
-	"  }\n"
-	"}\n";
+/* Java: the probe's class file (java_probe_class.h, from
+ * CainitDoctorGet.java) is written out once per doctor where the JVM can
+ * load it: no javac needed, so a JRE is a client too. */
 
 /* Where each client's program is looked for, in PATH order. */
 static const char *const programs[DR_CLIENTS][5] = {
@@ -229,7 +221,7 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 		argv[n++] = "ls-remote";
 		argv[n++] = url;
 		break;
-	default: /* java: HttpURLConnection, the class compiled beforehand (a
+	default: /* java: HttpURLConnection, the class written beforehand (a
 		  * short-lived JVM: the first JIT tier and the serial collector) */
 		argv[n++] = "-XX:TieredStopAtLevel=1";
 		argv[n++] = "-XX:+UseSerialGC";
@@ -371,39 +363,31 @@ static int run_out(const char *const argv[], char *const envp[], int timeout_ms,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Java's probe compiled into a fresh directory of /tmp by the javac beside
- * the root's java; false (msg says why, n/a or fail) when it cannot be. */
-static bool java_prepare(const char *java, const struct dr_env *x, char *msg, size_t n, bool *na)
+/* Java's probe written into a fresh directory of the first of these the
+ * user can write (a root's /tmp may be read-only); false (msg says why:
+ * n/a) when there is none. */
+static bool java_prepare(char *msg, size_t n)
 {
-	char real[PATH_MAX], javac[PATH_MAX + 8], src[96], out[OUTPUT_MAX];
-	const char *argv[] = {javac, "-d", x_java_dir, src, NULL};
-	char *slash;
-	FILE *f;
+	static const char *const places[] = {"/tmp", "/dev/shm", "/var/tmp", "/run"};
+	char cls[96];
+	size_t k;
+	int fd;
 
-	*na = true;
-	if (realpath(java, real) == NULL || (slash = strrchr(real, '/')) == NULL) {
-		snprintf(msg, n, "%.100s: %s", java, strerror(errno));
+	for (k = 0; k < sizeof(places) / sizeof(places[0]); k++) {
+		snprintf(x_java_dir, sizeof(x_java_dir), "%s/cainit-doctor-XXXXXX", places[k]);
+		if (mkdtemp(x_java_dir) != NULL)
+			break;
+	}
+	if (k == sizeof(places) / sizeof(places[0])) {
+		x_java_dir[0] = '\0';
+		snprintf(msg, n, "no place to write the Java probe (/tmp, /dev/shm, /var/tmp, /run: %s)", strerror(errno));
 		return false;
 	}
-	*slash = '\0';
-	snprintf(javac, sizeof(javac), "%s/javac", real);
-	if (!executable(javac)) {
-		snprintf(msg, n, "a JRE: no javac beside %.100s to compile the probe", java);
-		return false;
-	}
-	snprintf(x_java_dir, sizeof(x_java_dir), "/tmp/cainit-doctor-XXXXXX");
-	if (mkdtemp(x_java_dir) == NULL) {
-		snprintf(msg, n, "/tmp: %s (the Java probe needs a place)", strerror(errno));
-		return false;
-	}
-	snprintf(src, sizeof(src), "%s/CainitDoctorGet.java", x_java_dir);
-	if ((f = fopen(src, "wx")) == NULL || fputs(JAVA_SRC, f) < 0 || fclose(f) != 0) {
-		snprintf(msg, n, "%.100s: %s", src, strerror(errno));
-		return false;
-	}
-	*na = false;
-	if (run(argv, x->env[DR_BARE], 6 * x->timeout_ms, out) != 0) {
-		first_line(out, msg, n);
+	snprintf(cls, sizeof(cls), "%s/CainitDoctorGet.class", x_java_dir);
+	fd = open(cls, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, java_probe_class, sizeof(java_probe_class)) != (ssize_t)sizeof(java_probe_class) ||
+	    close(fd) != 0) {
+		snprintf(msg, n, "%.100s: %s", cls, strerror(errno));
 		return false;
 	}
 	return true;
@@ -415,8 +399,6 @@ static void java_cleanup(void)
 
 	if (x_java_dir[0] == '\0')
 		return;
-	snprintf(p, sizeof(p), "%s/CainitDoctorGet.java", x_java_dir);
-	unlink(p);
 	snprintf(p, sizeof(p), "%s/CainitDoctorGet.class", x_java_dir);
 	unlink(p);
 	rmdir(x_java_dir);
@@ -552,12 +534,11 @@ void dr_client_check(size_t i, unsigned want, const struct dr_env *x, struct dr_
 	}
 	if (row->program[0] != '\0' && i == C_JAVA) {
 		char msg[DR_MSG_MAX];
-		bool na;
 
-		if (!java_prepare(row->program, x, msg, sizeof(msg), &na)) {
+		if (!java_prepare(msg, sizeof(msg))) {
 			for (size_t p = 0; p < DR_PATHS; p++)
 				if (want & (1u << p)) {
-					row->cell[p].v = na ? DR_NA : DR_FAIL;
+					row->cell[p].v = DR_NA;
 					snprintf(row->cell[p].msg, sizeof(row->cell[p].msg), "%s", msg);
 				}
 			java_cleanup();
