@@ -100,22 +100,37 @@ e2e: build
 # arm64 build's unit tests and command-line tests under qemu, the release
 # files (make release: checksums, static, stripped, each runs), and each fuzz
 # target for 30 s.
+# (each step's start time is printed, "== HH:MM:SS step": where CI's
+# minutes go, read off its log)
+STEP = @echo "== $$(date -u +%T) $(1)"
 check: deps lint build asan tsan fuzz-build arm64
+	$(call STEP,unit)
 	meson test -C $(BUILD) --suite unit --print-errorlogs
+	$(call STEP,integration)
 	bash tests/integration/run.sh $(BUILD)
+	$(call STEP,arm64)
 	bash tests/arch/run.sh $(ARM64) $(BUILD)
+	$(call STEP,release)
 	$(MAKE) --no-print-directory release
 	bash tests/arch/release.sh dist
+	$(call STEP,e2e)
 	bash tests/e2e/run.sh $(BUILD)
+	$(call STEP,matrix)
 	bash tests/e2e/matrix.sh $(BUILD)
+	$(call STEP,demo)
 	bash scripts/demo.sh $(BUILD)
+	$(call STEP,asan unit)
 	$(SANITIZE_ENV) meson test -C $(ASAN) --suite unit --print-errorlogs
+	$(call STEP,asan integration)
 	$(SANITIZE_ENV) STATIC_CAINIT=$(abspath $(BUILD))/cainit bash tests/integration/run.sh $(ASAN)
+	$(call STEP,tsan)
 	TSAN_OPTIONS=halt_on_error=1 CAINIT_IT_FS=tmpfs STATIC_CAINIT=$(abspath $(BUILD))/cainit \
 		bash tests/integration/run.sh $(TSAN) t_serve_concurrency
 	TSAN_OPTIONS=halt_on_error=1 CAINIT_IT_FS=tmpfs STATIC_CAINIT=$(abspath $(BUILD))/cainit \
 		bash tests/integration/run.sh $(TSAN) t_concurrency
+	$(call STEP,fuzz)
 	bash fuzz/run.sh $(FUZZ) 30
+	$(call STEP,done)
 
 demo: build
 	@bash scripts/deps.sh test
