@@ -71,8 +71,12 @@ static void count(const struct doctor_result *r, size_t n[4])
 static void print_table(const struct doctor_result *r, const char *root)
 {
 	size_t n[4];
+	int w = 24; /* the program column: as wide as its longest path */
 
-	printf("%-9s %-24s", "client", "program");
+	for (size_t i = 0; i < r->nrows; i++)
+		if ((int)strlen(r->rows[i].program) > w)
+			w = (int)strlen(r->rows[i].program);
+	printf("%-9s %-*s", "client", w, "program");
 	for (size_t p = 0; p < DR_PATHS; p++)
 		if (r->paths & (1u << p))
 			printf(" %-14s", dr_path_names[p]);
@@ -80,7 +84,7 @@ static void print_table(const struct doctor_result *r, const char *root)
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct dr_row *row = &r->rows[i];
 
-		printf("%-9s %-24s", row->client, row->program[0] ? row->program : "-");
+		printf("%-9s %-*s", row->client, w, row->program[0] ? row->program : "-");
 		for (size_t p = 0; p < DR_PATHS; p++)
 			if (r->paths & (1u << p))
 				printf(" %-14s", verdicts[row->cell[p].v]);
@@ -89,7 +93,9 @@ static void print_table(const struct doctor_result *r, const char *root)
 	for (size_t i = 0; i < r->nrows; i++)
 		for (size_t p = 0; p < DR_PATHS; p++)
 			if ((r->paths & (1u << p)) && (r->rows[i].cell[p].v == DR_FAIL || r->rows[i].cell[p].v == DR_NOVERIFY))
-				printf("  %s, %s: %s\n", r->rows[i].client, dr_path_names[p], r->rows[i].cell[p].msg);
+				printf("  %s%s%s%s, %s: %s\n", r->rows[i].client, r->rows[i].order ? " (" : "",
+				       r->rows[i].order ? r->rows[i].program : "", r->rows[i].order ? ")" : "", dr_path_names[p],
+				       r->rows[i].cell[p].msg);
 	count(r, n);
 	printf("  (the clients ran as %s)\n", r->user);
 	printf("doctor: %s: %zu ok, %zu FAIL, %zu not verifying, %zu n/a\n", root, n[DR_OK], n[DR_FAIL],

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <poll.h>
@@ -515,11 +516,67 @@ static void check_cell(size_t i, enum dr_path path, const struct dr_env *x, cons
 		snprintf(c->msg, sizeof(c->msg), "accepted a certificate from a CA nobody trusts");
 }
 
-void dr_client_check(size_t i, unsigned want, const struct dr_env *x, struct dr_row *row)
+bool dr_client_is_python(size_t i)
+{
+	return i == C_PYTHON || i == C_REQUESTS || i == C_PIP;
+}
+
+/* path, unless a real file already listed (or the first on PATH) is it. */
+static void add_python(const char *path, char (*out)[DR_PROGRAM_MAX], size_t *n, size_t max, char seen[][PATH_MAX],
+		       size_t *nseen)
+{
+	char real[PATH_MAX];
+
+	if (*n >= max || strlen(path) >= DR_PROGRAM_MAX || !executable(path) || realpath(path, real) == NULL)
+		return;
+	for (size_t k = 0; k < *nseen; k++)
+		if (strcmp(seen[k], real) == 0)
+			return;
+	snprintf(seen[(*nseen)++], PATH_MAX, "%s", real);
+	snprintf(out[(*n)++], DR_PROGRAM_MAX, "%s", path);
+}
+
+size_t dr_pythons(char (*out)[DR_PROGRAM_MAX], size_t max)
+{
+	static const char *const patterns[] = {
+		"/root/.pyenv/versions/*/bin/python3", "/home/*/.pyenv/versions/*/bin/python3",
+		"/opt/conda/bin/python3", "/opt/miniconda3/bin/python3", "/opt/anaconda3/bin/python3",
+		"/opt/miniforge3/bin/python3",
+	};
+	char seen[DR_PYTHONS_MAX + 1][PATH_MAX];
+	size_t n = 0, nseen = 0, first, k;
+
+	if (max > DR_PYTHONS_MAX - 1)
+		max = DR_PYTHONS_MAX - 1;
+	/* the first on PATH is the rows' own: only others are listed */
+	for (first = 0; programs[C_PYTHON][first] != NULL; first++)
+		if (executable(programs[C_PYTHON][first])) {
+			if (realpath(programs[C_PYTHON][first], seen[0]) != NULL)
+				nseen = 1;
+			break;
+		}
+	for (k = 0; programs[C_PYTHON][k] != NULL; k++)
+		if (k != first)
+			add_python(programs[C_PYTHON][k], out, &n, max, seen, &nseen);
+	for (k = 0; k < sizeof(patterns) / sizeof(patterns[0]); k++) {
+		glob_t g;
+
+		if (glob(patterns[k], 0, NULL, &g) != 0)
+			continue;
+		for (size_t m = 0; m < g.gl_pathc; m++)
+			add_python(g.gl_pathv[m], out, &n, max, seen, &nseen);
+		globfree(&g);
+	}
+	return n;
+}
+
+void dr_client_check(size_t i, const char *program, unsigned want, const struct dr_env *x, struct dr_row *row)
 {
 	memset(row, 0, sizeof(*row));
 	snprintf(row->client, sizeof(row->client), "%s", dr_client_names[i]);
-	for (size_t k = 0; programs[i][k] != NULL && row->program[0] == '\0'; k++)
+	if (program != NULL && executable(program))
+		snprintf(row->program, sizeof(row->program), "%s", program);
+	for (size_t k = 0; program == NULL && programs[i][k] != NULL && row->program[0] == '\0'; k++)
 		if (executable(programs[i][k]))
 			snprintf(row->program, sizeof(row->program), "%s", programs[i][k]);
 	if (row->program[0] != '\0' && (i == C_REQUESTS || i == C_PIP)) {

@@ -28,11 +28,16 @@ struct dr_cell {
 
 struct dr_row {
 	char client[16];
+	unsigned order;               /* its place among the rows of its client */
 	char program[DR_PROGRAM_MAX]; /* as the root sees it; "" when it has none */
 	struct dr_cell cell[DR_PATHS];
 };
 
 #define DR_CLIENTS 16
+/* The Python interpreters a root may have rows for (python, requests and
+ * pip each get a row per interpreter), and so the rows of a table. */
+#define DR_PYTHONS_MAX 8
+#define DR_ROWS_MAX (DR_CLIENTS + 3 * (DR_PYTHONS_MAX - 1))
 
 /* The names, in table order: clients ("curl", "wget", "openssl", "python",
  * "requests", "pip", "node", "npm", "bun", "deno", "ruby", "perl", "php",
@@ -51,8 +56,21 @@ struct dr_env {
 	int timeout_ms;
 };
 
-/* Find client i in the current root (row->program), then fill the cells
- * of the paths in want (a bit per enum dr_path). */
-void dr_client_check(size_t i, unsigned want, const struct dr_env *x, struct dr_row *row);
+/* True for the clients that run on a Python interpreter (python,
+ * requests, pip): they get a row per interpreter dr_pythons finds. */
+bool dr_client_is_python(size_t i);
+
+/* The Python interpreters of the current root beyond the first one on
+ * PATH (the one the python, requests and pip rows use when no program is
+ * given): the other of /usr/local/bin/python3 and /usr/bin/python3, each
+ * pyenv version of /root and /home/USER, and the conda bases at /opt/conda,
+ * /opt/miniconda3, /opt/anaconda3, /opt/miniforge3; one path per real
+ * file, at most max and at most DR_PYTHONS_MAX - 1. */
+size_t dr_pythons(char (*out)[DR_PROGRAM_MAX], size_t max);
+
+/* Find client i in the current root (row->program; program, when not
+ * NULL, is the one to run), then fill the cells of the paths in want (a
+ * bit per enum dr_path). */
+void dr_client_check(size_t i, const char *program, unsigned want, const struct dr_env *x, struct dr_row *row);
 
 #endif

@@ -80,8 +80,10 @@ static int body(void *arg)
 	struct job *j = arg;
 	struct cerr e = {0};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nworkers = 0, running = 0, limit = cpus > 1 ? (size_t)cpus : 1;
-	pid_t workers[DR_CLIENTS];
+	size_t nworkers = 0, running = 0, limit = cpus > 1 ? (size_t)cpus : 1, npy = 0;
+	pid_t workers[DR_ROWS_MAX];
+	char pythons[DR_PYTHONS_MAX][DR_PROGRAM_MAX];
+	bool want_py = false;
 	struct endpoint ep;
 	struct dr_env x;
 
@@ -103,32 +105,49 @@ static int body(void *arg)
 	x.env[DR_PAM] = start_env_pam(&x.na[DR_PAM]);
 	x.env[DR_SYSTEMD] = start_env_systemd(&x.na[DR_SYSTEMD]);
 	x.env[DR_IMAGE] = start_env_image(&x.na[DR_IMAGE]);
+	/* every Python interpreter the root has gets its rows (python,
+	 * requests, pip): the first on PATH, then the others */
+	for (size_t i = 0; i < DR_CLIENTS; i++)
+		want_py |= dr_client_is_python(i) && (j->o->clients == 0 || (j->o->clients & (1u << i)));
+	if (want_py)
+		npy = dr_pythons(pythons, DR_PYTHONS_MAX);
 	/* the clients side by side, a worker each, as many at once as there
 	 * are CPUs (a JVM that starts beside nine other runtimes on two CPUs
 	 * can take longer than a run may); a row is one write, less than
 	 * PIPE_BUF, so rows never interleave */
 	for (size_t i = 0; i < DR_CLIENTS; i++) {
-		struct dr_row row;
-
 		if (j->o->clients && !(j->o->clients & (1u << i)))
 			continue;
-		if (running >= limit) {
-			wait_worker(workers, nworkers);
-			running--;
-		}
-		if ((workers[nworkers] = fork()) == 0) {
-			dr_client_check(i, j->paths, &x, &row);
-			_exit(write(j->out, &row, sizeof(row)) == (ssize_t)sizeof(row) ? 0 : 1);
-		}
-		if (workers[nworkers] > 0) {
-			nworkers++;
-			running++;
-		} else { /* no worker: this client here, in turn */
-			dr_client_check(i, j->paths, &x, &row);
-			if (write(j->out, &row, sizeof(row)) != (ssize_t)sizeof(row))
-				break;
+		for (size_t k = 0; k <= (dr_client_is_python(i) ? npy : 0); k++) {
+			const char *program = k == 0 ? NULL : pythons[k - 1];
+			struct dr_row row;
+
+			if (running >= limit) {
+				wait_worker(workers, nworkers);
+				running--;
+			}
+			/* (another Python's row only where that Python has the
+			 * client: requests importable, a pip with `pip index`) */
+			if ((workers[nworkers] = fork()) == 0) {
+				dr_client_check(i, program, j->paths, &x, &row);
+				row.order = (unsigned)k;
+				if (k > 0 && row.program[0] == '\0')
+					_exit(0);
+				_exit(write(j->out, &row, sizeof(row)) == (ssize_t)sizeof(row) ? 0 : 1);
+			}
+			if (workers[nworkers] > 0) {
+				nworkers++;
+				running++;
+			} else { /* no worker: this row here, in turn */
+				dr_client_check(i, program, j->paths, &x, &row);
+				row.order = (unsigned)k;
+				if ((k == 0 || row.program[0] != '\0') &&
+				    write(j->out, &row, sizeof(row)) != (ssize_t)sizeof(row))
+					goto out;
+			}
 		}
 	}
+out:
 	while (running-- > 0)
 		wait_worker(workers, nworkers);
 	endpoint_stop(&ep);
@@ -169,9 +188,12 @@ static size_t client_index(const char *name)
 
 static int table_order(const void *a, const void *b)
 {
-	size_t x = client_index(((const struct dr_row *)a)->client), y = client_index(((const struct dr_row *)b)->client);
+	const struct dr_row *ra = a, *rb = b;
+	size_t x = client_index(ra->client), y = client_index(rb->client);
 
-	return (x > y) - (x < y);
+	if (x != y)
+		return (x > y) - (x < y);
+	return (ra->order > rb->order) - (ra->order < rb->order);
 }
 
 /* Start the child, read its rows (in whatever order they come), wait. */
@@ -190,7 +212,7 @@ static int check_clients(const char *root, struct job *j, struct doctor_result *
 		return e->code;
 	}
 	close(p[1]);
-	while (r->nrows < DR_CLIENTS &&
+	while (r->nrows < DR_ROWS_MAX &&
 	       (k = read(p[0], &r->rows[r->nrows], sizeof(r->rows[0]))) == (ssize_t)sizeof(r->rows[0]))
 		r->nrows++;
 	close(p[0]);

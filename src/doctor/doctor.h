@@ -24,7 +24,7 @@ struct doctor_opts {
 };
 
 struct doctor_result {
-	struct dr_row rows[DR_CLIENTS];
+	struct dr_row rows[DR_ROWS_MAX];
 	size_t nrows;
 	unsigned paths; /* the paths checked */
 	char set[32];   /* the canary's temporary set */

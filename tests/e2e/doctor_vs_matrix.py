@@ -10,7 +10,9 @@ through a real intercepting proxy, with the proxy's CA); doctor's run in the
 same sandbox, in the same state, against its canary. Each pair below reads
 the same trust: a matrix column and the doctor start path that starts a
 program the same way (given), a matrix client and the doctor client of the
-same runtime (below). A cell doctor has as n/a (no such program where doctor looks, or
+same runtime (below): the matrix's Debian Python clients with doctor's
+rows of the first Python on PATH, its pyenv Python's with doctor's rows of
+that interpreter (doctor has a row per Python). A cell doctor has as n/a (no such program where doctor looks, or
 a path the root lacks) is left out, and so is one the matrix did not run;
 every other pair must agree: ok with ok, refused with FAIL. Prints one line
 per pair and exits 1 on any disagreement (or when nothing was compared).
@@ -22,6 +24,7 @@ CLIENTS = {
     "curl": "curl", "wget": "wget", "openssl": "openssl", "python-urllib": "python",
     "python-requests": "requests", "pip": "pip", "node": "node", "npm": "npm",
     "git": "git", "go": "go", "java": "java", "ruby": "ruby", "perl-lwp": "perl",
+    "pypi-requests": "requests@pyenv", "pypi-pip": "pip@pyenv",
 }
 AGREE = {("ok", "ok"), ("refused", "fail")}
 
@@ -30,7 +33,10 @@ def main():
     results, doc_path, sandbox = sys.argv[1:4]
     columns = dict(a.split("=", 1) for a in sys.argv[4:])
     doc = json.load(open(doc_path))
-    cells = {c["client"]: c["cells"] for c in doc["clients"]}
+    cells = {}
+    for c in doc["clients"]:  # (in table order: a client's first row first)
+        key = c["client"] + ("@pyenv" if "/.pyenv/" in (c.get("program") or "") else "")
+        cells.setdefault(key, c["cells"])
     matrix = {}
     for line in open(results):
         f = line.rstrip("\n").split("|")

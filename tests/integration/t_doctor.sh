@@ -51,16 +51,49 @@ unchanged() {
 	! grep -rlqI 'PRIVATE KEY' "$R/etc" "$R/usr/local" "$TMPDIR" || die "a private key was written ($1)" # (-I: a PEM key is text; Bun's and Deno's binaries hold the words)
 }
 
+# pyenv_in: a Python of pyenv's in the root beside Debian's (the host's,
+# with PyPI's requests and certifi, read-only at the same path; its certifi
+# bundles writable copies, as in an image where it is the root's own; a .pth
+# this machine's platform drops, which appends its own CA to certifi,
+# masked); pyenv_out takes it away
+pyenv_in() {
+	local b n=0 pth
+	pyenv=$(for p in /root/.pyenv/versions/3.*; do
+		"$p/bin/python3" -c 'import requests, certifi' 2>/dev/null && { echo "$p"; break; }; done)
+	[ -n "$pyenv" ] || die "no pyenv Python with requests and certifi (this machine kind has them)"
+	mkdir -p "$R$pyenv"
+	mount --bind "$pyenv" "$R$pyenv" && mount -o remount,bind,ro "$R$pyenv"
+	for b in "$pyenv"/lib/python3*/site-packages/certifi/cacert.pem "$pyenv"/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem; do
+		[ -f "$b" ] || continue
+		n=$((n + 1))
+		cp "$b" "$SCRATCH/pyenv-bundle.$n"
+		mount --bind "$SCRATCH/pyenv-bundle.$n" "$R$b"
+	done
+	for pth in "$pyenv"/lib/python3*/site-packages/*.pth; do
+		if [ -f "$pth" ] && grep -q 'certifi.where' "$pth"; then mount --bind /dev/null "$R$pth"; fi
+	done
+}
+pyenv_out() {
+	local m
+	for m in $(awk -v r="$R$pyenv" 'index($2, r) == 1 { print $2 }' /proc/self/mounts | sort -r); do umount "$m"; done
+}
+
 if [ "$STATIC_BUILD" = 0 ]; then
 	# the sanitizer build: cainit's own code (the canary, the engine, the
 	# sandbox, the endpoint, the workers, JSON) over three clients and every
 	# path; the full table and the controls are the static build's run
-	note "sanitizer build: curl, python, node on every start path"
+	note "sanitizer build: curl, python (Debian's and a pyenv one), node on every start path"
+	pyenv_in
+	before=$(state)
 	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --client python --client node
 	for p in bare run login pam systemd; do expect_cells ok "$p" curl python; done
 	for p in run login pam systemd; do expect_cells ok "$p" node; done
 	expect_cells fail bare node
+	python3 -c 'import json, sys; r = [c for c in json.loads(sys.argv[1])["clients"] if c["client"] == "python"]
+assert [c["program"] for c in r] == ["/usr/bin/python3", sys.argv[2]] and all(v["verdict"] == "ok" for p, v in r[1]["cells"].items() if p != "image"), r' \
+		"$OUT" "$pyenv/bin/python3" || die "the pyenv Python's row: $OUT"
 	unchanged "sanitizer build"
+	pyenv_out
 else
 	note "every client, every start path, in the sandbox"
 	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --client wget --client openssl \
@@ -98,6 +131,26 @@ else
 	for p in bare run login pam systemd; do expect_cells ok "$p" pip npm; done
 	unchanged "pip, npm"
 	note "pip and npm ok on every start path"
+
+	# a Python of pyenv's beside Debian's: python, requests and pip get a
+	# row for each
+	pyenv_in
+	before=$(state)
+	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --json --client python --client requests --client pip \
+		--path bare --path login
+	python3 - "$OUT" "$pyenv/bin/python3" <<'PY' || die "the pyenv Python's rows: $OUT"
+import json, sys
+d, py = json.loads(sys.argv[1]), sys.argv[2]
+for client in ("python", "requests", "pip"):
+    rows = [r for r in d["clients"] if r["client"] == client]
+    assert [r["program"] for r in rows] == ["/usr/bin/python3", py], (client, rows)
+    for r in rows:
+        for path in ("bare", "login"):
+            assert r["cells"][path]["verdict"] == "ok", (client, r)
+PY
+	unchanged "pyenv"
+	pyenv_out
+	note "a pyenv Python beside Debian's: python, requests and pip each a row per interpreter ($pyenv), ok on bare and login"
 
 	note "the table, limited to what is asked"
 	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --client curl --client node --path run --path login
