@@ -561,11 +561,10 @@ size_t dr_pythons(char (*out)[DR_PROGRAM_MAX], size_t max)
 	for (k = 0; k < sizeof(patterns) / sizeof(patterns[0]); k++) {
 		glob_t g;
 
-		if (glob(patterns[k], 0, NULL, &g) != 0)
-			continue;
-		for (size_t m = 0; m < g.gl_pathc; m++)
-			add_python(g.gl_pathv[m], out, &n, max, seen, &nseen);
-		globfree(&g);
+		if (glob(patterns[k], 0, NULL, &g) == 0)
+			for (size_t m = 0; m < g.gl_pathc; m++)
+				add_python(g.gl_pathv[m], out, &n, max, seen, &nseen);
+		globfree(&g); /* (glob initialized it, whatever it returned) */
 	}
 	return n;
 }
