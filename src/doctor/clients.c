@@ -31,6 +31,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "start_env.h"
+#include "trust.h"
 #include "java_probe_class.h" /* java_probe_class[]: see java_prepare */
 
 const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests", "pip",
@@ -521,13 +523,33 @@ bool dr_client_is_python(size_t i)
 	return i == C_PYTHON || i == C_REQUESTS || i == C_PIP;
 }
 
-/* path, unless a real file already listed (or the first on PATH) is it. */
+/* Which Python path runs: its real file, or for a virtual environment's
+ * (PREFIX/bin/python3 beside PREFIX/pyvenv.cfg, a link to its base) the
+ * environment, whose packages are its own. */
+static bool python_identity(const char *path, char real[PATH_MAX])
+{
+	char prefix[PATH_MAX], cfg[PATH_MAX + 16];
+	const char *slash = strrchr(path, '/');
+	size_t bin = slash != NULL ? (size_t)(slash - path) : 0;
+
+	while (bin > 0 && path[bin - 1] != '/')
+		bin--; /* path[bin..] is "bin/python3", path[..bin - 1) its prefix */
+	if (bin > 1 && bin <= sizeof(prefix)) {
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)(bin - 1), path);
+		snprintf(cfg, sizeof(cfg), "%s/pyvenv.cfg", prefix);
+		if (access(cfg, F_OK) == 0)
+			return realpath(prefix, real) != NULL;
+	}
+	return realpath(path, real) != NULL;
+}
+
+/* path, unless a Python already listed (or the first on PATH) is it. */
 static void add_python(const char *path, char (*out)[DR_PROGRAM_MAX], size_t *n, size_t max, char seen[][PATH_MAX],
 		       size_t *nseen)
 {
 	char real[PATH_MAX];
 
-	if (*n >= max || strlen(path) >= DR_PROGRAM_MAX || !executable(path) || realpath(path, real) == NULL)
+	if (*n >= max || strlen(path) >= DR_PROGRAM_MAX || !executable(path) || !python_identity(path, real))
 		return;
 	for (size_t k = 0; k < *nseen; k++)
 		if (strcmp(seen[k], real) == 0)
@@ -541,8 +563,11 @@ size_t dr_pythons(char (*out)[DR_PROGRAM_MAX], size_t max)
 	static const char *const patterns[] = {
 		"/root/.pyenv/versions/*/bin/python3", "/home/*/.pyenv/versions/*/bin/python3",
 		"/opt/conda/bin/python3", "/opt/miniconda3/bin/python3", "/opt/anaconda3/bin/python3",
-		"/opt/miniforge3/bin/python3",
+		"/opt/miniforge3/bin/python3", "/opt/conda/envs/*/bin/python3", "/opt/miniconda3/envs/*/bin/python3",
+		"/opt/anaconda3/envs/*/bin/python3", "/opt/miniforge3/envs/*/bin/python3",
 	};
+	char *record, *line, *nl;
+	bool over;
 	char seen[DR_PYTHONS_MAX + 1][PATH_MAX];
 	size_t n = 0, nseen = 0, first, k;
 
@@ -551,7 +576,7 @@ size_t dr_pythons(char (*out)[DR_PROGRAM_MAX], size_t max)
 	/* the first on PATH is the rows' own: only others are listed */
 	for (first = 0; programs[C_PYTHON][first] != NULL; first++)
 		if (executable(programs[C_PYTHON][first])) {
-			if (realpath(programs[C_PYTHON][first], seen[0]) != NULL)
+			if (python_identity(programs[C_PYTHON][first], seen[0]))
 				nseen = 1;
 			break;
 		}
@@ -566,6 +591,22 @@ size_t dr_pythons(char (*out)[DR_PROGRAM_MAX], size_t max)
 				add_python(g.gl_pathv[m], out, &n, max, seen, &nseen);
 		globfree(&g); /* (glob initialized it, whatever it returned) */
 	}
+	/* the virtual environments install was given (--python-env, run's
+	 * $VIRTUAL_ENV): the engine's record of them, a prefix a line */
+	record = start_env_read(CAINIT_DIR "/" PYENV_RECORD_NAME, &over);
+	for (line = record; line != NULL && *line != '\0'; line = nl != NULL ? nl + 1 : line + strlen(line)) {
+		char py[DR_PROGRAM_MAX + 16];
+
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (line[0] != '/')
+			continue;
+		snprintf(py, sizeof(py), "%s/bin/python3", line);
+		if (!executable(py))
+			snprintf(py, sizeof(py), "%s/bin/python", line);
+		add_python(py, out, &n, max, seen, &nseen);
+	}
+	free(record);
 	return n;
 }
 

@@ -63,9 +63,12 @@ bool dr_client_is_python(size_t i);
 /* The Python interpreters of the current root beyond the first one on
  * PATH (the one the python, requests and pip rows use when no program is
  * given): the other of /usr/local/bin/python3 and /usr/bin/python3, each
- * pyenv version of /root and /home/USER, and the conda bases at /opt/conda,
- * /opt/miniconda3, /opt/anaconda3, /opt/miniforge3; one path per real
- * file, at most max and at most DR_PYTHONS_MAX - 1. */
+ * pyenv version of /root and /home/USER, the conda bases at /opt/conda,
+ * /opt/miniconda3, /opt/anaconda3, /opt/miniforge3 and their environments
+ * (envs/NAME), and the virtual environments install was given (the
+ * engine's record, /etc/cainit/python-envs); one path per interpreter (a
+ * real file, or a virtual environment: its prefix has a pyvenv.cfg), at
+ * most max and at most DR_PYTHONS_MAX - 1. */
 size_t dr_pythons(char (*out)[DR_PROGRAM_MAX], size_t max);
 
 /* Find client i in the current root (row->program; program, when not

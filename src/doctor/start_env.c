@@ -86,10 +86,8 @@ static void clear(struct vars *v)
 	v->v[0] = NULL;
 }
 
-/* The file's first FILE_MAX bytes, NUL-terminated, or NULL when it is not
- * a regular file (a FIFO a root put there must not hang doctor: opened
- * without blocking, checked on the descriptor). *over: it held more. */
-static char *slurp(const char *path, bool *over)
+/* (FILE_MAX: see start_env.h; checked on the descriptor) */
+char *start_env_read(const char *path, bool *over)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	char *buf = NULL;
@@ -170,7 +168,7 @@ char **start_env_pam(const char **why)
 		*why = "the root has no PAM (/etc/pam.d)";
 		return NULL;
 	}
-	buf = slurp("/etc/environment", &over); /* (none: an empty environment) */
+	buf = start_env_read("/etc/environment", &over); /* (none: an empty environment) */
 	env = start_env_from_pam_text(buf ? buf : "");
 	free(buf);
 	if (env == NULL)
@@ -287,10 +285,10 @@ char **start_env_systemd(const char **why)
 	}
 	qsort(files, n, sizeof(files[0]), by_name);
 	/* the main file first, then the drop-ins in name order */
-	if ((texts[nt] = slurp("/etc/systemd/system.conf", &over)) != NULL)
+	if ((texts[nt] = start_env_read("/etc/systemd/system.conf", &over)) != NULL)
 		nt++;
 	for (size_t k = 0; k < n; k++) {
-		if ((texts[nt] = slurp(files[k], &over)) != NULL)
+		if ((texts[nt] = start_env_read(files[k], &over)) != NULL)
 			nt++;
 		free(files[k]);
 	}
@@ -333,7 +331,7 @@ char **start_env_from_image_text(const char *text, size_t len)
 char **start_env_image(const char **why)
 {
 	bool over;
-	char *buf = slurp(IMAGE_ENV_FILE, &over), **env;
+	char *buf = start_env_read(IMAGE_ENV_FILE, &over), **env;
 
 	if (buf == NULL) {
 		*why = "no image Env recorded (cainit bake --oci records it in " IMAGE_ENV_FILE ")";

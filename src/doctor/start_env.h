@@ -9,6 +9,7 @@
 #ifndef CAINIT_START_ENV_H
 #define CAINIT_START_ENV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A NULL-terminated "NAME=VALUE" array (start_env_free), or NULL when the
@@ -18,6 +19,11 @@ char **start_env_pam(const char **why);
 char **start_env_systemd(const char **why);
 char **start_env_image(const char **why);
 void start_env_free(char **env);
+
+/* A small file of the root: its first 64 KiB, NUL-terminated, or NULL when
+ * it is not a regular file (opened without blocking: a FIFO a root put
+ * there does not hang doctor). *over: it held more. */
+char *start_env_read(const char *path, bool *over);
 
 /* The same from the files' text (untrusted: a tenant's; fuzz_start_env):
  * a /etc/environment, or systemd's configuration files in the order they

@@ -10,8 +10,10 @@
  * the sweeping run are in (an agent inside the sandbox, a doctor on the
  * host with --root), and it cannot be taken over by a recycled PID.
  *
- * The held directory is made through the confined resolver, so it is one
- * of the directories cainit made (made_dirs.c) and goes with the last set.
+ * The held directory is cainit's own, inside /etc/cainit: it goes when its
+ * last held file does (held_drop, or the sweep of a killed run's), and so
+ * it is not one of the directories made_dirs.c records (a doctor run in a
+ * root that keeps a set would leave its line there).
  */
 #include "held.h"
 
@@ -37,6 +39,7 @@ int held_take(struct rootfs *r, const char *set, int *fd, struct cerr *e)
 				  set);
 	if (rootfs_resolve(r, HELD_DIR, RP_DIR | RP_MKDIRS, &dir, e) != 0)
 		return CAINIT_EOPS;
+	rootfs_made_forget(r, HELD_DIR);
 	snprintf(show, sizeof(show), "%s%s/%s", r->prefix, HELD_DIR, set);
 	*fd = openat(dir.dirfd, set, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (*fd < 0)
@@ -160,7 +163,7 @@ static int drop_entry(void *ctx, int dirfd, const char *name, unsigned char type
 void held_drop(struct rootfs *r, const char *set)
 {
 	struct cerr ignored = {0};
-	struct rpath dir;
+	struct rpath dir, cainit;
 
 	if (rootfs_resolve(r, HELD_DIR, RP_DIR, &dir, &ignored) != 0 || !dir.exists || dir.dirfd < 0)
 		return;
@@ -168,4 +171,8 @@ void held_drop(struct rootfs *r, const char *set)
 		unlinkat(dir.dirfd, set, 0);
 	else
 		dir_each(dir.dirfd, HELD_DIR, drop_entry, NULL, &ignored);
+	/* the directory with its last file (ENOTEMPTY: another's still held) */
+	if (rootfs_resolve(r, CAINIT_DIR, RP_DIR, &cainit, &ignored) == 0 && cainit.dirfd >= 0 &&
+	    unlinkat(cainit.dirfd, HELD_DIR_NAME, AT_REMOVEDIR) == 0)
+		rootfs_forget(r);
 }

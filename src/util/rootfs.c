@@ -80,6 +80,17 @@ static void close_pinned(const struct rootfs *r)
 	free(fds);
 }
 
+void rootfs_made_forget(struct rootfs *r, const char *canon)
+{
+	for (size_t i = 0; i < r->ncreated; i++)
+		if (strcmp(r->created[i], canon) == 0) {
+			free(r->created[i]);
+			memmove(&r->created[i], &r->created[i + 1], (r->ncreated - i - 1) * sizeof(r->created[0]));
+			r->ncreated--;
+			return;
+		}
+}
+
 void rootfs_forget(struct rootfs *r)
 {
 	size_t i;

@@ -63,6 +63,10 @@ void rootfs_close(struct rootfs *r);
  * operations, e.g. by a tmpfs mount). */
 void rootfs_forget(struct rootfs *r);
 
+/* canon is not one of the directories RP_MKDIRS made, for this root's
+ * record of them (a directory whose maker takes it away itself). */
+void rootfs_made_forget(struct rootfs *r, const char *canon);
+
 /* Resolve path inside the root; 0, or CAINIT_EOPS with the message in e. */
 int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rpath *out, struct cerr *e);
 
