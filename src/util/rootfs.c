@@ -335,7 +335,8 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 	int cur = r->fd, links = 0;
 
 	/* (strings are copied by their length, not by the buffers' size: a
-	 * scan resolves some 500 paths, and 4 KiB copies were a third of it) */
+	 * scan resolves some 500 paths, and the 4 KiB copies and the
+	 * formatting were half of this function's instructions) */
 	canon[0] = '\0';
 	out->canon[0] = '\0';
 	out->base[0] = '\0';
