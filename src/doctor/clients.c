@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "start_env.h"
 #include "trust.h"
 #include "java_probe_class.h" /* java_probe_class[]: see java_prepare */
 
@@ -558,7 +557,7 @@ static void add_python(const char *path, char (*out)[DR_PROGRAM_MAX], size_t *n,
 	snprintf(out[(*n)++], DR_PROGRAM_MAX, "%s", path);
 }
 
-size_t dr_pythons(char (*out)[DR_PROGRAM_MAX], size_t max)
+size_t dr_pythons(const char (*envs)[PATH_MAX], size_t nenvs, char (*out)[DR_PROGRAM_MAX], size_t max)
 {
 	static const char *const patterns[] = {
 		"/root/.pyenv/versions/*/bin/python3", "/home/*/.pyenv/versions/*/bin/python3",
@@ -566,8 +565,6 @@ size_t dr_pythons(char (*out)[DR_PROGRAM_MAX], size_t max)
 		"/opt/miniforge3/bin/python3", "/opt/conda/envs/*/bin/python3", "/opt/miniconda3/envs/*/bin/python3",
 		"/opt/anaconda3/envs/*/bin/python3", "/opt/miniforge3/envs/*/bin/python3",
 	};
-	char *record, *line, *nl;
-	bool over;
 	char seen[DR_PYTHONS_MAX + 1][PATH_MAX];
 	size_t n = 0, nseen = 0, first, k;
 
@@ -592,21 +589,15 @@ size_t dr_pythons(char (*out)[DR_PROGRAM_MAX], size_t max)
 		globfree(&g); /* (glob initialized it, whatever it returned) */
 	}
 	/* the virtual environments install was given (--python-env, run's
-	 * $VIRTUAL_ENV): the engine's record of them, a prefix a line */
-	record = start_env_read(CAINIT_DIR "/" PYENV_RECORD_NAME, &over);
-	for (line = record; line != NULL && *line != '\0'; line = nl != NULL ? nl + 1 : line + strlen(line)) {
-		char py[DR_PROGRAM_MAX + 16];
+	 * $VIRTUAL_ENV), as the engine recorded them */
+	for (k = 0; k < nenvs; k++) {
+		char py[PATH_MAX + 16];
 
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl = '\0';
-		if (line[0] != '/')
-			continue;
-		snprintf(py, sizeof(py), "%s/bin/python3", line);
+		snprintf(py, sizeof(py), "%s/bin/python3", envs[k]);
 		if (!executable(py))
-			snprintf(py, sizeof(py), "%s/bin/python", line);
+			snprintf(py, sizeof(py), "%s/bin/python", envs[k]);
 		add_python(py, out, &n, max, seen, &nseen);
 	}
-	free(record);
 	return n;
 }
 

@@ -37,6 +37,8 @@ struct job {
 	unsigned paths;
 	const struct canary *good, *stray;
 	char *const *env[DR_PATHS];
+	char (*envs)[PATH_MAX]; /* trust_python_envs */
+	size_t nenvs;
 	int out;
 	bool drop;     /* become uid/gid in the child (--root /, as root) */
 	uid_t uid;
@@ -72,6 +74,21 @@ static void wait_worker(const pid_t *workers, size_t n)
 			if (workers[k] == pid)
 				return;
 	}
+}
+
+/* Check client i (program: which of the Pythons, k > 0) and write its
+ * row: one write, less than PIPE_BUF, so rows of workers side by side never
+ * interleave. Another Python's row only where that Python has the client
+ * (requests importable, a pip with `pip index`). */
+static int put_row(const struct job *j, size_t i, const char *program, size_t k, const struct dr_env *x)
+{
+	struct dr_row row;
+
+	dr_client_check(i, program, j->paths, x, &row);
+	row.order = (unsigned)k;
+	if (k > 0 && row.program[0] == '\0')
+		return 0;
+	return write(j->out, &row, sizeof(row)) == (ssize_t)sizeof(row) ? 0 : -1;
 }
 
 /* In the child: the endpoints, then every wanted client, a row each. */
@@ -110,40 +127,27 @@ static int body(void *arg)
 	for (size_t i = 0; i < DR_CLIENTS; i++)
 		want_py |= dr_client_is_python(i) && (j->o->clients == 0 || (j->o->clients & (1u << i)));
 	if (want_py)
-		npy = dr_pythons(pythons, DR_PYTHONS_MAX);
+		npy = dr_pythons((const char (*)[PATH_MAX])j->envs, j->nenvs, pythons, DR_PYTHONS_MAX);
 	/* the clients side by side, a worker each, as many at once as there
 	 * are CPUs (a JVM that starts beside nine other runtimes on two CPUs
-	 * can take longer than a run may); a row is one write, less than
-	 * PIPE_BUF, so rows never interleave */
+	 * can take longer than a run may) */
 	for (size_t i = 0; i < DR_CLIENTS; i++) {
 		if (j->o->clients && !(j->o->clients & (1u << i)))
 			continue;
 		for (size_t k = 0; k <= (dr_client_is_python(i) ? npy : 0); k++) {
 			const char *program = k == 0 ? NULL : pythons[k - 1];
-			struct dr_row row;
 
 			if (running >= limit) {
 				wait_worker(workers, nworkers);
 				running--;
 			}
-			/* (another Python's row only where that Python has the
-			 * client: requests importable, a pip with `pip index`) */
-			if ((workers[nworkers] = fork()) == 0) {
-				dr_client_check(i, program, j->paths, &x, &row);
-				row.order = (unsigned)k;
-				if (k > 0 && row.program[0] == '\0')
-					_exit(0);
-				_exit(write(j->out, &row, sizeof(row)) == (ssize_t)sizeof(row) ? 0 : 1);
-			}
+			if ((workers[nworkers] = fork()) == 0)
+				_exit(put_row(j, i, program, k, &x) == 0 ? 0 : 1);
 			if (workers[nworkers] > 0) {
 				nworkers++;
 				running++;
-			} else { /* no worker: this row here, in turn */
-				dr_client_check(i, program, j->paths, &x, &row);
-				row.order = (unsigned)k;
-				if ((k == 0 || row.program[0] != '\0') &&
-				    write(j->out, &row, sizeof(row)) != (ssize_t)sizeof(row))
-					goto out;
+			} else if (put_row(j, i, program, k, &x) != 0) { /* no worker: here, in turn */
+				goto out;
 			}
 		}
 	}
@@ -295,6 +299,8 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 	hold_fd = rc == 0 ? rep.hold_fd : -1;
 	if (rc == 0 && (env = run_env(root, e)) == NULL)
 		rc = e->msg[0] ? e->code : cerr_sys(e, "doctor", "environment", ENOMEM);
+	if (rc == 0)
+		rc = trust_python_envs(root, &j.envs, &j.nenvs, e);
 	if (rc == 0) {
 		j.paths = r->paths;
 		j.good = &good;
@@ -312,6 +318,7 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 	if (hold_fd >= 0)
 		close(hold_fd);
 	start_env_free(env);
+	free(j.envs);
 	cert_list_free(&ca);
 	canary_free(&good);
 	canary_free(&stray);

@@ -165,6 +165,29 @@ void trust_records_free(struct trust_record *v, size_t n)
 	free(v);
 }
 
+int trust_python_envs(const char *root, char (**out)[PATH_MAX], size_t *n, struct cerr *e)
+{
+	struct rootfs r;
+	struct scan s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(&s, 0, sizeof(s));
+	rc = rootfs_open(&r, root, e);
+	if (rc == 0)
+		rc = scan_root(&r, SCAN_PATHS, NULL, &s, e);
+	if (rc == 0) { /* (the python row's find keeps the record's prefixes) */
+		*out = s.pyenvs;
+		*n = s.npyenvs;
+		s.pyenvs = NULL;
+		s.npyenvs = 0;
+	}
+	scan_free(&s);
+	rootfs_close(&r);
+	return rc;
+}
+
 int trust_verify(const char *root, const char *java_home, struct cert_list *chain,
 		 struct verify_result **res, size_t *nres, struct cerr *e)
 {

@@ -73,6 +73,12 @@ struct trust_record {
 int trust_records(const char *root, struct trust_record **out, size_t *n, struct cerr *e);
 void trust_records_free(struct trust_record *v, size_t n);
 
+/* The virtual environments earlier installs were given (--python-env,
+ * run's $VIRTUAL_ENV) that the root still has: their prefixes as seen
+ * inside root, from the engine's record (/etc/cainit/python-envs); *out
+ * malloc'd (NULL when none), free it. Reads only. */
+int trust_python_envs(const char *root, char (**out)[PATH_MAX], size_t *n, struct cerr *e);
+
 /* Before any set: write the runtime files and the start paths (docs/env.md)
  * with the paths a set will have, so that every process a booted image
  * starts already points at them (bake without CAs, for an agent that will

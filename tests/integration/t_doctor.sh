@@ -154,19 +154,24 @@ PY
 
 	# a virtual environment install was given (--python-env): doctor reads
 	# the engine's record of it and gives it rows of its own, though its
-	# python3 is a link to Debian's (a venv's packages are its own)
+	# python3 is a link to Debian's (a venv's packages are its own); a
+	# second venv, without the system's packages, has no requests: a python
+	# row, and no requests row
 	mkca V
 	/usr/bin/python3 -m venv --system-site-packages --without-pip "$R/opt/venv"
-	expect_rc 0 "$CAINIT" install --root "$R" --python-env /opt/venv "$SCRATCH/V.pem"
+	/usr/bin/python3 -m venv --without-pip "$R/opt/plain"
+	expect_rc 0 "$CAINIT" install --root "$R" --python-env /opt/venv --python-env /opt/plain "$SCRATCH/V.pem"
 	grep -qx /opt/venv "$R/etc/cainit/python-envs" || die "install did not record the venv"
 	before=$(state)
 	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --json --client python --client requests --path bare --path login
-	python3 - "$OUT" <<'PY' || die "the venv's rows: $OUT"
+	python3 - "$OUT" <<'PY' || die "the venvs' rows: $OUT"
 import json, sys
 d = json.loads(sys.argv[1])
+want = {"python": ["/usr/bin/python3", "/opt/venv/bin/python3", "/opt/plain/bin/python3"],
+        "requests": ["/usr/bin/python3", "/opt/venv/bin/python3"]}
 for client in ("python", "requests"):
     rows = [r for r in d["clients"] if r["client"] == client]
-    assert [r["program"] for r in rows] == ["/usr/bin/python3", "/opt/venv/bin/python3"], (client, rows)
+    assert [r["program"] for r in rows] == want[client], (client, rows)
     assert all(r["cells"][p]["verdict"] == "ok" for r in rows for p in ("bare", "login")), (client, rows)
 PY
 	# (a root that keeps a set: doctor's canary gives /etc/cainit back as it
@@ -175,9 +180,9 @@ PY
 	unchanged "venv"
 	[ ! -e "$R/etc/cainit/held" ] || die "doctor left /etc/cainit/held in a root that keeps a set"
 	expect_rc 0 "$CAINIT" remove --root "$R" --all
-	rm -r "$R/opt/venv"
+	rm -r "$R/opt/venv" "$R/opt/plain"
 	before=$(state)
-	note "a venv given to install (its python3 a link to Debian's): rows of its own, from the engine's record, ok on bare and login"
+	note "venvs given to install (their python3 a link to Debian's): rows of their own, from the engine's record, ok on bare and login; no requests row for the venv without it"
 
 	note "the table, limited to what is asked"
 	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --client curl --client node --path run --path login
