@@ -5,6 +5,7 @@
 # behind a real intercepting proxy (mitmdump, with the CA it makes itself).
 # curl, Python and Node fail, then trust the proxy after `cainit install`; the
 # proxy restarts with a new CA and the sandbox's agent gets it by POST /init;
+# `cainit doctor --url` proves every client through the proxy;
 # `cainit remove --all` gives the bundle back byte for byte; `cainit doctor`
 # shows each client on each start path. Each step is timed, and the host's
 # own store is checked at the end.
@@ -100,6 +101,18 @@ else
 	echo "   the old CA is still somewhere!"; exit 1
 fi
 kill "$agent"; wait "$agent" 2>/dev/null || true; agent=""
+# doctor --url: no canary, every client through the real proxy to the origin
+t=$(date +%s%N)
+rc=0
+"$cainit" doctor --timeout 60s --url "$URL" --proxy "http://127.0.0.1:$PROXY_PORT" --path login --path bare \
+	>"$W/doctor-url" 2>&1 || rc=$?
+echo "   cainit doctor --url $URL --path login --path bare: every client, through the proxy, $(ms "$t"):"
+echo "   $(tail -n 1 "$W/doctor-url")"
+sed -n 's/^  \(node, bare: .*\)/     \1/p' "$W/doctor-url"
+if [ "$rc" -ne 1 ] || ! grep -q ' 1 FAIL, 0 not verifying' "$W/doctor-url" || ! grep -q '^  node, bare: ' "$W/doctor-url"; then
+	sed 's/^/     /' "$W/doctor-url"
+	echo "   <- NOT AS EXPECTED (only node's bare start should fail)"; unexpected=$((unexpected + 1))
+fi
 echo
 
 b "4. cainit remove --all"

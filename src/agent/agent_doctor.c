@@ -9,7 +9,9 @@
  * One at a time (a second gets 409), within the agent's --doctor-limit
  * (the child's process group is then killed: 504). The body may narrow the
  * run: {"clients": [...], "paths": [...], "timeout": "10s"}; the names are
- * the doctor's own (a name it does not know is its usage error: 400).
+ * the doctor's own (a name it does not know is its usage error: 400). With
+ * "url" (and "proxy"), doctor fetches that URL through the platform's proxy
+ * instead of its canary (doctor --url, --proxy: it checks them).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +29,7 @@
 #define DOCTOR_OUT_MAX (1024 * 1024) /* the JSON of every cell fits many times */
 #define DOCTOR_ARGS_MAX 64
 #define DOCTOR_NAME_MAX 32
+#define DOCTOR_URL_MAX 400 /* doctor's own limit: a longer one is its usage error */
 
 struct doctor_job {
 	struct agent *a;
@@ -174,8 +177,9 @@ static int build_argv(const struct agent *a, const struct request *req, char **a
 
 		json_object_foreach(doc, key, v)
 		{
-			if (strcmp(key, "clients") != 0 && strcmp(key, "paths") != 0 && strcmp(key, "timeout") != 0) {
-				snprintf(why, n, "unknown field \"%.40s\" (clients, paths, timeout)", key);
+			if (strcmp(key, "clients") != 0 && strcmp(key, "paths") != 0 && strcmp(key, "timeout") != 0 &&
+			    strcmp(key, "url") != 0 && strcmp(key, "proxy") != 0) {
+				snprintf(why, n, "unknown field \"%.40s\" (clients, paths, timeout, url, proxy)", key);
 				goto bad;
 			}
 		}
@@ -217,6 +221,23 @@ static int build_argv(const struct agent *a, const struct request *req, char **a
 	} else if (json_object_get(doc, "timeout") != NULL) {
 		snprintf(why, n, "\"timeout\" is a duration like \"10s\"");
 		goto bad;
+	}
+	for (size_t l = 0; l < 2; l++) { /* (passed as arguments, no shell: doctor checks them) */
+		static const char *const fields[][2] = {{"url", "--url"}, {"proxy", "--proxy"}};
+		json_t *v = json_object_get(doc, fields[l][0]);
+
+		if (v == NULL)
+			continue;
+		if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > DOCTOR_URL_MAX ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
+			snprintf(why, n, "\"%s\" is a string of 1 to %d characters", fields[l][0], DOCTOR_URL_MAX);
+			goto bad;
+		}
+		argv[k++] = (char *)fields[l][1];
+		if ((argv[k++] = strdup(json_string_value(v))) == NULL) {
+			snprintf(why, n, "out of memory");
+			goto bad;
+		}
 	}
 done:
 	argv[k] = NULL;

@@ -15,7 +15,7 @@
 
 static const char USAGE[] =
 	"usage: cainit doctor [--root DIR] [--client NAME]... [--path NAME]... [--json]\n"
-	"                     [--timeout DUR] [--user NAME|UID]\n"
+	"                     [--timeout DUR] [--user NAME|UID] [--url URL [--proxy ADDR]]\n"
 	"\n"
 	"Prove, client by client, that the root's TLS clients trust the CAs cainit\n"
 	"manages: a throwaway CA made in memory is installed as a temporary set\n"
@@ -39,6 +39,13 @@ static const char USAGE[] =
 	"  --json          one JSON object instead of the table\n"
 	"  --timeout DUR   time one client run may take (default 10s)\n"
 	"  --user NAME|UID with --root / as root: the user the clients run as\n"
+	"  --url URL       no canary: each client fetches this https:// URL through\n"
+	"                  the platform's intercepting proxy and must verify it (any\n"
+	"                  HTTP status counts); with --root DIR the sandbox keeps the\n"
+	"                  host's network\n"
+	"  --proxy ADDR    with --url: the proxy (http://HOST:PORT), told to every\n"
+	"                  client, those that read no variable too (default: doctor's\n"
+	"                  own https_proxy, else each start path's own, else none)\n"
 	"\n"
 	"Cells: ok (trusts the CA, refuses a stray one), FAIL (the client's first\n"
 	"error line), not verifying (it accepted the stray CA), n/a (the root has\n"
@@ -68,7 +75,7 @@ static void count(const struct doctor_result *r, size_t n[4])
 				n[r->rows[i].cell[p].v]++;
 }
 
-static void print_table(const struct doctor_result *r, const char *root)
+static void print_table(const struct doctor_result *r, const char *root, const char *url)
 {
 	size_t n[4];
 	int w = 24; /* the program column: as wide as its longest path */
@@ -98,11 +105,14 @@ static void print_table(const struct doctor_result *r, const char *root)
 				       r->rows[i].cell[p].msg);
 	count(r, n);
 	printf("  (the clients ran as %s)\n", r->user);
+	if (url != NULL)
+		printf("  (they fetched %s %s%s)\n", url, r->proxy[0] ? "through the proxy " : "through each path's own proxy, if any",
+		       r->proxy);
 	printf("doctor: %s: %zu ok, %zu FAIL, %zu not verifying, %zu n/a\n", root, n[DR_OK], n[DR_FAIL],
 	       n[DR_NOVERIFY], n[DR_NA]);
 }
 
-static int print_json(const struct doctor_result *r, const char *root)
+static int print_json(const struct doctor_result *r, const char *root, const char *url)
 {
 	json_t *o = json_object(), *rows = json_array(), *paths = json_array(), *sum = json_object();
 	size_t n[4];
@@ -133,6 +143,9 @@ static int print_json(const struct doctor_result *r, const char *root)
 		json_object_set_new(sum, verdict_keys[v], json_integer((json_int_t)n[v]));
 	json_object_set_new(o, "root", json_string(root));
 	json_object_set_new(o, "user", json_pack("{s:s,s:I}", "name", r->user, "uid", (json_int_t)r->uid));
+	json_object_set_new(o, "target", url == NULL ? json_pack("{s:s}", "kind", "canary")
+						     : json_pack("{s:s,s:s,s:s?}", "kind", "url", "url", url, "proxy",
+								 r->proxy[0] ? r->proxy : NULL));
 	json_object_set_new(o, "paths", paths);
 	json_object_set_new(o, "clients", rows);
 	json_object_set_new(o, "summary", sum);
@@ -154,6 +167,7 @@ int cmd_doctor(int argc, char **argv)
 		{"root", required_argument, NULL, 'r'}, {"client", required_argument, NULL, 'c'},
 		{"path", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
 		{"timeout", required_argument, NULL, 't'}, {"user", required_argument, NULL, 'u'},
+		{"url", required_argument, NULL, 'U'}, {"proxy", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -184,6 +198,12 @@ int cmd_doctor(int argc, char **argv)
 		case 'u':
 			o.user = optarg;
 			break;
+		case 'U':
+			o.url = optarg;
+			break;
+		case 'P':
+			o.proxy = optarg;
+			break;
 		case 't':
 			us = duration_parse(optarg);
 			if (us < 1000 || us > 600000000LL)
@@ -210,9 +230,9 @@ int cmd_doctor(int argc, char **argv)
 		return cli_fail(&e);
 	}
 	if (json)
-		rc = print_json(r, o.root);
+		rc = print_json(r, o.root, o.url);
 	else
-		print_table(r, o.root);
+		print_table(r, o.root, o.url);
 	if (rc == 0 && !doctor_all_ok(r))
 		rc = CAINIT_EOPS;
 	free(r);

@@ -21,7 +21,8 @@
 static const char USAGE[] =
 	"usage: cainit push --to URL [--token-file F] [--timeout 50ms] [--retry-every 5ms]\n"
 	"                   [--deadline 5s] [--set NAME] [--doctor [--doctor-wait 150s]\n"
-	"                   [--doctor-client NAME]... [--doctor-path NAME]...] FILE|-\n"
+	"                   [--doctor-client NAME]... [--doctor-path NAME]...\n"
+	"                   [--doctor-url URL [--doctor-proxy ADDR]]] FILE|-\n"
 	"\n"
 	"Send the CAs in FILE (PEM or DER) to a cainit agent: as POST /init's\n"
 	"caBundle, or with --set NAME as PUT /ca/NAME. Each attempt gets --timeout;\n"
@@ -35,6 +36,9 @@ static const char USAGE[] =
 	"  --doctor-wait DUR   how long the doctor's answer may take (default 150s)\n"
 	"  --doctor-client NAME, --doctor-path NAME\n"
 	"                      only these clients, start paths (repeatable; doctor's names)\n"
+	"  --doctor-url URL, --doctor-proxy ADDR\n"
+	"                      doctor --url, --proxy: each client fetches URL through\n"
+	"                      the platform's proxy, no canary\n"
 	"\n"
 	"Exit status: 0 the agent acknowledged (and with --doctor, every reachable\n"
 	"cell is ok), 1 the deadline passed, 2 bad input or the agent answered 4xx\n"
@@ -146,8 +150,14 @@ static int send_until_acknowledged(const struct push_target *target, const char 
 /* After the acknowledgement: POST /doctor, its JSON to stdout, a summary
  * to stderr; 0 when every reachable cell is ok, 3 when one is not or the
  * proof could not be had (one attempt: a doctor run is not retried). */
+struct doctor_ask {
+	const char *only[2][DOCTOR_ONLY_MAX]; /* --doctor-client, --doctor-path */
+	size_t nonly[2];
+	const char *url, *proxy;              /* --doctor-url, --doctor-proxy */
+};
+
 static int ask_doctor(const struct push_target *target, const char *token, long long wait,
-		      const char *only[2][DOCTOR_ONLY_MAX], const size_t nonly[2])
+		      const struct doctor_ask *d)
 {
 	static const char *const keys[2] = {"clients", "paths"};
 	struct push_answer ans = {0};
@@ -159,13 +169,17 @@ static int ask_doctor(const struct push_target *target, const char *token, long 
 	for (size_t k = 0; k < 2; k++) {
 		json_t *names = json_array();
 
-		for (size_t i = 0; i < nonly[k]; i++)
-			json_array_append_new(names, json_string(only[k][i]));
-		if (nonly[k] > 0)
+		for (size_t i = 0; i < d->nonly[k]; i++)
+			json_array_append_new(names, json_string(d->only[k][i]));
+		if (d->nonly[k] > 0)
 			json_object_set_new(ask, keys[k], names);
 		else
 			json_decref(names);
 	}
+	if (d->url != NULL)
+		json_object_set_new(ask, "url", json_string(d->url));
+	if (d->proxy != NULL)
+		json_object_set_new(ask, "proxy", json_string(d->proxy));
 	body = json_dumps(ask, JSON_COMPACT);
 	json_decref(ask);
 
@@ -213,13 +227,14 @@ int cmd_push(int argc, char **argv)
 		{"doctor-wait", required_argument, NULL, 'W'},
 		{"doctor-client", required_argument, NULL, 'C'},
 		{"doctor-path", required_argument, NULL, 'P'},
+		{"doctor-url", required_argument, NULL, 'U'},
+		{"doctor-proxy", required_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	long long timeout = 50000, every = 5000, deadline = 5000000, doctor_wait = 150000000;
 	bool doctor = false;
-	const char *only[2][DOCTOR_ONLY_MAX]; /* --doctor-client, --doctor-path */
-	size_t nonly[2] = {0, 0};
+	struct doctor_ask ask = {.nonly = {0, 0}};
 	const char *url = NULL, *token_file = NULL, *set = NULL, *origin;
 	char token[TOKEN_MAX], path[SET_NAME_MAX + 8], *body;
 	struct push_target target;
@@ -257,9 +272,17 @@ int cmd_push(int argc, char **argv)
 			break;
 		case 'C':
 		case 'P':
-			if (nonly[c == 'P'] == DOCTOR_ONLY_MAX)
+			if (ask.nonly[c == 'P'] == DOCTOR_ONLY_MAX)
 				return cli_usage_error("push", "at most %d --doctor-client, --doctor-path", DOCTOR_ONLY_MAX);
-			only[c == 'P'][nonly[c == 'P']++] = optarg;
+			ask.only[c == 'P'][ask.nonly[c == 'P']++] = optarg;
+			doctor = true;
+			break;
+		case 'U':
+			ask.url = optarg;
+			doctor = true;
+			break;
+		case 'X':
+			ask.proxy = optarg;
 			doctor = true;
 			break;
 		case 'W':
@@ -293,7 +316,7 @@ int cmd_push(int argc, char **argv)
 		return cli_fail(&(struct cerr){.code = CAINIT_EOPS, .reason = "io", .msg = "push: out of memory"});
 	rc = send_until_acknowledged(&target, set, path, have_token ? token : NULL, body, len, timeout, every, deadline);
 	if (rc == 0 && doctor)
-		rc = ask_doctor(&target, have_token ? token : NULL, doctor_wait, only, nonly);
+		rc = ask_doctor(&target, have_token ? token : NULL, doctor_wait, &ask);
 	memset(token, 0, sizeof(token));
 	free(body);
 	return rc;

@@ -51,17 +51,31 @@ const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "sys
 /* The directory of the Java probe's class file (this worker's: java's) */
 static char x_java_dir[64];
 
+/* Each script exits 0 on any HTTP answer (a status of 404 from a --url
+ * target still came after a handshake that verified), else prints why. */
 static const char PY_URLLIB[] =
-	"import sys, urllib.request\n"
+	"import sys, urllib.request, urllib.error\n"
 	"try: urllib.request.urlopen(sys.argv[1], timeout=10).read()\n"
+	"except urllib.error.HTTPError: pass\n"
 	"except Exception as x: sys.exit(type(x).__name__ + ': ' + str(x))\n";
 static const char PY_REQUESTS[] =
 	"import sys\n"
-	"try:\n import requests; requests.get(sys.argv[1], timeout=10).raise_for_status()\n"
+	"try:\n import requests; requests.get(sys.argv[1], timeout=10)\n"
 	"except Exception as x: sys.exit(type(x).__name__ + ': ' + str(x))\n";
 static const char NODE_HTTPS[] =
 	"require('https').get(process.argv[1], r => { r.resume(); r.on('end', () => process.exit(0)); })"
 	".on('error', e => { console.error((e.code ? e.code + ': ' : '') + e.message); process.exit(1); });";
+/* Node through a proxy (its https module reads no proxy variable): a
+ * CONNECT tunnel, then TLS over it with Node's own trust, verifying */
+static const char NODE_TUNNEL[] =
+	"const u = new URL(process.argv[1]), a = process.argv[2];\n"
+	"const p = new URL(a.includes('://') ? a : 'http://' + a);\n"
+	"const fail = e => { console.error((e.code ? e.code + ': ' : '') + e.message); process.exit(1); };\n"
+	"require('http').request({host: p.hostname, port: p.port || 1080, method: 'CONNECT',\n"
+	"  path: u.hostname + ':' + (u.port || 443)}).on('error', fail).on('connect', (r, s) => {\n"
+	"  if (r.statusCode !== 200) fail(new Error('the proxy answered CONNECT with ' + r.statusCode));\n"
+	"  require('tls').connect({socket: s, servername: u.hostname}, () => process.exit(0)).on('error', fail);\n"
+	"}).end();\n";
 
 /* Bun's fetch (what `bun install` and Bun's own code use) */
 static const char BUN_FETCH[] =
@@ -77,17 +91,27 @@ static const char DENO_FETCH[] =
  * back to): OpenSSL's default paths unless php.ini's openssl.cafile says */
 static const char PHP_GET[] =
 	"$m = []; set_error_handler(function ($n, $s) use (&$m) { $m[] = $s; return true; });\n"
-	"if (file_get_contents($argv[1]) === false) {\n"
+	"$o = ['http' => ['ignore_errors' => true, 'timeout' => 10]];\n"
+	"if ($argv[2] !== '') $o['http']['proxy'] = 'tcp://' . preg_replace('#^\\w+://|/+$#', '', $argv[2]);\n"
+	"if (file_get_contents($argv[1], false, stream_context_create($o)) === false) {\n"
 	"  fwrite(STDERR, preg_replace('/\\s+/', ' ', $m[0] ?? 'failed') . \"\\n\"); exit(1); }\n";
 
 static const char RUBY_HTTPS[] =
 	"require 'net/http'\n"
 	"begin; Net::HTTP.get_response(URI(ARGV[0]))\n"
 	"rescue Exception => x; abort(\"#{x.class}: #{x.message}\"); end\n";
+/* Perl: IO::Socket::SSL's handshake, verifying; through a proxy (the
+ * second argument, when not empty) over a CONNECT tunnel */
 static const char PERL_HTTPS[] =
-	"use IO::Socket::SSL; my ($h, $p) = $ARGV[0] =~ m{//([^:/]+):(\\d+)};\n"
-	"IO::Socket::SSL->new(PeerHost => $h, PeerPort => $p, SSL_verify_mode => SSL_VERIFY_PEER,\n"
-	"  SSL_verifycn_scheme => 'http', SSL_verifycn_name => $h) or die \"$SSL_ERROR\\n\";\n";
+	"use IO::Socket::SSL; my ($u, $x) = @ARGV; my ($h, $p) = $u =~ m{//(?:[^/@]*@)?([^:/]+)(?::(\\d+))?};\n"
+	"$p ||= 443; my @v = (SSL_verify_mode => SSL_VERIFY_PEER, SSL_verifycn_scheme => 'http', SSL_verifycn_name => $h);\n"
+	"if ($x eq '') { IO::Socket::SSL->new(PeerHost => $h, PeerPort => $p, @v) or die \"$SSL_ERROR\\n\"; exit 0; }\n"
+	"my ($ph, $pp) = $x =~ m{^(?:\\w+://)?([^:/]+)(?::(\\d+))?}; $pp ||= 1080;\n"
+	"my $s = IO::Socket::INET->new(PeerHost => $ph, PeerPort => $pp) or die \"the proxy $ph:$pp: $@\\n\";\n"
+	"print $s \"CONNECT $h:$p HTTP/1.1\\r\\nHost: $h:$p\\r\\n\\r\\n\"; my $l = <$s> // '';\n"
+	"$l =~ m{^HTTP/\\S+ 200} or die \"the proxy answered CONNECT with $l\\n\";\n"
+	"while (my $e = <$s>) { last if $e =~ /^\\r?\\n$/ }\n"
+	"IO::Socket::SSL->start_SSL($s, @v, SSL_hostname => $h) or die \"$SSL_ERROR\\n\";\n";
 
 /* Java: the probe's class file (java_probe_class.h, from
  * CainitDoctorGet.java) is written out once per doctor where the JVM can
@@ -121,14 +145,89 @@ static bool executable(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
 }
 
-/* argv for client i fetching port (url and hostport are its buffers). */
-static void client_argv(size_t i, const char *program, unsigned short port, char *url, char *hostport,
-			const char *argv[ARGS_MAX])
+#define URL_MAX 512
+
+/* What one run fetches, and through what. */
+struct target {
+	char url[URL_MAX];      /* https://... */
+	char hostport[URL_MAX]; /* its HOST:PORT (openssl's -connect) */
+	bool loopback;          /* one of doctor's endpoints: no proxy at all */
+	const char *proxy;      /* the proxy, told to the clients that read no
+				 * variable (openssl, node, perl, php, java); NULL: none */
+	char proxy_hostport[URL_MAX];
+	char java_host[URL_MAX + 24], java_port[40]; /* -Dhttps.proxyHost=, -Dhttps.proxyPort= */
+};
+
+/* HOST:PORT of "[SCHEME://][USER@]HOST[:PORT][/...]" (defport when it
+ * names none), and HOST and PORT alone where asked. */
+static void authority(const char *url, const char *defport, char hostport[URL_MAX], char *host, size_t host_len,
+		      char *port, size_t port_len)
 {
+	const char *a = strstr(url, "://"), *end, *at, *h_end, *colon = NULL;
+
+	a = a != NULL ? a + 3 : url;
+	end = a + strcspn(a, "/?#");
+	while ((at = memchr(a, '@', (size_t)(end - a))) != NULL)
+		a = at + 1;
+	h_end = end;
+	if (*a == '[') { /* an IPv6 address */
+		const char *close = memchr(a, ']', (size_t)(end - a));
+
+		h_end = close != NULL ? close + 1 : end;
+		colon = h_end < end && *h_end == ':' ? h_end : NULL;
+	} else if ((colon = memchr(a, ':', (size_t)(end - a))) != NULL) {
+		h_end = colon;
+	}
+	snprintf(hostport, URL_MAX, "%.*s:%.*s", (int)(h_end - a), a, colon ? (int)(end - colon - 1) : (int)strlen(defport),
+		 colon ? colon + 1 : defport);
+	if (host != NULL)
+		snprintf(host, host_len, "%.*s", (int)(h_end - a), a);
+	if (port != NULL)
+		snprintf(port, port_len, "%.*s", colon ? (int)(end - colon - 1) : (int)strlen(defport),
+			 colon ? colon + 1 : defport);
+}
+
+/* The first proxy variable of envp that is set: the proxy its programs
+ * use for an https URL. */
+static const char *env_proxy(char *const *envp)
+{
+	static const char *const names[] = {"https_proxy=", "HTTPS_PROXY=", "all_proxy=", "ALL_PROXY="};
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		for (char *const *v = envp; v != NULL && *v != NULL; v++)
+			if (strncmp(*v, names[k], strlen(names[k])) == 0 && (*v)[strlen(names[k])] != '\0')
+				return *v + strlen(names[k]);
+	return NULL;
+}
+
+/* The target of one run: the stray CA's endpoint, else --url (through the
+ * proxy doctor was given, else the path's), else the canary's endpoint. */
+static void target_of(const struct dr_env *x, enum dr_path path, bool stray, struct target *t)
+{
+	char host[URL_MAX], port[16];
+
+	memset(t, 0, sizeof(*t));
+	t->loopback = stray || x->url == NULL;
+	if (t->loopback) {
+		snprintf(t->url, sizeof(t->url), "https://127.0.0.1:%u/", stray ? x->stray_port : x->good_port);
+		snprintf(t->hostport, sizeof(t->hostport), "127.0.0.1:%u", stray ? x->stray_port : x->good_port);
+		return;
+	}
+	snprintf(t->url, sizeof(t->url), "%s", x->url);
+	authority(x->url, "443", t->hostport, NULL, 0, NULL, 0);
+	if ((t->proxy = x->proxy != NULL ? x->proxy : env_proxy(x->env[path])) == NULL)
+		return;
+	authority(t->proxy, "1080", t->proxy_hostport, host, sizeof(host), port, sizeof(port));
+	snprintf(t->java_host, sizeof(t->java_host), "-Dhttps.proxyHost=%s", host);
+	snprintf(t->java_port, sizeof(t->java_port), "-Dhttps.proxyPort=%s", port);
+}
+
+/* argv for client i fetching t. */
+static void client_argv(size_t i, const char *program, const struct target *t, const char *argv[ARGS_MAX])
+{
+	const char *url = t->url, *proxy = t->proxy != NULL ? t->proxy : "";
 	size_t n = 0;
 
-	snprintf(url, 64, "https://127.0.0.1:%u/", port);
-	snprintf(hostport, 32, "127.0.0.1:%u", port);
 	argv[n++] = program;
 	switch (i) {
 	case C_CURL:
@@ -146,7 +245,11 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 	case C_OPENSSL:
 		argv[n++] = "s_client";
 		argv[n++] = "-connect";
-		argv[n++] = hostport;
+		argv[n++] = t->hostport;
+		if (t->proxy != NULL) {
+			argv[n++] = "-proxy";
+			argv[n++] = t->proxy_hostport;
+		}
 		argv[n++] = "-verify_return_error";
 		argv[n++] = "-brief";
 		break;
@@ -162,8 +265,9 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 		break;
 	case C_NODE:
 		argv[n++] = "-e";
-		argv[n++] = NODE_HTTPS;
+		argv[n++] = t->proxy != NULL ? NODE_TUNNEL : NODE_HTTPS;
 		argv[n++] = url;
+		argv[n++] = proxy;
 		break;
 	case C_PIP: /* an index lookup of a name no index has (nothing is written) */
 		argv[n++] = "-m";
@@ -203,6 +307,7 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 		argv[n++] = "-r";
 		argv[n++] = PHP_GET;
 		argv[n++] = url;
+		argv[n++] = proxy;
 		break;
 	case C_GO: /* a module lookup through the endpoint as GOPROXY (go_env) */
 		argv[n++] = "mod";
@@ -218,6 +323,7 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 		argv[n++] = "-e";
 		argv[n++] = PERL_HTTPS;
 		argv[n++] = url;
+		argv[n++] = proxy;
 		break;
 	case C_GIT: /* a clone's first request over https */
 		argv[n++] = "ls-remote";
@@ -227,6 +333,10 @@ static void client_argv(size_t i, const char *program, unsigned short port, char
 		  * short-lived JVM: the first JIT tier and the serial collector) */
 		argv[n++] = "-XX:TieredStopAtLevel=1";
 		argv[n++] = "-XX:+UseSerialGC";
+		if (t->proxy != NULL) {
+			argv[n++] = t->java_host;
+			argv[n++] = t->java_port;
+		}
 		argv[n++] = "-cp";
 		argv[n++] = x_java_dir;
 		argv[n++] = "CainitDoctorGet";
@@ -423,96 +533,169 @@ static void wrap(enum dr_path path, const char *argv[ARGS_MAX], const char *out[
 	out[n] = NULL;
 }
 
-/* Go: the endpoint is the module proxy, and nothing may be written (no
+#define ENV_MAX 512
+
+/* The environment of one run. */
+struct run_env {
+	char *v[ENV_MAX];
+	char proxy[4][URL_MAX + 16], goproxy[URL_MAX + 16];
+};
+
+/* The variables that choose a proxy, which doctor sets itself where it
+ * chooses (a loopback endpoint: none; --url with a proxy given: that one). */
+static const char *const proxy_vars[] = {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy",
+					 "ALL_PROXY",   "no_proxy",    "NO_PROXY",   NULL};
+
+/* Go: the target is the module proxy, and nothing may be written (no
  * build cache, a module cache that cannot exist) or asked of anyone else
  * (no checksum database, no toolchain download, no private-module
- * exception); the rest of the path's environment stays (GOINSECURE does
- * not apply to a proxy: go verifies it whatever that says). envp is the
- * path's environment; out, which holds max entries, gets the result. */
-static char *const *go_env(char *const *envp, const char *url, char *proxy, size_t proxy_len, char **out,
-			   size_t max)
+ * exception); GOINSECURE does not apply to a proxy: go verifies it
+ * whatever that says. */
+static const char *const go_fixed[] = {"GOSUMDB=off",      "GONOSUMDB=",
+				       "GOPRIVATE=",       "GONOPROXY=",
+				       "GOCACHE=off",      "GOPATH=/dev/null/cainit-doctor-go",
+				       "GOMODCACHE=/dev/null/cainit-doctor-go/mod", "GOTOOLCHAIN=local",
+				       "GOFLAGS=",         "GO111MODULE=on", NULL};
+
+static bool named(const char *entry, const char *const *names, bool with_eq)
 {
-	static const char *const fixed[] = {"GOSUMDB=off", "GONOSUMDB=", "GOPRIVATE=", "GONOPROXY=",
-					    "GOCACHE=off", "GOPATH=/dev/null/cainit-doctor-go",
-					    "GOMODCACHE=/dev/null/cainit-doctor-go/mod", "GOTOOLCHAIN=local",
-					    "GOFLAGS=", "GO111MODULE=on", NULL};
-	size_t n = 0, k;
+	size_t n = strcspn(entry, "=");
 
-	snprintf(proxy, proxy_len, "GOPROXY=%s", url);
-	out[n++] = proxy;
-	for (k = 0; fixed[k] != NULL; k++)
-		out[n++] = (char *)fixed[k];
-	for (; envp != NULL && *envp != NULL && n < max - 1; envp++) {
-		size_t name = strcspn(*envp, "=");
-		bool ours = strncmp(*envp, "GOPROXY=", 8) == 0;
+	for (; *names != NULL; names++) {
+		size_t k = with_eq ? strcspn(*names, "=") : strlen(*names);
 
-		for (k = 0; fixed[k] != NULL && !ours; k++)
-			ours = strncmp(*envp, fixed[k], name + 1) == 0;
-		if (!ours)
-			out[n++] = *envp;
+		if (k == n && strncmp(entry, *names, n) == 0)
+			return true;
 	}
-	out[n] = NULL;
-	return out;
+	return false;
+}
+
+/* The environment client i runs with on path against t: the path's own,
+ * but with doctor's choice of proxy where doctor chooses, and Go's
+ * settings for Go (GOPROXY: the target). */
+static char *const *cell_env(size_t i, enum dr_path path, const struct dr_env *x, const struct target *t,
+			     struct run_env *r)
+{
+	bool ours = t->loopback || x->proxy != NULL;
+	size_t n = 0;
+
+	if (!ours && i != C_GO)
+		return x->env[path];
+	if (t->loopback) {
+		r->v[n++] = "no_proxy=127.0.0.1,localhost";
+		r->v[n++] = "NO_PROXY=127.0.0.1,localhost";
+	} else if (x->proxy != NULL) {
+		/* (http_proxy too: Ruby's Net::HTTP reads it for https) */
+		for (size_t k = 0; k < 4; k++) {
+			snprintf(r->proxy[k], sizeof(r->proxy[k]), "%s=%s", proxy_vars[k], x->proxy);
+			r->v[n++] = r->proxy[k];
+		}
+	}
+	if (i == C_GO) {
+		snprintf(r->goproxy, sizeof(r->goproxy), "GOPROXY=%s", t->url);
+		r->v[n++] = r->goproxy;
+		for (size_t k = 0; go_fixed[k] != NULL; k++)
+			r->v[n++] = (char *)go_fixed[k];
+	}
+	for (char *const *v = x->env[path]; v != NULL && *v != NULL && n < ENV_MAX - 1; v++)
+		if (!(ours && named(*v, proxy_vars, false)) &&
+		    !(i == C_GO && (strncmp(*v, "GOPROXY=", 8) == 0 || named(*v, go_fixed, true))))
+			r->v[n++] = *v;
+	r->v[n] = NULL;
+	return r->v;
+}
+
+/* Does out hold an HTTP status line's code (": 404 Not Found")? */
+static bool says_http_status(const char *out)
+{
+	for (const char *p = strstr(out, ": "); p != NULL; p = strstr(p + 1, ": "))
+		if (p[2] >= '1' && p[2] <= '5' && p[3] >= '0' && p[3] <= '9' && p[4] >= '0' && p[4] <= '9' &&
+		    p[5] == ' ' && p[6] >= 'A' && p[6] <= 'Z')
+			return true;
+	return false;
 }
 
 /* Did the TLS handshake pass? Every client exits 0 on the endpoint's
  * "ok", but git, given "ok" where a repository's refs should be, exits 128
  * after a handshake that passed: that message, and only that, counts too
- * (so does go's, given "ok" where a module list should be). */
-static bool handshake_passed(size_t i, int rc, const char *out)
+ * (so does go's, given "ok" where a module list should be). A --url
+ * target (url) is whatever it is: any HTTP answer counts, for the clients
+ * that say so by an error (wget's exit 8, git's and npm's HTTP errors, go's
+ * status line). */
+static bool handshake_passed(size_t i, bool url, int rc, const char *out)
 {
 	if (i == C_PIP) /* nothing found is the answer after a fetch that worked */
 		return rc == 1 && strstr(out, "No matching distribution found") != NULL &&
 		       strstr(out, "Could not fetch URL") == NULL;
 	if (i == C_GO) /* the endpoint's "ok" is no module list */
-		return rc == 1 && strstr(out, "invalid response from proxy") != NULL;
-	return rc == 0 || (i == C_GIT && rc == 128 && strstr(out, "is this a git repository?") != NULL);
+		return rc == 1 && (strstr(out, "invalid response from proxy") != NULL || (url && says_http_status(out)));
+	if (rc == 0)
+		return true;
+	if (i == C_GIT)
+		return rc == 128 && (strstr(out, "is this a git repository?") != NULL ||
+				     (url && (strstr(out, "not found") != NULL ||
+					      strstr(out, "The requested URL returned error: ") != NULL)));
+	if (url && i == C_WGET)
+		return rc == 8; /* GNU wget: "the server issued an error response" */
+	if (url && i == C_NPM) {
+		const char *code = strstr(out, "npm error code E");
+
+		return code != NULL && code[16] >= '1' && code[16] <= '5';
+	}
+	return false;
 }
 
-/* The line that says why (pip and npm print others first), else the first. */
+/* The line that says why (pip, npm and openssl print others first: the
+ * chain openssl was shown, say), else the first. */
 static void why_line(size_t i, const char *out, char *msg, size_t n)
 {
 	static const char *const marks[] = {"[SSL", "reason: ", "npm error code", NULL};
+	static const char *const openssl_marks[] = {"verify error:", NULL};
+	const char *const *m = i == C_PIP || i == C_NPM ? marks : i == C_OPENSSL ? openssl_marks : NULL;
 	const char *p;
 
-	for (size_t k = 0; (i == C_PIP || i == C_NPM) && marks[k]; k++)
-		if ((p = strstr(out, marks[k])) != NULL) {
+	for (size_t k = 0; m != NULL && m[k] != NULL; k++)
+		if ((p = strstr(out, m[k])) != NULL) {
 			first_line(p, msg, n);
 			return;
 		}
 	first_line(out, msg, n);
 }
 
-#define GO_ENV_MAX 512
-
-/* The environment client i runs with on path (url: the endpoint). */
-static char *const *cell_env(size_t i, enum dr_path path, const struct dr_env *x, const char *url, char *proxy,
-			     size_t proxy_len, char **buf)
+/* One run of client i on path, against the stray CA's endpoint when stray,
+ * else the target (the canary's endpoint, or --url): did its handshake
+ * pass? out says what it printed, *rc its exit status. */
+static bool fetch(size_t i, enum dr_path path, const struct dr_env *x, const char *program, bool stray,
+		  char out[OUTPUT_MAX], int *rc)
 {
-	return i == C_GO ? go_env(x->env[path], url, proxy, proxy_len, buf, GO_ENV_MAX) : x->env[path];
+	const char *argv[ARGS_MAX], *full[ARGS_MAX + 5];
+	struct target t;
+	struct run_env r;
+
+	target_of(x, path, stray, &t);
+	client_argv(i, program, &t, argv);
+	wrap(path, argv, full);
+	*rc = run_out(full, cell_env(i, path, x, &t, &r), x->timeout_ms, i == C_PIP, out);
+	return handshake_passed(i, !t.loopback, *rc, out);
 }
 
 static void check_cell(size_t i, enum dr_path path, const struct dr_env *x, const char *program,
 		       struct dr_cell *c)
 {
-	const char *argv[ARGS_MAX], *full[ARGS_MAX + 5];
-	char url[64], hostport[32], out[OUTPUT_MAX], proxy[96], *envbuf[GO_ENV_MAX];
+	char out[OUTPUT_MAX];
 	int rc;
 
-	client_argv(i, program, x->good_port, url, hostport, argv);
-	wrap(path, argv, full);
-	rc = run_out(full, cell_env(i, path, x, url, proxy, sizeof(proxy), envbuf), x->timeout_ms, i == C_PIP, out);
-	if (!handshake_passed(i, rc, out)) {
+	if (!fetch(i, path, x, program, false, out, &rc)) {
 		c->v = DR_FAIL;
 		why_line(i, out, c->msg, sizeof(c->msg));
-		if (c->msg[0] == '\0')
-			snprintf(c->msg, sizeof(c->msg), "exit status %d", rc);
+		if (c->msg[0] == '\0') /* (wget -q says nothing: its status does) */
+			snprintf(c->msg, sizeof(c->msg), "exit status %d%s", rc,
+				 i == C_WGET && rc == 5   ? " (GNU wget: SSL verification failure)"
+				 : i == C_WGET && rc == 4 ? " (GNU wget: network failure)"
+							  : "");
 		return;
 	}
-	client_argv(i, program, x->stray_port, url, hostport, argv);
-	wrap(path, argv, full);
-	rc = run_out(full, cell_env(i, path, x, url, proxy, sizeof(proxy), envbuf), x->timeout_ms, i == C_PIP, out);
-	c->v = handshake_passed(i, rc, out) ? DR_NOVERIFY : DR_OK;
+	c->v = fetch(i, path, x, program, true, out, &rc) ? DR_NOVERIFY : DR_OK;
 	if (c->v == DR_NOVERIFY)
 		snprintf(c->msg, sizeof(c->msg), "accepted a certificate from a CA nobody trusts");
 }

@@ -47,11 +47,16 @@ struct dr_row {
 extern const char *const dr_client_names[DR_CLIENTS];
 extern const char *const dr_path_names[DR_PATHS];
 
-/* What a cell needs: the endpoint's ports, the environments of the paths
- * (NULL-terminated "NAME=VALUE" arrays; NULL: the root has no such path,
- * na[path] says why) and the time one run may take. */
+/* What a cell needs: the endpoints' ports, the target, the environments
+ * of the paths (NULL-terminated "NAME=VALUE" arrays; NULL: the root has no
+ * such path, na[path] says why) and the time one run may take. */
 struct dr_env {
 	unsigned short good_port, stray_port;
+	const char *url;   /* doctor --url: what the clients fetch instead of
+			    * the canary's endpoint (https://...) */
+	const char *proxy; /* with url: the proxy every cell goes through
+			    * ("http://HOST:PORT"); NULL: the one each path's
+			    * environment names (https_proxy), if any */
 	char *const *env[DR_PATHS];
 	const char *na[DR_PATHS];
 	int timeout_ms;

@@ -40,6 +40,7 @@ struct job {
 	char (*envs)[PATH_MAX]; /* trust_python_envs */
 	size_t nenvs;
 	int out;
+	const char *proxy; /* with --url: the proxy of every cell (NULL: each path's) */
 	bool drop;     /* become uid/gid in the child (--root /, as root) */
 	uid_t uid;
 	gid_t gid;
@@ -116,6 +117,8 @@ static int body(void *arg)
 	x.good_port = ep.good_port;
 	x.stray_port = ep.stray_port;
 	x.timeout_ms = j->o->timeout_ms;
+	x.url = j->o->url;
+	x.proxy = j->proxy;
 	for (size_t p = 0; p < DR_PATHS; p++)
 		x.env[p] = j->env[p];
 	/* the files' start paths, read from the root as its programs see it */
@@ -210,7 +213,7 @@ static int check_clients(const char *root, struct job *j, struct doctor_result *
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return cerr_sys(e, "doctor", "pipe", errno);
 	j->out = p[1];
-	if (sandbox_spawn(strcmp(root, "/") == 0 ? NULL : root, body, j, &pid, e) != 0) {
+	if (sandbox_spawn(strcmp(root, "/") == 0 ? NULL : root, j->o->url != NULL, body, j, &pid, e) != 0) {
 		close(p[0]);
 		close(p[1]);
 		return e->code;
@@ -228,6 +231,51 @@ static int check_clients(const char *root, struct job *j, struct doctor_result *
 				root[1] ? "sandbox" : "process", WIFEXITED(st) ? "status" : "signal",
 				WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	return 0;
+}
+
+/* A URL or proxy address doctor passes to the clients, in argv and in
+ * scripts' arguments: printable ASCII without spaces or quotes, not too
+ * long for a row of the table's detail. */
+static bool plain(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s >= 127 || *s == '"' || *s == '\'' || *s == '\\' || *s == '`')
+			return false;
+	return true;
+}
+
+static bool http_proxy(const char *p)
+{
+	return (strstr(p, "://") == NULL || strncmp(p, "http://", 7) == 0) && plain(p, 200);
+}
+
+static int check_target(const struct doctor_opts *o, struct cerr *e)
+{
+	if (o->url != NULL &&
+	    (strncmp(o->url, "https://", 8) != 0 || o->url[8] == '\0' || o->url[8] == '/' || !plain(o->url, 400)))
+		return cerr_input(e, "bad_url", "doctor: --url \"%.80s\": an https:// URL of at most 400 characters, "
+				  "no spaces or quotes", o->url);
+	if (o->proxy != NULL && o->url == NULL)
+		return cerr_input(e, "bad_proxy", "doctor: --proxy: only with --url (the canary is served on loopback)");
+	if (o->proxy != NULL && !http_proxy(o->proxy))
+		return cerr_input(e, "bad_proxy", "doctor: --proxy \"%.80s\": http://HOST:PORT or HOST:PORT", o->proxy);
+	return 0;
+}
+
+/* With --url and no --proxy: doctor's own https_proxy, as the user who
+ * runs it has it (one the clients could not be told, a socks5:// one
+ * say, is left to each path's own variables). */
+static const char *own_proxy(void)
+{
+	const char *p = getenv("https_proxy");
+
+	if (p == NULL || *p == '\0')
+		p = getenv("HTTPS_PROXY");
+	return p != NULL && http_proxy(p) ? p : NULL;
 }
 
 int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr *e)
@@ -249,6 +297,8 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 
 	memset(r, 0, sizeof(*r));
 	r->paths = o->paths ? o->paths : (1u << DR_PATHS) - 1;
+	if ((rc = check_target(o, e)) != 0)
+		return rc;
 	if (realpath(o->root, root) == NULL)
 		return cerr_sys(e, o->root, "doctor: root", errno);
 	/* who the clients run as: the sandbox's unprivileged uid; here, the
@@ -285,7 +335,10 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 	}
 	if (getrandom(tag, sizeof(tag), 0) != (ssize_t)sizeof(tag))
 		return cerr_sys(e, "doctor", "getrandom", errno);
-	snprintf(r->set, sizeof(r->set), SET_PREFIX "%016llx", (unsigned long long)tag[0]);
+	if (o->url == NULL)
+		snprintf(r->set, sizeof(r->set), SET_PREFIX "%016llx", (unsigned long long)tag[0]);
+	else if ((j.proxy = o->proxy != NULL ? o->proxy : own_proxy()) != NULL)
+		snprintf(r->proxy, sizeof(r->proxy), "%s", j.proxy);
 	if ((rc = canary_make(&good, "cainit doctor canary", e)) != 0)
 		return rc;
 	if ((rc = canary_make(&stray, "cainit doctor stray CA", e)) != 0) {
@@ -293,10 +346,12 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 		return rc;
 	}
 	rc = cert_list_parse((const unsigned char *)good.ca_pem, good.ca_pem_len, "the canary", &ca, e);
-	/* held: if this process is killed, the next change of the root removes it */
-	if (rc == 0)
+	/* held: if this process is killed, the next change of the root
+	 * removes it (a --url target: no canary at all) */
+	if (rc == 0 && r->set[0] != '\0') {
 		rc = trust_install(root, r->set, &ca, &hold, "the canary", &rep, e);
-	hold_fd = rc == 0 ? rep.hold_fd : -1;
+		hold_fd = rc == 0 ? rep.hold_fd : -1;
+	}
 	if (rc == 0 && (env = run_env(root, e)) == NULL)
 		rc = e->msg[0] ? e->code : cerr_sys(e, "doctor", "environment", ENOMEM);
 	if (rc == 0)
@@ -311,7 +366,7 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 		rc = check_clients(root, &j, r, e);
 	}
 	/* the canary goes whatever happened (a set that is not there: no-op) */
-	if (trust_remove(root, r->set, NULL, &rep, &e2) != 0 && rc == 0) {
+	if (r->set[0] != '\0' && trust_remove(root, r->set, NULL, &rep, &e2) != 0 && rc == 0) {
 		*e = e2;
 		rc = e2.code;
 	}

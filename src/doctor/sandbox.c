@@ -119,7 +119,7 @@ static int drop_capabilities(void)
  * root is bound and opened while this process is still the host's root
  * (its owner, where only the owner may enter); the rest as the sandbox's
  * user. */
-static int enter(const char *root, const char **step)
+static int enter(const char *root, bool net, const char **step)
 {
 	static const char *const devs[] = {"null", "zero", "random", "urandom"};
 	unsigned long keep = 0;
@@ -173,7 +173,7 @@ static int enter(const char *root, const char **step)
 		return -1;
 	close(rootfd);
 	*step = "bring loopback up";
-	if (loopback_up() != 0)
+	if (!net && loopback_up() != 0)
 		return -1;
 	*step = "drop capabilities";
 	return drop_capabilities();
@@ -182,7 +182,7 @@ static int enter(const char *root, const char **step)
 /* The sandbox's first process (pid 1 of its PID namespace: when it ends,
  * every process of the sandbox ends with it): enter, then body. This one
  * waits for it and passes its status on. */
-static int init(const char *root, int (*body)(void *), void *arg)
+static int init(const char *root, bool net, int (*body)(void *), void *arg)
 {
 	const char *step = "start the sandbox's first process";
 	int st = 0, alive[2];
@@ -199,7 +199,7 @@ static int init(const char *root, int (*body)(void *), void *arg)
 
 		close(alive[1]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (enter(root, &step) != 0) {
+		if (enter(root, net, &step) != 0) {
 			fprintf(stderr, "cainit: doctor: sandbox of %s: %s: %s\n", root, step, strerror(errno));
 			_exit(125);
 		}
@@ -238,7 +238,7 @@ static int write_map(pid_t pid, const char *file, const char *line)
 	return rc;
 }
 
-int sandbox_spawn(const char *root, int (*body)(void *), void *arg, pid_t *pid, struct cerr *e)
+int sandbox_spawn(const char *root, bool net, int (*body)(void *), void *arg, pid_t *pid, struct cerr *e)
 {
 	char map[64], c = 0;
 	int up[2], go[2];
@@ -268,7 +268,8 @@ int sandbox_spawn(const char *root, int (*body)(void *), void *arg, pid_t *pid, 
 		close(up[0]);
 		close(go[1]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setgroups(0, NULL) != 0 || unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) != 0) {
+		if (setgroups(0, NULL) != 0 ||
+		    unshare(CLONE_NEWUSER | CLONE_NEWNS | (net ? 0 : CLONE_NEWNET) | CLONE_NEWPID) != 0) {
 			fprintf(stderr, "cainit: doctor: sandbox: %s: %s\n", step, strerror(errno));
 			_exit(125);
 		}
@@ -277,7 +278,7 @@ int sandbox_spawn(const char *root, int (*body)(void *), void *arg, pid_t *pid, 
 		if (read(go[0], &c, 1) != 1 || c != 'g')
 			_exit(125);
 		close(go[0]);
-		_exit(init(root, body, arg));
+		_exit(init(root, net, body, arg));
 	}
 	close(up[1]);
 	close(go[0]);

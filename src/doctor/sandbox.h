@@ -8,11 +8,13 @@
  * host's tree detached), with a fresh tmpfs on the root's /dev (null, zero,
  * random, urandom bound in) and /tmp, and a /proc of the sandbox's own
  * processes, where the root has those directories; its network is loopback
- * only. Nothing is created in DIR.
+ * only, unless the caller asks for the host's (doctor --url: the clients
+ * must reach the proxy). Nothing is created in DIR.
  */
 #ifndef CAINIT_SANDBOX_H
 #define CAINIT_SANDBOX_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "cerr.h"
@@ -22,7 +24,8 @@
 /* Fork; the child makes the sandbox of root, whose first process (pid 1
  * there) runs body(arg); its exit status is the child's (NULL root: no
  * sandbox, the child runs body where this process is, with its
- * privileges). *pid: the child. 0 or CAINIT_EOPS (nothing started). */
-int sandbox_spawn(const char *root, int (*body)(void *), void *arg, pid_t *pid, struct cerr *e);
+ * privileges; net: the host's network namespace, not one of its own with
+ * only loopback). *pid: the child. 0 or CAINIT_EOPS (nothing started). */
+int sandbox_spawn(const char *root, bool net, int (*body)(void *), void *arg, pid_t *pid, struct cerr *e);
 
 #endif

@@ -7,7 +7,8 @@ the same state).
 
 The matrix's clients are independent of doctor's (their own commands,
 through a real intercepting proxy, with the proxy's CA); doctor's run in the
-same sandbox, in the same state, against its canary. Each pair below reads
+same sandbox, in the same state, against its canary, or (doctor --url) the matrix's own origin
+through the same proxy. Each pair below reads
 the same trust: a matrix column and the doctor start path that starts a
 program the same way (given), a matrix client and the doctor client of the
 same runtime (below): the matrix's Debian Python clients with doctor's

@@ -58,7 +58,7 @@ compare_doctor() {
 	shift 2
 	python3 "$here/doctor_vs_matrix.py" "$W/results" "$W/doctor.$name.json" "$sb" "$@" >"$W/doctor.compare" ||
 		die "$sb: doctor and the matrix disagree: $(grep -v '^agree' "$W/doctor.compare")"
-	note "$sb: $(tail -n1 "$W/doctor.compare")"
+	note "$sb: $name: $(tail -n1 "$W/doctor.compare")"
 }
 # doctor_in CONTAINER NAME PATH: doctor in a container, as the matrix's
 # clients run there (root), after a delivery: $W/doctor.NAME.json
@@ -132,8 +132,11 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 	# doctor, in the same sandbox and the same state, as the matrix's
 	# clients run (root), after each delivery: compared with them cell by
 	# cell (doctor_vs_matrix.py) once the matrix's columns are in
+	# (a NAME ending in -url: doctor --url, the origin through the proxy,
+	# as the matrix's clients fetch it: the real interception, no canary)
 	doctor_as_matrix() { # NAME PATH...: $W/doctor.NAME.json
 		local out=$W/doctor.$1.json drc=0 p args=()
+		case $1 in *-url) args=(--url "$URL" --proxy "http://127.0.0.1:$PROXY_PORT") ;; esac
 		shift
 		for p in "$@"; do args+=(--path "$p"); done
 		timeout 600 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
@@ -142,6 +145,7 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 			die "doctor in the ns sandbox: exit $drc: $(head -c 600 "$W/doctor.err")"
 	}
 	doctor_as_matrix install login pam bare run
+	doctor_as_matrix install-url login pam bare run
 	back_to_pristine
 
 	aport=$(free_port)
@@ -159,6 +163,7 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 		die "after rotation the old CA is still in: $where"
 	proxy_use a
 	cells ns "old CA" refused login
+	doctor_as_matrix old-ca-url login
 	kill "$agent" && wait "$agent" 2>/dev/null || true
 	agent=""
 	back_to_pristine
@@ -172,6 +177,8 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 	compare_doctor ns install install=login su=pam bare=bare run=run
 	compare_doctor ns serve serve=login
 	compare_doctor ns rotated rotated=login
+	compare_doctor ns install-url install=login su=pam bare=bare run=run
+	compare_doctor ns old-ca-url "old CA=login"
 	exit 0
 fi
 

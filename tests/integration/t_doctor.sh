@@ -78,6 +78,25 @@ pyenv_out() {
 	for m in $(awk -v r="$R$pyenv" 'index($2, r) == 1 { print $2 }' /proc/self/mounts | sort -r); do umount "$m"; done
 }
 
+# url_setup: for --url, an origin (origin.test, its leaf signed by
+# $SCRATCH/U.pem, at $url) and a proxy that only tunnels (CONNECT, each
+# request line in $SCRATCH/proxy.log) on 127.0.0.1:$pport, which alone
+# resolves origin.test: the root cannot, so a client reaches the origin
+# only through the proxy
+url_setup() {
+	mkca U
+	"$MKCERT" --leaf --cn origin.test --san DNS:origin.test --issuer "$SCRATCH/U.pem" --issuer-key "$SCRATCH/U.key" \
+		--out "$SCRATCH/UL.pem" --key-out "$SCRATCH/UL.key"
+	oport=$(free_port)
+	python3 "$HERE/../tools/origin.py" "$SCRATCH/UL.pem" "$SCRATCH/UL.key" "$oport" &
+	on_exit "kill $!"
+	wait_until 60 listening "$oport" || die "the origin did not start"
+	coproc PROXY { exec python3 "$HERE/../tools/connect_proxy.py" "$SCRATCH/proxy.log" origin.test=127.0.0.1; }
+	on_exit "kill $PROXY_PID"
+	read -r _ pport <&"${PROXY[0]}" || die "the proxy did not start"
+	url=https://origin.test:$oport/
+}
+
 if [ "$STATIC_BUILD" = 0 ]; then
 	# the sanitizer build: cainit's own code (the canary, the engine, the
 	# sandbox, the endpoint, the workers, JSON) over three clients and every
@@ -94,6 +113,19 @@ assert [c["program"] for c in r] == ["/usr/bin/python3", sys.argv[2]] and all(v[
 		"$OUT" "$pyenv/bin/python3" || die "the pyenv Python's row: $OUT"
 	unchanged "sanitizer build"
 	pyenv_out
+	note "sanitizer build: --url through a CONNECT proxy: curl, node, perl FAIL before the CA, ok after (node but on bare)"
+	url_setup
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --url "$url" --proxy "127.0.0.1:$pport" \
+		--client curl --client node --client perl --path bare --path run
+	for p in bare run; do expect_cells fail "$p" curl node perl; done
+	expect_rc 0 "$CAINIT" install --root "$R" "$SCRATCH/U.pem"
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --url "$url" --proxy "127.0.0.1:$pport" \
+		--client curl --client node --client perl --path bare --path run
+	expect_cells ok run curl node perl
+	expect_cells ok bare curl perl
+	expect_cells fail bare node
+	expect_rc 0 "$CAINIT" remove --root "$R" --all
+	unchanged "sanitizer build, --url"
 else
 	note "every client, every start path, in the sandbox"
 	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --client wget --client openssl \
@@ -268,6 +300,63 @@ PY
 	mv "$R/etc/pam.d.away" "$R/etc/pam.d"
 	before=$(state)
 	note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl, php, go FAIL there, curl, requests, node, git, bun, deno ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node and bun not verifying on login, pam, systemd; the image path: node ok with the recorded Env, not verifying with NODE_TLS_REJECT_UNAUTHORIZED=0 there, n/a without a record, with a bad one, one past 64 KiB or a FIFO; FIFOs at /etc/environment and a systemd drop-in: read as empty, no hang; no /etc/pam.d: pam n/a"
+
+	# --url: no canary. Each client fetches a real origin through a proxy
+	# that only tunnels (CONNECT) and alone resolves origin.test (the root
+	# cannot): an ok is a fetch through the proxy whose chain verified
+	# against what the root trusts; the stray-CA control stays on loopback
+	url_setup
+	all=(curl wget openssl python requests pip node npm bun deno ruby perl php git java go)
+	args=() && for c in "${all[@]}"; do args+=(--client "$c"); done
+	before=$(state)
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --url "$url" --proxy "http://127.0.0.1:$pport" "${args[@]}" \
+		--path bare --path login
+	for p in bare login; do
+		expect_cells fail "$p" "${all[@]}"
+		for c in "${all[@]}"; do
+			grep -qiE 'certif|verif|issuer|PKIX|x509' <<<"$(detail "$c" "$p")" || die "$c, $p: not a refused chain: $(detail "$c" "$p")"
+		done
+	done
+	unchanged "--url, the CA not installed"
+	expect_rc 0 "$CAINIT" install --root "$R" "$SCRATCH/U.pem"
+	: >"$SCRATCH/proxy.log"
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --url "$url" --proxy "http://127.0.0.1:$pport" "${args[@]}" \
+		--path bare --path login
+	expect_cells ok login "${all[@]}"
+	expect_cells ok bare curl wget openssl python requests pip npm bun ruby perl php git java go
+	expect_cells fail bare node deno # (their roots are their own: only variables reach them)
+	python3 - "$OUT" "$url" "http://127.0.0.1:$pport" "$SCRATCH/proxy.log" <<'PY' || die "--url: $OUT"
+import json, sys
+d, url, proxy, log = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+assert d["target"] == {"kind": "url", "url": url, "proxy": proxy}, d["target"]
+lines = open(log).read().splitlines()
+want = {"CONNECT " + url[len("https://"):].rstrip("/") + " HTTP/1." + v for v in "01"}
+# every ok cell went through the proxy; nothing else did (not the stray
+# control, which is served on loopback)
+assert len(lines) >= d["summary"]["ok"] and set(lines) <= want, (len(lines), set(lines))
+PY
+	# the proxy doctor's own environment names (no --proxy), and the one a
+	# start path's environment names (/etc/environment: pam), when doctor's
+	# names none; with no proxy at all a client goes direct (and here fails)
+	expect_rc 0 env -u HTTPS_PROXY https_proxy="http://127.0.0.1:$pport" "$CAINIT" doctor --timeout 120s --root "$R" \
+		--json --url "$url" --client node --client curl --path run
+	expect_cells ok run node curl
+	cp -a "$R/etc/environment" "$SCRATCH/environment.orig"
+	echo "https_proxy=http://127.0.0.1:$pport" >>"$R/etc/environment"
+	expect_rc 1 env -u https_proxy -u HTTPS_PROXY "$CAINIT" doctor --timeout 120s --root "$R" --json --url "$url" \
+		--client curl --client node --client java --path pam --path bare
+	expect_cells ok pam curl node java
+	expect_cells fail bare curl
+	grep -qi 'resolve' <<<"$(detail curl bare)" || die "curl bare, no proxy: $(detail curl bare)"
+	cp -a "$SCRATCH/environment.orig" "$R/etc/environment"
+	# a client that accepts anything is still caught: the stray CA
+	printf 'export NODE_TLS_REJECT_UNAUTHORIZED=0\n' >"$R/etc/profile.d/zz-insecure.sh"
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --url "$url" --proxy "127.0.0.1:$pport" --client node --path login
+	expect_cells not_verifying login node
+	rm "$R/etc/profile.d/zz-insecure.sh"
+	expect_rc 0 "$CAINIT" remove --root "$R" --all
+	unchanged "--url"
+	note "--url through a CONNECT proxy: all ${#all[@]} clients FAIL (a refused chain) on bare and login before the CA is installed, ok after (node and deno but on bare), each through the proxy, the stray control never; the proxy from doctor's environment, from a path's own (pam), none (bare: direct, unresolved); node not verifying with NODE_TLS_REJECT_UNAUTHORIZED=0"
 fi
 
 note "the sandbox: the root's program runs as uid 1000, loopback only, the root read-only, its own processes"
@@ -291,6 +380,10 @@ expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --p
 [ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["clients"][0]["program"])' "$OUT")" = /usr/local/bin/curl ] ||
 	die "not the root's own curl: $OUT"
 [ ! -e "$R/etc/doctor-probe" ] || die "the probe wrote into the root"
+# with --url the clients must reach the proxy: the host's network, the
+# rest of the sandbox as it was
+expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --path bare --url https://origin.test:1/
+[ "$(detail curl bare)" = "uid=1000 net=host root=read-only pids=own" ] || die "sandbox probe, --url: $(detail curl bare)"
 unchanged "probe"
 # a client that never answers, its stderr closed: the run's limit ends it
 # (and what it started), and doctor goes on (the limit is what is tested:
@@ -406,6 +499,19 @@ expect_rc 0 "$CAINIT" push --to "unix:$SCRATCH/agent.sock" --token-file "$SCRATC
 expect_err "every reachable cell ok"
 expect_cells ok login curl python
 "$CAINIT" verify --root "$R" "$SCRATCH/A.pem" >/dev/null || die "push --doctor: A is not trusted in the root"
+# --doctor-url: the agent's doctor fetches the origin through the proxy
+# (url_setup's: the origin's CA is not in the root, so curl refuses it)
+expect_call 400 POST /doctor "${T[@]}" -d '{"url": 5}'
+expect_call 400 POST /doctor "${T[@]}" -d '{"url": "http://origin.test/"}' # doctor's own usage error
+: >"$SCRATCH/proxy.log"
+expect_rc 3 "$CAINIT" push --to "unix:$SCRATCH/agent.sock" --token-file "$SCRATCH/token" --doctor-url "$url" \
+	--doctor-proxy "127.0.0.1:$pport" --doctor-client curl --doctor-path bare "$SCRATCH/A.pem"
+expect_err "NOT every client trusts the CA"
+expect_cells fail bare curl
+grep -qi 'certif' <<<"$(detail curl bare)" || die "push --doctor-url: curl bare: $(detail curl bare)"
+python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["target"] == {"kind": "url", "url": sys.argv[2], "proxy": sys.argv[3]}, d["target"]' \
+	"$OUT" "$url" "127.0.0.1:$pport" || die "push --doctor-url: $OUT"
+grep -q '^CONNECT origin.test:' "$SCRATCH/proxy.log" || die "push --doctor-url: nothing went through the proxy"
 # --doctor-wait bounds push's wait: a run held at the gate cannot answer in
 # time (exit 3, said so); the agent's run goes on, and ends when the gate opens
 rm "$R/usr/local/open"
@@ -487,7 +593,7 @@ expect_err "doctor's temporary sets"
 rm "$R/usr/local/bin/curl" "$R/usr/local/gate"
 "$CAINIT" remove --root "$R" --all >/dev/null
 unchanged "agent"
-note "POST /doctor: 401, 405, 400 (body, doctor's usage), 409 while one runs (/health and /ca answered), 200 with the table; push --doctor exit 3 then 0; 500 on a read-only /etc; 504 past --doctor-limit, the child gone"
+note "POST /doctor: 401, 405, 400 (body, doctor's usage), 409 while one runs (/health and /ca answered), 200 with the table; push --doctor exit 3 then 0; push --doctor-url: through the proxy, curl FAIL (the origin's CA not trusted); 500 on a read-only /etc; 504 past --doctor-limit, the child gone"
 
 note "bad usage: one line, exit 2, nothing touched"
 expect_rc 2 "$CAINIT" doctor --root "$R" --client bogus
@@ -496,4 +602,12 @@ expect_rc 2 "$CAINIT" doctor --root "$R" --timeout 0
 expect_err 'a duration from 1ms'
 expect_rc 1 "$CAINIT" doctor --root "$SCRATCH/nope"
 expect_err 'nope'
+expect_rc 2 "$CAINIT" doctor --root "$R" --url http://origin.test/
+expect_err 'an https:// URL'
+expect_rc 2 "$CAINIT" doctor --root "$R" --url "https://origin.test/ x"
+expect_err 'no spaces or quotes'
+expect_rc 2 "$CAINIT" doctor --root "$R" --proxy http://127.0.0.1:3128
+expect_err 'only with --url'
+expect_rc 2 "$CAINIT" doctor --root "$R" --url https://origin.test/ --proxy socks5://127.0.0.1:1080
+expect_err 'http://HOST:PORT'
 unchanged "bad usage"
