@@ -15,7 +15,8 @@
 
 static const char USAGE[] =
 	"usage: cainit doctor [--root DIR] [--client NAME]... [--path NAME]... [--json]\n"
-	"                     [--timeout DUR] [--user NAME|UID] [--url URL [--proxy ADDR]]\n"
+	"                     [--timeout DUR] [--user NAME|UID] [--python-env DIR]...\n"
+	"                     [--url URL [--proxy ADDR]]\n"
 	"\n"
 	"Prove, client by client, that the root's TLS clients trust the CAs cainit\n"
 	"manages: a throwaway CA made in memory is installed as a temporary set\n"
@@ -39,6 +40,9 @@ static const char USAGE[] =
 	"  --json          one JSON object instead of the table\n"
 	"  --timeout DUR   time one client run may take (default 10s)\n"
 	"  --user NAME|UID with --root / as root: the user the clients run as\n"
+	"  --python-env DIR a virtual environment (its prefix in the root) whose\n"
+	"                  python, requests and pip get rows too; the canary is not\n"
+	"                  installed for it (a venv install was not given shows as is)\n"
 	"  --url URL       no canary: each client fetches this https:// URL through\n"
 	"                  the platform's intercepting proxy and must verify it (any\n"
 	"                  HTTP status counts); with --root DIR the sandbox keeps the\n"
@@ -168,11 +172,14 @@ int cmd_doctor(int argc, char **argv)
 		{"path", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
 		{"timeout", required_argument, NULL, 't'}, {"user", required_argument, NULL, 'u'},
 		{"url", required_argument, NULL, 'U'}, {"proxy", required_argument, NULL, 'P'},
+		{"python-env", required_argument, NULL, 'E'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct doctor_opts o = {.root = "/", .timeout_ms = 10000};
 	struct doctor_result *r;
+	const char *envs[DR_PYTHONS_MAX];
+	size_t nenvs = 0;
 	struct cerr e = {0};
 	bool json = false;
 	long long us;
@@ -203,6 +210,13 @@ int cmd_doctor(int argc, char **argv)
 			break;
 		case 'P':
 			o.proxy = optarg;
+			break;
+		case 'E':
+			if (nenvs == DR_PYTHONS_MAX - 1)
+				return cli_usage_error("doctor", "at most %d --python-env", DR_PYTHONS_MAX - 1);
+			envs[nenvs++] = optarg;
+			envs[nenvs] = NULL;
+			o.python_envs = envs;
 			break;
 		case 't':
 			us = duration_parse(optarg);

@@ -646,7 +646,8 @@ static bool handshake_passed(size_t i, bool url, int rc, const char *out)
 }
 
 /* The line that says why (pip, npm and openssl print others first: the
- * chain openssl was shown, say), else the first. */
+ * chain openssl was shown, say; Python's scripts end with theirs, after
+ * whatever warnings the packages gave), else the first. */
 static void why_line(size_t i, const char *out, char *msg, size_t n)
 {
 	static const char *const marks[] = {"[SSL", "reason: ", "npm error code", NULL};
@@ -654,6 +655,16 @@ static void why_line(size_t i, const char *out, char *msg, size_t n)
 	const char *const *m = i == C_PIP || i == C_NPM ? marks : i == C_OPENSSL ? openssl_marks : NULL;
 	const char *p;
 
+	if (i == C_PYTHON || i == C_REQUESTS) {
+		size_t end = strlen(out);
+
+		while (end > 0 && (out[end - 1] == '\n' || out[end - 1] == '\r' || out[end - 1] == ' '))
+			end--;
+		for (p = out + end; p > out && p[-1] != '\n';)
+			p--;
+		first_line(p, msg, n);
+		return;
+	}
 	for (size_t k = 0; m != NULL && m[k] != NULL; k++)
 		if ((p = strstr(out, m[k])) != NULL) {
 			first_line(p, msg, n);

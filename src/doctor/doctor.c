@@ -203,6 +203,30 @@ static int table_order(const void *a, const void *b)
 	return (ra->order > rb->order) - (ra->order < rb->order);
 }
 
+/* The virtual environments that get rows: those install was given (the
+ * engine's record), then those doctor was given (--python-env, which the
+ * canary's install is not told of: a venv no install knows shows as it
+ * is). */
+static int python_envs(const char *root, const struct doctor_opts *o, struct job *j, struct cerr *e)
+{
+	size_t extra = 0;
+	char(*v)[PATH_MAX];
+	int rc;
+
+	if ((rc = trust_python_envs(root, &j->envs, &j->nenvs, e)) != 0)
+		return rc;
+	while (o->python_envs != NULL && o->python_envs[extra] != NULL)
+		extra++;
+	if (extra == 0)
+		return 0;
+	if ((v = realloc(j->envs, (j->nenvs + extra) * sizeof(*v))) == NULL)
+		return cerr_sys(e, "doctor", "--python-env", ENOMEM);
+	j->envs = v;
+	for (size_t k = 0; k < extra; k++)
+		snprintf(j->envs[j->nenvs++], PATH_MAX, "%s", o->python_envs[k]);
+	return 0;
+}
+
 /* Start the child, read its rows (in whatever order they come), wait. */
 static int check_clients(const char *root, struct job *j, struct doctor_result *r, struct cerr *e)
 {
@@ -261,6 +285,13 @@ static int check_target(const struct doctor_opts *o, struct cerr *e)
 				  "no spaces or quotes", o->url);
 	if (o->proxy != NULL && o->url == NULL)
 		return cerr_input(e, "bad_proxy", "doctor: --proxy: only with --url (the canary is served on loopback)");
+	for (size_t k = 0; o->python_envs != NULL && o->python_envs[k] != NULL; k++)
+		if (o->python_envs[k][0] != '/' || strlen(o->python_envs[k]) >= DR_PROGRAM_MAX - 16 ||
+		    strchr(o->python_envs[k], '\n') != NULL)
+			return cerr_input(e, "bad_python_env",
+					  "doctor: --python-env \"%.80s\": an absolute path inside the root, at most %d "
+					  "characters",
+					  o->python_envs[k], DR_PROGRAM_MAX - 17);
 	if (o->proxy != NULL && !http_proxy(o->proxy))
 		return cerr_input(e, "bad_proxy", "doctor: --proxy \"%.80s\": http://HOST:PORT or HOST:PORT", o->proxy);
 	return 0;
@@ -355,7 +386,7 @@ int doctor_run(const struct doctor_opts *o, struct doctor_result *r, struct cerr
 	if (rc == 0 && (env = run_env(root, e)) == NULL)
 		rc = e->msg[0] ? e->code : cerr_sys(e, "doctor", "environment", ENOMEM);
 	if (rc == 0)
-		rc = trust_python_envs(root, &j.envs, &j.nenvs, e);
+		rc = python_envs(root, o, &j, e);
 	if (rc == 0) {
 		j.paths = r->paths;
 		j.good = &good;

@@ -25,6 +25,9 @@ struct doctor_opts {
 			     * (a name or a uid; NULL: the root's first user) */
 	const char *url;    /* NULL: the canary; else fetch this https:// URL
 			     * (no canary is installed) */
+	const char *const *python_envs; /* virtual environments (prefixes inside
+					 * the root) to give rows too, NULL-terminated
+					 * or NULL; the canary is not told of them */
 	const char *proxy;  /* with url: the proxy ("http://HOST:PORT" or
 			     * "HOST:PORT"; NULL: doctor's own https_proxy or
 			     * HTTPS_PROXY, else each path's own, if any) */

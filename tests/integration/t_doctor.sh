@@ -104,7 +104,9 @@ if [ "$STATIC_BUILD" = 0 ]; then
 	note "sanitizer build: curl, python (Debian's and a pyenv one), node on every start path"
 	pyenv_in
 	before=$(state)
-	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --client python --client node
+	# (a --python-env that is not in the root: no row for it)
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --client python --client node \
+		--python-env /srv/no-such-venv
 	for p in bare run login pam systemd; do expect_cells ok "$p" curl python; done
 	for p in run login pam systemd; do expect_cells ok "$p" node; done
 	expect_cells fail bare node
@@ -216,6 +218,41 @@ PY
 	before=$(state)
 	note "venvs given to install (their python3 a link to Debian's): rows of their own, from the engine's record, ok on bare and login; no requests row for the venv without it"
 
+	# a venv no install was told of, where the engine does not look
+	# (/srv), made by the pyenv Python (ensurepip's pip) with PyPI's
+	# requests and certifi copied in: doctor --python-env gives it rows, and
+	# the canary is not installed for it, so its requests, which reads its
+	# own certifi, FAILs with no variable, and only it (its pip reads
+	# /etc/pip.conf; a login's REQUESTS_CA_BUNDLE reaches its requests)
+	pyenv_in
+	venv=/srv/app/.venv
+	"$pyenv/bin/python3" -m venv "$R$venv" || die "python -m venv"
+	site=$(echo "$R$venv"/lib/python3*/site-packages)
+	for m in requests certifi urllib3 idna charset_normalizer '*__mypyc*.so'; do
+		cp -a "$pyenv"/lib/python3*/site-packages/$m "$site/" || die "copy $m into the venv"
+	done
+	before=$(state)
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --python-env "$venv" --client python --client requests \
+		--client pip --path bare --path login
+	python3 - "$OUT" "$pyenv/bin/python3" "$venv/bin/python3" <<'PY' || die "a venv install was not told of: $OUT"
+import json, sys
+d, py, venv = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+for client in ("python", "requests", "pip"):
+    rows = [r for r in d["clients"] if r["client"] == client]
+    assert [r["program"] for r in rows] == ["/usr/bin/python3", py, venv], (client, rows)
+    for r in rows:
+        for path in ("bare", "login"):
+            want = "fail" if (client, r["program"], path) == ("requests", venv, "bare") else "ok"
+            assert r["cells"][path]["verdict"] == want, (client, r)
+assert "SSLCertVerificationError" in [r for r in d["clients"] if r["client"] == "requests"][2]["cells"]["bare"]["detail"]
+assert d["summary"]["fail"] == 1, d["summary"]
+PY
+	unchanged "a venv no install was told of"
+	rm -r "$R/srv"
+	pyenv_out
+	before=$(state)
+	note "a venv no install was told of (/srv/app/.venv, PyPI's requests and certifi), given to doctor --python-env: its requests FAIL on bare (its own certifi), and only it; ok on login"
+
 	note "the table, limited to what is asked"
 	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --client curl --client node --path run --path login
 	[ "$(head -n1 <<<"$OUT" | tr -s ' ')" = "client program run login " ] || die "header: $(head -n1 <<<"$OUT")"
@@ -249,6 +286,41 @@ PY
 	unchanged "NODE_TLS_REJECT_UNAUTHORIZED=0"
 	rm "$R/etc/profile.d/zz-insecure.sh" "$R/etc/systemd/system.conf.d/zz-insecure.conf"
 	cp -a "$SCRATCH/environment.orig" "$R/etc/environment"
+	# pip's and npm's own configuration naming a bundle without the CA (the
+	# owner's cert and cafile: cainit leaves a key that names another file,
+	# with a warning): /etc/pip.conf's cert, and npm's global npmrc (bound
+	# over the host's read-only one). With no variable (bare) the pyenv
+	# Python's pip and npm FAIL, and only they: Debian's pip gets PIP_CERT
+	# from cainit's block in Debian's sitecustomize (/etc/python3.11, the
+	# root's own), the pyenv Python, whose standard library is read-only
+	# here, gets none. On login PIP_CERT and NPM_CONFIG_CAFILE reach both
+	pyenv_in
+	npmrc=$(npm config get globalconfig --logs-max=0)
+	[ -f "$R$npmrc" ] || die "npm's global npmrc $npmrc is not in the root"
+	cp "$R/etc/ssl/certs/ca-certificates.crt" "$R/etc/ssl/stale.pem"
+	cp -a "$R/etc/pip.conf" "$SCRATCH/pip.conf.orig"
+	printf '[global]\ncert = /etc/ssl/stale.pem\n' >"$R/etc/pip.conf"
+	printf 'cafile=/etc/ssl/stale.pem\n' >"$SCRATCH/npmrc.stale"
+	mount --bind "$SCRATCH/npmrc.stale" "$R$npmrc"
+	before=$(state)
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client pip --client npm --client curl \
+		--client python --client requests --path bare --path login
+	python3 - "$OUT" "$pyenv/bin/python3" <<'PY' || die "a stale pip.conf cert and npmrc cafile: $OUT"
+import json, sys
+d, py = json.loads(sys.argv[1]), sys.argv[2]
+fail = {(r["client"], r["program"], p) for r in d["clients"] for p, c in r["cells"].items() if c["verdict"] != "ok"}
+assert fail == {("pip", py, "bare"), ("npm", "/usr/bin/npm", "bare")}, fail
+pip = [r for r in d["clients"] if r["client"] == "pip"]
+assert [r["program"] for r in pip] == ["/usr/bin/python3", py], pip
+assert "CERTIFICATE_VERIFY_FAILED" in pip[1]["cells"]["bare"]["detail"], pip[1]
+PY
+	grep -qi 'certificate\|UNABLE_TO\|SELF_SIGNED' <<<"$(detail npm bare)" || die "npm bare, a stale cafile: $(detail npm bare)"
+	unchanged "a stale pip.conf cert and npmrc cafile"
+	umount "$R$npmrc"
+	cp -a "$SCRATCH/pip.conf.orig" "$R/etc/pip.conf"
+	rm "$R/etc/ssl/stale.pem"
+	pyenv_out
+	before=$(state)
 	# the image path: the Env bake --oci recorded (t_bake_oci checks the
 	# record), as a container runtime starts the image's processes
 	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --json --path image --client curl
@@ -299,7 +371,7 @@ PY
 	[ "$(detail curl pam)" = "the root has no PAM (/etc/pam.d)" ] || die "pam n/a: $(detail curl pam)"
 	mv "$R/etc/pam.d.away" "$R/etc/pam.d"
 	before=$(state)
-	note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl, php, go FAIL there, curl, requests, node, git, bun, deno ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node and bun not verifying on login, pam, systemd; the image path: node ok with the recorded Env, not verifying with NODE_TLS_REJECT_UNAUTHORIZED=0 there, n/a without a record, with a bad one, one past 64 KiB or a FIFO; FIFOs at /etc/environment and a systemd drop-in: read as empty, no hang; no /etc/pam.d: pam n/a"
+	note "SSL_CERT_FILE/SSL_CERT_DIR at stale ones on login: openssl, python, ruby, perl, php, go FAIL there, curl, requests, node, git, bun, deno ok; NODE_TLS_REJECT_UNAUTHORIZED=0 in profile.d, /etc/environment and a systemd drop-in: node and bun not verifying on login, pam, systemd; /etc/pip.conf's cert and npm's global cafile naming a stale bundle: the pyenv Python's pip and npm FAIL on bare, and only they (Debian's pip: PIP_CERT from cainit's sitecustomize block), ok on login; the image path: node ok with the recorded Env, not verifying with NODE_TLS_REJECT_UNAUTHORIZED=0 there, n/a without a record, with a bad one, one past 64 KiB or a FIFO; FIFOs at /etc/environment and a systemd drop-in: read as empty, no hang; no /etc/pam.d: pam n/a"
 
 	# --url: no canary. Each client fetches a real origin through a proxy
 	# that only tunnels (CONNECT) and alone resolves origin.test (the root
@@ -610,4 +682,6 @@ expect_rc 2 "$CAINIT" doctor --root "$R" --proxy http://127.0.0.1:3128
 expect_err 'only with --url'
 expect_rc 2 "$CAINIT" doctor --root "$R" --url https://origin.test/ --proxy socks5://127.0.0.1:1080
 expect_err 'http://HOST:PORT'
+expect_rc 2 "$CAINIT" doctor --root "$R" --python-env relative/venv
+expect_err 'an absolute path inside the root'
 unchanged "bad usage"
