@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -32,24 +33,26 @@
 
 #include "clock.h"
 #include "trust.h"
-#include "java_probe_class.h" /* java_probe_class[]: see java_prepare */
+#include "java_probe_class.h" /* java_probe_class[]: see scratch_prepare */
 
 const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests", "pip",
 						 "node", "npm",  "bun",     "deno",   "ruby",     "perl",
-						 "php",  "git",  "java",    "go"};
+						 "php",  "git",  "java",    "go",     "chromium"};
 
 /* The rows, by name (client_argv's cases, the program table). */
 enum {
 	C_CURL, C_WGET, C_OPENSSL, C_PYTHON, C_REQUESTS, C_PIP, C_NODE, C_NPM,
-	C_BUN, C_DENO, C_RUBY, C_PERL, C_PHP, C_GIT, C_JAVA, C_GO,
+	C_BUN, C_DENO, C_RUBY, C_PERL, C_PHP, C_GIT, C_JAVA, C_GO, C_CHROMIUM,
 };
 const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "systemd", "image"};
 
 #define ARGS_MAX 16
-#define OUTPUT_MAX 4096
+#define OUTPUT_MAX 16384 /* (Chromium logs some 5 KB of D-Bus errors before its page) */
 
-/* The directory of the Java probe's class file (this worker's: java's) */
-static char x_java_dir[64];
+/* This worker's scratch directory (scratch_prepare): Java's probe class,
+ * Chromium's profiles */
+static char x_scratch[64];
+static unsigned x_profiles; /* Chromium's profiles made there */
 
 /* Each script exits 0 on any HTTP answer (a status of 404 from a --url
  * target still came after a handshake that verified), else prints why. */
@@ -136,6 +139,7 @@ static const char *const programs[DR_CLIENTS][5] = {
 	{"/usr/local/bin/java", "/usr/bin/java", "/opt/java/openjdk/bin/java", NULL},
 	/* (the official images: /usr/local/go) */
 	{"/usr/local/go/bin/go", "/usr/local/bin/go", "/usr/bin/go", "/usr/lib/go/bin/go", NULL},
+	{"/usr/local/bin/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", NULL},
 };
 
 static bool executable(const char *p)
@@ -222,8 +226,9 @@ static void target_of(const struct dr_env *x, enum dr_path path, bool stray, str
 	snprintf(t->java_port, sizeof(t->java_port), "-Dhttps.proxyPort=%s", port);
 }
 
-/* argv for client i fetching t. */
-static void client_argv(size_t i, const char *program, const struct target *t, const char *argv[ARGS_MAX])
+/* argv for client i fetching t (profile, proxy_arg: Chromium's buffers). */
+static void client_argv(size_t i, const char *program, const struct target *t, char profile[96],
+			char proxy_arg[URL_MAX + 16], const char *argv[ARGS_MAX])
 {
 	const char *url = t->url, *proxy = t->proxy != NULL ? t->proxy : "";
 	size_t n = 0;
@@ -329,6 +334,27 @@ static void client_argv(size_t i, const char *program, const struct target *t, c
 		argv[n++] = "ls-remote";
 		argv[n++] = url;
 		break;
+	case C_CHROMIUM: /* headless, a fresh profile each run (NSS: the
+			  * user's ~/.pki/nssdb), the page's DOM on stdout; no
+			  * /dev/shm needed, nothing fetched but the page */
+		snprintf(profile, 96, "--user-data-dir=%s/chromium-%u", x_scratch, x_profiles++);
+		argv[n++] = "--headless";
+		argv[n++] = "--no-sandbox";
+		argv[n++] = "--disable-gpu";
+		argv[n++] = "--disable-dev-shm-usage";
+		argv[n++] = "--disable-quic";
+		argv[n++] = "--no-first-run";
+		argv[n++] = "--disable-background-networking";
+		argv[n++] = "--disable-component-update";
+		argv[n++] = "--disable-sync";
+		argv[n++] = profile;
+		if (t->proxy != NULL) {
+			snprintf(proxy_arg, URL_MAX + 16, "--proxy-server=%s", t->proxy);
+			argv[n++] = proxy_arg;
+		}
+		argv[n++] = "--dump-dom";
+		argv[n++] = url;
+		break;
 	default: /* java: HttpURLConnection, the class written beforehand (a
 		  * short-lived JVM: the first JIT tier and the serial collector) */
 		argv[n++] = "-XX:TieredStopAtLevel=1";
@@ -338,7 +364,7 @@ static void client_argv(size_t i, const char *program, const struct target *t, c
 			argv[n++] = t->java_port;
 		}
 		argv[n++] = "-cp";
-		argv[n++] = x_java_dir;
+		argv[n++] = x_scratch;
 		argv[n++] = "CainitDoctorGet";
 		argv[n++] = url;
 		break;
@@ -475,10 +501,11 @@ static int run_out(const char *const argv[], char *const envp[], int timeout_ms,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Java's probe written into a fresh directory of the first of these the
- * user can write (a root's /tmp may be read-only); false (msg says why:
- * n/a) when there is none. */
-static bool java_prepare(char *msg, size_t n)
+/* A fresh directory of the first of these the user can write (a root's
+ * /tmp may be read-only), for client i: Java's probe is written there,
+ * Chromium keeps its profiles there; false (msg says why: n/a) when there
+ * is none. */
+static bool scratch_prepare(size_t i, char *msg, size_t n)
 {
 	static const char *const places[] = {"/tmp", "/dev/shm", "/var/tmp", "/run"};
 	char cls[96];
@@ -486,16 +513,18 @@ static bool java_prepare(char *msg, size_t n)
 	int fd;
 
 	for (k = 0; k < sizeof(places) / sizeof(places[0]); k++) {
-		snprintf(x_java_dir, sizeof(x_java_dir), "%s/cainit-doctor-XXXXXX", places[k]);
-		if (mkdtemp(x_java_dir) != NULL)
+		snprintf(x_scratch, sizeof(x_scratch), "%s/cainit-doctor-XXXXXX", places[k]);
+		if (mkdtemp(x_scratch) != NULL)
 			break;
 	}
 	if (k == sizeof(places) / sizeof(places[0])) {
-		x_java_dir[0] = '\0';
-		snprintf(msg, n, "no place to write the Java probe (/tmp, /dev/shm, /var/tmp, /run: %s)", strerror(errno));
+		x_scratch[0] = '\0';
+		snprintf(msg, n, "no place to write in (/tmp, /dev/shm, /var/tmp, /run: %s)", strerror(errno));
 		return false;
 	}
-	snprintf(cls, sizeof(cls), "%s/CainitDoctorGet.class", x_java_dir);
+	if (i != C_JAVA)
+		return true;
+	snprintf(cls, sizeof(cls), "%s/CainitDoctorGet.class", x_scratch);
 	fd = open(cls, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, java_probe_class, sizeof(java_probe_class)) != (ssize_t)sizeof(java_probe_class) ||
 	    close(fd) != 0) {
@@ -505,16 +534,22 @@ static bool java_prepare(char *msg, size_t n)
 	return true;
 }
 
-static void java_cleanup(void)
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
-	char p[128];
+	(void)st;
+	(void)f;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
 
-	if (x_java_dir[0] == '\0')
+/* The scratch directory and all the clients left in it (not following a
+ * link, not crossing into another mount). */
+static void scratch_cleanup(void)
+{
+	if (x_scratch[0] == '\0')
 		return;
-	snprintf(p, sizeof(p), "%s/CainitDoctorGet.class", x_java_dir);
-	unlink(p);
-	rmdir(x_java_dir);
-	x_java_dir[0] = '\0';
+	nftw(x_scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	x_scratch[0] = '\0';
+	x_profiles = 0;
 }
 
 /* argv wrapped for the path: a login shell runs it. */
@@ -538,7 +573,7 @@ static void wrap(enum dr_path path, const char *argv[ARGS_MAX], const char *out[
 /* The environment of one run. */
 struct run_env {
 	char *v[ENV_MAX];
-	char proxy[4][URL_MAX + 16], goproxy[URL_MAX + 16];
+	char proxy[4][URL_MAX + 16], goproxy[URL_MAX + 16], tmpdir[80];
 };
 
 /* The variables that choose a proxy, which doctor sets itself where it
@@ -571,15 +606,16 @@ static bool named(const char *entry, const char *const *names, bool with_eq)
 }
 
 /* The environment client i runs with on path against t: the path's own,
- * but with doctor's choice of proxy where doctor chooses, and Go's
- * settings for Go (GOPROXY: the target). */
+ * but with doctor's choice of proxy where doctor chooses, Go's settings
+ * for Go (GOPROXY: the target), and for Chromium a TMPDIR it can write
+ * (its profile lock's socket; a root's /tmp may be read-only). */
 static char *const *cell_env(size_t i, enum dr_path path, const struct dr_env *x, const struct target *t,
 			     struct run_env *r)
 {
 	bool ours = t->loopback || x->proxy != NULL;
 	size_t n = 0;
 
-	if (!ours && i != C_GO)
+	if (!ours && i != C_GO && i != C_CHROMIUM)
 		return x->env[path];
 	if (t->loopback) {
 		r->v[n++] = "no_proxy=127.0.0.1,localhost";
@@ -597,9 +633,14 @@ static char *const *cell_env(size_t i, enum dr_path path, const struct dr_env *x
 		for (size_t k = 0; go_fixed[k] != NULL; k++)
 			r->v[n++] = (char *)go_fixed[k];
 	}
+	if (i == C_CHROMIUM) {
+		snprintf(r->tmpdir, sizeof(r->tmpdir), "TMPDIR=%s", x_scratch);
+		r->v[n++] = r->tmpdir;
+	}
 	for (char *const *v = x->env[path]; v != NULL && *v != NULL && n < ENV_MAX - 1; v++)
 		if (!(ours && named(*v, proxy_vars, false)) &&
-		    !(i == C_GO && (strncmp(*v, "GOPROXY=", 8) == 0 || named(*v, go_fixed, true))))
+		    !(i == C_GO && (strncmp(*v, "GOPROXY=", 8) == 0 || named(*v, go_fixed, true))) &&
+		    !(i == C_CHROMIUM && strncmp(*v, "TMPDIR=", 7) == 0))
 			r->v[n++] = *v;
 	r->v[n] = NULL;
 	return r->v;
@@ -624,6 +665,8 @@ static bool says_http_status(const char *out)
  * status line). */
 static bool handshake_passed(size_t i, bool url, int rc, const char *out)
 {
+	if (i == C_CHROMIUM) /* (it exits 0 either way: the page or its error) */
+		return strstr(out, "net::ERR_") == NULL && strstr(out, "<html") != NULL;
 	if (i == C_PIP) /* nothing found is the answer after a fetch that worked */
 		return rc == 1 && strstr(out, "No matching distribution found") != NULL &&
 		       strstr(out, "Could not fetch URL") == NULL;
@@ -652,7 +695,11 @@ static void why_line(size_t i, const char *out, char *msg, size_t n)
 {
 	static const char *const marks[] = {"[SSL", "reason: ", "npm error code", NULL};
 	static const char *const openssl_marks[] = {"verify error:", NULL};
-	const char *const *m = i == C_PIP || i == C_NPM ? marks : i == C_OPENSSL ? openssl_marks : NULL;
+	static const char *const chromium_marks[] = {"Page load failed: ", "net::ERR_", NULL};
+	const char *const *m = i == C_PIP || i == C_NPM ? marks
+			       : i == C_OPENSSL   ? openssl_marks
+			       : i == C_CHROMIUM  ? chromium_marks
+						  : NULL;
 	const char *p;
 
 	if (i == C_PYTHON || i == C_REQUESTS) {
@@ -680,13 +727,14 @@ static bool fetch(size_t i, enum dr_path path, const struct dr_env *x, const cha
 		  char out[OUTPUT_MAX], int *rc)
 {
 	const char *argv[ARGS_MAX], *full[ARGS_MAX + 5];
+	char profile[96], proxy_arg[URL_MAX + 16];
 	struct target t;
 	struct run_env r;
 
 	target_of(x, path, stray, &t);
-	client_argv(i, program, &t, argv);
+	client_argv(i, program, &t, profile, proxy_arg, argv);
 	wrap(path, argv, full);
-	*rc = run_out(full, cell_env(i, path, x, &t, &r), x->timeout_ms, i == C_PIP, out);
+	*rc = run_out(full, cell_env(i, path, x, &t, &r), x->timeout_ms, i == C_PIP || i == C_CHROMIUM, out);
 	return handshake_passed(i, !t.loopback, *rc, out);
 }
 
@@ -814,16 +862,16 @@ void dr_client_check(size_t i, const char *program, unsigned want, const struct 
 		if (run(i == C_PIP ? pip : req, x->env[DR_BARE], x->timeout_ms, out) != 0)
 			row->program[0] = '\0';
 	}
-	if (row->program[0] != '\0' && i == C_JAVA) {
+	if (row->program[0] != '\0' && (i == C_JAVA || i == C_CHROMIUM)) {
 		char msg[DR_MSG_MAX];
 
-		if (!java_prepare(msg, sizeof(msg))) {
+		if (!scratch_prepare(i, msg, sizeof(msg))) {
 			for (size_t p = 0; p < DR_PATHS; p++)
 				if (want & (1u << p)) {
 					row->cell[p].v = DR_NA;
 					snprintf(row->cell[p].msg, sizeof(row->cell[p].msg), "%s", msg);
 				}
-			java_cleanup();
+			scratch_cleanup();
 			return;
 		}
 	}
@@ -845,5 +893,5 @@ void dr_client_check(size_t i, const char *program, unsigned want, const struct 
 			check_cell(i, (enum dr_path)p, x, row->program, c);
 		}
 	}
-	java_cleanup();
+	scratch_cleanup();
 }

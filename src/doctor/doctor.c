@@ -77,6 +77,39 @@ static void wait_worker(const pid_t *workers, size_t n)
 	}
 }
 
+/* A PAM session's environment: what the program that opened it set (login,
+ * su, sshd: HOME, USER, LOGNAME, the login path's own), then pam_env's
+ * /etc/environment over it; env is consumed. NULL: out of memory. */
+static char **with_session(char **env, char *const *session)
+{
+	size_t n = 0, m = 0, k = 0;
+	char **v;
+
+	while (env[n] != NULL)
+		n++;
+	while (session[m] != NULL)
+		m++;
+	if ((v = calloc(n + m + 1, sizeof(*v))) == NULL) {
+		start_env_free(env);
+		return NULL;
+	}
+	for (size_t i = 0; i < m; i++) {
+		size_t name = strcspn(session[i], "=") + 1;
+		bool set = false;
+
+		for (size_t p = 0; p < n && !set; p++)
+			set = strncmp(env[p], session[i], name) == 0;
+		if (!set && (v[k++] = strdup(session[i])) == NULL) {
+			start_env_free(v);
+			start_env_free(env);
+			return NULL;
+		}
+	}
+	memcpy(v + k, env, n * sizeof(*v));
+	free(env); /* (its strings are v's now) */
+	return v;
+}
+
 /* Check client i (program: which of the Pythons, k > 0) and write its
  * row: one write, less than PIPE_BUF, so rows of workers side by side never
  * interleave. Another Python's row only where that Python has the client
@@ -123,6 +156,9 @@ static int body(void *arg)
 		x.env[p] = j->env[p];
 	/* the files' start paths, read from the root as its programs see it */
 	x.env[DR_PAM] = start_env_pam(&x.na[DR_PAM]);
+	if (x.env[DR_PAM] != NULL &&
+	    (x.env[DR_PAM] = with_session((char **)x.env[DR_PAM], j->env[DR_LOGIN])) == NULL)
+		x.na[DR_PAM] = "out of memory";
 	x.env[DR_SYSTEMD] = start_env_systemd(&x.na[DR_SYSTEMD]);
 	x.env[DR_IMAGE] = start_env_image(&x.na[DR_IMAGE]);
 	/* every Python interpreter the root has gets its rows (python,

@@ -23,6 +23,9 @@ struct want {
 					* set remain after this change? */
 	bool prepare;                  /* trust_prepare: no set, but the runtime
 					* files and start paths as if one were coming */
+	bool beside_sets;              /* TRUST_HOLD (doctor's canary): also every
+					* store the other sets are in (the NSS
+					* databases recorded for them), as their CAs */
 };
 
 #define OWNED_FILE_MAX (8 * 1024 * 1024)

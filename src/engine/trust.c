@@ -191,7 +191,7 @@ static int recover(struct rootfs *r, const char *marked, const char *java_home, 
 		return cerr_set(e, CAINIT_EOPS, "recovery: out of memory");
 	for (i = 0; i < n && rc == 0; i++) {
 		struct cert_list cas = {0};
-		struct want w = {sets[i], NULL, NULL, false, false};
+		struct want w = {sets[i], NULL, NULL, false, false, false};
 
 		if (recorded_cas(r, sets[i], &cas, e))
 			w.certs = &cas;
@@ -218,7 +218,7 @@ static int sweep_held(struct rootfs *r, const char *java_home, struct cerr *e)
 	int rc = held_stale(r, stale, HELD_SWEEP_MAX, &n, e);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		struct want w = {stale[i], NULL, NULL, false, false};
+		struct want w = {stale[i], NULL, NULL, false, false, false};
 		struct trust_report rep;
 
 		memset(&rep, 0, sizeof(rep));
@@ -251,7 +251,7 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 		  const struct trust_opts *o, const char *origin, struct trust_report *rep, struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {set, certs, rep, false, false};
+	struct want w = {set, certs, rep, false, false, o != NULL && (o->flags & TRUST_HOLD)};
 	struct rootfs r;
 	int rc;
 
@@ -288,7 +288,7 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 		 struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {set, NULL, rep, false, false};
+	struct want w = {set, NULL, rep, false, false, false};
 	struct rootfs r;
 	int rc;
 
@@ -310,7 +310,7 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 int trust_prepare(const char *root, struct trust_report *rep, struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {NULL, NULL, rep, false, true};
+	struct want w = {NULL, NULL, rep, false, true, false};
 	struct rootfs r;
 	struct rpath dir;
 	int rc;

@@ -115,7 +115,7 @@ assert [c["program"] for c in r] == ["/usr/bin/python3", sys.argv[2]] and all(v[
 		"$OUT" "$pyenv/bin/python3" || die "the pyenv Python's row: $OUT"
 	unchanged "sanitizer build"
 	pyenv_out
-	note "sanitizer build: --url through a CONNECT proxy: curl, node, perl FAIL before the CA, ok after (node but on bare)"
+	note "sanitizer build: --url through a CONNECT proxy: curl, node, perl FAIL before the CA, ok after (node but on bare); chromium in the sandbox refuses the canary (no NSS database)"
 	url_setup
 	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --url "$url" --proxy "127.0.0.1:$pport" \
 		--client curl --client node --client perl --path bare --path run
@@ -128,6 +128,14 @@ assert [c["program"] for c in r] == ["/usr/bin/python3", sys.argv[2]] and all(v[
 	expect_cells fail bare node
 	expect_rc 0 "$CAINIT" remove --root "$R" --all
 	unchanged "sanitizer build, --url"
+	# Chromium in the sandbox (its profiles in doctor's scratch directory,
+	# removed after): no NSS database in this root, so it refuses the canary
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client chromium --path bare --path login
+	for p in bare login; do
+		expect_cells fail "$p" chromium
+		grep -q 'ERR_CERT_AUTHORITY_INVALID' <<<"$(detail chromium "$p")" || die "chromium, $p: $(detail chromium "$p")"
+	done
+	unchanged "sanitizer build, chromium"
 else
 	note "every client, every start path, in the sandbox"
 	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --client wget --client openssl \
@@ -503,24 +511,42 @@ PROBE
 		die "--user, login: $(detail curl login)"
 	# the same user by its uid
 	expect_rc 1 chroot "$R" /usr/local/bin/cainit doctor --timeout 120s --client curl --path login --json --user 4321
-	umount "$R/proc"
 	[ "$(detail curl login)" = "uid=4321 gid=4322 groups=4322 home=/home/cainit-probe cwd=/ self=readable parent=closed" ] ||
 		die "--user 4321, login: $(detail curl login)"
 	python3 -c 'import json, sys; u = json.loads(sys.argv[1])["user"]; assert u == {"name": "cainit-probe", "uid": 4321}, u' "$OUT" ||
 		die "--user 4321: $OUT"
+	# Chromium reads the user's ~/.pki/nssdb (install --nss-user made it):
+	# the canary goes there too, beside the set install put there. A start
+	# with HOME (login, and pam: the session's login set it) finds it; one
+	# without (bare, run, systemd) does not (Chromium then looks in TMPDIR)
+	rm "$R/usr/local/bin/curl"
+	mkdir -p "$R/home/cainit-probe" && chown 4321:4322 "$R/home/cainit-probe" && chmod 1777 "$R/tmp"
+	mkca N
+	expect_rc 0 "$CAINIT" install --root "$R" --nss --nss-user cainit-probe "$SCRATCH/N.pem"
+	expect_rc 1 chroot "$R" /usr/local/bin/cainit doctor --timeout 120s --client chromium --client curl --json \
+		--user cainit-probe
+	for p in login pam; do expect_cells ok "$p" chromium curl; done
+	for p in bare run systemd; do expect_cells fail "$p" chromium; expect_cells ok "$p" curl; done
+	grep -q 'ERR_CERT_AUTHORITY_INVALID' <<<"$(detail chromium bare)" || die "chromium bare: $(detail chromium bare)"
+	[ -z "$(ls -A "$R/tmp")" ] || die "doctor left in /tmp: $(ls -A "$R/tmp")"
+	# (the canary is gone from the database again; the set's CA stays)
+	nicks=$(certutil -L -d "sql:$R/home/cainit-probe/.pki/nssdb" | awk 'NR > 3 { print $1 }')
+	grep -q '^cainit\.default\.' <<<"$nicks" && ! grep -q 'doctor-' <<<"$nicks" || die "the NSS database after doctor: $nicks"
+	expect_rc 0 "$CAINIT" remove --root "$R" --all
+	rm -r "$R/home"
+	umount "$R/proc"
 	expect_rc 2 chroot "$R" /usr/local/bin/cainit doctor --client curl --user 4329
 	expect_err 'no such user'
 	expect_rc 2 chroot "$R" /usr/local/bin/cainit doctor --client curl --user nosuchuser
 	expect_err 'no such user'
 	expect_rc 2 "$CAINIT" doctor --root "$R" --client curl --user root
 	expect_err 'only with --root /'
-	rm "$R/usr/local/bin/curl"
 	cp -a "$SCRATCH/passwd.orig" "$R/etc/passwd"
 	umount -l "$R/dev"
 	rm "$R/usr/local/bin/cainit"
 	before=$(state)
 	unchanged "chroot"
-	note "chroot: curl, python, requests ok on bare, run and login, as ${first:-root}; --user NAME and --user UID: its uid, gid and home; doctor's process above it closed to it"
+	note "chroot: curl, python, requests ok on bare, run and login, as ${first:-root}; --user NAME and --user UID: its uid, gid and home; doctor's process above it closed to it; chromium (install --nss-user) ok on login and pam, FAIL on bare, run and systemd (no HOME)"
 fi
 
 note "the agent: POST /doctor while the loop answers, one at a time, its limit; push --doctor"

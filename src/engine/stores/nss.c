@@ -428,8 +428,10 @@ static bool involved(const struct scan *s, struct nss_store *n, const struct wan
 		return w->certs != NULL;
 	if (!n->loaded)
 		return false;
-	if (w->certs != NULL && !s->nss_discover && nss_sdb_count(&n->db, w->set) == 0)
-		return false; /* a recorded database that does not hold this set */
+	if (w->certs != NULL && !s->nss_discover && nss_sdb_count(&n->db, w->set) == 0 &&
+	    !(w->beside_sets && nss_sdb_count(&n->db, NULL) > 0))
+		return false; /* a recorded database that does not hold this set
+			       * (a canary: nor any other) */
 	if (w->certs != NULL)
 		return !nss_sdb_holds(&n->db, w->set, w->certs);
 	return nss_sdb_count(&n->db, w->set) > 0;
