@@ -830,8 +830,9 @@ size_t dr_pythons(const char (*envs)[PATH_MAX], size_t nenvs, char (*out)[DR_PRO
 				add_python(g.gl_pathv[m], out, &n, max, seen, &nseen);
 		globfree(&g); /* (glob initialized it, whatever it returned) */
 	}
-	/* the virtual environments install was given (--python-env, run's
-	 * $VIRTUAL_ENV), as the engine recorded them */
+	/* the virtual environments of envs: those install was given
+	 * (--python-env, run's $VIRTUAL_ENV, as the engine recorded them),
+	 * then those doctor was given */
 	for (k = 0; k < nenvs; k++) {
 		char py[PATH_MAX + 16];
 

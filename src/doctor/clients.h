@@ -71,10 +71,10 @@ bool dr_client_is_python(size_t i);
  * given): the other of /usr/local/bin/python3 and /usr/bin/python3, each
  * pyenv version of /root and /home/USER, the conda bases at /opt/conda,
  * /opt/miniconda3, /opt/anaconda3, /opt/miniforge3 and their environments
- * (envs/NAME), and the nenvs virtual environments of envs, prefixes
- * install was given (trust_python_envs); one path per interpreter (a real
- * file, or a virtual environment: its prefix has a pyvenv.cfg), at most max
- * and at most DR_PYTHONS_MAX - 1. */
+ * (envs/NAME), and the nenvs virtual environments of envs (prefixes:
+ * those install was given, trust_python_envs, and doctor's --python-env);
+ * one path per interpreter (a real file, or a virtual environment: its
+ * prefix has a pyvenv.cfg), at most max and at most DR_PYTHONS_MAX - 1. */
 size_t dr_pythons(const char (*envs)[PATH_MAX], size_t nenvs, char (*out)[DR_PROGRAM_MAX], size_t max);
 
 /* Find client i in the current root (row->program; program, when not
