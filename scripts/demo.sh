@@ -56,11 +56,13 @@ try() {
 
 # doctor_as_expected FILE RC: doctor's table in FILE (its exit status RC)
 # fails where it must and only there: Node's bare start (its roots are
-# compiled in), and Chromium, which reads only NSS databases (this demo's
-# install has no --nss); nothing is "not verifying"
+# compiled in), and the browsers, Chromium and Firefox, which read only NSS
+# databases (this demo's install has no --nss, and the clients' user has no Firefox
+# profile); nothing is "not verifying"
 doctor_as_expected() {
 	local others
-	others=$(grep -E '^  [a-z]+( \(.*\))?, (bare|run|login|pam|systemd|image): ' "$1" | grep -v '^  chromium, ' || true)
+	others=$(grep -E '^  [a-z]+( \(.*\))?, (bare|run|login|pam|systemd|image): ' "$1" |
+		grep -v -E '^  (chromium|firefox), ' || true)
 	[ "$2" -eq 1 ] && grep -q ' 0 not verifying' "$1" && [ "$(cut -d: -f1 <<<"$others")" = "  node, bare" ]
 }
 
@@ -118,10 +120,10 @@ rc=0
 	>"$W/doctor-url" 2>&1 || rc=$?
 echo "   cainit doctor --url $URL --path login --path bare: every client, through the proxy, $(ms "$t"):"
 echo "   $(tail -n 1 "$W/doctor-url")"
-sed -n 's/^  \(\(node\|chromium\), [a-z]*: .*\)/     \1/p' "$W/doctor-url"
+sed -n 's/^  \(\(node\|chromium\|firefox\), [a-z]*: .*\)/     \1/p' "$W/doctor-url"
 if ! doctor_as_expected "$W/doctor-url" "$rc"; then
 	sed 's/^/     /' "$W/doctor-url"
-	echo "   <- NOT AS EXPECTED (only node's bare start, and chromium without --nss, should fail)"; unexpected=$((unexpected + 1))
+	echo "   <- NOT AS EXPECTED (only node's bare start, and the browsers without --nss, should fail)"; unexpected=$((unexpected + 1))
 fi
 echo
 
@@ -140,14 +142,14 @@ echo
 b "5. cainit doctor: each client, started each way, against a canary CA"
 # (a throwaway CA installed as a temporary set and removed again; node's
 # bare start is the one expected FAIL: its roots are compiled in; and
-# chromium, which reads only NSS databases: install --nss puts CAs there)
+# the browsers, which read only NSS databases: install --nss puts CAs there)
 t=$(date +%s%N)
 rc=0
 "$cainit" doctor --timeout 60s >"$W/doctor" 2>&1 || rc=$?
 sed 's/^/   /' "$W/doctor"
 echo "   ($(ms "$t"))"
 if ! doctor_as_expected "$W/doctor" "$rc"; then
-	echo "   <- NOT AS EXPECTED (only node's bare start, and chromium without --nss, should fail)"; unexpected=$((unexpected + 1))
+	echo "   <- NOT AS EXPECTED (only node's bare start, and the browsers without --nss, should fail)"; unexpected=$((unexpected + 1))
 fi
 if ! cmp -s "$W/bundle.orig" /etc/ssl/certs/ca-certificates.crt; then
 	echo "   doctor did not give the bundle back"; exit 1

@@ -17,6 +17,8 @@ group_test=(libcmocka-dev python3
 	openssl ca-certificates curl strace util-linux procps valgrind python3-yaml python3-requests nodejs
 	# Java and browser trust: Debian's JDK and its JKS cacerts, NSS's certutil, Chromium
 	openjdk-17-jdk-headless ca-certificates-java libnss3-tools chromium
+	# doctor's Firefox client (headless, driven over Marionette)
+	firefox-esr
 	# doctor's PHP client (its https stream wrapper)
 	php-cli
 	# a real intercepting proxy (makes its own CA), for the demo and the tests

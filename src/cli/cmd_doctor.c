@@ -32,7 +32,7 @@ static const char USAGE[] =
 	"  --root DIR      root filesystem (default /: the clients run here)\n"
 	"  --client NAME   only these clients (repeatable): curl, wget, openssl,\n"
 	"                  python (urllib), requests, pip, node, npm, bun, deno, ruby,\n"
-	"                  perl, php, git, java, go, chromium\n"
+	"                  perl, php, git, java, go, chromium, firefox\n"
 	"  --path NAME     only these start paths (repeatable): bare (no variables),\n"
 	"                  run (cainit run's variables), login (a login shell), pam\n"
 	"                  (/etc/environment), systemd (DefaultEnvironment=), image\n"

@@ -32,17 +32,18 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "firefox.h"
 #include "trust.h"
 #include "java_probe_class.h" /* java_probe_class[]: see scratch_prepare */
 
 const char *const dr_client_names[DR_CLIENTS] = {"curl", "wget", "openssl", "python", "requests", "pip",
 						 "node", "npm",  "bun",     "deno",   "ruby",     "perl",
-						 "php",  "git",  "java",    "go",     "chromium"};
+						 "php",  "git",  "java",    "go",     "chromium", "firefox"};
 
 /* The rows, by name (client_argv's cases, the program table). */
 enum {
 	C_CURL, C_WGET, C_OPENSSL, C_PYTHON, C_REQUESTS, C_PIP, C_NODE, C_NPM,
-	C_BUN, C_DENO, C_RUBY, C_PERL, C_PHP, C_GIT, C_JAVA, C_GO, C_CHROMIUM,
+	C_BUN, C_DENO, C_RUBY, C_PERL, C_PHP, C_GIT, C_JAVA, C_GO, C_CHROMIUM, C_FIREFOX,
 };
 const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "systemd", "image"};
 
@@ -50,9 +51,9 @@ const char *const dr_path_names[DR_PATHS] = {"bare", "run", "login", "pam", "sys
 #define OUTPUT_MAX 16384 /* (Chromium logs some 5 KB of D-Bus errors before its page) */
 
 /* This worker's scratch directory (scratch_prepare): Java's probe class,
- * Chromium's profiles */
+ * Chromium's and Firefox's profiles */
 static char x_scratch[64];
-static unsigned x_profiles; /* Chromium's profiles made there */
+static unsigned x_profiles; /* the browsers' profiles made there */
 
 /* Each script exits 0 on any HTTP answer (a status of 404 from a --url
  * target still came after a handshake that verified), else prints why. */
@@ -140,6 +141,7 @@ static const char *const programs[DR_CLIENTS][5] = {
 	/* (the official images: /usr/local/go) */
 	{"/usr/local/go/bin/go", "/usr/local/bin/go", "/usr/bin/go", "/usr/lib/go/bin/go", NULL},
 	{"/usr/local/bin/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", NULL},
+	{"/usr/local/bin/firefox", "/usr/bin/firefox", "/usr/bin/firefox-esr", "/opt/firefox/firefox", NULL},
 };
 
 static bool executable(const char *p)
@@ -159,6 +161,7 @@ struct target {
 	const char *proxy;      /* the proxy, told to the clients that read no
 				 * variable (openssl, node, perl, php, java); NULL: none */
 	char proxy_hostport[URL_MAX];
+	char proxy_host[URL_MAX], proxy_port[16]; /* (Firefox's prefs) */
 	char java_host[URL_MAX + 24], java_port[40]; /* -Dhttps.proxyHost=, -Dhttps.proxyPort= */
 };
 
@@ -208,8 +211,6 @@ static const char *env_proxy(char *const *envp)
  * proxy doctor was given, else the path's), else the canary's endpoint. */
 static void target_of(const struct dr_env *x, enum dr_path path, bool stray, struct target *t)
 {
-	char host[URL_MAX], port[16];
-
 	memset(t, 0, sizeof(*t));
 	t->loopback = stray || x->url == NULL;
 	if (t->loopback) {
@@ -221,9 +222,10 @@ static void target_of(const struct dr_env *x, enum dr_path path, bool stray, str
 	authority(x->url, "443", t->hostport, NULL, 0, NULL, 0);
 	if ((t->proxy = x->proxy != NULL ? x->proxy : env_proxy(x->env[path])) == NULL)
 		return;
-	authority(t->proxy, "1080", t->proxy_hostport, host, sizeof(host), port, sizeof(port));
-	snprintf(t->java_host, sizeof(t->java_host), "-Dhttps.proxyHost=%s", host);
-	snprintf(t->java_port, sizeof(t->java_port), "-Dhttps.proxyPort=%s", port);
+	authority(t->proxy, "1080", t->proxy_hostport, t->proxy_host, sizeof(t->proxy_host), t->proxy_port,
+		  sizeof(t->proxy_port));
+	snprintf(t->java_host, sizeof(t->java_host), "-Dhttps.proxyHost=%s", t->proxy_host);
+	snprintf(t->java_port, sizeof(t->java_port), "-Dhttps.proxyPort=%s", t->proxy_port);
 }
 
 /* argv for client i fetching t (profile, proxy_arg: Chromium's buffers). */
@@ -355,6 +357,16 @@ static void client_argv(size_t i, const char *program, const struct target *t, c
 		argv[n++] = "--dump-dom";
 		argv[n++] = url;
 		break;
+	case C_FIREFOX: /* headless, driven over Marionette (firefox.h): the
+			 * URL is not an argument, and the profile is made by
+			 * the driver */
+		snprintf(profile, 96, "%s/firefox-%u", x_scratch, x_profiles++);
+		argv[n++] = "--headless";
+		argv[n++] = "--marionette";
+		argv[n++] = "--no-remote";
+		argv[n++] = "--profile";
+		argv[n++] = profile;
+		break;
 	default: /* java: HttpURLConnection, the class written beforehand (a
 		  * short-lived JVM: the first JIT tier and the serial collector) */
 		argv[n++] = "-XX:TieredStopAtLevel=1";
@@ -412,19 +424,26 @@ static bool ended_by(pid_t pid, long long deadline)
 	return ended;
 }
 
+/* What runs in a client's process instead of execve (firefox.h): its
+ * return value is the process's exit status. */
+typedef int drive_fn(const char *const argv[], char *const envp[], void *arg);
+
 /* Run argv with envp, stdin and stdout on /dev/null (where the root has
  * one), stderr captured into out; its exit status, or -1 (with out saying
  * why) when it could not run or ran out of time. */
-static int run_out(const char *const argv[], char *const envp[], int timeout_ms, bool both, char out[OUTPUT_MAX]);
+static int run_out(const char *const argv[], char *const envp[], int timeout_ms, bool both, drive_fn *drive,
+		   void *arg, char out[OUTPUT_MAX]);
 
 static int run(const char *const argv[], char *const envp[], int timeout_ms, char out[OUTPUT_MAX])
 {
-	return run_out(argv, envp, timeout_ms, false, out);
+	return run_out(argv, envp, timeout_ms, false, NULL, NULL, out);
 }
 
 /* run, with stdout captured as well when both (pip says why it could not
- * fetch an index on stdout) */
-static int run_out(const char *const argv[], char *const envp[], int timeout_ms, bool both, char out[OUTPUT_MAX])
+ * fetch an index on stdout); with drive, the process runs drive(argv,
+ * envp, arg) instead, and whatever it starts is in its process group */
+static int run_out(const char *const argv[], char *const envp[], int timeout_ms, bool both, drive_fn *drive,
+		   void *arg, char out[OUTPUT_MAX])
 {
 	long long deadline = clock_now_us() / 1000 + timeout_ms;
 	size_t got = 0;
@@ -448,6 +467,8 @@ static int run_out(const char *const argv[], char *const envp[], int timeout_ms,
 			close(0); /* (a root without /dev/null: no input at all) */
 		dup2(null >= 0 && !both ? null : p[1], 1);
 		dup2(p[1], 2);
+		if (drive != NULL)
+			_exit(drive(argv, envp, arg));
 		execve(argv[0], (char *const *)argv, envp);
 		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -573,7 +594,7 @@ static void wrap(enum dr_path path, const char *argv[ARGS_MAX], const char *out[
 /* The environment of one run. */
 struct run_env {
 	char *v[ENV_MAX];
-	char proxy[4][URL_MAX + 16], goproxy[URL_MAX + 16], tmpdir[80];
+	char proxy[4][URL_MAX + 16], goproxy[URL_MAX + 16], tmpdir[80], home[80];
 };
 
 /* The variables that choose a proxy, which doctor sets itself where it
@@ -605,17 +626,36 @@ static bool named(const char *entry, const char *const *names, bool with_eq)
 	return false;
 }
 
+/* Where Firefox writes beside its profile (which it cannot start
+ * without), given to it in doctor's scratch directory: its trust is the
+ * profile's NSS databases, which the driver copied from the path's HOME
+ * (firefox.h), and none of these places holds any. */
+static const char *const firefox_home[] = {"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
+					   "XDG_STATE_HOME", NULL};
+
+/* The value of NAME in envp; NULL when it has none. */
+static const char *env_value(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
 /* The environment client i runs with on path against t: the path's own,
  * but with doctor's choice of proxy where doctor chooses, Go's settings
- * for Go (GOPROXY: the target), and for Chromium a TMPDIR it can write
- * (its profile lock's socket; a root's /tmp may be read-only). */
+ * for Go (GOPROXY: the target), for Chromium and Firefox a TMPDIR they can
+ * write (Chromium's profile lock's socket; a root's /tmp may be
+ * read-only), and for Firefox a HOME too (firefox_home). */
 static char *const *cell_env(size_t i, enum dr_path path, const struct dr_env *x, const struct target *t,
 			     struct run_env *r)
 {
 	bool ours = t->loopback || x->proxy != NULL;
 	size_t n = 0;
 
-	if (!ours && i != C_GO && i != C_CHROMIUM)
+	if (!ours && i != C_GO && i != C_CHROMIUM && i != C_FIREFOX)
 		return x->env[path];
 	if (t->loopback) {
 		r->v[n++] = "no_proxy=127.0.0.1,localhost";
@@ -633,14 +673,19 @@ static char *const *cell_env(size_t i, enum dr_path path, const struct dr_env *x
 		for (size_t k = 0; go_fixed[k] != NULL; k++)
 			r->v[n++] = (char *)go_fixed[k];
 	}
-	if (i == C_CHROMIUM) {
+	if (i == C_CHROMIUM || i == C_FIREFOX) {
 		snprintf(r->tmpdir, sizeof(r->tmpdir), "TMPDIR=%s", x_scratch);
 		r->v[n++] = r->tmpdir;
+	}
+	if (i == C_FIREFOX) {
+		snprintf(r->home, sizeof(r->home), "HOME=%s", x_scratch);
+		r->v[n++] = r->home;
 	}
 	for (char *const *v = x->env[path]; v != NULL && *v != NULL && n < ENV_MAX - 1; v++)
 		if (!(ours && named(*v, proxy_vars, false)) &&
 		    !(i == C_GO && (strncmp(*v, "GOPROXY=", 8) == 0 || named(*v, go_fixed, true))) &&
-		    !(i == C_CHROMIUM && strncmp(*v, "TMPDIR=", 7) == 0))
+		    !((i == C_CHROMIUM || i == C_FIREFOX) && strncmp(*v, "TMPDIR=", 7) == 0) &&
+		    !(i == C_FIREFOX && named(*v, firefox_home, false)))
 			r->v[n++] = *v;
 	r->v[n] = NULL;
 	return r->v;
@@ -659,7 +704,8 @@ static bool says_http_status(const char *out)
 /* Did the TLS handshake pass? Every client exits 0 on the endpoint's
  * "ok", but git, given "ok" where a repository's refs should be, exits 128
  * after a handshake that passed: that message, and only that, counts too
- * (so does go's, given "ok" where a module list should be). A --url
+ * (so does go's, given "ok" where a module list should be); Firefox's
+ * driver exits 0 when the page loaded (firefox.h). A --url
  * target (url) is whatever it is: any HTTP answer counts, for the clients
  * that say so by an error (wget's exit 8, git's and npm's HTTP errors, go's
  * status line). */
@@ -731,10 +777,23 @@ static bool fetch(size_t i, enum dr_path path, const struct dr_env *x, const cha
 	struct target t;
 	struct run_env r;
 
+	struct dr_firefox ff;
+	char *const *envp;
+
 	target_of(x, path, stray, &t);
 	client_argv(i, program, &t, profile, proxy_arg, argv);
 	wrap(path, argv, full);
-	*rc = run_out(full, cell_env(i, path, x, &t, &r), x->timeout_ms, i == C_PIP || i == C_CHROMIUM, out);
+	envp = cell_env(i, path, x, &t, &r);
+	if (i == C_FIREFOX) {
+		ff = (struct dr_firefox){.profile = profile, .home = env_value(x->env[path], "HOME"),
+					 .proxy_type = t.loopback ? 0 : x->proxy != NULL ? 1 : -1,
+					 .proxy_host = t.proxy_host, .proxy_port = t.proxy_port, .url = t.url};
+		*rc = run_out(full, envp, x->timeout_ms, false, dr_firefox_drive, &ff, out);
+		/* (some 36 MB a run: gone before the next) */
+		nftw(profile, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	} else {
+		*rc = run_out(full, envp, x->timeout_ms, i == C_PIP || i == C_CHROMIUM, NULL, NULL, out);
+	}
 	return handshake_passed(i, !t.loopback, *rc, out);
 }
 
@@ -863,7 +922,7 @@ void dr_client_check(size_t i, const char *program, unsigned want, const struct 
 		if (run(i == C_PIP ? pip : req, x->env[DR_BARE], x->timeout_ms, out) != 0)
 			row->program[0] = '\0';
 	}
-	if (row->program[0] != '\0' && (i == C_JAVA || i == C_CHROMIUM)) {
+	if (row->program[0] != '\0' && (i == C_JAVA || i == C_CHROMIUM || i == C_FIREFOX)) {
 		char msg[DR_MSG_MAX];
 
 		if (!scratch_prepare(i, msg, sizeof(msg))) {

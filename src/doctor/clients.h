@@ -34,7 +34,7 @@ struct dr_row {
 	struct dr_cell cell[DR_PATHS];
 };
 
-#define DR_CLIENTS 17
+#define DR_CLIENTS 18
 /* The Python interpreters a root may have rows for (python, requests and
  * pip each get a row per interpreter), and so the rows of a table. */
 #define DR_PYTHONS_MAX 8
@@ -42,7 +42,7 @@ struct dr_row {
 
 /* The names, in table order: clients ("curl", "wget", "openssl", "python",
  * "requests", "pip", "node", "npm", "bun", "deno", "ruby", "perl", "php",
- * "git", "java", "go", "chromium") and paths ("bare", "run", "login", "pam",
+ * "git", "java", "go", "chromium", "firefox") and paths ("bare", "run", "login", "pam",
  * "systemd", "image"). */
 extern const char *const dr_client_names[DR_CLIENTS];
 extern const char *const dr_path_names[DR_PATHS];

@@ -156,7 +156,9 @@ static int enter(const char *root, bool net, const char **step)
 		if (bind_dev(devfd, devs[i]) != 0)
 			return -1;
 	*step = "mount /tmp";
-	if (mount_fs(rootfd, "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=16m", &tmpfd) != 0)
+	/* (a browser's fresh profile takes some 36 MB; clients.c removes each
+	 * after its run) */
+	if (mount_fs(rootfd, "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=128m", &tmpfd) != 0)
 		return -1;
 	/* the sandbox's own processes in /proc (a program's loader finds its
 	 * $ORIGIN there); mounted while the host's /proc is still in this

@@ -138,6 +138,11 @@ if [ "$CAINIT_MATRIX" = ns ]; then
 		local out=$W/doctor.$1.json drc=0 p args=()
 		case $1 in *-url) args=(--url "$URL" --proxy "http://127.0.0.1:$PROXY_PORT") ;; esac
 		shift
+		# (every client but Firefox, which the matrix has no peer of:
+		# t_doctor proves it, and here it would add a minute a run)
+		for p in curl wget openssl python requests pip node npm bun deno ruby perl php git java go chromium; do
+			args+=(--client "$p")
+		done
 		for p in "$@"; do args+=(--path "$p"); done
 		timeout 600 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 			"$CAINIT" doctor --json --user root --timeout 60s "${args[@]}" >"$out" 2>"$W/doctor.err" || drc=$?

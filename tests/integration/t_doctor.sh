@@ -136,6 +136,23 @@ assert [c["program"] for c in r] == ["/usr/bin/python3", sys.argv[2]] and all(v[
 		grep -q 'ERR_CERT_AUTHORITY_INVALID' <<<"$(detail chromium "$p")" || die "chromium, $p: $(detail chromium "$p")"
 	done
 	unchanged "sanitizer build, chromium"
+	# Firefox, driven over Marionette (src/doctor/firefox.c) in the sandbox:
+	# the sandbox user's home (no HOME on bare: uid 1000's in the root's
+	# /etc/passwd, or none) has no profile, so Firefox runs on a new one
+	# and refuses the canary; and --url, through the proxy (the only way to
+	# the origin's name: a direct try would be a DNS error, not a
+	# certificate one)
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client firefox --path bare
+	expect_cells fail bare firefox
+	[[ "$(detail firefox bare)" == "insecure certificate (a new profile: "* ]] ||
+		die "firefox, bare: $(detail firefox bare)"
+	: >"$SCRATCH/proxy.log"
+	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --url "$url" --proxy "127.0.0.1:$pport" \
+		--client firefox --path run
+	expect_cells fail run firefox
+	[[ "$(detail firefox run)" == "insecure certificate ("* ]] || die "firefox, --url, run: $(detail firefox run)"
+	grep -q "CONNECT origin.test:" "$SCRATCH/proxy.log" || die "firefox did not go through the proxy"
+	unchanged "sanitizer build, firefox"
 else
 	note "every client, every start path, in the sandbox"
 	expect_rc 1 "$CAINIT" doctor --timeout 120s --root "$R" --json --client curl --client wget --client openssl \
@@ -521,8 +538,34 @@ PROBE
 	# without (bare, run, systemd) does not (Chromium then looks in TMPDIR)
 	rm "$R/usr/local/bin/curl"
 	mkdir -p "$R/home/cainit-probe" && chown 4321:4322 "$R/home/cainit-probe" && chmod 1777 "$R/tmp"
+	# Firefox reads its profile's NSS database: the user's profile, as
+	# Firefox leaves one (profiles.ini naming it, its databases). Before
+	# install --nss it is no store of cainit's, so the canary is not there
+	ff=/home/cainit-probe/.mozilla/firefox
+	mkdir -p "$R$ff/abcd1234.default-esr"
+	printf '%s\n' '[Install3B6073811A6ABF12]' 'Default=abcd1234.default-esr' 'Locked=1' '' '[Profile0]' \
+		'Name=default-esr' 'IsRelative=1' 'Path=abcd1234.default-esr' 'Default=1' '' '[General]' \
+		'StartWithLastProfile=1' 'Version=2' >"$R$ff/profiles.ini"
+	certutil -N -d "sql:$R$ff/abcd1234.default-esr" --empty-password
+	chown -R 4321:4322 "$R/home/cainit-probe"
+	expect_rc 1 chroot "$R" /usr/local/bin/cainit doctor --timeout 120s --client firefox --path login --json \
+		--user cainit-probe
+	expect_cells fail login firefox
+	[ "$(detail firefox login)" = "insecure certificate (the NSS databases of $ff/abcd1234.default-esr)" ] ||
+		die "firefox, login, before install --nss: $(detail firefox login)"
 	mkca N
 	expect_rc 0 "$CAINIT" install --root "$R" --nss --nss-user cainit-probe "$SCRATCH/N.pem"
+	# after it, the canary is in the profile's database too: ok with HOME
+	# (login) and without (bare: Firefox takes the home from /etc/passwd)
+	expect_rc 0 chroot "$R" /usr/local/bin/cainit doctor --timeout 120s --client firefox --path bare --path login \
+		--json --user cainit-probe
+	for p in bare login; do expect_cells ok "$p" firefox; done
+	# (Firefox ran on copies: the profile holds what it held, and the
+	# database the set's CA and no canary)
+	[ "$(ls -A "$R$ff/abcd1234.default-esr" | sort | paste -sd' ')" = "cert9.db key4.db pkcs11.txt" ] ||
+		die "the Firefox profile after doctor: $(ls -A "$R$ff/abcd1234.default-esr")"
+	nicks=$(certutil -L -d "sql:$R$ff/abcd1234.default-esr" | awk 'NR > 3 { print $1 }')
+	grep -q '^cainit\.default\.' <<<"$nicks" && ! grep -q 'doctor-' <<<"$nicks" || die "the profile's database: $nicks"
 	expect_rc 1 chroot "$R" /usr/local/bin/cainit doctor --timeout 120s --client chromium --client curl --json \
 		--user cainit-probe
 	for p in login pam; do expect_cells ok "$p" chromium curl; done
@@ -546,7 +589,7 @@ PROBE
 	rm "$R/usr/local/bin/cainit"
 	before=$(state)
 	unchanged "chroot"
-	note "chroot: curl, python, requests ok on bare, run and login, as ${first:-root}; --user NAME and --user UID: its uid, gid and home; doctor's process above it closed to it; chromium (install --nss-user) ok on login and pam, FAIL on bare, run and systemd (no HOME)"
+	note "chroot: curl, python, requests ok on bare, run and login, as ${first:-root}; --user NAME and --user UID: its uid, gid and home; doctor's process above it closed to it; chromium (install --nss-user) ok on login and pam, FAIL on bare, run and systemd (no HOME); firefox on the user's profile: FAIL before install --nss, ok after on bare and login"
 fi
 
 note "the agent: POST /doctor while the loop answers, one at a time, its limit; push --doctor"
