@@ -861,10 +861,9 @@ static void add_python(const char *path, char (*out)[DR_PROGRAM_MAX], size_t *n,
 size_t dr_pythons(const char (*envs)[PATH_MAX], size_t nenvs, char (*out)[DR_PROGRAM_MAX], size_t max)
 {
 	static const char *const patterns[] = {
+		/* (the engine's places: stores/python.c's prefixes) */
 		"/root/.pyenv/versions/*/bin/python3", "/home/*/.pyenv/versions/*/bin/python3",
-		"/opt/conda/bin/python3", "/opt/miniconda3/bin/python3", "/opt/anaconda3/bin/python3",
-		"/opt/miniforge3/bin/python3", "/opt/conda/envs/*/bin/python3", "/opt/miniconda3/envs/*/bin/python3",
-		"/opt/anaconda3/envs/*/bin/python3", "/opt/miniforge3/envs/*/bin/python3",
+		"/opt/*/bin/python3", "/opt/*/envs/*/bin/python3",
 	};
 	char seen[DR_PYTHONS_MAX + 1][PATH_MAX];
 	size_t n = 0, nseen = 0, first, k;

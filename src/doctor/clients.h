@@ -69,8 +69,8 @@ bool dr_client_is_python(size_t i);
 /* The Python interpreters of the current root beyond the first one on
  * PATH (the one the python, requests and pip rows use when no program is
  * given): the other of /usr/local/bin/python3 and /usr/bin/python3, each
- * pyenv version of /root and /home/USER, the conda bases at /opt/conda,
- * /opt/miniconda3, /opt/anaconda3, /opt/miniforge3 and their environments
+ * pyenv version of /root and /home/USER, each /opt/NAME prefix (conda's
+ * bases, vendor apps; the engine's places) and its conda environments
  * (envs/NAME), and the nenvs virtual environments of envs (prefixes:
  * those install was given, trust_python_envs, and doctor's --python-env);
  * one path per interpreter (a real file, or a virtual environment: its

@@ -215,19 +215,23 @@ PY
 	# the engine's record of it and gives it rows of its own, though its
 	# python3 is a link to Debian's (a venv's packages are its own); a
 	# second venv, without the system's packages, has no requests: a python
-	# row, and no requests row
+	# row, and no requests row (both in /srv, where neither looks by
+	# itself); and a Python where both look, an /opt/NAME prefix (a vendor
+	# app's), found with no --python-env
 	mkca V
-	/usr/bin/python3 -m venv --system-site-packages --without-pip "$R/opt/venv"
-	/usr/bin/python3 -m venv --without-pip "$R/opt/plain"
-	expect_rc 0 "$CAINIT" install --root "$R" --python-env /opt/venv --python-env /opt/plain "$SCRATCH/V.pem"
-	grep -qx /opt/venv "$R/etc/cainit/python-envs" || die "install did not record the venv"
+	mkdir -p "$R/srv"
+	/usr/bin/python3 -m venv --system-site-packages --without-pip "$R/srv/venv"
+	/usr/bin/python3 -m venv --without-pip "$R/srv/plain"
+	/usr/bin/python3 -m venv --system-site-packages --without-pip "$R/opt/vendorapp"
+	expect_rc 0 "$CAINIT" install --root "$R" --python-env /srv/venv --python-env /srv/plain "$SCRATCH/V.pem"
+	grep -qx /srv/venv "$R/etc/cainit/python-envs" || die "install did not record the venv"
 	before=$(state)
 	expect_rc 0 "$CAINIT" doctor --timeout 120s --root "$R" --json --client python --client requests --path bare --path login
 	python3 - "$OUT" <<'PY' || die "the venvs' rows: $OUT"
 import json, sys
 d = json.loads(sys.argv[1])
-want = {"python": ["/usr/bin/python3", "/opt/venv/bin/python3", "/opt/plain/bin/python3"],
-        "requests": ["/usr/bin/python3", "/opt/venv/bin/python3"]}
+want = {"python": ["/usr/bin/python3", "/opt/vendorapp/bin/python3", "/srv/venv/bin/python3", "/srv/plain/bin/python3"],
+        "requests": ["/usr/bin/python3", "/opt/vendorapp/bin/python3", "/srv/venv/bin/python3"]}
 for client in ("python", "requests"):
     rows = [r for r in d["clients"] if r["client"] == client]
     assert [r["program"] for r in rows] == want[client], (client, rows)
@@ -239,9 +243,9 @@ PY
 	unchanged "venv"
 	[ ! -e "$R/etc/cainit/held" ] || die "doctor left /etc/cainit/held in a root that keeps a set"
 	expect_rc 0 "$CAINIT" remove --root "$R" --all
-	rm -r "$R/opt/venv" "$R/opt/plain"
+	rm -r "$R/srv/venv" "$R/srv/plain" "$R/opt/vendorapp"
 	before=$(state)
-	note "venvs given to install (their python3 a link to Debian's): rows of their own, from the engine's record, ok on bare and login; no requests row for the venv without it"
+	note "venvs given to install (their python3 a link to Debian's): rows of their own, from the engine's record, ok on bare and login; no requests row for the venv without it; an /opt/NAME Python found by itself"
 
 	# a venv no install was told of, where the engine does not look
 	# (/srv), made by the pyenv Python (ensurepip's pip) with PyPI's
