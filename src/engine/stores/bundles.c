@@ -26,6 +26,26 @@ static int add_bundle(struct scan *s, const char *path, struct cerr *e)
 	return bundle_files_add(s, FILES(s), &p, e);
 }
 
+/* add_bundle, unless path was probed already in this find (the layouts
+ * share aliases: /etc/ssl/cert.pem is three layouts', Debian's bundle
+ * Arch's alias); past SEEN_MAX paths, every path is probed. */
+#define SEEN_MAX 32
+
+struct probed {
+	const char *v[SEEN_MAX];
+	size_t n;
+};
+
+static int probe_once(struct scan *s, struct probed *seen, const char *path, struct cerr *e)
+{
+	for (size_t k = 0; k < seen->n; k++)
+		if (seen->v[k] == path || strcmp(seen->v[k], path) == 0)
+			return 0;
+	if (seen->n < SEEN_MAX)
+		seen->v[seen->n++] = path;
+	return add_bundle(s, path, e);
+}
+
 /* Every known bundle path; none real (distroless, scratch): cainit's own
  * bundle at the Debian path. */
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
@@ -33,17 +53,18 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 	struct bundle_store b, *nb;
 	bool any_real = false;
 	size_t i, k;
+	struct probed seen = {.n = 0};
 	int rc;
 
 	for (i = 0; i < n_layouts; i++) {
-		if ((rc = add_bundle(s, layouts[i].bundle, e)) != 0)
+		if ((rc = probe_once(s, &seen, layouts[i].bundle, e)) != 0)
 			return rc;
 		for (k = 0; layouts[i].aliases[k]; k++)
-			if ((rc = add_bundle(s, layouts[i].aliases[k], e)) != 0)
+			if ((rc = probe_once(s, &seen, layouts[i].aliases[k], e)) != 0)
 				return rc;
 	}
 	for (k = 0; extra_bundles[k]; k++)
-		if ((rc = add_bundle(s, extra_bundles[k], e)) != 0)
+		if ((rc = probe_once(s, &seen, extra_bundles[k], e)) != 0)
 			return rc;
 	for (i = 0; i < s->nbundles; i++)
 		any_real = any_real || !s->bundles[i].view.created;
