@@ -239,6 +239,54 @@ static void test_jks_rotation_and_derived(void **state)
 	free(two.p);
 }
 
+/* A rotation keeps the count, so the digest check and the new digest share
+ * their SHA-1 over the kept entries (keystore_jks.c): the check must still
+ * see every byte. A byte changed in a kept entry (inside the shared part),
+ * in cainit's own entry (after it), or another password: refused, for a
+ * rotation as for an addition; the good one rotates to a file whose
+ * digest checks (parse_ok checks it the independent way). */
+static void test_jks_rotation_checks_every_byte(void **state)
+{
+	char ours[KEYSTORE_ALIAS_MAX];
+	struct jks_entry v[] = {{"foreign", &certs[3]}, {"mykey", NULL}, {ours, &certs[0]}};
+	struct cert_list c1 = {&certs[1], 1};
+	char why[KEYSTORE_WHY_MAX];
+	struct keystore ks, ks2;
+	struct buf good, bad, rotated;
+	struct rope r;
+
+	(void)state;
+	keystore_alias(ours, "proxy", certs[0].sha256);
+	good = make_jks(v, 3, "changeit");
+	parse_ok(&good, &ks);
+	rotated = render(&ks, "proxy", &certs[1], 1);
+	parse_ok(&rotated, &ks2);
+	assert_true(keystore_holds(&ks2, "proxy", &c1));
+	assert_int_equal(ks2.n, 3);
+	/* the kept entries' bytes are where they were */
+	assert_memory_equal(rotated.p, good.p, ks.v[2].off);
+	keystore_free(&ks2);
+	for (int i = 0; i < 4; i++) {
+		/* 0: a byte of the foreign entry's DER; 1: of the key entry;
+		 * 2: of cainit's entry; 3: another password */
+		size_t at[] = {ks.v[0].end - 5, ks.v[1].end - 5, ks.v[2].end - 5, 0};
+
+		bad = i == 3 ? make_jks(v, 3, "secret123") : make_jks(v, 3, "changeit");
+		if (i < 3)
+			bad.p[at[i]] ^= 0x40;
+		assert_int_equal(keystore_parse((const char *)bad.p, bad.len, &ks2, why, sizeof(why)), 0);
+		rope_init(&r);
+		assert_int_equal(keystore_render(&ks2, "proxy", &c1, &r, why, sizeof(why)), -1);
+		assert_non_null(strstr(why, "integrity digest"));
+		rope_free(&r);
+		keystore_free(&ks2);
+		free(bad.p);
+	}
+	keystore_free(&ks);
+	free(good.p);
+	free(rotated.p);
+}
+
 static void test_jks_refusals(void **state)
 {
 	struct jks_entry v[] = {{"foreign", &certs[3]}, {"mykey", NULL}};
@@ -393,6 +441,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jks_add_remove_is_identity),
 		cmocka_unit_test(test_jks_rotation_and_derived),
+		cmocka_unit_test(test_jks_rotation_checks_every_byte),
 		cmocka_unit_test(test_jks_refusals),
 		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_p12),

@@ -148,7 +148,8 @@ int keystore_render(const struct keystore *ks, const char *set, const struct cer
 	size_t i;
 	int rc;
 
-	if (!keystore_integrity_ok(ks, why, n))
+	/* (JKS checks its digest as it renders: the two share one pass) */
+	if (ks->format != KEYSTORE_JKS && !keystore_integrity_ok(ks, why, n))
 		return -1;
 	drop = calloc(ks->n + 1, sizeof(*drop));
 	if (drop == NULL) {
@@ -158,11 +159,9 @@ int keystore_render(const struct keystore *ks, const char *set, const struct cer
 	for (i = 0; i < ks->n; i++)
 		drop[i] = covered(&ks->v[i], set);
 	if (ks->format == KEYSTORE_JKS)
-		rc = jks_render(ks, drop, set, certs, out);
+		rc = jks_render(ks, drop, set, certs, out, why, n);
 	else
 		rc = p12_render(ks, drop, set, certs, out, why, n);
-	if (rc != 0 && ks->format == KEYSTORE_JKS)
-		snprintf(why, n, "out of memory");
 	free(drop);
 	return rc;
 }

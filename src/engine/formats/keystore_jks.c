@@ -160,34 +160,47 @@ int jks_parse(struct keystore *ks, char *why, size_t n)
 	return 0;
 }
 
-/* The keyed SHA-1 over pieces. The low-level calls, not EVP or the
- * one-shot SHA1(): in OpenSSL 3 those fetch from the provider, whose first
- * use costs more than the whole edit (see cert.c). */
-static void jks_digest(const struct iovec *iov, size_t niov, unsigned char md[JKS_DIGEST_LEN])
+/* The keyed SHA-1's state after the password and the whitener, ready for
+ * the file's bytes. The low-level calls, not EVP or the one-shot SHA1():
+ * in OpenSSL 3 those fetch from the provider, whose first use costs more
+ * than the whole edit (see cert.c). */
+static void jks_digest_start(SHA_CTX *c)
 {
 	static const char pass[] = KEYSTORE_PASSWORD;
 	unsigned char pw[2 * (sizeof(pass) - 1)];
-	SHA_CTX c;
 	size_t i;
 
 	for (i = 0; i + 1 < sizeof(pass); i++) {
 		pw[2 * i] = 0;
 		pw[2 * i + 1] = (unsigned char)pass[i];
 	}
-	SHA1_Init(&c);
-	SHA1_Update(&c, pw, sizeof(pw));
-	SHA1_Update(&c, JKS_WHITENER, strlen(JKS_WHITENER));
-	for (i = 0; i < niov; i++)
-		SHA1_Update(&c, iov[i].iov_base, iov[i].iov_len);
-	SHA1_Final(md, &c);
+	SHA1_Init(c);
+	SHA1_Update(c, pw, sizeof(pw));
+	SHA1_Update(c, JKS_WHITENER, strlen(JKS_WHITENER));
+}
+
+/* c fed the pieces' bytes from byte skip on (the first skip bytes were
+ * fed already). */
+static void jks_digest_iov(SHA_CTX *c, const struct iovec *iov, size_t niov, size_t skip)
+{
+	for (size_t i = 0; i < niov; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		SHA1_Update(c, (const char *)iov[i].iov_base + skip, iov[i].iov_len - skip);
+		skip = 0;
+	}
 }
 
 bool jks_integrity_ok(const struct keystore *ks, char *why, size_t n)
 {
 	unsigned char md[JKS_DIGEST_LEN];
-	struct iovec iov = {(void *)ks->buf, ks->len - JKS_DIGEST_LEN};
+	SHA_CTX c;
 
-	jks_digest(&iov, 1, md);
+	jks_digest_start(&c);
+	SHA1_Update(&c, ks->buf, ks->len - JKS_DIGEST_LEN);
+	SHA1_Final(md, &c);
 	if (memcmp(md, ks->buf + ks->len - JKS_DIGEST_LEN, JKS_DIGEST_LEN) == 0)
 		return true;
 	snprintf(why, n, "JKS: integrity digest does not check with the default password");
@@ -227,27 +240,59 @@ static int put_trusted(struct rope *o, unsigned version, const char *set, const 
 	return put_u32(o, (uint32_t)c->der_len) < 0 || rope_copy(o, (const char *)c->der, c->der_len) < 0 ? -1 : 0;
 }
 
+/*
+ * The file's digest is checked and the new one made in one pass over what
+ * the two have in common: both start with the magic and the version, and
+ * when the count stays (a rotation: as many of cainit's entries go as
+ * come) also with every kept entry up to the first one dropped. cainit
+ * appends its entries, so on a rotation that is all but cainit's own few
+ * hundred bytes: one SHA-1 of the keystore instead of two (each is about
+ * 90 us for Debian's 165 KB cacerts on a 2 GB/s core).
+ */
 int jks_render(const struct keystore *ks, const bool *drop, const char *set, const struct cert_list *certs,
-	       struct rope *out)
+	       struct rope *out, char *why, size_t n)
 {
 	unsigned char md[JKS_DIGEST_LEN];
 	const struct iovec *iov;
-	size_t i, kept = 0, niov;
+	size_t i, kept = 0, niov, common = 8, body = ks->len - JKS_DIGEST_LEN;
+	struct reader r = {(const unsigned char *)ks->buf, ks->len, 8, false};
+	uint32_t count = get_u32(&r), new_count;
+	SHA_CTX shared, old;
 
 	for (i = 0; i < ks->n; i++)
 		kept += !drop[i];
-	if (rope_add(out, ks->buf, 8) < 0 || put_u32(out, (uint32_t)(kept + (certs ? certs->n : 0))) < 0)
+	new_count = (uint32_t)(kept + (certs ? certs->n : 0));
+	if (new_count == count) {
+		common = ks->n > 0 ? ks->v[0].off : body;
+		for (i = 0; i < ks->n && !drop[i] && ks->v[i].off == common; i++)
+			common = ks->v[i].end;
+	}
+	jks_digest_start(&shared);
+	SHA1_Update(&shared, ks->buf, common);
+	old = shared;
+	SHA1_Update(&old, ks->buf + common, body - common);
+	SHA1_Final(md, &old);
+	if (memcmp(md, ks->buf + body, JKS_DIGEST_LEN) != 0) {
+		snprintf(why, n, "JKS: integrity digest does not check with the default password");
 		return -1;
+	}
+	if (rope_add(out, ks->buf, 8) < 0 || put_u32(out, new_count) < 0)
+		goto oom;
 	for (i = 0; i < ks->n; i++)
 		if (!drop[i] && rope_add(out, ks->buf + ks->v[i].off, ks->v[i].end - ks->v[i].off) < 0)
-			return -1;
+			goto oom;
 	for (i = 0; certs && i < certs->n; i++)
 		if (put_trusted(out, ks->version, set, &certs->v[i]) < 0)
-			return -1;
+			goto oom;
 	if ((iov = rope_iov(out, &niov)) == NULL)
-		return -1;
-	jks_digest(iov, niov, md);
-	return rope_copy(out, (const char *)md, sizeof(md)) < 0 ? -1 : 0;
+		goto oom;
+	jks_digest_iov(&shared, iov, niov, common);
+	SHA1_Final(md, &shared);
+	if (rope_copy(out, (const char *)md, sizeof(md)) == 0)
+		return 0;
+oom:
+	snprintf(why, n, "out of memory");
+	return -1;
 }
 
 int jks_add_anchors(const struct keystore *ks, X509_STORE *store)
