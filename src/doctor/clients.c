@@ -858,14 +858,26 @@ static void add_python(const char *path, char (*out)[DR_PROGRAM_MAX], size_t *n,
 	snprintf(out[(*n)++], DR_PROGRAM_MAX, "%s", path);
 }
 
+/* prefix's python3, each match of its "*" in turn (those the engine keeps
+ * bundles for: trust.h's prefixes). */
+static void add_pythons_of(const char *prefix, char (*out)[DR_PROGRAM_MAX], size_t *n, size_t max,
+			   char seen[][PATH_MAX], size_t *nseen)
+{
+	char pattern[PATH_MAX];
+	glob_t g;
+
+	if ((size_t)snprintf(pattern, sizeof(pattern), "%s/bin/python3", prefix) >= sizeof(pattern))
+		return;
+	if (glob(pattern, 0, NULL, &g) == 0)
+		for (size_t m = 0; m < g.gl_pathc; m++)
+			add_python(g.gl_pathv[m], out, n, max, seen, nseen);
+	globfree(&g); /* (glob initialized it, whatever it returned) */
+}
+
 size_t dr_pythons(const char (*envs)[PATH_MAX], size_t nenvs, char (*out)[DR_PROGRAM_MAX], size_t max)
 {
-	static const char *const patterns[] = {
-		/* (the engine's places: stores/python.c's prefixes) */
-		"/root/.pyenv/versions/*/bin/python3", "/home/*/.pyenv/versions/*/bin/python3",
-		"/opt/*/bin/python3", "/opt/*/envs/*/bin/python3",
-	};
-	char seen[DR_PYTHONS_MAX + 1][PATH_MAX];
+	static const char *const homes[] = {"/root", "/home/*"};
+	char seen[DR_PYTHONS_MAX + 1][PATH_MAX], prefix[PATH_MAX];
 	size_t n = 0, nseen = 0, first, k;
 
 	if (max > DR_PYTHONS_MAX - 1)
@@ -880,14 +892,14 @@ size_t dr_pythons(const char (*envs)[PATH_MAX], size_t nenvs, char (*out)[DR_PRO
 	for (k = 0; programs[C_PYTHON][k] != NULL; k++)
 		if (k != first)
 			add_python(programs[C_PYTHON][k], out, &n, max, seen, &nseen);
-	for (k = 0; k < sizeof(patterns) / sizeof(patterns[0]); k++) {
-		glob_t g;
-
-		if (glob(patterns[k], 0, NULL, &g) == 0)
-			for (size_t m = 0; m < g.gl_pathc; m++)
-				add_python(g.gl_pathv[m], out, &n, max, seen, &nseen);
-		globfree(&g); /* (glob initialized it, whatever it returned) */
-	}
+	/* the engine's places: the root's prefixes, then each home's */
+	for (k = 0; trust_python_root_prefixes[k] != NULL; k++)
+		add_pythons_of(trust_python_root_prefixes[k], out, &n, max, seen, &nseen);
+	for (size_t h = 0; h < sizeof(homes) / sizeof(homes[0]); h++)
+		for (k = 0; trust_python_home_prefixes[k] != NULL; k++)
+			if ((size_t)snprintf(prefix, sizeof(prefix), "%s/%s", homes[h], trust_python_home_prefixes[k]) <
+			    sizeof(prefix))
+				add_pythons_of(prefix, out, &n, max, seen, &nseen);
 	/* the virtual environments of envs: those install was given
 	 * (--python-env, run's $VIRTUAL_ENV, as the engine recorded them),
 	 * then those doctor was given */

@@ -79,6 +79,13 @@ void trust_records_free(struct trust_record *v, size_t n);
  * malloc'd (NULL when none), free it. Reads only. */
 int trust_python_envs(const char *root, char (**out)[PATH_MAX], size_t *n, struct cerr *e);
 
+/* Where the engine looks for Python prefixes (stores/python.c), each
+ * prefix's lib/python* holding the bundles it keeps: absolute, and
+ * relative to each home of /etc/passwd; a "*" is every directory there.
+ * NULL-terminated. (Doctor runs the Pythons it finds at the same places.) */
+extern const char *const trust_python_root_prefixes[];
+extern const char *const trust_python_home_prefixes[];
+
 /* Before any set: write the runtime files and the start paths (docs/env.md)
  * with the paths a set will have, so that every process a booted image
  * starts already points at them (bake without CAs, for an agent that will

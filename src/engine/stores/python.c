@@ -31,6 +31,7 @@
 
 #include "bundle_files.h"
 #include "passwd.h"
+#include "trust.h"
 
 #define PY_BUNDLES_MAX 256
 #define PY_DIRS_MAX 512
@@ -50,11 +51,12 @@ static const char *const shipped[] = {
 	NULL,
 };
 
-/* Where Python prefixes are, relative to a home or absolute. */
-static const char *const home_prefixes[] = {".local", ".pyenv/versions/*", "miniconda3", "miniconda3/envs/*",
-					    "anaconda3", "anaconda3/envs/*", "miniforge3", "miniforge3/envs/*",
-					    ".conda/envs/*", NULL};
-static const char *const root_prefixes[] = {"/usr", "/usr/local", "/opt/*", "/opt/*/envs/*", NULL};
+/* Where Python prefixes are, absolute or relative to a home (trust.h:
+ * doctor runs the Pythons it finds at the same places). */
+const char *const trust_python_home_prefixes[] = {".local", ".pyenv/versions/*", "miniconda3", "miniconda3/envs/*",
+						  "anaconda3", "anaconda3/envs/*", "miniforge3", "miniforge3/envs/*",
+						  ".conda/envs/*", NULL};
+const char *const trust_python_root_prefixes[] = {"/usr", "/usr/local", "/opt/*", "/opt/*/envs/*", NULL};
 
 struct search {
 	struct scan *s;
@@ -313,8 +315,8 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 
 	for (size_t i = 0; rc == 0 && o->python_envs != NULL && o->python_envs[i] != NULL; i++)
 		rc = add_env(&x, o->python_envs[i], true);
-	for (size_t i = 0; rc == 0 && root_prefixes[i]; i++)
-		rc = search_prefix(&x, root_prefixes[i]);
+	for (size_t i = 0; rc == 0 && trust_python_root_prefixes[i]; i++)
+		rc = search_prefix(&x, trust_python_root_prefixes[i]);
 	if (rc != 0 || (pwbuf = scan_passwd(s, &len)) == NULL)
 		return rc;
 	for (p = pwbuf; rc == 0 && passwd_next(&p, pwbuf + len, &pw);) {
@@ -322,8 +324,8 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 
 		if (strcmp(pw.home, "/") == 0 || strncmp(pw.home, "/nonexistent", 12) == 0)
 			continue;
-		for (size_t i = 0; rc == 0 && home_prefixes[i]; i++)
-			if ((size_t)snprintf(path, sizeof(path), "%s/%s", pw.home, home_prefixes[i]) < sizeof(path))
+		for (size_t i = 0; rc == 0 && trust_python_home_prefixes[i]; i++)
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", pw.home, trust_python_home_prefixes[i]) < sizeof(path))
 				rc = search_prefix(&x, path);
 	}
 	return rc;
