@@ -143,7 +143,9 @@ int scan_root_opts(struct rootfs *r, const struct scan_opts *o, const char *set,
 	s->r = r;
 	s->set = set;
 	s->paths_only = o->flags & SCAN_PATHS;
-	rootfs_forget(r);
+	/* (the directories pinned so far are kept: whoever removed or mounted
+	 * over one since dropped them, rootfs.h; the lock, the mark and the
+	 * sweep of held sets have just resolved /etc/cainit) */
 	if ((rc = scan_find_own(s, o->flags, e)) != 0)
 		return rc;
 	for (i = 0; i < store_table_len; i++)
@@ -212,6 +214,7 @@ void scan_free(struct scan *s)
 			store_table[i]->free(s);
 	free(s->known);
 	free(s->passwd);
+	scan_listings_free(s);
 	memset(s, 0, sizeof(*s));
 }
 

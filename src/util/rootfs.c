@@ -29,8 +29,10 @@ int rootfs_open(struct rootfs *r, const char *path, struct cerr *e)
 	r->lockfd = -1;
 	/* readable (not O_PATH) so the same fd can carry the flock */
 	r->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (r->fd < 0 && errno == EACCES)
+	if (r->fd < 0 && errno == EACCES) {
 		r->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		r->fd_is_path = true;
+	}
 	if (r->fd < 0)
 		return cerr_sys(e, path, "open root", errno);
 	n = strlen(path);
@@ -606,7 +608,7 @@ int rootfs_lock(struct rootfs *r, int timeout_ms, struct cerr *e)
 	if (r->lockfd >= 0)
 		return 0;
 	/* the root fd itself when it is readable; a second open otherwise */
-	r->lock_owned = (fcntl(r->fd, F_GETFL) & O_PATH) != 0;
+	r->lock_owned = r->fd_is_path;
 	r->lockfd = r->lock_owned ? openat(r->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : r->fd;
 	if (r->lockfd < 0)
 		return cerr_sys(e, rootfs_show(r, "", show, sizeof(show)), "open for lock", errno);

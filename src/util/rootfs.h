@@ -27,7 +27,8 @@ struct rootfs_dir {
 };
 
 struct rootfs {
-	int fd;                 /* the root, O_PATH */
+	int fd;                 /* the root: readable, or O_PATH where only that opens */
+	bool fd_is_path;        /* fd is O_PATH (it cannot carry the flock) */
 	char prefix[PATH_MAX];  /* root path for messages; "" when the root is "/" */
 	struct rootfs_dir *dirs; /* canonical directory path -> pinned fd */
 	size_t ndirs, capdirs;
@@ -59,8 +60,9 @@ enum {
 int rootfs_open(struct rootfs *r, const char *path, struct cerr *e);
 void rootfs_close(struct rootfs *r);
 
-/* Drop the pinned directory fds (directories may be replaced between
- * operations, e.g. by a tmpfs mount). */
+/* Drop the pinned directory fds. Whoever removes a directory, or mounts
+ * over one, calls it (a pinned fd would still reach what is gone or
+ * underneath); nothing else changes a directory that was pinned. */
 void rootfs_forget(struct rootfs *r);
 
 /* canon is not one of the directories RP_MKDIRS made, for this root's
