@@ -187,6 +187,87 @@ int scan_list_dir(int dirfd, const char *show, scan_entry_fn fn, void *ctx, bool
 	return dir_each(dirfd, show, list_entry, &l, e);
 }
 
+/* One directory's names as dir_each gave them: "T" (d_type) then the name
+ * and its NUL, one after the other. */
+struct scan_listing {
+	char *canon;
+	char *names;
+	size_t len, cap;
+};
+
+static int keep_name(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	struct scan_listing *l = ctx;
+	size_t n = strlen(name) + 2;
+
+	(void)dirfd;
+	if (l->len + n > l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		char *nv;
+
+		while (cap < l->len + n)
+			cap *= 2;
+		if ((nv = realloc(l->names, cap)) == NULL)
+			return -1;
+		l->names = nv;
+		l->cap = cap;
+	}
+	l->names[l->len] = (char)type;
+	memcpy(l->names + l->len + 1, name, n - 1);
+	l->len += n;
+	return 0;
+}
+
+int scan_list_dir_once(struct scan *s, const struct rpath *dir, const char *show, scan_entry_fn fn, void *ctx,
+		       struct cerr *e)
+{
+	struct scan_listing *nv;
+	size_t li;
+	int rc;
+
+	for (li = 0; li < s->nlistings; li++)
+		if (strcmp(s->listings[li].canon, dir->canon) == 0)
+			break;
+	if (li == s->nlistings) {
+		struct scan_listing fresh = {strdup(dir->canon), NULL, 0, 0};
+
+		if (fresh.canon == NULL || (nv = realloc(s->listings, (s->nlistings + 1) * sizeof(*nv))) == NULL) {
+			free(fresh.canon);
+			return cerr_sys(e, show, "list", ENOMEM);
+		}
+		s->listings = nv;
+		/* (a listing that fails is not kept: the next room tries again) */
+		if ((rc = scan_list_dir(dir->dirfd, show, keep_name, &fresh, false, e)) != 0) {
+			free(fresh.canon);
+			free(fresh.names);
+			return rc;
+		}
+		s->listings[s->nlistings++] = fresh;
+	}
+	/* by index: fn may list another directory, which moves s->listings
+	 * (the names themselves stay where they are) */
+	for (size_t at = 0; at < s->listings[li].len;) {
+		const char *name = s->listings[li].names + at + 1;
+		unsigned char type = (unsigned char)s->listings[li].names[at];
+
+		at += strlen(name) + 2;
+		if ((rc = fn(ctx, dir->dirfd, name, type)) != 0)
+			return rc < 0 ? cerr_sys(e, show, "list", ENOMEM) : rc;
+	}
+	return 0;
+}
+
+void scan_listings_free(struct scan *s)
+{
+	for (size_t i = 0; i < s->nlistings; i++) {
+		free(s->listings[i].canon);
+		free(s->listings[i].names);
+	}
+	free(s->listings);
+	s->listings = NULL;
+	s->nlistings = 0;
+}
+
 unsigned char scan_entry_type(int dirfd, const char *name, unsigned char type)
 {
 	struct stat st;

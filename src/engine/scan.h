@@ -211,6 +211,8 @@ struct scan {
 	char *passwd;                /* /etc/passwd, read once (scan_passwd) */
 	size_t passwd_len;
 	bool passwd_tried;
+	struct scan_listing *listings; /* scan_list_dir_once's: each directory listed once */
+	size_t nlistings;
 	struct start_paths *start_paths; /* stores/start_paths.c's own state */
 	struct merged *merged;           /* stores/merged.c's own state */
 };
@@ -280,6 +282,16 @@ bool scan_parse_hash_name(const char *name, unsigned long *hash, unsigned *idx);
  * stops the listing. */
 typedef int (*scan_entry_fn)(void *ctx, int dirfd, const char *name, unsigned char type);
 int scan_list_dir(int dirfd, const char *show, scan_entry_fn fn, void *ctx, bool clean_temps, struct cerr *e);
+
+/* The same for a directory the discovery of several rooms lists (/opt:
+ * Python's, Java's, npm's and Bun's prefixes): listed once per scan, its
+ * names kept and given again to the next room that asks (four listings of
+ * /opt were sixteen system calls). A name the root gains after the first
+ * listing is not seen until the next scan, as if it came just after it. */
+struct scan_listing;
+void scan_listings_free(struct scan *s);
+int scan_list_dir_once(struct scan *s, const struct rpath *dir, const char *show, scan_entry_fn fn, void *ctx,
+		       struct cerr *e);
 
 /* Remove a killed run's temp file for dirfd/name (txn.c names it), if any. */
 void scan_clean_temp(int dirfd, const char *name);

@@ -30,3 +30,16 @@ for h in "${homes[@]}"; do
 	cmp -s "$r/$h/lib/security/cacerts" /etc/ssl/certs/java/cacerts || die "$h: not given back byte for byte"
 done
 note "remove --all: each keystore given back byte for byte"
+
+# issue 18: a directory the discovery of several rooms looks in is listed
+# once per change. /opt is where Python's, Java's, npm's and Bun's
+# prefixes are looked for: each room listing it again made four listings.
+# (strace -y names each descriptor's path; LeakSanitizer cannot run under
+# ptrace)
+command -v strace >/dev/null || die "strace is missing (scripts/deps.sh installs it)"
+env ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" strace -f -y -qq -e trace=openat -o "$SCRATCH/opt.trace" \
+	"$CAINIT" install --root "$r" "$SCRATCH/A.pem" >/dev/null 2>&1 || die "install under strace failed"
+listed=$(grep -cF "<$(realpath "$r")/opt>, \".\", O_RDONLY|O_CLOEXEC|O_DIRECTORY" "$SCRATCH/opt.trace" || true)
+[ "$listed" = 1 ] || die "/opt listed $listed times in one install (want 1): $(grep -F "/opt>" "$SCRATCH/opt.trace" | head -5)"
+expect_rc 0 "$CAINIT" remove --root "$r" --all
+note "one install lists /opt once, for the four rooms that look there"

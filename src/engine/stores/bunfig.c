@@ -63,7 +63,7 @@ static bool system_bun(struct scan *s)
 		if (conf_is_file(s, where[i], NULL))
 			return true;
 	if (rootfs_resolve(s->r, "/opt", RP_DIR, &p, &ignored) == 0 && p.exists && p.dirfd >= 0)
-		scan_list_dir(p.dirfd, "/opt", opt_entry, a, false, &ignored);
+		scan_list_dir_once(s, &p, "/opt", opt_entry, a, &ignored);
 	return found;
 }
 

@@ -111,7 +111,7 @@ static int add_java_homes(struct scan *s, const char *parent, int depth, bool cl
 		return 0;
 	memcpy(canon, p.canon, sizeof(canon));
 	rootfs_show(s->r, p.canon, show, sizeof(show));
-	return scan_list_dir(p.dirfd, show, home_entry, &h, false, e);
+	return scan_list_dir_once(s, &p, show, home_entry, &h, e);
 }
 
 /* The JAVA_HOME that /etc/environment sets for PAM sessions, if any (the

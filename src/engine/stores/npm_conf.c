@@ -89,7 +89,7 @@ static void add_listed(struct scan *s, const char *dir, bool create)
 	void *a[3] = {s, (void *)dir, &create};
 
 	if (rootfs_resolve(s->r, dir, RP_DIR, &p, &ignored) == 0 && p.exists && p.dirfd >= 0)
-		scan_list_dir(p.dirfd, dir, each_dir, a, false, &ignored);
+		scan_list_dir_once(s, &p, dir, each_dir, a, &ignored);
 }
 
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)

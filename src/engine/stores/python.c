@@ -108,7 +108,7 @@ static int list_dirs(struct search *x, const char *dir, const char *prefix, stru
 		return 0;
 	x->listed++;
 	rootfs_show(x->s->r, p.canon, show, sizeof(show));
-	if (scan_list_dir(p.dirfd, show, collect, out, false, &ignored) < 0)
+	if (scan_list_dir_once(x->s, &p, show, collect, out, &ignored) != 0 && ignored.sys_errno == ENOMEM)
 		return cerr_sys(x->e, show, "scan", ENOMEM);
 	return 0;
 }
