@@ -30,8 +30,12 @@ struct merged_file {
 	struct owned_read cur;
 };
 
+/* (an array that grows: most roots have none of these files, and a fixed
+ * one of MERGED_MAX was 116 KB to zero, 29 pages a fresh process first
+ * touches at several microseconds each on a VM that shadows page tables,
+ * bench/RESULTS.md's "A fresh process's pages") */
 struct merged {
-	struct merged_file f[MERGED_MAX];
+	struct merged_file *f;
 	size_t n;
 };
 
@@ -80,12 +84,17 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 	rootfs_show(s->r, CAINIT_DIR, dir_show, sizeof(dir_show));
 	if (scan_list_dir(s->cainit_dir.dirfd, dir_show, note_present, &present, false, e) != 0)
 		return CAINIT_EOPS;
-	for (i = 0; i < present.n; i++) {
-		struct merged_file *f = &s->merged->f[s->merged->n];
+	for (i = 0; i < present.n && s->merged->n < MERGED_MAX; i++) {
+		struct merged_file *f, *nf;
 		char path[PATH_MAX];
 
 		if (!present.has[i])
 			continue;
+		if ((nf = realloc(s->merged->f, (s->merged->n + 1) * sizeof(*nf))) == NULL)
+			return cerr_sys(e, "merged files", "scan", ENOMEM);
+		s->merged->f = nf;
+		f = &nf[s->merged->n];
+		memset(f, 0, sizeof(*f));
 		file_name(names[i], f->name, sizeof(f->name));
 		snprintf(path, sizeof(path), CAINIT_DIR "/%s", f->name);
 		rootfs_show(s->r, path, f->show, sizeof(f->show));
@@ -154,6 +163,7 @@ static void release(struct scan *s)
 		return;
 	for (i = 0; i < s->merged->n; i++)
 		free(s->merged->f[i].cur.buf);
+	free(s->merged->f);
 	free(s->merged);
 	s->merged = NULL;
 }
