@@ -15,6 +15,7 @@
  *  - oci_read_json returns only objects whose bytes hash to their name;
  *  - oci_set_tag then a fresh oci_open finds, by the new tag, a descriptor
  *    with the same digest and media type (bake's write-back).
+ * The directory goes when the fuzzer exits.
  */
 #include <fcntl.h>
 #include <jansson.h>
@@ -78,6 +79,17 @@ static void one_line(const struct cerr *e)
 		abort();
 }
 
+static void remove_dir(void)
+{
+	struct cerr e = {0};
+	int shm = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (shm >= 0) {
+		(void)tree_remove_at(shm, strrchr(dir, '/') + 1, dir, &e);
+		close(shm);
+	}
+}
+
 /* the layout as new: oci-layout, an empty blobs/sha256 (what the last
  * input wrote goes) */
 static void reset_layout(void)
@@ -87,7 +99,9 @@ static void reset_layout(void)
 
 	if (dir[0] == '\0') {
 		snprintf(dir, sizeof(dir), "/dev/shm/cainit-fuzz-oci.%ld", (long)getpid());
-		mkdir(dir, 0700);
+		if (mkdir(dir, 0700) != 0)
+			abort();
+		atexit(remove_dir);
 	}
 	top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (top < 0 || tree_remove_at(top, "blobs", "blobs", &e) != 0 || mkdirat(top, "blobs", 0755) != 0 ||
