@@ -409,6 +409,8 @@ void scan_clean_temp(int dirfd, const char *name)
 		unlinkat(dirfd, tmp, 0);
 }
 
+#define MARK_FLAGS (O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+
 int scan_mark_txn(struct scan *s, const char *set, struct cerr *e)
 {
 	char show[ENTRY_SHOW_MAX], line[SET_NAME_MAX + 2];
@@ -420,10 +422,12 @@ int scan_mark_txn(struct scan *s, const char *set, struct cerr *e)
 	snprintf(show, sizeof(show), "%s%s/%s", s->r->prefix, CAINIT_DIR, TXN_MARK);
 	/* whatever is there (a leftover, or a FIFO, device or hard link someone
 	 * planted) goes: the mark is always a new file of cainit's own */
-	if (unlinkat(s->cainit_dir.dirfd, TXN_MARK, 0) != 0 && errno != ENOENT)
-		return cerr_sys(e, show, "remove", errno);
-	fd = openat(s->cainit_dir.dirfd, TXN_MARK, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-		    0644);
+	fd = openat(s->cainit_dir.dirfd, TXN_MARK, MARK_FLAGS, 0644);
+	if (fd < 0 && errno == EEXIST) {
+		if (unlinkat(s->cainit_dir.dirfd, TXN_MARK, 0) != 0 && errno != ENOENT)
+			return cerr_sys(e, show, "remove", errno);
+		fd = openat(s->cainit_dir.dirfd, TXN_MARK, MARK_FLAGS, 0644);
+	}
 	if (fd < 0)
 		return cerr_sys(e, show, "create", errno);
 	n = (size_t)snprintf(line, sizeof(line), "%s\n", set ? set : "*");

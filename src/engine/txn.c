@@ -160,12 +160,14 @@ int txn_keep(struct txn *t, char *buf)
 	return 0;
 }
 
+/* (up to IOV_MAX pieces a call: a JKS keystore is some 150 pieces, one
+ * writev instead of three) */
 static int write_all_iov(int fd, const struct iovec *iov, size_t n)
 {
-	struct iovec local[64];
+	struct iovec local[IOV_MAX];
 
 	while (n > 0) {
-		size_t k = n < 64 ? n : 64, i;
+		size_t k = n < IOV_MAX ? n : IOV_MAX, i;
 		size_t want = 0;
 		ssize_t w;
 
