@@ -69,16 +69,25 @@ if [ -n "$jout" ]; then
 		cp -a "$proot" "$work/pbase"
 		which_roots+=" pbase"
 	fi
+	# Each round runs on one CPU (taskset), the next round on the next
+	# one: on this VM a process moved between vCPUs mid-run took up to 1.5x
+	# as long (unpinned, (p)'s medians fell in two groups, 2.0 and 2.9 ms),
+	# and the vCPUs' speeds drift apart and back (one ran a fixed floor in
+	# 0.73 ms while the other took 1.1 ms), so every root of a round shares
+	# the same CPU and rounds take turns
+	ncpu=$(nproc)
 	for round in 1 2 3 4 5; do
+		pin=(taskset -c $(( round % ncpu )))
+		command -v taskset >/dev/null || pin=()
 		for which in $which_roots; do
 			bin=$BUILD/bench/bench_install
 			[ "$which" != pbase ] || bin=$BASE_BENCH_INSTALL
-			o=$("$bin" "$work/$which" "$work/A.pem" "$work/B.pem" "$(( BENCH_ITERATIONS / 20 ))" -)
+			o=$("${pin[@]}" "$bin" "$work/$which" "$work/A.pem" "$work/B.pem" "$(( BENCH_ITERATIONS / 20 ))" -)
 			rounds[$which]+="$(sed -n 's/^engine median_us=\([0-9.]*\) p99_us=\([0-9.]*\).*/\1 \2/p' <<<"$o") $(sed -n 's/^rotation median_us=\([0-9.]*\) p99_us=\([0-9.]*\).*/\1 \2/p' <<<"$o")"$'\n'
 		done
 		for which in j p; do
 			declare -n files=${which}files
-			o=$("$BUILD/bench/bench_floor" "$(( BENCH_ITERATIONS / 20 ))" "${files[@]}")
+			o=$("${pin[@]}" "$BUILD/bench/bench_floor" "$(( BENCH_ITERATIONS / 20 ))" "${files[@]}")
 			unset -n files
 			rounds[${which}floor]+="$(sed -n 's/^floor median_us=\([0-9.]*\) p99_us=\([0-9.]*\).*/\1 \2 0 0/p' <<<"$o")"$'\n'
 		done
@@ -341,7 +350,7 @@ if [ -n "$pout" ]; then
 	peng=$(pget engine median_us) p0eng=$(p0get engine median_us) rjeng=$(rjget engine median_us)
 	cat <<REACH
 
-## Reach: five Pythons and two JDKs (five rounds of $(( BENCH_ITERATIONS / 20 )) runs of each root in turn, the median round; certifi: $(stat -c %s "$certifi") bytes, $(grep -c 'BEGIN CERTIFICATE' "$certifi") certificates)
+## Reach: five Pythons and two JDKs (five rounds of $(( BENCH_ITERATIONS / 20 )) runs of each root in turn, each round on one CPU, the median round; certifi: $(stat -c %s "$certifi") bytes, $(grep -c 'BEGIN CERTIFICATE' "$certifi") certificates)
 
 The Java root above (j), the same with a second JDK at /opt/java/openjdk
 (p0), then with five Pythons as well, each with certifi and pip's vendored
