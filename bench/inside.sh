@@ -102,8 +102,16 @@ if [ -n "$jout" ]; then
 	rjout=$(as_out "${rounds[jroot]}")
 	p0out=$(as_out "${rounds[p0root]}")
 	pout=$(as_out "${rounds[proot]}")
-	pbout=""
-	[ -z "${rounds[pbase]:-}" ] || pbout=$(as_out "${rounds[pbase]}")
+	pbout="" pratios="" pratio=""
+	if [ -n "${rounds[pbase]:-}" ]; then
+		pbout=$(as_out "${rounds[pbase]}")
+		# each round's (p) over the same round's (pb): the two ran one after
+		# the other on the same CPU, so a drift of the VM's speed between
+		# rounds (which the medians of the columns mix) cancels out
+		pratios=$(paste -d' ' <(awk 'NF { print $1 }' <<<"${rounds[proot]}") \
+			<(awk 'NF { print $1 }' <<<"${rounds[pbase]}") | awk '{ printf "%.2f\n", $1 / $2 }')
+		pratio=$(sort -n <<<"$pratios" | sed -n 3p)
+	fi
 	jfout=$(as_out "${rounds[jfloor]}")
 	pfout=$(as_out "${rounds[pfloor]}")
 fi
@@ -366,7 +374,7 @@ $(line "(j) engine, the Java root" rjget engine "" "" "")
 $(line "(p0) engine, two JDKs, no Python" p0get engine "(j)" "$(x "$p0eng" "$rjeng")" "")
 $(line "(p) engine, five Pythons and two JDKs" pget engine "(j)" "$(x "$peng" "$rjeng")" "")
 $([ -z "$pbout" ] || line "(pb) the engine before issue 16, same root" pbget engine "" "" "")
-$([ -z "$pbout" ] || echo "| (p) / (pb): issue 16's budget | | | (pb) | $(x "$peng" "$(pbget engine median_us)") | <= 3x: $(met "$peng <= 3 * $(pbget engine median_us)") |")
+$([ -z "$pbout" ] || echo "| (p) / (pb) round by round, the median round: issue 16's budget (the rounds: $(paste -sd' ' <<<"$pratios")) | | | (pb) | ${pratio}x | <= 3x: $(met "$pratio <= 3") |")
 $(line "(p') engine, rotation A<->B" pget rotation "(j')" "$(x "$(pget rotation median_us)" "$(rjget rotation median_us)")" "")
 $(line "(jf) floor: (j)'s ${#jfiles[@]} big files read and rewritten blind" jfget engine "(j)" "(j) is $(plus "$rjeng" "$(jfget engine median_us)")" "")
 $(line "(pf) floor: (p)'s ${#pfiles[@]} big files read and rewritten blind" pfget engine "(p)" "(p) is $(plus "$peng" "$(pfget engine median_us)")" "")
