@@ -37,6 +37,7 @@ jget() { sed -n "s/^$1 .*$2=\([0-9.]*\).*/\1/p" <<<"$jout"; }
 # five Pythons (certifi and pip's vendored certifi in each: ten bundles of
 # this machine's certifi, or of the system bundle when it has none)
 pout="" p0out=""
+REACH_ROUNDS=9 # an odd count: the median is one of them
 if [ -n "$jout" ]; then
 	p0root=$work/p0root
 	cp -a "$jroot" "$p0root"
@@ -54,7 +55,7 @@ if [ -n "$jout" ]; then
 		cp "$certifi" "$proot/$site/certifi/cacert.pem"
 		cp "$certifi" "$proot/$site/pip/_vendor/certifi/cacert.pem"
 	done
-	# (j), (p0) and (p) in turns, five rounds: this VM's speed drifts
+	# (j), (p0) and (p) in turns, nine rounds: this VM's speed drifts
 	# within a run, and a ratio of figures taken minutes apart measured the
 	# drift as much as the Pythons (one run gave 2.78x, the next 3.6x)
 	# and the I/O floor of the big files each install rewrites (bench_floor)
@@ -76,7 +77,7 @@ if [ -n "$jout" ]; then
 	# 0.73 ms while the other took 1.1 ms), so every root of a round shares
 	# the same CPU and rounds take turns
 	ncpu=$(nproc)
-	for round in 1 2 3 4 5; do
+	for round in $(seq 1 "$REACH_ROUNDS"); do
 		pin=(taskset -c $(( round % ncpu )))
 		command -v taskset >/dev/null || pin=()
 		for which in $which_roots; do
@@ -96,7 +97,7 @@ if [ -n "$jout" ]; then
 	as_out() {
 		local col
 		for col in 1 2 3 4; do
-			awk -v c=$col 'NF { print $c }' <<<"$1" | sort -n | sed -n 3p
+			awk -v c=$col 'NF { print $c }' <<<"$1" | sort -n | sed -n "$(( (REACH_ROUNDS + 1) / 2 ))p"
 		done | paste -sd' ' | awk '{ printf "engine median_us=%s p99_us=%s n=0\nrotation median_us=%s p99_us=%s n=0\n", $1, $2, $3, $4 }'
 	}
 	rjout=$(as_out "${rounds[jroot]}")
@@ -110,7 +111,7 @@ if [ -n "$jout" ]; then
 		# rounds (which the medians of the columns mix) cancels out
 		pratios=$(paste -d' ' <(awk 'NF { print $1 }' <<<"${rounds[proot]}") \
 			<(awk 'NF { print $1 }' <<<"${rounds[pbase]}") | awk '{ printf "%.2f\n", $1 / $2 }')
-		pratio=$(sort -n <<<"$pratios" | sed -n 3p)
+		pratio=$(sort -n <<<"$pratios" | sed -n "$(( (REACH_ROUNDS + 1) / 2 ))p")
 	fi
 	jfout=$(as_out "${rounds[jfloor]}")
 	pfout=$(as_out "${rounds[pfloor]}")
@@ -358,7 +359,7 @@ if [ -n "$pout" ]; then
 	peng=$(pget engine median_us) p0eng=$(p0get engine median_us) rjeng=$(rjget engine median_us)
 	cat <<REACH
 
-## Reach: five Pythons and two JDKs (five rounds of $(( BENCH_ITERATIONS / 20 )) runs of each root in turn, each round on one CPU, the median round; certifi: $(stat -c %s "$certifi") bytes, $(grep -c 'BEGIN CERTIFICATE' "$certifi") certificates)
+## Reach: five Pythons and two JDKs (${REACH_ROUNDS} rounds of $(( BENCH_ITERATIONS / 20 )) runs of each root in turn, each round on one CPU, the median round; certifi: $(stat -c %s "$certifi") bytes, $(grep -c 'BEGIN CERTIFICATE' "$certifi") certificates)
 
 The Java root above (j), the same with a second JDK at /opt/java/openjdk
 (p0), then with five Pythons as well, each with certifi and pip's vendored
