@@ -76,10 +76,13 @@ if [ -n "$jout" ]; then
 	# and the vCPUs' speeds drift apart and back (one ran a fixed floor in
 	# 0.73 ms while the other took 1.1 ms), so every root of a round shares
 	# the same CPU and rounds take turns
-	ncpu=$(nproc)
+	# (the CPUs this process may use, "0-1" or "2,5-6" expanded)
+	mapfile -t cpus < <(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status | tr ',' '\n' |
+		awk -F- '{ if (NF == 2) for (i = $1; i <= $2; i++) print i; else print $1 }')
 	for round in $(seq 1 "$REACH_ROUNDS"); do
-		pin=(taskset -c $(( round % ncpu )))
-		command -v taskset >/dev/null || pin=()
+		pin=()
+		[ "${#cpus[@]}" -eq 0 ] || ! command -v taskset >/dev/null ||
+			pin=(taskset -c "${cpus[$(( round % ${#cpus[@]} ))]}")
 		for which in $which_roots; do
 			bin=$BUILD/bench/bench_install
 			[ "$which" != pbase ] || bin=$BASE_BENCH_INSTALL
