@@ -257,6 +257,25 @@ int scan_list_dir_once(struct scan *s, const struct rpath *dir, const char *show
 	return 0;
 }
 
+int scan_listed_has(const struct scan *s, const char *canon, const char *name)
+{
+	for (size_t li = 0; li < s->nlistings; li++) {
+		const struct scan_listing *l = &s->listings[li];
+
+		if (strcmp(l->canon, canon) != 0)
+			continue;
+		for (size_t at = 0; at < l->len;) {
+			const char *n = l->names + at + 1;
+
+			if (strcmp(n, name) == 0)
+				return 1;
+			at += strlen(n) + 2;
+		}
+		return 0;
+	}
+	return -1;
+}
+
 void scan_listings_free(struct scan *s)
 {
 	for (size_t i = 0; i < s->nlistings; i++) {

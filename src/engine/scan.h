@@ -293,6 +293,11 @@ void scan_listings_free(struct scan *s);
 int scan_list_dir_once(struct scan *s, const struct rpath *dir, const char *show, scan_entry_fn fn, void *ctx,
 		       struct cerr *e);
 
+/* Did this scan's listing of the directory canon hold name (1) or not (0)?
+ * -1 when that directory was not listed: the caller must look. Only names
+ * that do not start with '.' are kept. */
+int scan_listed_has(const struct scan *s, const char *canon, const char *name);
+
 /* Remove a killed run's temp file for dirfd/name (txn.c names it), if any. */
 void scan_clean_temp(int dirfd, const char *name);
 

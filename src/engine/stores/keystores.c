@@ -22,7 +22,7 @@
 
 #include "verify.h"
 
-static int add_keystore(struct scan *s, const char *path, bool clean, struct cerr *e)
+static int add_keystore(struct scan *s, const char *path, struct cerr *e)
 {
 	struct keystore_store k, *nk;
 	struct cerr ignored;
@@ -37,8 +37,6 @@ static int add_keystore(struct scan *s, const char *path, bool clean, struct cer
 		if (strcmp(s->keystores[i].p.canon, k.p.canon) == 0)
 			return 0; /* each real file once */
 	rootfs_show(s->r, k.p.canon, k.show, sizeof(k.show));
-	if (clean)
-		scan_clean_temp(k.p.dirfd, k.p.base);
 	/* a keystore that cannot be read or parsed is shown, never fatal */
 	if (rootfs_read(s->r, &k.p, KEYSTORE_MAX, &k.buf, &k.len, &ignored) != 0) {
 		snprintf(k.why, sizeof(k.why), "%.150s", ignored.msg);
@@ -57,17 +55,22 @@ static int add_keystore(struct scan *s, const char *path, bool clean, struct cer
 	return 0;
 }
 
-/* home/REL for each place a JDK keeps its cacerts. */
-static int add_java_home(struct scan *s, const char *home, bool clean, struct cerr *e)
+/* home/REL for each place a JDK keeps its cacerts (not looked for where
+ * this scan's listing of home has no REL's first directory: a directory
+ * under /opt or /usr/local is rarely a JDK, and each probe is a lookup). */
+static int add_java_home(struct scan *s, const char *home, struct cerr *e)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], first[NAME_MAX + 1];
 	size_t i;
 	int rc;
 
 	for (i = 0; java_home_keystores[i]; i++) {
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(java_home_keystores[i], "/"), java_home_keystores[i]);
+		if (scan_listed_has(s, home, first) == 0)
+			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", home, java_home_keystores[i]) >= sizeof(path))
 			continue;
-		if ((rc = add_keystore(s, path, clean, e)) != 0)
+		if ((rc = add_keystore(s, path, e)) != 0)
 			return rc;
 	}
 	return 0;
@@ -77,11 +80,31 @@ struct homes_ctx {
 	struct scan *s;
 	const char *parent; /* canonical, inside the root */
 	int depth;          /* levels still to look below parent */
-	bool clean;
 	struct cerr *e;
 };
 
-static int add_java_homes(struct scan *s, const char *parent, int depth, bool clean, struct cerr *e);
+static int add_java_homes(struct scan *s, const char *parent, int depth, struct cerr *e);
+
+static int no_entry(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	(void)ctx, (void)dirfd, (void)name, (void)type;
+	return 0;
+}
+
+/* dir's names into the scan's listings (a missing or unreadable dir: none). */
+static int list_once(struct scan *s, const char *dir, struct cerr *e)
+{
+	struct cerr ignored = {0};
+	char show[SHOW_MAX];
+	struct rpath p;
+
+	if (rootfs_resolve(s->r, dir, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
+		return 0;
+	rootfs_show(s->r, p.canon, show, sizeof(show));
+	if (scan_list_dir_once(s, &p, show, no_entry, NULL, &ignored) != 0 && ignored.sys_errno == ENOMEM)
+		return cerr_sys(e, show, "scan", ENOMEM);
+	return 0;
+}
 
 static int home_entry(void *ctx, int dirfd, const char *name, unsigned char type)
 {
@@ -94,18 +117,20 @@ static int home_entry(void *ctx, int dirfd, const char *name, unsigned char type
 	if ((type != DT_DIR && type != DT_LNK) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", h->parent, name) >= sizeof(path))
 		return 0;
-	if ((rc = add_java_home(h->s, path, h->clean, h->e)) != 0 || h->depth <= 1)
+	if (h->depth > 1 && type == DT_DIR && (rc = list_once(h->s, path, h->e)) != 0)
+		return rc; /* listed below anyway: first, so that its names answer add_java_home */
+	if ((rc = add_java_home(h->s, path, h->e)) != 0 || h->depth <= 1)
 		return rc;
-	return add_java_homes(h->s, path, h->depth - 1, h->clean, h->e);
+	return add_java_homes(h->s, path, h->depth - 1, h->e);
 }
 
 /* Every directory of parent (and below, depth levels), as a possible JDK. */
-static int add_java_homes(struct scan *s, const char *parent, int depth, bool clean, struct cerr *e)
+static int add_java_homes(struct scan *s, const char *parent, int depth, struct cerr *e)
 {
 	char show[SHOW_MAX], canon[PATH_MAX];
 	struct rpath p;
 	struct cerr ignored = {0};
-	struct homes_ctx h = {s, canon, depth, clean, e};
+	struct homes_ctx h = {s, canon, depth, e};
 
 	if (rootfs_resolve(s->r, parent, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
 		return 0;
@@ -152,23 +177,33 @@ static void environment_java_home(struct scan *s, char *out, size_t n)
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
 	const char *java_home = o->java_home;
-	bool clean = o->flags & SCAN_CLEAN_TEMPS;
 	size_t i;
 	int rc;
 
 	for (i = 0; java_keystores[i]; i++)
-		if ((rc = add_keystore(s, java_keystores[i], clean, e)) != 0)
+		if ((rc = add_keystore(s, java_keystores[i], e)) != 0)
 			return rc;
 	char env_home[PATH_MAX];
 
 	for (i = 0; java_home_parents[i].dir; i++)
-		if ((rc = add_java_homes(s, java_home_parents[i].dir, java_home_parents[i].depth, clean, e)) != 0)
+		if ((rc = add_java_homes(s, java_home_parents[i].dir, java_home_parents[i].depth, e)) != 0)
 			return rc;
 	environment_java_home(s, env_home, sizeof(env_home));
-	if (env_home[0] != '\0' && (rc = add_java_home(s, env_home, clean, e)) != 0)
+	if (env_home[0] != '\0' && (rc = add_java_home(s, env_home, e)) != 0)
 		return rc;
 	if (java_home != NULL && java_home[0] != '\0')
-		return add_java_home(s, java_home, clean, e);
+		return add_java_home(s, java_home, e);
+	return 0;
+}
+
+/* Deep scans only (a killed run's mark makes one): the temp file a killed
+ * run left beside each keystore. A change that writes a keystore replaces
+ * its leftover anyway (txn.c). */
+static int list(struct scan *s, bool clean, struct cerr *e)
+{
+	(void)e;
+	for (size_t i = 0; clean && i < s->nkeystores; i++)
+		scan_clean_temp(s->keystores[i].p.dirfd, s->keystores[i].p.base);
 	return 0;
 }
 
@@ -308,6 +343,7 @@ const struct store_ops store_keystores = {
 	.name = "keystore",
 	.scan_flag = SCAN_KEYSTORES,
 	.find = find,
+	.list = list,
 	.plan = plan,
 	.inventory = inventory,
 	.check = check,
