@@ -98,8 +98,18 @@ void conf_files_free(struct conf_files *l)
 bool conf_is_file(struct scan *s, const char *path, char *canon)
 {
 	struct cerr ignored = {0};
+	char part[PATH_MAX];
 	struct rpath p;
 
+	/* a directory on the way that a listing of this scan says is not
+	 * there (PREFIX/bin of a prefix the Java room listed): no lookup */
+	for (const char *c = strchr(path + (path[0] == '/'), '/'); c != NULL; c = strchr(c + 1, '/'))
+		if ((size_t)(c - path) < sizeof(part)) {
+			memcpy(part, path, (size_t)(c - path));
+			part[c - path] = '\0';
+			if (scan_listed_without(s, part))
+				return false;
+		}
 	if (rootfs_resolve(s->r, path, 0, &p, &ignored) != 0 || !p.exists || !S_ISREG(p.st.st_mode))
 		return false;
 	if (canon != NULL)

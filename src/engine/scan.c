@@ -259,6 +259,8 @@ int scan_list_dir_once(struct scan *s, const struct rpath *dir, const char *show
 
 int scan_listed_has(const struct scan *s, const char *canon, const char *name)
 {
+	if (name[0] == '.' || name[0] == '\0' || strchr(name, '/') != NULL)
+		return -1; /* a listing keeps no such name: it cannot say */
 	for (size_t li = 0; li < s->nlistings; li++) {
 		const struct scan_listing *l = &s->listings[li];
 
@@ -274,6 +276,40 @@ int scan_listed_has(const struct scan *s, const char *canon, const char *name)
 		return 0;
 	}
 	return -1;
+}
+
+bool scan_listed_without(const struct scan *s, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+
+	if (slash == NULL || slash[1] == '\0' || (size_t)(slash - path) >= sizeof(dir))
+		return false;
+	if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return scan_listed_has(s, dir, slash + 1) == 0;
+}
+
+static int no_entry(void *ctx, int dirfd, const char *name, unsigned char type)
+{
+	(void)ctx, (void)dirfd, (void)name, (void)type;
+	return 0;
+}
+
+int scan_list_once(struct scan *s, const char *dir, struct cerr *e)
+{
+	struct cerr ignored = {0};
+	char show[SHOW_MAX];
+	struct rpath p;
+
+	if (rootfs_resolve(s->r, dir, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
+		return 0;
+	rootfs_show(s->r, p.canon, show, sizeof(show));
+	if (scan_list_dir_once(s, &p, show, no_entry, NULL, &ignored) != 0 && ignored.sys_errno == ENOMEM)
+		return cerr_sys(e, show, "scan", ENOMEM);
+	return 0;
 }
 
 void scan_listings_free(struct scan *s)

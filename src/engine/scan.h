@@ -294,9 +294,18 @@ int scan_list_dir_once(struct scan *s, const struct rpath *dir, const char *show
 		       struct cerr *e);
 
 /* Did this scan's listing of the directory canon hold name (1) or not (0)?
- * -1 when that directory was not listed: the caller must look. Only names
- * that do not start with '.' are kept. */
+ * -1 when that directory was not listed, or for a name a listing does not
+ * keep (one that starts with '.'): the caller must look. */
 int scan_listed_has(const struct scan *s, const char *canon, const char *name);
+/* Is path known to be missing: this scan listed its directory (path is
+ * taken as canonical), and the listing did not hold its last name? A
+ * lookup the discovery need not make. As with the listings themselves, a
+ * name that appears after the listing is seen by the next scan; ask only
+ * about what the root had, not about a directory this scan made. */
+bool scan_listed_without(const struct scan *s, const char *path);
+/* dir's names into this scan's listings, for the rooms that ask later (a
+ * missing or unreadable dir: none; only ENOMEM is an error). */
+int scan_list_once(struct scan *s, const char *dir, struct cerr *e);
 
 /* Remove a killed run's temp file for dirfd/name (txn.c names it), if any. */
 void scan_clean_temp(int dirfd, const char *name);

@@ -41,5 +41,11 @@ env ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" strace -f -y -qq -e trace=op
 	"$CAINIT" install --root "$r" "$SCRATCH/A.pem" >/dev/null 2>&1 || die "install under strace failed"
 listed=$(grep -cF "<$(realpath "$r")/opt>, \".\", O_RDONLY|O_CLOEXEC|O_DIRECTORY" "$SCRATCH/opt.trace" || true)
 [ "$listed" = 1 ] || die "/opt listed $listed times in one install (want 1): $(grep -F "/opt>" "$SCRATCH/opt.trace" | head -5)"
+# and a name missing from that listing (or from /opt/java's, /opt/bitnami's:
+# listed for Java anyway) is not looked up again by the rooms that probe
+# prefixes (Python: conda-meta, lib, lib64, envs; Java: lib, jre; npm and
+# Bun: bin), while the JDKs below them were found (above)
+probed=$(grep -E "<$(realpath "$r")/opt(/java|/bitnami)?>, \"(conda-meta|lib|lib64|envs|bin|jre)\"" "$SCRATCH/opt.trace" || true)
+[ -z "$probed" ] || die "names the listings lack were looked up: $probed"
 expect_rc 0 "$CAINIT" remove --root "$r" --all
-note "one install lists /opt once, for the four rooms that look there"
+note "one install lists /opt once, for the four rooms that look there, and looks up no name the listings lack"

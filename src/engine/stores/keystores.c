@@ -60,15 +60,16 @@ static int add_keystore(struct scan *s, const char *path, struct cerr *e)
  * under /opt or /usr/local is rarely a JDK, and each probe is a lookup). */
 static int add_java_home(struct scan *s, const char *home, struct cerr *e)
 {
-	char path[PATH_MAX], first[NAME_MAX + 1];
+	char path[PATH_MAX];
 	size_t i;
 	int rc;
 
 	for (i = 0; java_home_keystores[i]; i++) {
-		snprintf(first, sizeof(first), "%.*s", (int)strcspn(java_home_keystores[i], "/"), java_home_keystores[i]);
-		if (scan_listed_has(s, home, first) == 0)
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", home, java_home_keystores[i]) >= sizeof(path))
+		int first = (int)strcspn(java_home_keystores[i], "/");
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", home, first, java_home_keystores[i]) >= sizeof(path) ||
+		    scan_listed_without(s, path) ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", home, java_home_keystores[i]) >= sizeof(path))
 			continue;
 		if ((rc = add_keystore(s, path, e)) != 0)
 			return rc;
@@ -85,27 +86,6 @@ struct homes_ctx {
 
 static int add_java_homes(struct scan *s, const char *parent, int depth, struct cerr *e);
 
-static int no_entry(void *ctx, int dirfd, const char *name, unsigned char type)
-{
-	(void)ctx, (void)dirfd, (void)name, (void)type;
-	return 0;
-}
-
-/* dir's names into the scan's listings (a missing or unreadable dir: none). */
-static int list_once(struct scan *s, const char *dir, struct cerr *e)
-{
-	struct cerr ignored = {0};
-	char show[SHOW_MAX];
-	struct rpath p;
-
-	if (rootfs_resolve(s->r, dir, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
-		return 0;
-	rootfs_show(s->r, p.canon, show, sizeof(show));
-	if (scan_list_dir_once(s, &p, show, no_entry, NULL, &ignored) != 0 && ignored.sys_errno == ENOMEM)
-		return cerr_sys(e, show, "scan", ENOMEM);
-	return 0;
-}
-
 static int home_entry(void *ctx, int dirfd, const char *name, unsigned char type)
 {
 	struct homes_ctx *h = ctx;
@@ -117,7 +97,7 @@ static int home_entry(void *ctx, int dirfd, const char *name, unsigned char type
 	if ((type != DT_DIR && type != DT_LNK) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", h->parent, name) >= sizeof(path))
 		return 0;
-	if (h->depth > 1 && type == DT_DIR && (rc = list_once(h->s, path, h->e)) != 0)
+	if (h->depth > 1 && type == DT_DIR && (rc = scan_list_once(h->s, path, h->e)) != 0)
 		return rc; /* listed below anyway: first, so that its names answer add_java_home */
 	if ((rc = add_java_home(h->s, path, h->e)) != 0 || h->depth <= 1)
 		return rc;
@@ -132,7 +112,8 @@ static int add_java_homes(struct scan *s, const char *parent, int depth, struct 
 	struct cerr ignored = {0};
 	struct homes_ctx h = {s, canon, depth, e};
 
-	if (rootfs_resolve(s->r, parent, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
+	if (scan_listed_without(s, parent) ||
+	    rootfs_resolve(s->r, parent, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
 		return 0;
 	memcpy(canon, p.canon, sizeof(canon));
 	rootfs_show(s->r, p.canon, show, sizeof(show));

@@ -104,7 +104,8 @@ static int list_dirs(struct search *x, const char *dir, const char *prefix, stru
 			trust_warn(x->rep, "Python search: more than %d directories; the others not looked at", PY_DIRS_MAX);
 		return 0;
 	}
-	if (rootfs_resolve(x->s->r, dir, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
+	if (scan_listed_without(x->s, dir) ||
+	    rootfs_resolve(x->s->r, dir, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
 		return 0;
 	x->listed++;
 	rootfs_show(x->s->r, p.canon, show, sizeof(show));
@@ -174,6 +175,7 @@ static int note_conda(struct search *x, const char *prefix)
 
 	if (x->s->ncondaprefixes == PY_BUNDLES_MAX ||
 	    (size_t)snprintf(path, sizeof(path), "%s/conda-meta", prefix) >= sizeof(path) ||
+	    scan_listed_without(x->s, path) ||
 	    rootfs_resolve(x->s->r, path, RP_DIR, &p, &ignored) != 0 || !p.exists || p.dirfd < 0)
 		return 0;
 	*strrchr(p.canon, '/') = '\0';
@@ -208,12 +210,32 @@ static int search_lib(struct search *x, const char *lib)
 	return rc;
 }
 
-/* One prefix: a conda one?, then its lib and lib64. */
+/* Does the Java room list dir anyway (a parent of layout.c's
+ * java_home_parents, or a directory right under one it searches deeper)? */
+static bool java_lists(const char *dir)
+{
+	for (size_t i = 0; java_home_parents[i].dir; i++) {
+		size_t n = strlen(java_home_parents[i].dir);
+
+		if (strcmp(dir, java_home_parents[i].dir) == 0)
+			return true;
+		if (java_home_parents[i].depth > 1 && strncmp(dir, java_home_parents[i].dir, n) == 0 && dir[n] == '/' &&
+		    dir[n + 1] != '\0' && strchr(dir + n + 1, '/') == NULL)
+			return true;
+	}
+	return false;
+}
+
+/* One prefix: a conda one?, then its lib and lib64. A prefix the Java room
+ * lists anyway (/usr/local, each /opt/NAME) is listed first, so that its
+ * names answer the probes for conda-meta, lib, lib64 and envs. */
 static int search_one(struct search *x, const char *prefix)
 {
 	char path[PATH_MAX];
 	int rc;
 
+	if (java_lists(prefix) && (rc = scan_list_once(x->s, prefix, x->e)) != 0)
+		return rc;
 	if ((rc = note_conda(x, prefix)) != 0)
 		return rc;
 	if ((size_t)snprintf(path, sizeof(path), "%s/lib", prefix) < sizeof(path))
