@@ -64,6 +64,7 @@ struct search {
 	unsigned full; /* a bound was hit (said once) */
 	struct trust_report *rep; /* where a bundle left alone is reported (may be NULL) */
 	struct cerr *e;
+	bool java; /* the Java room runs in this scan (SCAN_KEYSTORES): java_lists */
 };
 
 struct names {
@@ -212,9 +213,9 @@ static int search_lib(struct search *x, const char *lib)
 
 /* Does the Java room list dir anyway (a parent of layout.c's
  * java_home_parents, or a directory right under one it searches deeper)? */
-static bool java_lists(const char *dir)
+static bool java_lists(const struct search *x, const char *dir)
 {
-	for (size_t i = 0; java_home_parents[i].dir; i++) {
+	for (size_t i = 0; x->java && java_home_parents[i].dir; i++) {
 		size_t n = strlen(java_home_parents[i].dir);
 
 		if (strcmp(dir, java_home_parents[i].dir) == 0)
@@ -227,14 +228,15 @@ static bool java_lists(const char *dir)
 }
 
 /* One prefix: a conda one?, then its lib and lib64. A prefix the Java room
- * lists anyway (/usr/local, each /opt/NAME) is listed first, so that its
- * names answer the probes for conda-meta, lib, lib64 and envs. */
+ * lists anyway in this scan (/usr/local, each /opt/NAME) is listed first,
+ * so that its names answer the probes for conda-meta, lib, lib64 and envs
+ * (here, and npm's and Bun's for bin). */
 static int search_one(struct search *x, const char *prefix)
 {
 	char path[PATH_MAX];
 	int rc;
 
-	if (java_lists(prefix) && (rc = scan_list_once(x->s, prefix, x->e)) != 0)
+	if (java_lists(x, prefix) && (rc = scan_list_once(x->s, prefix, x->e)) != 0)
 		return rc;
 	if ((rc = note_conda(x, prefix)) != 0)
 		return rc;
@@ -329,7 +331,7 @@ static int add_recorded_envs(struct search *x)
 
 static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 {
-	struct search x = {s, 0, 0, o->rep, e};
+	struct search x = {s, 0, 0, o->rep, e, (o->flags & SCAN_KEYSTORES) != 0};
 	struct passwd_entry pw;
 	const char *p, *pwbuf;
 	size_t len;
