@@ -48,7 +48,7 @@ fuzz-build:
 		-Dc_link_args=-fno-sanitize-recover=all
 	ninja -C $(FUZZ) fuzz/fuzz_cert_input fuzz/fuzz_bundle fuzz/fuzz_init_body fuzz/fuzz_fingerprint \
 		fuzz/fuzz_http_req fuzz/fuzz_nss_sdb fuzz/fuzz_tar fuzz/fuzz_keystore fuzz/fuzz_oci fuzz/fuzz_text_block \
-		fuzz/fuzz_start_env \
+		fuzz/fuzz_start_env fuzz/fuzz_seal \
 		tests/tar_list
 
 # the static linux-arm64 cainit, cross-compiled against Debian's arm64

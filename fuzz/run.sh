@@ -14,7 +14,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=
 mkdir -p "$build/artifacts"
 scratch=$(mktemp -d /tmp/cainit-fuzz.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-targets=(cert_input bundle init_body fingerprint http_req nss_sdb tar keystore oci text_block start_env)
+targets=(cert_input bundle init_body fingerprint http_req nss_sdb tar keystore oci text_block start_env seal)
 # all at once (libFuzzer uses one core each): the run takes SECONDS
 pids=()
 for t in "${targets[@]}"; do

@@ -257,7 +257,7 @@ static int layer_from_root(struct bake_oci *b, struct tar_writer *w, struct cerr
 		rc = tree_snapshot(rootfd, root, &before, e);
 	if (rc == 0 && o->cas != NULL && o->cas->n > 0)
 		rc = trust_install(root, o->set, o->cas,
-				   &(struct trust_opts){.flags = o->cert_flags, .java_home = image_java_home(b)}, o->origin,
+				   &(struct trust_opts){.flags = o->cert_flags | TRUST_FULL, .java_home = image_java_home(b)}, o->origin,
 				   &rep, e);
 	else if (rc == 0) /* the start paths, for the CA a later /init brings */
 		rc = trust_prepare(root, &rep, e);

@@ -65,7 +65,8 @@ int bake_rootfs(const char *dir, const struct bake_opts *o, struct bake_result *
 	if (rc == 0)
 		rc = bake_fingerprint("rootfs-tree", res->base, a->sha256, o->cas, o->set, NULL, 0, false, res->fingerprint, e);
 	if (rc == 0 && with_cas)
-		rc = trust_install(dir, o->set, o->cas, &(struct trust_opts){.flags = o->cert_flags}, o->origin, &rep, e);
+		rc = trust_install(dir, o->set, o->cas, &(struct trust_opts){.flags = o->cert_flags | TRUST_FULL}, o->origin,
+				   &rep, e);
 	else if (rc == 0) /* the variables' paths, for the CA a later /init brings */
 		rc = trust_prepare(dir, &rep, e);
 	if (rc == 0 && (rc = rootfs_open(&r, dir, e)) == 0) {

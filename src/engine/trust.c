@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "held.h"
 #include "plan.h"
 #include "prefault.h"
 #include "rootfs.h"
+#include "seal.h"
 #include "store.h"
 #include "txn.h"
 
@@ -53,14 +55,6 @@ static void take_sentinels(struct scan *s, const char *set, struct trust_report 
 			add_sentinel(rep, s->bundles[i].p.dirfd, s->bundles[i].p.base);
 }
 
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mode == b->st_mode && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 bool trust_sentinels_hold(const struct trust_sentinel *v, size_t n)
 {
 	struct stat st;
@@ -68,7 +62,7 @@ bool trust_sentinels_hold(const struct trust_sentinel *v, size_t n)
 	if (n == 0)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (fstatat(v[i].dirfd, v[i].name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !same_file(&st, &v[i].st))
+		if (fstatat(v[i].dirfd, v[i].name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !rootfs_same_stamp(&st, &v[i].st))
 			return false;
 	return true;
 }
@@ -99,7 +93,7 @@ static int run_locked(struct rootfs *r, struct want *w, const struct trust_opts 
 	struct scan s;
 	struct txn t;
 	size_t i;
-	int rc;
+	int rc, sealdir;
 
 	/* a change reads and writes whole files (bundles, keystores) of a few
 	 * hundred KB each; glibc would hand those buffers back to the kernel,
@@ -117,6 +111,10 @@ static int run_locked(struct rootfs *r, struct want *w, const struct trust_opts 
 	w->sets_left = false;
 	for (i = 0; i < store_table_len && rc == 0; i++)
 		rc = store_table[i]->plan(&s, w, &t, e); /* the record last: a finished change */
+	/* /etc/cainit/seal: 1 there, 0 not, -1 unknown (the merged room's listing) */
+	sealdir = scan_listed_has(&s, CAINIT_DIR, SEAL_DIR_NAME);
+	if (rc == 0 && t.n > 0 && sealdir != 0 && (w->seal_file != 0 || !w->sets_left))
+		seal_drop(r, w->sets_left); /* (first: whatever happens next, no seal vouches for it) */
 	if (rc == 0 && t.n > 0 && !keep_mark)
 		rc = scan_mark_txn(&s, w->set, e);
 	if (rc == 0)
@@ -125,6 +123,8 @@ static int run_locked(struct rootfs *r, struct want *w, const struct trust_opts 
 		scan_unmark_txn(&s);
 	if (rc == 0 && !w->sets_left && !keep_mark)
 		dirs_remove_made(&s); /* the root as it was before the first set */
+	else if (rc == 0 && t.n > 0 && sealdir != 1 && w->certs != NULL && !(o->flags & (TRUST_FULL | TRUST_HOLD)))
+		seal_dir_make(r); /* where the next install's seal goes */
 	if (rc == 0) {
 		rep->changes = t.n;
 		for (i = 0; i < t.n; i++)
@@ -191,7 +191,7 @@ static int recover(struct rootfs *r, const char *marked, const char *java_home, 
 		return cerr_set(e, CAINIT_EOPS, "recovery: out of memory");
 	for (i = 0; i < n && rc == 0; i++) {
 		struct cert_list cas = {0};
-		struct want w = {sets[i], NULL, NULL, false, false, false};
+		struct want w = {sets[i], NULL, NULL, false, false, false, -1};
 
 		if (recorded_cas(r, sets[i], &cas, e))
 			w.certs = &cas;
@@ -218,7 +218,7 @@ static int sweep_held(struct rootfs *r, const char *java_home, struct cerr *e)
 	int rc = held_stale(r, stale, HELD_SWEEP_MAX, &n, e);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		struct want w = {stale[i], NULL, NULL, false, false, false};
+		struct want w = {stale[i], NULL, NULL, false, false, false, -1};
 		struct trust_report rep;
 
 		memset(&rep, 0, sizeof(rep));
@@ -251,12 +251,18 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 		  const struct trust_opts *o, const char *origin, struct trust_report *rep, struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {set, certs, rep, false, false, o != NULL && (o->flags & TRUST_HOLD)};
+	struct want w = {set, certs, rep, false, false, o != NULL && (o->flags & TRUST_HOLD), -1};
+	char key[SEAL_KEY_LEN + 1];
+	struct timespec t0;
 	struct rootfs r;
+	bool sealable;
 	int rc;
 
 	if (o == NULL)
 		o = &none;
+	/* (the agent answers repeats from its own memory, with sentinels;
+	 * a held set and bake always scan) */
+	sealable = !(o->flags & (TRUST_SENTINELS | TRUST_HOLD | TRUST_FULL));
 	memset(rep, 0, sizeof(*rep));
 	rep->hold_fd = -1;
 	if (!set_name_valid(set))
@@ -270,11 +276,31 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 	rc = cert_list_check(certs, o->flags, time(NULL), origin, e);
 	if (rc != 0)
 		return rc;
+	clock_gettime(CLOCK_REALTIME, &t0);
 	rc = begin(&r, root, o->java_home, e);
 	if (rc == 0 && (o->flags & TRUST_HOLD))
 		rc = held_take(&r, set, &rep->hold_fd, e);
+	if (rc == 0 && sealable) {
+		seal_key(key, set, certs, o->flags & ~(unsigned)(TRUST_SENTINELS | TRUST_HOLD | TRUST_FULL), o->java_home,
+			 o->python_envs, o->nss_user);
+		bool there;
+
+		if (seal_holds(&r, key, set, &rep->stores, &rep->fallback, &there)) {
+			rootfs_close(&r);
+			return 0; /* every stamp holds: nothing to change */
+		}
+		w.seal_file = there;
+		rootfs_watch(&r, true);
+	}
+	if (rc == 0 && (o->flags & TRUST_FULL))
+		seal_drop(&r, false);
 	if (rc == 0)
 		rc = run_locked(&r, &w, o, SCAN_CREATE | SCAN_CLEAN_TEMPS, false, rep, e);
+	if (sealable) {
+		rootfs_watch(&r, false);
+		if (rc == 0 && rep->changes == 0 && rep->nss == 0 && rep->nwarnings == 0)
+			seal_write(&r, key, set, rep->stores, rep->fallback, &t0);
+	}
 	if (rc != 0 && rep->hold_fd >= 0) {
 		held_drop(&r, set);
 		close(rep->hold_fd);
@@ -288,7 +314,7 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 		 struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {set, NULL, rep, false, false, false};
+	struct want w = {set, NULL, rep, false, false, false, -1};
 	struct rootfs r;
 	int rc;
 
@@ -310,7 +336,7 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 int trust_prepare(const char *root, struct trust_report *rep, struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {NULL, NULL, rep, false, true, false};
+	struct want w = {NULL, NULL, rep, false, true, false, -1};
 	struct rootfs r;
 	struct rpath dir;
 	int rc;

@@ -33,6 +33,9 @@ enum {
 	TRUST_HOLD = 1 << 10,     /* a temporary set: it lives while rep->hold_fd is
 				   * open; the next change after that removes it
 				   * (held.c; doctor's canary) */
+	TRUST_FULL = 1 << 11,     /* scan every time: no seal read or written,
+				   * and any seal the root has is dropped (bake:
+				   * what it reports is what it found) */
 };
 
 /* What an install or remove may do beyond the defaults (NULL: none). */
@@ -49,7 +52,10 @@ void trust_sentinels_close(struct trust_sentinel *v, size_t n);
 
 /* Make set hold exactly certs (refused per o->flags, see cert_list_check;
  * origin names the input in messages). Installing the same CAs again
- * writes nothing. Returns 0, CAINIT_EOPS or CAINIT_EINPUT. */
+ * changes no store: the one file it may write is the seal
+ * (/etc/cainit/seal/last, seal.h), which lets the next such install stop
+ * after one stat of each path the scan looked at. Returns 0, CAINIT_EOPS
+ * or CAINIT_EINPUT. */
 int trust_install(const char *root, const char *set, const struct cert_list *certs,
 		  const struct trust_opts *o, const char *origin, struct trust_report *rep, struct cerr *e);
 

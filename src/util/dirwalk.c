@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "rootfs.h"
+
 /* The getdents64 buffer: most directories cainit lists fit in one call. */
 #define LIST_BUF (32 * 1024)
 
@@ -24,6 +26,7 @@ int dir_each(int dirfd, const char *show, dir_entry_fn fn, void *ctx, struct cer
 	ssize_t n = 0;
 	int fd, rc = 0;
 
+	rootfs_watch_listing(dirfd);
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return cerr_sys(e, show, "open directory", errno);

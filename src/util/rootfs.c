@@ -21,6 +21,81 @@
 
 #define MAX_LINKS 40
 
+/* the root this thread's operation is watched under (rootfs_watch) */
+static _Thread_local struct rootfs *watched;
+
+void rootfs_watch(struct rootfs *r, bool on)
+{
+	if (on) {
+		r->nseen = 0;
+		r->names_len = 0;
+		r->watch_lost = false;
+	}
+	watched = on ? r : NULL;
+}
+
+static void watch_note(int dirfd, const char *name, const struct stat *st)
+{
+	struct rootfs *r = watched;
+	size_t len = strlen(name) + 1;
+	struct rootfs_seen *v;
+
+	if (r == NULL || r->watch_lost)
+		return;
+	if (r->nseen == r->capseen) {
+		size_t cap = r->capseen ? 2 * r->capseen : 64;
+
+		if ((v = realloc(r->seen, cap * sizeof(*v))) == NULL) {
+			r->watch_lost = true;
+			return;
+		}
+		r->seen = v;
+		r->capseen = cap;
+	}
+	if (r->names_len + len > r->names_cap) {
+		size_t cap = r->names_cap ? 2 * r->names_cap : 4096;
+		char *b;
+
+		while (cap < r->names_len + len)
+			cap *= 2;
+		if ((b = realloc(r->seen_names, cap)) == NULL) {
+			r->watch_lost = true;
+			return;
+		}
+		r->seen_names = b;
+		r->names_cap = cap;
+	}
+	memcpy(r->seen_names + r->names_len, name, len);
+	v = &r->seen[r->nseen++];
+	v->dirfd = dirfd;
+	v->name = r->names_len;
+	v->st = *st;
+	r->names_len += len;
+}
+
+void rootfs_watch_listing(int dirfd)
+{
+	struct rootfs *r = watched;
+
+	if (r == NULL || dirfd == r->fd)
+		return;
+	for (size_t i = 0; i < r->ndirs; i++)
+		if (r->dirs[i].fd == dirfd)
+			return;
+	r->watch_lost = true; /* (a directory whose stamp the seal cannot take) */
+}
+
+static void watch_free(struct rootfs *r)
+{
+	free(r->seen);
+	free(r->seen_names);
+	r->seen = NULL;
+	r->seen_names = NULL;
+	r->nseen = r->capseen = r->names_len = r->names_cap = 0;
+	if (watched == r)
+		watched = NULL;
+}
+
 int rootfs_open(struct rootfs *r, const char *path, struct cerr *e)
 {
 	size_t n;
@@ -97,6 +172,8 @@ void rootfs_forget(struct rootfs *r)
 {
 	size_t i;
 
+	if (watched == r)
+		r->watch_lost = true; /* (the noted directory fds are gone) */
 	close_pinned(r);
 	for (i = 0; i < r->ndirs; i++)
 		free(r->dirs[i].canon);
@@ -110,6 +187,7 @@ void rootfs_forget(struct rootfs *r)
 void rootfs_close(struct rootfs *r)
 {
 	rootfs_unlock(r);
+	watch_free(r);
 	rootfs_forget(r);
 	for (size_t i = 0; i < r->ncreated; i++)
 		free(r->created[i]);
@@ -441,6 +519,7 @@ int rootfs_resolve(struct rootfs *r, const char *path, unsigned flags, struct rp
 				out->dirfd = cur;
 				return 0;
 			}
+			watch_note(cur, comp, &out->st);
 			if (!S_ISLNK(out->st.st_mode) || (flags & RP_NOFOLLOW)) {
 				memcpy(out->canon, cand, canon_len + clen + 2);
 				memcpy(out->base, comp, clen + 1);
@@ -497,6 +576,7 @@ int rootfs_open_regular(int dirfd, const char *name, const char *show, int *fd, 
 		*fd = -1;
 		return cerr_set(e, CAINIT_EOPS, "%s: not a regular file", show);
 	}
+	watch_note(dirfd, name, st);
 	return 0;
 }
 
@@ -597,6 +677,14 @@ int rootfs_read(struct rootfs *r, const struct rpath *p, size_t max, char **buf,
 	if (rc == 0 && *buf == NULL)
 		return cerr_sys(e, show, "open", ENOENT);
 	return rc;
+}
+
+bool rootfs_same_stamp(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
+	       a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 int rootfs_lock(struct rootfs *r, int timeout_ms, struct cerr *e)

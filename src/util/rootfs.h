@@ -39,6 +39,19 @@ struct rootfs {
 	unsigned max_depth;     /* refuse paths with more components (0: no limit) */
 	char **created;         /* directories RP_MKDIRS made (canonical), in order */
 	size_t ncreated;
+	struct rootfs_seen *seen; /* while watched: what was looked at (rootfs_watch) */
+	size_t nseen, capseen;
+	char *seen_names;       /* their names, each NUL-terminated, one after another */
+	size_t names_len, names_cap;
+	bool watch_lost;        /* the watch missed something: it proves nothing */
+};
+
+/* A file an operation looked at while watched: its directory (a pinned fd
+ * of the cache, or the root's), its name, and its stat then. */
+struct rootfs_seen {
+	int dirfd;
+	size_t name;    /* offset in seen_names */
+	struct stat st;
 };
 
 struct rpath {
@@ -89,6 +102,21 @@ int rootfs_read_at(int dirfd, const char *name, const char *show, size_t max,
 
 /* Read a regular file (no FIFOs, no devices) of at most max bytes. */
 int rootfs_read(struct rootfs *r, const struct rpath *p, size_t max, char **buf, size_t *len, struct cerr *e);
+
+/* Watch what this thread does under r (on) until told to stop (off):
+ * every regular file opened for reading and every final component the
+ * resolver stat'ed is noted in r->seen with its stat; a listing of a
+ * directory the cache does not hold, or the cache dropped, sets
+ * r->watch_lost. With the stamps of the pinned directories, that is all
+ * an operation's outcome depended on (the engine's seal, seal.c). */
+void rootfs_watch(struct rootfs *r, bool on);
+/* dir_each tells the watch which directory it lists. */
+void rootfs_watch_listing(int dirfd);
+
+/* Is b the file a was, unchanged: the same device, inode, type and size,
+ * and the same mtime and ctime to the nanosecond? (ctime cannot be set:
+ * any write, chmod, rename or link count change moves it.) */
+bool rootfs_same_stamp(const struct stat *a, const struct stat *b);
 
 /* Serialize cainit processes on this root: flock(2) on the root directory
  * itself, so nothing is created and a holder killed by SIGKILL frees it.

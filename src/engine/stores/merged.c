@@ -82,7 +82,7 @@ static int find(struct scan *s, const struct scan_opts *o, struct cerr *e)
 	if ((s->merged = calloc(1, sizeof(*s->merged))) == NULL)
 		return cerr_sys(e, "merged files", "scan", ENOMEM);
 	rootfs_show(s->r, CAINIT_DIR, dir_show, sizeof(dir_show));
-	if (scan_list_dir(s->cainit_dir.dirfd, dir_show, note_present, &present, false, e) != 0)
+	if (scan_list_dir_once(s, &s->cainit_dir, dir_show, note_present, &present, e) != 0)
 		return CAINIT_EOPS;
 	for (i = 0; i < present.n && s->merged->n < MERGED_MAX; i++) {
 		struct merged_file *f, *nf;
