@@ -26,8 +26,6 @@ struct want {
 	bool beside_sets;              /* TRUST_HOLD (doctor's canary): also every
 					* store the other sets are in (the NSS
 					* databases recorded for them), as their CAs */
-	signed char seal_file;         /* /etc/cainit/seal/last: 1 there, 0 not
-					* (trust_install looked), -1 unknown */
 };
 
 #define OWNED_FILE_MAX (8 * 1024 * 1024)

@@ -8,13 +8,17 @@
  *
  * directories first, each before what is under it, then the files.
  */
+/* SHA256_Init...: as cert.c, which computes the fingerprints; the EVP
+ * interface would initialise OpenSSL's providers in a process that otherwise
+ * never does (an install answered by the seal): 30 page faults, 1 ms here */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "seal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,34 +42,26 @@ void seal_key(char out[SEAL_KEY_LEN + 1], const char *set, const struct cert_lis
 	      const char *java_home, const char *const *python_envs, const char *nss_user)
 {
 	unsigned char md[32];
-	unsigned mdlen = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	SHA256_CTX c;
 	char num[32];
 
-	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(c);
-		memset(out, 0, SEAL_KEY_LEN + 1); /* (an empty key matches no seal) */
-		return;
-	}
-	EVP_DigestUpdate(c, set, strlen(set) + 1);
+	SHA256_Init(&c);
+	SHA256_Update(&c, set, strlen(set) + 1);
 	snprintf(num, sizeof(num), "%x/%zu", flags, cas->n);
-	EVP_DigestUpdate(c, num, strlen(num) + 1);
+	SHA256_Update(&c, num, strlen(num) + 1);
 	for (size_t i = 0; i < cas->n; i++)
-		EVP_DigestUpdate(c, cas->v[i].sha256, 32);
-	EVP_DigestUpdate(c, "J", 1);
+		SHA256_Update(&c, cas->v[i].sha256, 32);
+	SHA256_Update(&c, "J", 1);
 	if (java_home != NULL)
-		EVP_DigestUpdate(c, java_home, strlen(java_home) + 1);
-	EVP_DigestUpdate(c, "P", 1);
+		SHA256_Update(&c, java_home, strlen(java_home) + 1);
+	SHA256_Update(&c, "P", 1);
 	for (const char *const *p = python_envs; p != NULL && *p != NULL; p++)
-		EVP_DigestUpdate(c, *p, strlen(*p) + 1);
-	EVP_DigestUpdate(c, "U", 1);
+		SHA256_Update(&c, *p, strlen(*p) + 1);
+	SHA256_Update(&c, "U", 1);
 	if (nss_user != NULL)
-		EVP_DigestUpdate(c, nss_user, strlen(nss_user) + 1);
-	if (EVP_DigestFinal_ex(c, md, &mdlen) != 1 || mdlen != 32)
-		memset(out, 0, SEAL_KEY_LEN + 1);
-	else
-		digest_hex(md, out);
-	EVP_MD_CTX_free(c);
+		SHA256_Update(&c, nss_user, strlen(nss_user) + 1);
+	SHA256_Final(md, &c);
+	digest_hex(md, out);
 }
 
 void seal_free(struct seal *s)
@@ -237,7 +233,7 @@ static bool entry_holds(struct rootfs *r, const struct seal_entry *x)
 	return rootfs_same_stamp(&p.st, &x->st);
 }
 
-bool seal_holds(struct rootfs *r, const char *key, const char *set, size_t *stores, bool *fallback, bool *there)
+bool seal_holds(struct rootfs *r, const char *key, const char *set, size_t *stores, bool *fallback)
 {
 	struct cerr e = {0};
 	struct stat st;
@@ -247,13 +243,10 @@ bool seal_holds(struct rootfs *r, const char *key, const char *set, size_t *stor
 	int cfd, fd;
 	bool ok;
 
-	*there = false;
 	if (key[0] == '\0' || (fd = seal_dirfd(r, &cfd)) < 0)
 		return false;
 	ok = rootfs_read_at(fd, SEAL_FILE_NAME, SEAL_DIR "/" SEAL_FILE_NAME, SEAL_MAX, &buf, &len, &st, &e) == 0 &&
 	     buf != NULL;
-	/* (a FIFO or a file too large is there too: a change removes it) */
-	*there = ok || e.code != 0;
 	close(fd);
 	if (!ok)
 		return false;
@@ -430,6 +423,12 @@ void seal_write(struct rootfs *r, const char *key, const char *set, size_t store
 
 	if (r->watch_lost || key[0] == '\0')
 		goto out;
+	/* (just after a change, its files are too fresh under any margin: known
+	 * from the watch itself, before a stat of each directory) */
+	for (i = 0; i < r->nseen; i++)
+		if ((long long)r->seen[i].st.st_ctim.tv_sec * 1000000000LL + r->seen[i].st.st_ctim.tv_nsec >=
+		    (long long)t0->tv_sec * 1000000000LL + t0->tv_nsec - FINE_MARGIN_NS)
+			goto out;
 	if ((fd = seal_dirfd(r, &cfd)) < 0) {
 		/* (a root a cainit before seals installed: the directory now,
 		 * the seal next time, when /etc/cainit's stamp is old enough) */
@@ -459,17 +458,15 @@ out:
 	free(s.v);
 }
 
-void seal_drop(struct rootfs *r, bool keep_dir)
+void seal_drop(struct rootfs *r)
 {
 	int cfd, fd = seal_dirfd(r, &cfd);
 
 	if (fd < 0)
 		return;
 	(void)unlinkat(fd, SEAL_FILE_NAME, 0);
-	if (!keep_dir) { /* (a killed write's temp file: the next write removes it first) */
-		(void)unlinkat(fd, SEAL_TMP, 0);
-		(void)unlinkat(cfd, SEAL_DIR_NAME, AT_REMOVEDIR);
-	}
+	(void)unlinkat(fd, SEAL_TMP, 0); /* (a killed write's) */
+	(void)unlinkat(cfd, SEAL_DIR_NAME, AT_REMOVEDIR);
 	close(fd);
 }
 

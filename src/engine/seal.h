@@ -60,9 +60,8 @@ char *seal_format(const struct seal *s, size_t *len);
 void seal_free(struct seal *s);
 
 /* Does the root's seal answer this install (key, set)? Then *stores and
- * *fallback are the report of the install that wrote it. *there: was
- * there a seal at all (one to drop before a change)? Reads only. */
-bool seal_holds(struct rootfs *r, const char *key, const char *set, size_t *stores, bool *fallback, bool *there);
+ * *fallback are the report of the install that wrote it. Reads only. */
+bool seal_holds(struct rootfs *r, const char *key, const char *set, size_t *stores, bool *fallback);
 
 /* After an install that changed nothing, watched (rootfs_watch) since
  * before the scan, which began at t0: write the seal, when every stamp is
@@ -71,10 +70,11 @@ bool seal_holds(struct rootfs *r, const char *key, const char *set, size_t *stor
 void seal_write(struct rootfs *r, const char *key, const char *set, size_t stores, bool fallback,
 		const struct timespec *t0);
 
-/* A change is about to happen: the seal no longer says anything. The
- * directory stays while sets are left (keep_dir), so the next seal is
- * written without changing /etc/cainit. */
-void seal_drop(struct rootfs *r, bool keep_dir);
+/* The seal and its directory gone: before a change that leaves no set (the
+ * root as it was), or bake's. Any other change leaves a seal that can never
+ * hold again (the change marks itself in /etc/cainit, whose stamp every
+ * seal holds), overwritten by the next. */
+void seal_drop(struct rootfs *r);
 /* The directory the next seal goes in (after a change that left sets). */
 void seal_dir_make(struct rootfs *r);
 

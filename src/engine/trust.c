@@ -113,8 +113,8 @@ static int run_locked(struct rootfs *r, struct want *w, const struct trust_opts 
 		rc = store_table[i]->plan(&s, w, &t, e); /* the record last: a finished change */
 	/* /etc/cainit/seal: 1 there, 0 not, -1 unknown (the merged room's listing) */
 	sealdir = scan_listed_has(&s, CAINIT_DIR, SEAL_DIR_NAME);
-	if (rc == 0 && t.n > 0 && sealdir != 0 && (w->seal_file != 0 || !w->sets_left))
-		seal_drop(r, w->sets_left); /* (first: whatever happens next, no seal vouches for it) */
+	if (rc == 0 && t.n > 0 && sealdir != 0 && !w->sets_left)
+		seal_drop(r); /* (before the change: its directory goes with the last set) */
 	if (rc == 0 && t.n > 0 && !keep_mark)
 		rc = scan_mark_txn(&s, w->set, e);
 	if (rc == 0)
@@ -191,7 +191,7 @@ static int recover(struct rootfs *r, const char *marked, const char *java_home, 
 		return cerr_set(e, CAINIT_EOPS, "recovery: out of memory");
 	for (i = 0; i < n && rc == 0; i++) {
 		struct cert_list cas = {0};
-		struct want w = {sets[i], NULL, NULL, false, false, false, -1};
+		struct want w = {sets[i], NULL, NULL, false, false, false};
 
 		if (recorded_cas(r, sets[i], &cas, e))
 			w.certs = &cas;
@@ -218,7 +218,7 @@ static int sweep_held(struct rootfs *r, const char *java_home, struct cerr *e)
 	int rc = held_stale(r, stale, HELD_SWEEP_MAX, &n, e);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		struct want w = {stale[i], NULL, NULL, false, false, false, -1};
+		struct want w = {stale[i], NULL, NULL, false, false, false};
 		struct trust_report rep;
 
 		memset(&rep, 0, sizeof(rep));
@@ -251,7 +251,7 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 		  const struct trust_opts *o, const char *origin, struct trust_report *rep, struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {set, certs, rep, false, false, o != NULL && (o->flags & TRUST_HOLD), -1};
+	struct want w = {set, certs, rep, false, false, o != NULL && (o->flags & TRUST_HOLD)};
 	char key[SEAL_KEY_LEN + 1];
 	struct timespec t0;
 	struct rootfs r;
@@ -283,17 +283,14 @@ int trust_install(const char *root, const char *set, const struct cert_list *cer
 	if (rc == 0 && sealable) {
 		seal_key(key, set, certs, o->flags & ~(unsigned)(TRUST_SENTINELS | TRUST_HOLD | TRUST_FULL), o->java_home,
 			 o->python_envs, o->nss_user);
-		bool there;
-
-		if (seal_holds(&r, key, set, &rep->stores, &rep->fallback, &there)) {
+		if (seal_holds(&r, key, set, &rep->stores, &rep->fallback)) {
 			rootfs_close(&r);
 			return 0; /* every stamp holds: nothing to change */
 		}
-		w.seal_file = there;
 		rootfs_watch(&r, true);
 	}
 	if (rc == 0 && (o->flags & TRUST_FULL))
-		seal_drop(&r, false);
+		seal_drop(&r);
 	if (rc == 0)
 		rc = run_locked(&r, &w, o, SCAN_CREATE | SCAN_CLEAN_TEMPS, false, rep, e);
 	if (sealable) {
@@ -314,7 +311,7 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 		 struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {set, NULL, rep, false, false, false, -1};
+	struct want w = {set, NULL, rep, false, false, false};
 	struct rootfs r;
 	int rc;
 
@@ -336,7 +333,7 @@ int trust_remove(const char *root, const char *set, const struct trust_opts *o, 
 int trust_prepare(const char *root, struct trust_report *rep, struct cerr *e)
 {
 	static const struct trust_opts none;
-	struct want w = {NULL, NULL, rep, false, true, false, -1};
+	struct want w = {NULL, NULL, rep, false, true, false};
 	struct rootfs r;
 	struct rpath dir;
 	int rc;
