@@ -125,23 +125,24 @@ expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
 sealed "$SCRATCH/A.pem"
 note "the set's record deleted, a directory swapped for a link: scanned"
 
-# restamp SEAL ROOT PATH [AS]: the seal's line for PATH (or AS) with PATH's
-# stamps now: a seal forged by someone who can stat the root
+# restamp SEAL ROOT PATH...: the seal's line for each PATH with its stamp
+# now (a new directory line where it has none): a seal forged by someone
+# who can stat the root
 restamp() {
 	python3 - "$@" <<'PY'
 import os, stat, sys
-seal, root, path = sys.argv[1:4]
-name = sys.argv[4] if len(sys.argv) > 4 else path
-st = os.lstat(root + path)
-kind = "d" if stat.S_ISDIR(st.st_mode) else "f"
-line = "%s %d %d %o %d %d %d %d %d %s" % (kind, st.st_dev, st.st_ino, st.st_mode, st.st_size,
-    st.st_mtime_ns // 10**9, st.st_mtime_ns % 10**9, st.st_ctime_ns // 10**9, st.st_ctime_ns % 10**9, name)
+seal, root, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
 lines = open(seal).read().splitlines()
-hit = [i for i, l in enumerate(lines) if l.split(" ", 9)[-1] == name]
-if hit:
-    lines[hit[0]] = line
-else:
-    lines.insert(3, line)
+for path in paths:
+    st = os.lstat(root + path)
+    kind = "d" if stat.S_ISDIR(st.st_mode) else "f"
+    line = "%s %d %d %o %d %d %d %d %d %s" % (kind, st.st_dev, st.st_ino, st.st_mode, st.st_size,
+        st.st_mtime_ns // 10**9, st.st_mtime_ns % 10**9, st.st_ctime_ns // 10**9, st.st_ctime_ns % 10**9, path)
+    hit = [i for i, l in enumerate(lines) if l.split(" ", 9)[-1] == path]
+    if hit:
+        lines[hit[0]] = line
+    else:
+        lines.insert(3, line)
 open(seal, "w").write("\n".join(lines) + "\n")
 PY
 }
@@ -197,6 +198,19 @@ timeout 20 "$CAINIT" install --root "$r" "$SCRATCH/A.pem" 2>/dev/null || die "a 
 rm "$r/etc/cainit/seal/last"
 sealed "$SCRATCH/A.pem"
 note "a seal directory that is a link, a seal that is a FIFO: not written through, not blocking"
+
+# a seal that names 1,500 directories, each with its true stamp (forged by
+# whoever can stat the root): checking it pins more descriptors than a
+# process limited to 256 has; the check fails, lets them go, and the scan
+# that follows has what it needs
+mkdir -p "$r/many"
+(cd "$r/many" && seq 1500 | xargs mkdir)
+restamp "$seal" "$r" / /many $(seq -f /many/%g 1500)
+o=$(ulimit -n 256 && opened "$SCRATCH/A.pem") || die "with 256 descriptors and a seal of 1,500 directories: $ERR"
+grep -q "/etc/ssl/certs/ca-certificates.crt$" <<<"$o" || die "a seal of 1,500 directories under 256 descriptors: not scanned"
+rm -rf "$r/many"
+expect_rc 0 "$CAINIT" install --root "$r" "$SCRATCH/A.pem"
+note "a seal of 1,500 directories, under a limit of 256 descriptors: the scan still runs"
 
 # remove --all: the root as it was, seal and all
 expect_rc 0 "$CAINIT" remove --root "$r" --all
