@@ -158,8 +158,8 @@ int seal_parse(const char *buf, size_t len, struct seal *out)
 		}
 		if (parse_entry(line, &out->v[n]) != 0)
 			goto bad;
-		/* the directories first, each after its parent: the order the
-		 * check resolves them in */
+		/* the directories before the files (each directory is resolved
+		 * from the root, so their own order does not matter) */
 		if (n > 0 && out->v[n - 1].kind == 'f' && out->v[n].kind == 'd')
 			goto bad;
 		n++;
