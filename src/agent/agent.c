@@ -115,6 +115,8 @@ void agent_free(struct agent *a)
 		trust_sentinels_close(a->memos[i].sentinels, a->memos[i].nsentinels);
 	}
 	free(a->memos);
+	free(a->previous.body);
+	cert_list_free(&a->previous.cas);
 	free(a->init_body);
 	for (i = 0; i < a->nlisteners; i++) {
 		struct stat st;

@@ -110,6 +110,36 @@ static void memo_drop(struct agent *a, const char *set)
 	*m = a->memos[--a->nmemos];
 }
 
+/* m's body and CAs become the previous body (taking them from m), in place
+ * of the one before: a memo primed from disk has no body to match. */
+static void keep_previous(struct agent *a, struct set_memo *m)
+{
+	free(a->previous.body);
+	cert_list_free(&a->previous.cas);
+	a->previous.body = m->body;
+	a->previous.len = m->len;
+	a->previous.cas = m->cas;
+	if (m->body == NULL)
+		cert_list_free(&a->previous.cas);
+	m->body = NULL;
+	memset(&m->cas, 0, sizeof(m->cas));
+}
+
+/* The CAs of body, taken from the previous body when it is the same bytes
+ * (then it is gone: a list has one owner), else parsed. */
+static int parse_body(struct agent *a, const unsigned char *body, size_t len, struct cert_list *cas,
+		      struct cerr *e)
+{
+	if (a->previous.body != NULL && a->previous.len == len && memcmp(a->previous.body, body, len) == 0) {
+		*cas = a->previous.cas;
+		memset(&a->previous.cas, 0, sizeof(a->previous.cas));
+		free(a->previous.body);
+		a->previous.body = NULL;
+		return 0;
+	}
+	return cert_list_parse(body, len, "request body", cas, e);
+}
+
 /* Remember (set, body, cas) as installed, with the install's sentinels;
  * takes cas and the sentinels. */
 static void memo_keep(struct agent *a, const char *set, const unsigned char *body, size_t len,
@@ -131,8 +161,7 @@ static void memo_keep(struct agent *a, const char *set, const unsigned char *bod
 		memset(m, 0, sizeof(*m));
 		snprintf(m->name, sizeof(m->name), "%s", set);
 	} else {
-		free(m->body);
-		cert_list_free(&m->cas);
+		keep_previous(a, m);
 		trust_sentinels_close(m->sentinels, m->nsentinels);
 	}
 	memcpy(m->sentinels, rep->sentinels, sizeof(m->sentinels));
@@ -184,7 +213,7 @@ static void install_body(struct agent *a, struct reply *r, const char *set, cons
 		a->m.unchanged++;
 		return;
 	}
-	if (cert_list_parse(body, len, "request body", &cas, &e) != 0) {
+	if (parse_body(a, body, len, &cas, &e) != 0) {
 		fail_cerr(a, r, &e);
 		return;
 	}

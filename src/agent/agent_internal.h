@@ -67,6 +67,16 @@ struct set_memo {
 	size_t nsentinels;
 };
 
+/* The body a memo held before its set changed, with its CAs parsed: a
+ * request that brings it back (a rotation A -> B -> A) takes them instead
+ * of parsing again. Only the parse is skipped; the install checks the
+ * CAs (validity, CA flags) and scans the stores as for any body. */
+struct parsed_body {
+	unsigned char *body;
+	size_t len;
+	struct cert_list cas;
+};
+
 #define HIST_BUCKETS 12
 
 struct metrics {
@@ -106,6 +116,7 @@ struct agent {
 	void *drained_arg;
 	struct set_memo *memos;
 	size_t nmemos;
+	struct parsed_body previous; /* agent_http.c */
 	unsigned char *init_body;  /* the last /init body acknowledged whole, byte for byte */
 	size_t init_len;
 	struct metrics m;

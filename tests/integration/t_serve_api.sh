@@ -67,6 +67,17 @@ expect_call 204 POST /init "${T[@]}" -d '{"caBundle": null}'
 expect_call 204 POST /init "${T[@]}" -d '{"caBundle": ""}'
 expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/LA.pem"
 
+# a rotation A -> B -> A -> B -> A: the agent keeps the body before the last one
+# with its CAs parsed and takes them when that body comes back; each time
+# the stores hold exactly the CAs of the body just sent
+for ca in B A B A; do
+	other=$([ "$ca" = A ] && echo B || echo A)
+	expect_call 204 POST /init "${T[@]}" -d "$(init_body "$SCRATCH/$ca.pem")"
+	expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/L$ca.pem"
+	expect_rc 1 "$CAINIT" verify --root "$r" "$SCRATCH/L$other.pem"
+	tail -n 1 "$AGENT_LOG" | grep -q "POST /init 204 .* set=default sha256=$(fp_of "$SCRATCH/$ca.pem")$" || die "rotation to $ca: log line: $(tail -n 1 "$AGENT_LOG")"
+done
+
 # bad bodies: 400 with a code, nothing changed
 before=$(snapshot "$r")
 expect_call 400 POST /init "${T[@]}" -d 'not json'
