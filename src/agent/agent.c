@@ -77,27 +77,6 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	conns_sweep(arg);
 }
 
-/* What the last finished changes installed: requests that repeat them are
- * then answered without a file being touched, even after a restart. */
-static void prime(struct agent *a)
-{
-	struct trust_record *recs;
-	struct cerr e = {0};
-	size_t n, i;
-
-	if (trust_records(a->cfg->root, &recs, &n, &e) != 0)
-		return;
-	a->memos = calloc(n + 1, sizeof(*a->memos));
-	for (i = 0; a->memos && i < n; i++) {
-		struct set_memo *m = &a->memos[a->nmemos++];
-
-		snprintf(m->name, sizeof(m->name), "%s", recs[i].name);
-		m->cas = recs[i].cas;
-		memset(&recs[i].cas, 0, sizeof(recs[i].cas));
-	}
-	trust_records_free(recs, n);
-}
-
 void agent_free(struct agent *a)
 {
 	size_t i;
@@ -163,7 +142,6 @@ struct agent *agent_start(const struct agent_config *cfg, struct event_base *bas
 	}
 	if (conns_listen(a, e) != 0)
 		goto fail;
-	prime(a);
 	return a;
 fail:
 	agent_free(a);

@@ -110,6 +110,39 @@ static void memo_drop(struct agent *a, const char *set)
 	*m = a->memos[--a->nmemos];
 }
 
+/* The sets the root's records hold that no memo has, as memos without a
+ * body or sentinels (never enough to answer a request from memory): what
+ * /metrics shows for the sets installed before a restart. Read once, at
+ * the first /metrics, not at start: neither readiness nor the first /init
+ * waits for a scan of the records. */
+static void prime(struct agent *a)
+{
+	struct trust_record *recs;
+	struct cerr e = {0};
+	size_t n, i;
+
+	if (a->primed)
+		return;
+	a->primed = true;
+	if (trust_records(a->cfg->root, &recs, &n, &e) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		struct set_memo *v;
+
+		if (memo_find(a, recs[i].name) != NULL)
+			continue;
+		if ((v = realloc(a->memos, (a->nmemos + 1) * sizeof(*v))) == NULL)
+			break;
+		a->memos = v;
+		v = &a->memos[a->nmemos++];
+		memset(v, 0, sizeof(*v));
+		snprintf(v->name, sizeof(v->name), "%s", recs[i].name);
+		v->cas = recs[i].cas;
+		memset(&recs[i].cas, 0, sizeof(recs[i].cas));
+	}
+	trust_records_free(recs, n);
+}
+
 /* m's body and CAs become the previous body (taking them from m), in place
  * of the one before: a memo primed from disk has no body to match. */
 static void keep_previous(struct agent *a, struct set_memo *m)
@@ -410,6 +443,7 @@ void http_handle(struct agent *a, const struct request *req, struct reply *r)
 		r->status = 200;
 		r->body = evbuffer_new();
 		r->content_type = "text/plain; version=0.0.4";
+		prime(a);
 		if (r->body)
 			metrics_render(a, r->body);
 	} else {

@@ -116,6 +116,7 @@ struct agent {
 	void *drained_arg;
 	struct set_memo *memos;
 	size_t nmemos;
+	bool primed;               /* the root's records read (agent_http.c) */
 	struct parsed_body previous; /* agent_http.c */
 	unsigned char *init_body;  /* the last /init body acknowledged whole, byte for byte */
 	size_t init_len;

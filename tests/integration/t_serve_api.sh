@@ -180,6 +180,11 @@ start_agent --root "$r" --listen "127.0.0.1:$port"
 unset CAINIT_TOKEN
 expect_call 401 GET /ca
 expect_call 200 GET /ca -H "X-Access-Token: env-token"
+# a restarted agent's /metrics shows the sets installed before it started
+# (it reads the records at the first /metrics, not at start)
+expect_call 200 GET /metrics -H "X-Access-Token: env-token"
+grep -q "^cainit_ca_info{set=\"default\",sha256=\"$(fp_of "$SCRATCH/A.pem")\"" "$SCRATCH/.body" ||
+	die "after a restart, /metrics: $(grep ca_info "$SCRATCH/.body")"
 stop_agent
 
 # a root the agent cannot write: 500, every file as it was
