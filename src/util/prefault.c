@@ -23,7 +23,7 @@ static void populate(uintptr_t lo, uintptr_t hi)
 void heap_keep(void)
 {
 	(void)mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-	(void)mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
 }
 
 /* A frame of PREFAULT_STACK bytes below the caller's: its lowest byte is
