@@ -2,6 +2,8 @@
  * bench_agent.c: the agent over loopback with keep-alive, each figure beside
  * the GET /health round trip measured in the same run:
  *   ready      exec of `cainit serve` to its first successful /health
+ *   trusted    exec of `cainit serve` to its answer to the first POST /init
+ *              (ready, then CA A installed: what a sandbox start waits for)
  *   health     GET /health round trip (the floor)
  *   resume     POST /init with the bundle already installed
  *   rotation   POST /init alternating two CAs
@@ -158,6 +160,7 @@ int main(int argc, char **argv)
 
 	if (roundtrip(fd, ra, alen) != 204) /* A installed */
 		return 1;
+	printf("trusted_us=%.0f\n", now_us() - t0);
 	/* interleaved, so that the machine's noise hits both alike */
 	{
 		double *h = calloc((size_t)n, sizeof(*h));
