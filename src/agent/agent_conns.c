@@ -132,6 +132,15 @@ static void log_path(const char *path, char *out, size_t n)
 	out[k] = '\0';
 }
 
+/* The connection writes what waits in its output when the socket takes
+ * it: enabled only once something waits (enabled on an empty output, the
+ * loop would watch the socket for writability once for nothing). */
+static void queued(struct conn *c)
+{
+	if (!output_empty(c))
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
 /* The answer goes to the socket at once when nothing is queued before it
  * (nearly always: the socket takes a few hundred bytes), and only what the
  * socket did not take waits in the connection's output for the loop. Queued
@@ -177,6 +186,7 @@ static void send_reply(struct conn *c, const struct http_req *h, struct reply *r
 		evbuffer_add_buffer(queue, out);
 		evbuffer_free(out);
 	}
+	queued(c);
 	metrics_response(&a->m, r->status);
 	if (!a->cfg->quiet) {
 		log_path(h ? h->path : "-", shown, sizeof(shown));
@@ -260,8 +270,10 @@ static void on_head(struct conn *c, const char *p, size_t n)
 		fail_and_close(c, &c->req, 413, "too_large", "the body is larger than 1 MiB");
 		return;
 	}
-	if (has_body && c->req.expect_continue)
+	if (has_body && c->req.expect_continue) {
 		evbuffer_add(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		queued(c);
+	}
 	if (c->req.chunked) {
 		memset(&c->chunked, 0, sizeof(c->chunked));
 		c->state = S_CHUNKED;
@@ -458,7 +470,7 @@ static void conn_new(struct agent *a, int fd)
 	a->conns[a->nconns++] = c;
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, HTTP_HEAD_MAX + CERT_INPUT_MAX + 65536);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ); /* (EV_WRITE once an answer waits: queued) */
 }
 
 static void on_accept(evutil_socket_t fd, short what, void *arg)

@@ -3,7 +3,8 @@
 # Transfer-Encoding, control characters (NUL) in a header, folded lines and
 # bare LFs are 400 (HTTP/2 is 505), the token is checked before "100
 # Continue", and token files that are too long or hold a NUL are refused.
-# Chunked bodies, pipelined requests and HTTP/1.0 still work.
+# Chunked bodies, pipelined requests and HTTP/1.0 still work, and an
+# answer is written at once, not after a wait for the socket.
 [ "$FS" = tmpfs ] || skip "does not depend on the filesystem"
 r=$SCRATCH/r
 mkroot debian "$r"
@@ -67,6 +68,30 @@ out = exchange(b"GET /health HTTP/1.0\r\n\r\n")
 assert out.startswith(b"HTTP/1.1 204") and b"Connection: close" in out, out
 PY
 expect_rc 0 "$CAINIT" verify --root "$r" "$SCRATCH/LA.pem"
+
+# an answer goes to the socket at once: twenty requests, one after the
+# other on one connection, and the agent never waits for the socket to be
+# writable (no EPOLLOUT in its epoll_ctl calls; queued, each answer had one)
+strace -f -qq -p "$AGENT_PID" -e trace=epoll_ctl,writev -o "$SCRATCH/etrace" &
+tracer=$!
+traced() { [ "$(awk '/^TracerPid/ {print $2}' "/proc/$AGENT_PID/status")" != 0 ]; }
+wait_until 60 traced || die "strace did not attach"
+python3 - "$port" <<'PY' || die "twenty requests on one connection"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+for i in range(20):
+    s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    got = b""
+    while not got.endswith(b"\r\n\r\n"):
+        c = s.recv(4096)
+        assert c, got
+        got += c
+    assert got.startswith(b"HTTP/1.1 204"), got
+s.close()
+PY
+kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true
+[ "$(grep -c 'writev(' "$SCRATCH/etrace")" -ge 20 ] || { cat "$SCRATCH/etrace" >&2; die "the trace saw fewer than 20 answers"; }
+if grep -q 'EPOLLOUT' "$SCRATCH/etrace"; then cat "$SCRATCH/etrace" >&2; die "an answer waited for the socket to be writable"; fi
 stop_agent
 
 # token files: too long, or holding a NUL, are refused (not cut short)
