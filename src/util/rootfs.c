@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "prefault.h"
 
 #define MAX_LINKS 40
 
@@ -595,8 +596,12 @@ static void populate(const char *b, size_t len)
 	static _Atomic uintptr_t done; /* the heap below this was populated */
 	uintptr_t lo = ((uintptr_t)b + 4095) & ~(uintptr_t)4095;
 	uintptr_t hi = ((uintptr_t)b + len) & ~(uintptr_t)4095;
-	uintptr_t top = (uintptr_t)sbrk(0), d = atomic_load_explicit(&done, memory_order_relaxed);
+	uintptr_t top, d;
 
+	if (heap_huge_cover(b, len))
+		return; /* (a one-shot command's heap: huge pages, prefault.h) */
+	top = (uintptr_t)sbrk(0);
+	d = atomic_load_explicit(&done, memory_order_relaxed);
 	if (d > top)
 		d = top; /* the heap was trimmed */
 	if (hi <= top) {
