@@ -5,6 +5,7 @@
 
 #include <malloc.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -18,9 +19,12 @@
 #define PAGE ((uintptr_t)4096)
 #define HUGE ((uintptr_t)2 * 1024 * 1024)
 
-/* The heap from huge_start to huge_end is huge pages (0, 0: none). */
-static uintptr_t huge_start;
-static _Atomic uintptr_t huge_end;
+/* Huge pages on (prefault_process), proven to be had (a collapse
+ * succeeded); the heap's first byte, on a 2 MiB boundary; the end of the
+ * huge pages made from there on, without a gap. */
+static _Atomic bool huge_on, huge_proven;
+static uintptr_t heap_base;
+static _Atomic uintptr_t huge_done;
 
 /* Populate the whole pages of [lo, hi) with one call (a no-op before Linux
  * 5.14, where the pages fault in as before). */
@@ -50,95 +54,89 @@ __attribute__((noinline)) static void prefault_stack(void)
 	populate((uintptr_t)&frame[0], (uintptr_t)&frame[PREFAULT_STACK - 1]);
 }
 
-/* [lo, hi), whole 2 MiB pages of the heap, made huge pages one by one: a
- * page that holds something already (a chunk header malloc wrote) is
- * copied into one (MADV_COLLAPSE); a page never touched has nothing to
- * collapse (EINVAL) and takes one when populated. */
-static bool make_huge(uintptr_t lo, uintptr_t hi)
+/* Move the heap's growth to the next 2 MiB boundary (heap_base), so that
+ * what is allocated from now on fills whole huge pages from their start:
+ * malloc takes the break moved under it as another program's and starts
+ * its next region there. The gap is address space, never touched; the top
+ * of the heap before it becomes a free chunk, used first for small
+ * allocations, so it is populated now. False where the top is more than
+ * 256 KB (not the fresh process this is for). */
+static bool align_heap(void)
 {
-	if (madvise((void *)lo, hi - lo, MADV_HUGEPAGE) != 0)
-		return false;
-	for (uintptr_t at = lo; at < hi; at += HUGE)
-		if (madvise((void *)at, HUGE, MADV_COLLAPSE) != 0 && madvise((void *)at, HUGE, MADV_POPULATE_WRITE) != 0)
-			return false;
-	return true;
-}
-
-/* Move the top of the heap to the next 2 MiB boundary and make the
- * PREFAULT_HUGE bytes above it huge pages. The gap skipped is never
- * touched (address space, not memory); the top before it becomes a free
- * chunk, used first for small allocations, so it is populated as 4 KB
- * pages. False where the kernel makes no huge page, or where malloc is not
- * glibc's (a sanitizer's, valgrind's: the block lands elsewhere); the heap
- * is then as it was but for the gap and the populated old top. */
-static bool huge_heap(void)
-{
-	uintptr_t cur = (uintptr_t)sbrk(0), a = (cur + HUGE - 1) & ~(HUGE - 1), top;
+	uintptr_t cur = (uintptr_t)sbrk(0), a = (cur + HUGE - 1) & ~(HUGE - 1);
 	size_t keep = mallinfo2().keepcost;
-	char *block;
 
-	/* (a top of more than 256 KB: not the fresh process this is for; a
-	 * process that huge pages were disabled for, by prctl or by its
-	 * parent, keeps its heap exactly as before) */
-	if (cur == (uintptr_t)-1 || keep > 256 * 1024 || keep > cur || prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) != 0 ||
-	    sbrk((intptr_t)(a - cur)) == (void *)-1)
+	if (cur == (uintptr_t)-1 || keep > 256 * 1024 || keep > cur || sbrk((intptr_t)(a - cur)) == (void *)-1)
 		return false;
-	top = cur - keep;
-	populate(top, cur);
-	/* each growth of the heap from now on leaves a whole huge page
-	 * beyond the request mapped, for heap_huge_cover */
-	(void)mallopt(M_TOP_PAD, (int)HUGE);
-	block = malloc(PREFAULT_HUGE);
-	/* (its first page holds the block's header: collapsed, or no huge
-	 * pages here) */
-	if (block == NULL || (uintptr_t)block < a || (uintptr_t)block - a > 64 || madvise((void *)a, PREFAULT_HUGE, MADV_HUGEPAGE) != 0 ||
-	    madvise((void *)a, PREFAULT_HUGE, MADV_COLLAPSE) != 0) {
-		free(block);
-		(void)mallopt(M_TOP_PAD, 128 * 1024); /* (glibc's default) */
-		return false;
-	}
-	free(block); /* the top of the heap again, from a on */
-	huge_start = a;
-	atomic_store_explicit(&huge_end, a + PREFAULT_HUGE, memory_order_relaxed);
+	populate(cur - keep, cur);
+	heap_base = a;
+	atomic_store_explicit(&huge_done, a, memory_order_relaxed);
 	return true;
 }
 
 bool heap_huge_cover(const void *b, size_t len)
 {
-	uintptr_t end = (uintptr_t)b + len, have = atomic_load_explicit(&huge_end, memory_order_relaxed), to;
-	uintptr_t mapped = (uintptr_t)sbrk(0) & ~(HUGE - 1);
+	uintptr_t lo = (uintptr_t)b & ~(HUGE - 1), hi = ((uintptr_t)b + len + HUGE - 1) & ~(HUGE - 1);
+	uintptr_t mapped = (uintptr_t)sbrk(0) & ~(HUGE - 1), done;
 
-	if (have == 0 || (uintptr_t)b < huge_start)
+	/* (only a buffer of the brk heap: one malloc mapped apart, a
+	 * sanitizer's, is not touched) */
+	if (!atomic_load_explicit(&huge_on, memory_order_relaxed) || (uintptr_t)b < heap_base ||
+	    (uintptr_t)b + len > (uintptr_t)sbrk(0))
 		return false;
-	if (end <= have)
-		return true;
-	/* up to the last whole huge page below the heap's end: a buffer that
-	 * the top held without growing may end above it, its tail then 4 KB
-	 * pages (and copied into a huge page when the heap grows past it) */
-	to = (end + HUGE - 1) & ~(HUGE - 1);
-	if (to > mapped)
-		to = mapped;
-	if (to > have) {
-		if (!make_huge(have, to)) {
-			atomic_store_explicit(&huge_end, 0, memory_order_relaxed); /* 4 KB pages from now on */
+	if (hi > mapped)
+		hi = mapped; /* (a buffer the top held without growing may end above
+			      * the last whole 2 MiB of the heap: its tail 4 KB pages) */
+	done = atomic_load_explicit(&huge_done, memory_order_relaxed);
+	if (lo < done)
+		lo = done; /* (made already) */
+	if (lo >= hi)
+		return (uintptr_t)b + len <= hi;
+	if (madvise((void *)lo, hi - lo, MADV_HUGEPAGE) != 0)
+		return false;
+	/* one 2 MiB page at a time: one that holds something (the buffer's
+	 * chunk header, small allocations beside it) is copied into a huge
+	 * page (MADV_COLLAPSE), and a first collapse that fails says there is
+	 * none to be had; one never touched has nothing to collapse (EINVAL)
+	 * and takes a huge page when populated */
+	for (uintptr_t at = lo; at < hi; at += HUGE) {
+		if (madvise((void *)at, HUGE, MADV_COLLAPSE) == 0) {
+			atomic_store_explicit(&huge_proven, true, memory_order_relaxed);
+			continue;
+		}
+		if (!atomic_load_explicit(&huge_proven, memory_order_relaxed) &&
+		    (uintptr_t)b - 16 >= at && (uintptr_t)b - 16 < at + HUGE) {
+			atomic_store_explicit(&huge_on, false, memory_order_relaxed); /* 4 KB pages from now on */
 			return false;
 		}
-		atomic_store_explicit(&huge_end, to, memory_order_relaxed);
+		if (madvise((void *)at, HUGE, MADV_POPULATE_WRITE) != 0)
+			return false;
 	}
-	return end <= to;
+	if (lo == done)
+		atomic_store_explicit(&huge_done, hi, memory_order_relaxed);
+	return (uintptr_t)b + len <= hi;
 }
 
 void prefault_process(void)
 {
+	size_t grow = PREFAULT_HEAP;
 	void *heap;
 
 	heap_keep();
 	prefault_stack();
-	if (huge_heap())
-		return;
+	/* huge pages for the big files the command reads (heap_huge_cover),
+	 * unless they were disabled for this process (prctl, or its parent's) */
+	if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) == 0 && align_heap()) {
+		/* each growth of the heap leaves a whole 2 MiB beyond the
+		 * request mapped, for heap_huge_cover; the first maps 4 MiB
+		 * (address space only), which holds the usual root's files */
+		(void)mallopt(M_TOP_PAD, (int)HUGE);
+		grow = HUGE;
+		atomic_store_explicit(&huge_on, true, memory_order_relaxed);
+	}
 	/* freed at once, it stays the top of the heap (heap_keep) for the
-	 * command's own allocations */
-	if ((heap = malloc(PREFAULT_HEAP)) != NULL) {
+	 * command's own allocations; its first PREFAULT_HEAP populated */
+	if ((heap = malloc(grow)) != NULL) {
 		populate((uintptr_t)heap, (uintptr_t)heap + PREFAULT_HEAP);
 		free(heap);
 	}

@@ -30,24 +30,30 @@
  * A root with the usual bundle never has that much heap to keep. */
 void heap_keep(void);
 
-/* heap_keep, then populate PREFAULT_STACK of stack below the caller, and
- * make the top of the heap transparent huge pages (PREFAULT_HUGE bytes at
- * a 2 MiB boundary) where the kernel has them (MADV_COLLAPSE, Linux 6.1),
- * else populate PREFAULT_HEAP of heap. For a process about to run the
- * engine once. Why huge pages: on a VM whose hypervisor shadows page
- * tables, the first write and the first read of each 4 KB page cost about
- * 5 us each even when populated (bench/RESULTS.md, "A fresh process's
- * pages"); a 2 MiB page costs them once. A `cainit install` process on a
- * root with thirteen big files (2.8 MB: five Pythons, two JDKs) took 14.4
- * ms with 4 KB pages, 6.4 ms with huge ones (make bench, (pp)). */
-#define PREFAULT_HUGE ((size_t)2 * 1024 * 1024)
+/* heap_keep, then populate PREFAULT_STACK of stack below the caller and
+ * PREFAULT_HEAP of heap, the heap's growth moved to a 2 MiB boundary and
+ * huge pages turned on for heap_huge_cover. For a process about to run
+ * the engine once (not the agent: its idle memory counts more). */
 void prefault_process(void);
 
-/* Where prefault_process made the heap huge pages: extend them over
- * [b, b + len), a buffer about to be filled, and say whether all of it is
- * now populated (huge pages, or 4 KB ones where the kernel had no huge
- * page to give); false: populate it as usual. Thread-safe; false in a
- * process that did not call prefault_process (the agent). */
+/* A big buffer about to be filled (a file read whole): where
+ * prefault_process turned huge pages on, make the 2 MiB pages of the heap
+ * that hold it transparent huge pages (MADV_COLLAPSE, Linux 6.1: what is
+ * there already is copied in), and say whether all of it is now populated;
+ * false (the kernel has no huge page to give, its tail lies above the
+ * heap's last whole 2 MiB, another process): populate it as usual.
+ * Thread-safe.
+ *
+ * Why: on a VM whose hypervisor shadows page tables (this project's PVM),
+ * the first write and the first read of each 4 KB page cost about 4 us
+ * each even when populated (bench/RESULTS.md, "A fresh process's pages");
+ * a 2 MiB page costs them once. A `cainit install` process on a root with
+ * thirteen big files (2.8 MB: five Pythons, two JDKs) took 15.2-15.6 ms in
+ * 4 KB pages and 7.1-7.4 ms in huge ones, on a 10,000-certificate root 25.4
+ * against 8.6 ms; on the plain root and for an unchanged install, no
+ * change beyond the noise (bench_install and a spawn harness, pinned, the
+ * two builds in turns). Making the heap's first 2 MiB huge at the start
+ * instead cost an unchanged install, which reads no big file, 0.3 ms. */
 bool heap_huge_cover(const void *b, size_t len);
 
 #endif
