@@ -6,9 +6,10 @@
  *              then sends /health. With "spin" as a seventh argument, it
  *              dials in a loop from the exec on instead, as a client that
  *              polls without pause: on this 2-vCPU VM such a client takes a
- *              CPU the starting agent needs, often for a whole time slice
- *              (15 starts in turns: medians 7.9 against 4.1 ms), so that is
- *              what the loop measures, not the agent
+ *              CPU the starting agent needs, at times for a whole time
+ *              slice (15 starts by hand, in turns: medians 7.9 against 4.1
+ *              ms; in make bench runs, 0.1 to 0.6 ms), so the loop measures
+ *              itself as much as the agent
  *   trusted    exec of `cainit serve` to its answer to the first POST /init
  *              (ready, then CA A installed: what a sandbox start waits for)
  *   health     GET /health round trip (the floor)

@@ -442,8 +442,8 @@ cat <<TOUCH
 cainit populates its stack and heap before a change (one
 \`madvise(MADV_POPULATE_WRITE)\` each, src/util/prefault.c), so a fresh process
 takes no page fault for its buffers; and where the kernel has transparent
-huge pages, its heap is made of them, from its first 2 MiB over each big
-file it reads. (ft) and (fu) measure what a 4 KB page costs all the same
+huge pages, the big files it reads land in them (the 2 MiB pages that hold
+each one are collapsed). (ft) and (fu) measure what a 4 KB page costs all the same
 (\`bench/bench_touch\`): the bundle read into such pages the first time and
 again, then one byte of each page read from user space the first time and
 again. Where first and again differ, the hypervisor builds page tables of
