@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "passwd.h"
+#include "prefault.h"
 #include "verify.h"
 
 const struct store_ops *const store_table[] = {
@@ -139,6 +140,7 @@ int scan_root_opts(struct rootfs *r, const struct scan_opts *o, const char *set,
 	size_t i;
 	int rc;
 
+	prefault_heap(); /* (a one-shot command's heap, now that it is needed: prefault.h) */
 	memset(s, 0, sizeof(*s));
 	s->r = r;
 	s->set = set;

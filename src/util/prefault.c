@@ -26,6 +26,11 @@ static _Atomic bool huge_on, huge_proven;
 static uintptr_t heap_base;
 static _Atomic uintptr_t huge_done;
 
+/* The heap prefault_process set aside for the command's own allocations,
+ * not populated yet: [pending_lo, pending_hi), or pending_hi 0. */
+static uintptr_t pending_lo;
+static _Atomic uintptr_t pending_hi;
+
 /* Populate the whole pages of [lo, hi) with one call (a no-op before Linux
  * 5.14, where the pages fault in as before). */
 static void populate(uintptr_t lo, uintptr_t hi)
@@ -34,6 +39,15 @@ static void populate(uintptr_t lo, uintptr_t hi)
 	hi &= ~(PAGE - 1);
 	if (hi > lo)
 		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+}
+
+/* Populate the pending heap, once. */
+static void populate_pending(void)
+{
+	uintptr_t hi = atomic_exchange_explicit(&pending_hi, 0, memory_order_relaxed);
+
+	if (hi != 0)
+		populate(pending_lo, hi);
 }
 
 void heap_keep(void)
@@ -107,6 +121,7 @@ bool heap_huge_cover(const void *b, size_t len)
 		if (!atomic_load_explicit(&huge_proven, memory_order_relaxed) &&
 		    (uintptr_t)b - 16 >= at && (uintptr_t)b - 16 < at + HUGE) {
 			atomic_store_explicit(&huge_on, false, memory_order_relaxed); /* 4 KB pages from now on */
+			populate_pending();
 			return false;
 		}
 		if (madvise((void *)at, HUGE, MADV_POPULATE_WRITE) != 0)
@@ -135,9 +150,17 @@ void prefault_process(void)
 		atomic_store_explicit(&huge_on, true, memory_order_relaxed);
 	}
 	/* freed at once, it stays the top of the heap (heap_keep) for the
-	 * command's own allocations; its first PREFAULT_HEAP populated */
+	 * command's own allocations; its first PREFAULT_HEAP populated by
+	 * prefault_heap, if the command scans */
 	if ((heap = malloc(grow)) != NULL) {
-		populate((uintptr_t)heap, (uintptr_t)heap + PREFAULT_HEAP);
+		pending_lo = (uintptr_t)heap;
+		atomic_store_explicit(&pending_hi, (uintptr_t)heap + PREFAULT_HEAP, memory_order_relaxed);
 		free(heap);
 	}
+}
+
+void prefault_heap(void)
+{
+	if (!atomic_load_explicit(&huge_on, memory_order_relaxed))
+		populate_pending();
 }

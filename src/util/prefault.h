@@ -4,8 +4,9 @@
  * A page fault costs 5 to 20 us in a VM, and a fresh cainit process that
  * reads a root first touches about a hundred pages of stack and heap: the
  * scan's state, each room's file table, the resolver's path buffers. Two
- * calls fault them in instead (populating a page costs under 1 us), and
- * the heap is kept between changes rather than handed back to the kernel.
+ * calls fault them in instead (populating a page costs under 1 us), the
+ * heap's only once the command scans a root, and the heap is kept between
+ * changes rather than handed back to the kernel.
  */
 #ifndef CAINIT_PREFAULT_H
 #define CAINIT_PREFAULT_H
@@ -30,11 +31,25 @@
  * A root with the usual bundle never has that much heap to keep. */
 void heap_keep(void);
 
-/* heap_keep, then populate PREFAULT_STACK of stack below the caller and
- * PREFAULT_HEAP of heap, the heap's growth moved to a 2 MiB boundary and
- * huge pages turned on for heap_huge_cover. For a process about to run
- * the engine once (not the agent: its idle memory counts more). */
+/* heap_keep, then populate PREFAULT_STACK of stack below the caller, set
+ * PREFAULT_HEAP of heap aside for prefault_heap, and move the heap's
+ * growth to a 2 MiB boundary with huge pages turned on for
+ * heap_huge_cover. For a process about to run the engine once (not the
+ * agent: its idle memory counts more). */
 void prefault_process(void);
+
+/* The engine is about to scan a root: populate the heap prefault_process
+ * set aside, unless huge pages are on (a no-op in any other process, and
+ * after the first call). Then, if huge pages turn out not to be had (THP
+ * "never": the first collapse fails), heap_huge_cover populates it.
+ *
+ * Why not at once: an unchanged install answered by the seal never uses
+ * that heap, and populating it cost such a process about 100 us; with huge
+ * pages on, a change paid about as much for it as well (the 4 KB pages it
+ * populated are then copied into a huge page); with 4 KB pages, a change
+ * gains about 140 us from it. (2026-12-05, this project's VM, spawn
+ * harness, the two variants in turns on one CPU: README, Performance.) */
+void prefault_heap(void);
 
 /* A big buffer about to be filled (a file read whole): where
  * prefault_process turned huge pages on, make the 2 MiB pages of the heap
