@@ -41,13 +41,15 @@ static void populate(uintptr_t lo, uintptr_t hi)
 		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
 }
 
-/* Populate the pending heap, once. */
+/* Populate the pending heap, once; only what is still the heap (below the
+ * break: never another mapping, had the heap been trimmed since). */
 static void populate_pending(void)
 {
 	uintptr_t hi = atomic_exchange_explicit(&pending_hi, 0, memory_order_relaxed);
+	uintptr_t top = (uintptr_t)sbrk(0);
 
-	if (hi != 0)
-		populate(pending_lo, hi);
+	if (hi != 0 && top != (uintptr_t)-1)
+		populate(pending_lo, hi < top ? hi : top);
 }
 
 void heap_keep(void)

@@ -40,8 +40,9 @@ void prefault_process(void);
 
 /* The engine is about to scan a root: populate the heap prefault_process
  * set aside, unless huge pages are on (a no-op in any other process, and
- * after the first call). Then, if huge pages turn out not to be had (THP
- * "never": the first collapse fails), heap_huge_cover populates it.
+ * after the first call). Then, if huge pages turn out not to be had (the
+ * first collapse fails: a kernel before 6.1, no huge page free; THP
+ * "never" does not stop MADV_COLLAPSE), heap_huge_cover populates it.
  *
  * Why not at once: an unchanged install answered by the seal never uses
  * that heap, and populating it cost such a process about 100 us; with huge

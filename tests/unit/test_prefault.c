@@ -64,13 +64,14 @@ static void write_pattern(const char *name, size_t size, unsigned seed)
 }
 
 /* Does this kernel make a huge page of 2 MiB of anonymous memory with
- * something in it (MADV_COLLAPSE, Linux 6.1; THP not "never")? Asked of a
- * mapping of the test's own, so that cainit not using huge pages fails
- * the test rather than skipping it. */
+ * something in it (MADV_COLLAPSE, Linux 6.1), and one where such memory
+ * never touched is populated (THP "always" or "madvise": under "never"
+ * only the collapse works)? Asked of a mapping of the test's own, so that
+ * cainit not using huge pages fails the test rather than skipping it. */
 static bool thp_works(void)
 {
 	size_t huge = 2 << 20;
-	char *m = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *m = mmap(NULL, 3 * huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *a;
 	long before;
 	bool ok;
@@ -81,9 +82,9 @@ static bool thp_works(void)
 	a[0] = 1;
 	before = anon_huge_kb();
 	/* (and seen in smaps: qemu-user takes any advice and ignores it) */
-	ok = madvise(a, huge, MADV_HUGEPAGE) == 0 && madvise(a, huge, 25 /* MADV_COLLAPSE */) == 0 &&
-	     anon_huge_kb() >= before + 2048;
-	munmap(m, 2 * huge);
+	ok = madvise(a, 2 * huge, MADV_HUGEPAGE) == 0 && madvise(a, huge, 25 /* MADV_COLLAPSE */) == 0 &&
+	     madvise(a + huge, huge, 23 /* MADV_POPULATE_WRITE */) == 0 && anon_huge_kb() >= before + 4096;
+	munmap(m, 3 * huge);
 	return ok;
 }
 
