@@ -45,9 +45,12 @@ static void populate(uintptr_t lo, uintptr_t hi)
  * break: never another mapping, had the heap been trimmed since). */
 static void populate_pending(void)
 {
-	uintptr_t hi = atomic_exchange_explicit(&pending_hi, 0, memory_order_relaxed);
-	uintptr_t top = (uintptr_t)sbrk(0);
+	uintptr_t hi, top;
 
+	if (atomic_load_explicit(&pending_hi, memory_order_relaxed) == 0)
+		return; /* (every later scan of a long-lived process: the agent's) */
+	hi = atomic_exchange_explicit(&pending_hi, 0, memory_order_relaxed);
+	top = (uintptr_t)sbrk(0);
 	if (hi != 0 && top != (uintptr_t)-1)
 		populate(pending_lo, hi < top ? hi : top);
 }
