@@ -48,7 +48,7 @@ static void populate_pending(void)
 	uintptr_t hi, top;
 
 	if (atomic_load_explicit(&pending_hi, memory_order_relaxed) == 0)
-		return; /* (every later scan of a long-lived process: the agent's) */
+		return; /* (nothing set aside, as in the agent and run; or populated already) */
 	hi = atomic_exchange_explicit(&pending_hi, 0, memory_order_relaxed);
 	top = (uintptr_t)sbrk(0);
 	if (hi != 0 && top != (uintptr_t)-1)
