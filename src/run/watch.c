@@ -10,9 +10,11 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DIR_EVENTS                                                                                   \
@@ -38,28 +40,62 @@ static int add(struct watch *w, const char *path, uint32_t mask)
 	return inotify_add_watch(w->fd, path, mask);
 }
 
-/* Point the watches at what the path names now. */
-static void arm(struct watch *w)
+/* Watch dir, or its deepest existing ancestor; anc gets the one watched. */
+static int walk(struct watch *w, char *anc, size_t size)
 {
-	char anc[PATH_MAX];
-	int wd = -1, fwd;
+	int wd;
 
-	snprintf(anc, sizeof(anc), "%s", w->dir);
+	snprintf(anc, size, "%s", w->dir);
 	for (;;) {
+		char *slash;
+
 		wd = add(w, anc, DIR_EVENTS);
 		if (wd >= 0 || (errno != ENOENT && errno != ENOTDIR) || strcmp(anc, "/") == 0 ||
 		    strcmp(anc, ".") == 0)
-			break;
-		{
-			char *slash = strrchr(anc, '/');
+			return wd;
+		slash = strrchr(anc, '/');
+		if (slash == NULL)
+			snprintf(anc, size, ".");
+		else if (slash == anc)
+			anc[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
 
-			if (slash == NULL)
-				snprintf(anc, sizeof(anc), ".");
-			else if (slash == anc)
-				anc[1] = '\0';
-			else
-				*slash = '\0';
-		}
+/* Is the next directory of dir below the ancestor anc there now? */
+static bool child_is_dir(const char *dir, const char *anc)
+{
+	char child[PATH_MAX];
+	const char *rest = dir + strlen(anc), *end;
+	struct stat st;
+
+	if (strcmp(anc, ".") == 0 && strncmp(dir, "./", 2) != 0)
+		rest = dir; /* dir is relative: its first name is the child */
+	else if (*rest == '/')
+		rest++;
+	end = strchr(rest, '/');
+	snprintf(child, sizeof(child), "%.*s", (int)(end ? end - dir : (ptrdiff_t)strlen(dir)), dir);
+	return stat(child, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Point the watches at what the path names now. A directory made below
+ * the ancestor after the walk failed to watch it, and before the ancestor's
+ * watch was in place, raised no event anyone saw: while the next one down
+ * is there, walk again (bounded: something making and removing it in a
+ * loop raises events on the ancestor anyway). */
+static void arm(struct watch *w)
+{
+	char anc[PATH_MAX];
+	int wd, fwd, prev = -1;
+
+	for (int tries = 0;; tries++) {
+		wd = walk(w, anc, sizeof(anc));
+		if (prev >= 0 && prev != wd && prev != w->wd_dir)
+			inotify_rm_watch(w->fd, prev);
+		if (wd < 0 || strcmp(anc, w->dir) == 0 || tries == 16 || !child_is_dir(w->dir, anc))
+			break;
+		prev = wd;
 	}
 	if (w->wd_dir >= 0 && w->wd_dir != wd)
 		inotify_rm_watch(w->fd, w->wd_dir);
