@@ -82,123 +82,115 @@ static void drain(struct event_base *base)
 		assert_true(event_base_loop(base, EVLOOP_NONBLOCK) >= 0);
 }
 
-struct tree {
+/* one test's directory tree, loop and watch */
+struct fx {
 	char top[PATH_MAX - 64], later[PATH_MAX - 48], deeper[PATH_MAX - 32], file[PATH_MAX];
+	struct event_base *base;
+	struct watch *w;
+	struct seen seen;
 };
 
-static void tree_new(struct tree *t)
+static int fx_setup(void **state)
 {
-	snprintf(t->top, sizeof(t->top), "%s/cainit-test-watch.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(t->top));
-	snprintf(t->later, sizeof(t->later), "%s/later", t->top);
-	snprintf(t->deeper, sizeof(t->deeper), "%s/deeper", t->later);
-	snprintf(t->file, sizeof(t->file), "%s/ca.pem", t->deeper);
+	struct fx *f = calloc(1, sizeof(*f));
+	const char *tmp = getenv("TMPDIR");
+
+	assert_non_null(f);
+	snprintf(f->top, sizeof(f->top), "%s/cainit-test-watch.XXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(f->top));
+	snprintf(f->later, sizeof(f->later), "%s/later", f->top);
+	snprintf(f->deeper, sizeof(f->deeper), "%s/deeper", f->later);
+	snprintf(f->file, sizeof(f->file), "%s/ca.pem", f->deeper);
+	f->base = event_base_new();
+	assert_non_null(f->base);
+	f->seen.path = f->file;
+	race_dir[0] = '\0';
+	race_made = 0;
+	*state = f;
+	return 0;
 }
 
-static void tree_free(struct tree *t)
+static int fx_teardown(void **state)
 {
-	unlink(t->file);
-	rmdir(t->deeper);
-	rmdir(t->later);
-	assert_int_equal(rmdir(t->top), 0);
+	struct fx *f = *state;
+
+	watch_stop(f->w);
+	watch_free(f->w);
+	event_base_free(f->base);
+	unlink(f->file);
+	rmdir(f->deeper);
+	rmdir(f->later);
+	assert_int_equal(rmdir(f->top), 0);
+	free(f);
+	return 0;
+}
+
+static void fx_watch(struct fx *f)
+{
+	struct cerr e = {0};
+
+	f->w = watch_new(f->base, f->file, on_change, &f->seen, &e);
+	assert_non_null(f->w);
 }
 
 /* Directories made one by one, each seen before the next: the file is seen. */
 static void test_directories_in_turn(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct tree t;
-	struct cerr e = {0};
-	struct seen s = {0};
-	struct watch *w;
+	struct fx *f = *state;
 
-	(void)state;
-	tree_new(&t);
-	s.path = t.file;
-	w = watch_new(base, t.file, on_change, &s, &e);
-	assert_non_null(w);
-	assert_int_equal(mkdir(t.later, 0755), 0);
-	drain(base);
-	assert_int_equal(mkdir(t.deeper, 0755), 0);
-	drain(base);
-	assert_false(s.file_there);
-	write_file(t.file);
-	drain(base);
-	assert_true(s.file_there);
-	watch_stop(w);
-	watch_free(w);
-	event_base_free(base);
-	tree_free(&t);
+	fx_watch(f);
+	assert_int_equal(mkdir(f->later, 0755), 0);
+	drain(f->base);
+	assert_int_equal(mkdir(f->deeper, 0755), 0);
+	drain(f->base);
+	assert_false(f->seen.file_there);
+	write_file(f->file);
+	drain(f->base);
+	assert_true(f->seen.file_there);
 }
 
 /* deeper made between the failed watch on it and the watch on later. */
 static void test_directory_made_during_the_walk(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct tree t;
-	struct cerr e = {0};
-	struct seen s = {0};
-	struct watch *w;
+	struct fx *f = *state;
 
-	(void)state;
-	tree_new(&t);
-	s.path = t.file;
-	w = watch_new(base, t.file, on_change, &s, &e);
-	assert_non_null(w);
-	snprintf(race_dir, sizeof(race_dir), "%s", t.deeper);
-	race_made = 0;
-	assert_int_equal(mkdir(t.later, 0755), 0);
-	drain(base); /* later's event: the walk, and deeper made inside it */
+	fx_watch(f);
+	snprintf(race_dir, sizeof(race_dir), "%s", f->deeper);
+	assert_int_equal(mkdir(f->later, 0755), 0);
+	drain(f->base); /* later's event: the walk, and deeper made inside it */
 	assert_int_equal(race_made, 1);
-	write_file(t.file);
-	drain(base);
-	assert_true(s.file_there);
+	write_file(f->file);
+	drain(f->base);
+	assert_true(f->seen.file_there);
 	/* and it keeps following the file: removed, written again */
-	assert_int_equal(unlink(t.file), 0);
-	drain(base);
-	s.file_there = false;
-	write_file(t.file);
-	drain(base);
-	assert_true(s.file_there);
-	watch_stop(w);
-	watch_free(w);
-	event_base_free(base);
-	tree_free(&t);
+	assert_int_equal(unlink(f->file), 0);
+	drain(f->base);
+	f->seen.file_there = false;
+	write_file(f->file);
+	drain(f->base);
+	assert_true(f->seen.file_there);
 }
 
 /* The same at the start: deeper made while watch_new walks. */
 static void test_directory_made_at_start(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct tree t;
-	struct cerr e = {0};
-	struct seen s = {0};
-	struct watch *w;
+	struct fx *f = *state;
 
-	(void)state;
-	tree_new(&t);
-	s.path = t.file;
-	assert_int_equal(mkdir(t.later, 0755), 0);
-	snprintf(race_dir, sizeof(race_dir), "%s", t.deeper);
-	race_made = 0;
-	w = watch_new(base, t.file, on_change, &s, &e);
-	assert_non_null(w);
+	assert_int_equal(mkdir(f->later, 0755), 0);
+	snprintf(race_dir, sizeof(race_dir), "%s", f->deeper);
+	fx_watch(f);
 	assert_int_equal(race_made, 1);
-	write_file(t.file);
-	drain(base);
-	assert_true(s.file_there);
-	watch_stop(w);
-	watch_free(w);
-	event_base_free(base);
-	tree_free(&t);
+	write_file(f->file);
+	drain(f->base);
+	assert_true(f->seen.file_there);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_directories_in_turn),
-		cmocka_unit_test(test_directory_made_during_the_walk),
-		cmocka_unit_test(test_directory_made_at_start),
+		cmocka_unit_test_setup_teardown(test_directories_in_turn, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_directory_made_during_the_walk, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_directory_made_at_start, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
