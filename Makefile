@@ -53,7 +53,7 @@ fuzz-build:
 
 # the static linux-arm64 cainit, cross-compiled against Debian's arm64
 # libraries (scripts/cross_arm64.sh), and its unit tests (run under qemu)
-ARM64_UNITS = pem cert bundle rootfs prefault subject_hash keystore duration text_block tar sha1_pair
+ARM64_UNITS = pem cert bundle rootfs prefault subject_hash keystore duration text_block tar sha1_pair watch
 arm64:
 	bash scripts/cross_arm64.sh $(ARM64)
 	ninja -C $(ARM64) cainit $(addprefix tests/test_,$(ARM64_UNITS))
